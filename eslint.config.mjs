@@ -1,0 +1,39 @@
+import tseslint from 'typescript-eslint';
+
+// Deep imports only: the provider packages' root barrels load every resource class (seconds and hundreds of
+// MB per process). Import `@cdktf/provider-azurerm/lib/<resource>` instead.
+const providerRoots = ['@cdktf/provider-azurerm', '@cdktf/provider-kubernetes', '@cdktf/provider-helm'];
+
+export default tseslint.config(
+  { ignores: ['lib/**', 'cdktf.out/**', 'node_modules/**', 'coverage/**', '**/*.js', '**/*.mjs', '**/*.d.ts'] },
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parser: tseslint.parser },
+    plugins: { '@typescript-eslint': tseslint.plugin },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: providerRoots.map((name) => ({
+            name,
+            message: `import the resource from '${name}/lib/<resource>' (the root barrel costs seconds per process)`,
+          })),
+          patterns: [
+            { group: ['@cdktf/provider-*/lib', '@cdktf/provider-*/lib/index'], message: 'import one resource module, not the lib barrel' },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  {
+    // The pure attestation core never depends on cdktf, constructs or providers.
+    files: ['src/attestation/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['cdktf', 'constructs', '@cdktf/*', '../*'], message: 'src/attestation is pure: no cdktf, constructs, providers or code outside it' }] },
+      ],
+    },
+  },
+);
