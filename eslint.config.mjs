@@ -19,7 +19,7 @@ export default tseslint.config(
             message: `import the resource from '${name}/lib/<resource>' (the root barrel costs seconds per process)`,
           })),
           patterns: [
-            { group: ['@cdktf/provider-*/lib', '@cdktf/provider-*/lib/index'], message: 'import one resource module, not the lib barrel' },
+            { regex: '^@cdktf/provider-[a-z]+/lib(/index(\\.js)?)?$', message: 'import one resource module, not the lib barrel' },
           ],
         },
       ],

@@ -1,0 +1,201 @@
+import { KubernetesCluster } from '@cdktf/provider-azurerm/lib/kubernetes-cluster';
+import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import { z } from 'zod';
+import { Construct } from '../internal/cdktf';
+import { literalString, parseProps } from '../internal/validation';
+import { IPeerPodNetwork } from './peer-pod-network';
+
+/** The node label the cloud-api-adaptor DaemonSet selects worker nodes by. */
+export const WORKER_NODE_LABEL = { key: 'node.kubernetes.io/worker', value: '' } as const;
+
+/** What other constructs need of an AKS cluster. */
+export interface IConfidentialAksCluster {
+  /** ARM id of the cluster. */
+  readonly clusterId: string;
+  /** Cluster name. */
+  readonly clusterName: string;
+  /** Resource group of the cluster. */
+  readonly clusterResourceGroupName: string;
+  /** OIDC issuer URL, the issuer of workload identity federated credentials. */
+  readonly clusterOidcIssuerUrl: string;
+}
+
+/** Props of ConfidentialAksCluster. */
+export interface ConfidentialAksClusterProps {
+  /** Resource group of the cluster. */
+  readonly resourceGroupName: string;
+  /** Azure region. */
+  readonly location: string;
+  /** Cluster name. */
+  readonly name: string;
+  /** The network; nodes go into its node subnet. */
+  readonly network: IPeerPodNetwork;
+  /**
+   * Entra ID groups whose members are cluster admins (Azure RBAC for Kubernetes). Local accounts are
+   * disabled, so without a group nobody but Azure RBAC role holders can reach the API server.
+   */
+  readonly adminGroupObjectIds: string[];
+  /**
+   * Kubernetes version.
+   * @default - the AKS default version at creation
+   */
+  readonly kubernetesVersion?: string;
+  /**
+   * VM size of the worker nodes (ordinary VMs: pods that need a TEE get a pod VM of their own).
+   * @default 'Standard_D4s_v5'
+   */
+  readonly nodeVmSize?: string;
+  /**
+   * Number of worker nodes.
+   * @default 2
+   */
+  readonly nodeCount?: number;
+  /**
+   * Public CIDRs allowed to reach the API server. Empty means unrestricted: set it, or use a private cluster.
+   * @default []
+   */
+  readonly apiServerAuthorizedIpRanges?: string[];
+  /**
+   * Make the API server private (reachable from the VNet only).
+   * @default false
+   */
+  readonly privateCluster?: boolean;
+  /**
+   * Pod CIDR of Azure CNI overlay (must not overlap the VNet).
+   * @default '192.168.0.0/16'
+   */
+  readonly podCidr?: string;
+  /**
+   * Service CIDR (must not overlap the VNet).
+   * @default '10.0.0.0/16'
+   */
+  readonly serviceCidr?: string;
+  /**
+   * DNS service IP inside the service CIDR.
+   * @default '10.0.0.10'
+   */
+  readonly dnsServiceIp?: string;
+  /** Tags. @default - none */
+  readonly tags?: Record<string, string>;
+}
+
+const schema = z
+  .object({
+  resourceGroupName: z.string().min(1),
+  location: z.string().min(1),
+  name: literalString((s) => /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,61}[a-zA-Z0-9]$/.test(s), 'must be 2-63 letters, digits, "-" or "_"'),
+  network: z.custom<IPeerPodNetwork>((n) => typeof n === 'object' && n !== null && 'nodeSubnetId' in n, 'must be a PeerPodNetwork or PeerPodNetwork.fromExisting(...)'),
+  adminGroupObjectIds: z.array(z.string().min(1)).min(1, 'must name at least one Entra ID admin group: local accounts are disabled'),
+  kubernetesVersion: z.string().optional(),
+  nodeVmSize: z.string().default('Standard_D4s_v5'),
+  nodeCount: z.number().int().min(1).max(1000).default(2),
+  apiServerAuthorizedIpRanges: z.array(z.string()).default([]),
+  privateCluster: z.boolean().default(false),
+  podCidr: z.string().default('192.168.0.0/16'),
+  serviceCidr: z.string().default('10.0.0.0/16'),
+  dnsServiceIp: z.string().default('10.0.0.10'),
+  tags: z.record(z.string(), z.string()).default({}),
+  })
+  .refine((p) => !(p.privateCluster && p.apiServerAuthorizedIpRanges.length > 0), {
+    message: 'a private cluster has no public API server: drop apiServerAuthorizedIpRanges or privateCluster',
+    path: ['apiServerAuthorizedIpRanges'],
+  });
+
+/**
+ * An AKS cluster ready for peer pods: OIDC issuer and workload identity (the adaptor's identity), Ubuntu
+ * workers labelled `node.kubernetes.io/worker=""` in the node subnet, Azure CNI overlay with Cilium network
+ * policy, local accounts disabled with Entra ID and Azure RBAC, automatic patch upgrades.
+ */
+export class ConfidentialAksCluster extends Construct implements IConfidentialAksCluster {
+  /** Refers to an existing cluster by its attributes (managed elsewhere). */
+  public static fromExisting(scope: Construct, id: string, attrs: IConfidentialAksCluster): IConfidentialAksCluster {
+    const existing = new Construct(scope, id);
+    return parseProps(
+      existing,
+      'ConfidentialAksCluster',
+      z.object({
+        clusterId: z.string().min(1),
+        clusterName: z.string().min(1),
+        clusterResourceGroupName: z.string().min(1),
+        clusterOidcIssuerUrl: literalString((s) => s.startsWith('https://'), 'must be the https OIDC issuer URL of the cluster (az aks show --query oidcIssuerProfile.issuerUrl)'),
+      }),
+      attrs,
+    );
+  }
+
+  /** The cluster (escape hatch). */
+  public readonly resource: KubernetesCluster;
+  /** @inheritdoc */
+  public readonly clusterId: string;
+  /** @inheritdoc */
+  public readonly clusterName: string;
+  /** @inheritdoc */
+  public readonly clusterResourceGroupName: string;
+  /** @inheritdoc */
+  public readonly clusterOidcIssuerUrl: string;
+  /** Object id of the kubelet identity (pulls images; grant it AcrPull on your registry). */
+  public readonly clusterKubeletIdentityObjectId: string;
+  /** Principal id of the cluster's control-plane identity. */
+  public readonly clusterIdentityPrincipalId: string;
+  /** The resource group AKS manages for the nodes. */
+  public readonly clusterNodeResourceGroup: string;
+
+  constructor(scope: Construct, id: string, props: ConfidentialAksClusterProps) {
+    super(scope, id);
+    const p = parseProps(this, 'ConfidentialAksCluster', schema, props);
+    this.resource = new KubernetesCluster(this, 'Resource', {
+      name: p.name,
+      location: p.location,
+      resourceGroupName: p.resourceGroupName,
+      dnsPrefix: p.name,
+      kubernetesVersion: p.kubernetesVersion,
+      oidcIssuerEnabled: true,
+      workloadIdentityEnabled: true,
+      localAccountDisabled: true,
+      roleBasedAccessControlEnabled: true,
+      azureActiveDirectoryRoleBasedAccessControl: { azureRbacEnabled: true, adminGroupObjectIds: p.adminGroupObjectIds },
+      automaticUpgradeChannel: 'patch',
+      nodeOsUpgradeChannel: 'NodeImage',
+      privateClusterEnabled: p.privateCluster,
+      apiServerAccessProfile: p.apiServerAuthorizedIpRanges.length > 0 ? { authorizedIpRanges: p.apiServerAuthorizedIpRanges } : undefined,
+      identity: { type: 'SystemAssigned' },
+      defaultNodePool: {
+        name: 'workers',
+        vmSize: p.nodeVmSize,
+        nodeCount: p.nodeCount,
+        osSku: 'Ubuntu',
+        vnetSubnetId: p.network.nodeSubnetId,
+        nodePublicIpEnabled: false,
+        nodeLabels: { [WORKER_NODE_LABEL.key]: WORKER_NODE_LABEL.value },
+        upgradeSettings: { maxSurge: '10%' },
+      },
+      networkProfile: {
+        networkPlugin: 'azure',
+        networkPluginMode: 'overlay',
+        networkDataPlane: 'cilium',
+        networkPolicy: 'cilium',
+        podCidr: p.podCidr,
+        serviceCidr: p.serviceCidr,
+        dnsServiceIp: p.dnsServiceIp,
+        loadBalancerSku: 'standard',
+      },
+      tags: p.tags,
+    });
+    // With a bring-your-own subnet the control plane joins nodes and load balancers to it; Terraform does
+    // not grant that implicitly the way the Azure CLI does.
+    new RoleAssignment(this, 'NodeSubnetNetworkContributor', {
+      scope: p.network.nodeSubnetId,
+      roleDefinitionName: 'Network Contributor',
+      principalId: this.resource.identity.principalId,
+      principalType: 'ServicePrincipal',
+      description: 'AKS control plane: join nodes and internal load balancers to the node subnet',
+    });
+    this.clusterId = this.resource.id;
+    this.clusterName = this.resource.name;
+    this.clusterResourceGroupName = this.resource.resourceGroupName;
+    this.clusterOidcIssuerUrl = this.resource.oidcIssuerUrl;
+    this.clusterKubeletIdentityObjectId = this.resource.kubeletIdentity.objectId;
+    this.clusterIdentityPrincipalId = this.resource.identity.principalId;
+    this.clusterNodeResourceGroup = this.resource.nodeResourceGroup;
+  }
+}

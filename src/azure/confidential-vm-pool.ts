@@ -1,0 +1,276 @@
+import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
+import { FederatedIdentityCredential } from '@cdktf/provider-azurerm/lib/federated-identity-credential';
+import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
+import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import { RoleDefinition } from '@cdktf/provider-azurerm/lib/role-definition';
+import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
+import { z } from 'zod';
+import { AzureTee } from '../attestation/reference-values';
+import { Annotations, Construct, Token } from '../internal/cdktf';
+import { ConstructValidationError, literalString, parseProps } from '../internal/validation';
+import { IConfidentialAksCluster } from './confidential-aks-cluster';
+import { IPeerPodNetwork } from './peer-pod-network';
+import { IPodVmImage } from './pod-vm-image';
+import { ConfidentialVmSize } from './vm-sizes';
+
+/** The namespace the peer-pods Helm release is installed in upstream. */
+export const DEFAULT_RUNTIME_NAMESPACE = 'confidential-containers-system';
+
+/** The Kubernetes service accounts of the peer-pods chart that act on Azure with the pool identity. */
+export const PEER_PODS_SERVICE_ACCOUNTS = ['cloud-api-adaptor', 'peerpodctrl-controller-manager'] as const;
+
+/** The audience Azure AD expects in federated workload identity tokens. */
+export const WORKLOAD_IDENTITY_AUDIENCE = 'api://AzureADTokenExchange';
+
+/** Props of ConfidentialVmPool. */
+export interface ConfidentialVmPoolProps {
+  /** Azure region of the pod VMs. */
+  readonly location: string;
+  /** Name of the resource group pod VMs, their disks and NICs are created in (the adaptor's AZURE_RESOURCE_GROUP). */
+  readonly podVmResourceGroupName: string;
+  /**
+   * Create that resource group (recommended: the adaptor's VM Contributor role is then scoped to pod VMs only).
+   * When false, it must exist and its id is derived from the subscription.
+   * @default true
+   */
+  readonly createPodVmResourceGroup?: boolean;
+  /** The cluster whose OIDC issuer the identity trusts. */
+  readonly cluster: IConfidentialAksCluster;
+  /** The network pod VMs are placed in. */
+  readonly network: IPeerPodNetwork;
+  /** The pod VM image, with its measurements. */
+  readonly image: IPodVmImage;
+  /**
+   * Instance sizes pods may ask for (annotation `io.katacontainers.config.hypervisor.machine_type`).
+   * @default [ConfidentialVmSize.STANDARD_DC2AS_V5]
+   */
+  readonly instanceSizes?: ConfidentialVmSize[];
+  /**
+   * Size of pods that ask for none; must be one of `instanceSizes`.
+   * @default - the first of `instanceSizes`
+   */
+  readonly defaultInstanceSize?: ConfidentialVmSize;
+  /**
+   * Namespace of the peer-pods runtime; the federated credentials trust its service accounts.
+   * @default 'confidential-containers-system'
+   */
+  readonly runtimeNamespace?: string;
+  /**
+   * Maximum pod VMs per worker node.
+   * @default 10
+   */
+  readonly limitPerNode?: number;
+  /**
+   * Root disk size of pod VMs in GiB.
+   * @default - the image's disk size
+   */
+  readonly rootVolumeSizeGiB?: number;
+  /** Tags the adaptor puts on every pod VM. @default - none */
+  readonly podVmTags?: Record<string, string>;
+  /** Tags of the pool's own resources. @default - none */
+  readonly tags?: Record<string, string>;
+}
+
+const tagText = literalString((s) => !/[,=]/.test(s) && s.length > 0, 'must not be empty or contain "," or "=" (the adaptor reads TAGS as k=v,k2=v2)');
+
+const vmSize = z.custom<ConfidentialVmSize>(
+  (s) => s instanceof ConfidentialVmSize,
+  'must be a ConfidentialVmSize, e.g. ConfidentialVmSize.of("Standard_DC4as_v5"), not a string',
+);
+
+const schema = z.object({
+  location: z.string().min(1),
+  podVmResourceGroupName: literalString((s) => /^[-\w._()]{1,89}[-\w_()]$/.test(s), 'must be a valid resource group name'),
+  createPodVmResourceGroup: z.boolean().default(true),
+  cluster: z.custom<IConfidentialAksCluster>((c) => typeof c === 'object' && c !== null && 'clusterOidcIssuerUrl' in c, 'must be a ConfidentialAksCluster or ConfidentialAksCluster.fromExisting(...)'),
+  network: z.custom<IPeerPodNetwork>((n) => typeof n === 'object' && n !== null && 'podVmSubnetId' in n, 'must be a PeerPodNetwork or PeerPodNetwork.fromExisting(...)'),
+  image: z.custom<IPodVmImage>((i) => typeof i === 'object' && i !== null && 'imageId' in i && 'measurements' in i, 'must be a PodVmImage or PodVmImage.fromImageId(...)'),
+  instanceSizes: z.array(vmSize).min(1, 'must allow at least one size').default([ConfidentialVmSize.STANDARD_DC2AS_V5]),
+  defaultInstanceSize: vmSize.optional(),
+  runtimeNamespace: literalString((s) => /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(s), 'must be a Kubernetes namespace name (RFC 1123 label)').default(DEFAULT_RUNTIME_NAMESPACE),
+  limitPerNode: z.number().int().min(1).max(250).default(10),
+  rootVolumeSizeGiB: z.number().int().min(1).max(4095).optional(),
+  podVmTags: z.record(tagText, tagText).default({}),
+  tags: z.record(z.string(), z.string()).default({}),
+});
+
+/**
+ * What the peer-pods adaptor needs to create confidential pod VMs: a resource group for them, the allowed
+ * instance sizes (validated against the confidential catalogue and the image's measurements), a
+ * user-assigned identity federated with the adaptor's two service accounts, and least-privilege roles:
+ * Virtual Machine Contributor on the pod-VM resource group only; join/read on the pod-VM subnet, its NSG and
+ * the image; and a custom role with only `Microsoft.Compute/locations/vmSizes/read` at subscription scope.
+ */
+export class ConfidentialVmPool extends Construct {
+  /** The identity (escape hatch). */
+  public readonly resource: UserAssignedIdentity;
+  /** Client id of the identity (the `peer-pods-secret` AZURE_CLIENT_ID and the service account annotation). */
+  public readonly poolIdentityClientId: string;
+  /** Tenant id of the identity (`peer-pods-secret` AZURE_TENANT_ID). */
+  public readonly poolIdentityTenantId: string;
+  /** Principal id of the identity. */
+  public readonly poolIdentityPrincipalId: string;
+  /** The runtime namespace the federated credentials trust: the peer-pods runtime must use exactly this one. */
+  public readonly runtimeNamespace: string;
+  /** Sizes pods may ask for. */
+  public readonly instanceSizes: readonly ConfidentialVmSize[];
+  /** Size of pods that ask for none. */
+  public readonly defaultInstanceSize: ConfidentialVmSize;
+  /** The evidence types pod VMs of this pool produce (empty for a non-confidential development pool). */
+  public readonly evidenceTypes: readonly AzureTee[];
+  /** The image pod VMs boot. */
+  public readonly image: IPodVmImage;
+  /** The federated credentials, one per service account. */
+  public readonly federatedCredentials: readonly FederatedIdentityCredential[];
+  /**
+   * The adaptor's provider configuration: the `providerConfigs.azure` values of the peerpods chart
+   * (ConfigMap `peer-pods-cm`), every value a string.
+   */
+  public readonly providerConfig: Readonly<Record<string, string>>;
+
+  constructor(scope: Construct, id: string, props: ConfidentialVmPoolProps) {
+    super(scope, id);
+    const p = parseProps(this, 'ConfidentialVmPool', schema, props);
+    const fail = (field: string, message: string): never => {
+      throw new ConstructValidationError(this.node.path, 'ConfidentialVmPool', field, message);
+    };
+
+    const defaultSize = p.defaultInstanceSize ?? p.instanceSizes[0];
+    if (!p.instanceSizes.some((s) => s.name === defaultSize.name)) {
+      fail('defaultInstanceSize', `"${defaultSize.name}" is not among instanceSizes [${p.instanceSizes.join(', ')}]; add it there or pick one of them`);
+    }
+    const confidential = p.instanceSizes.filter((s) => s.isConfidential);
+    if (confidential.length > 0 && confidential.length < p.instanceSizes.length) {
+      fail('instanceSizes', 'mixes confidential and non-confidential sizes, but the adaptor disables confidential VMs for all pods or none (DISABLECVM); use one kind');
+    }
+    const disableCvm = confidential.length === 0;
+    const evidenceTypes = [...new Set(confidential.map((s) => s.evidenceType as AzureTee))].sort();
+    const measured = new Set(p.image.measurements.map((m) => m.tee));
+    for (const size of confidential) {
+      if (!measured.has(size.evidenceType as AzureTee)) {
+        fail(
+          'instanceSizes',
+          `"${size.name}" is a ${size.tee} size, but the image has no ${size.evidenceType} measurements, so its pod VMs could never attest; ` +
+            `add the ${size.evidenceType} measurements to the image or drop the size`,
+        );
+      }
+    }
+    if (disableCvm) {
+      Annotations.of(this).addWarning(
+        'ConfidentialVmPool uses non-confidential instance sizes (DISABLECVM=true): pod VMs have no TEE and cannot attest. For development only.',
+      );
+    }
+
+    const client = new DataAzurermClientConfig(this, 'Client', {});
+    const subscriptionScope = `/subscriptions/${client.subscriptionId}`;
+
+    const rg = p.createPodVmResourceGroup
+      ? new ResourceGroup(this, 'PodVmResourceGroup', { name: p.podVmResourceGroupName, location: p.location, tags: p.tags })
+      : undefined;
+    // Referencing the created group (not its name string) orders everything after it.
+    const rgName = rg ? rg.name : p.podVmResourceGroupName;
+    const podVmResourceGroupId = rg ? rg.id : `${subscriptionScope}/resourceGroups/${p.podVmResourceGroupName}`;
+
+    this.resource = new UserAssignedIdentity(this, 'Resource', {
+      name: `${p.podVmResourceGroupName}-adaptor`,
+      resourceGroupName: rgName,
+      location: p.location,
+      tags: p.tags,
+    });
+
+    // Azure refuses concurrent writes of federated credentials on one identity: chain them.
+    const credentials: FederatedIdentityCredential[] = [];
+    for (const account of PEER_PODS_SERVICE_ACCOUNTS) {
+      const credential = new FederatedIdentityCredential(this, `Federated-${account}`, {
+        name: account,
+        resourceGroupName: rgName,
+        parentId: this.resource.id,
+        issuer: p.cluster.clusterOidcIssuerUrl,
+        audience: [WORKLOAD_IDENTITY_AUDIENCE],
+        subject: `system:serviceaccount:${p.runtimeNamespace}:${account}`,
+        dependsOn: credentials.length > 0 ? [credentials[credentials.length - 1]] : undefined,
+      });
+      credentials.push(credential);
+    }
+    this.federatedCredentials = credentials;
+
+    const principal = { principalId: this.resource.principalId, principalType: 'ServicePrincipal' };
+    new RoleAssignment(this, 'VmContributorOnPodVmResourceGroup', {
+      ...principal,
+      scope: podVmResourceGroupId,
+      roleDefinitionName: 'Virtual Machine Contributor',
+      description: 'peer pods: create and delete pod VMs, disks and NICs in this resource group only',
+    });
+
+    const attachRole = new RoleDefinition(this, 'AttachRole', {
+      name: `peer-pods attach (${p.podVmResourceGroupName})`,
+      scope: subscriptionScope,
+      assignableScopes: [subscriptionScope],
+      description: 'peer pods: join pod VM NICs to the pod-VM subnet and NSG, read the pod VM image',
+      permissions: [
+        {
+          actions: [
+            'Microsoft.Network/virtualNetworks/subnets/join/action',
+            'Microsoft.Network/virtualNetworks/subnets/read',
+            'Microsoft.Network/networkSecurityGroups/join/action',
+            'Microsoft.Network/networkSecurityGroups/read',
+            'Microsoft.Compute/galleries/read',
+            'Microsoft.Compute/galleries/images/read',
+            'Microsoft.Compute/galleries/images/versions/read',
+          ],
+        },
+      ],
+    });
+    const attach = (rid: string, scopeId: string, what: string): void => {
+      new RoleAssignment(this, rid, { ...principal, scope: scopeId, roleDefinitionId: attachRole.roleDefinitionResourceId, description: `peer pods: ${what}` });
+    };
+    attach('AttachPodVmSubnet', p.network.podVmSubnetId, 'join the pod-VM subnet');
+    if (p.network.podVmNsgId) attach('AttachPodVmNsg', p.network.podVmNsgId, 'join the pod-VM NSG');
+    if (Token.isUnresolved(p.image.imageId) || p.image.imageId.toLowerCase().startsWith('/subscriptions/')) {
+      attach('ReadPodVmImage', p.image.imageId, 'read the pod VM image version');
+    }
+
+    const sizesRole = new RoleDefinition(this, 'VmSizesReaderRole', {
+      name: `peer-pods vm sizes reader (${p.podVmResourceGroupName})`,
+      scope: subscriptionScope,
+      assignableScopes: [subscriptionScope],
+      description: 'peer pods: list VM sizes at start-up, nothing else',
+      permissions: [{ actions: ['Microsoft.Compute/locations/vmSizes/read'] }],
+    });
+    new RoleAssignment(this, 'VmSizesReaderOnSubscription', {
+      ...principal,
+      scope: subscriptionScope,
+      roleDefinitionId: sizesRole.roleDefinitionResourceId,
+      description: 'peer pods: list VM sizes',
+    });
+
+    const config: Record<string, string> = {
+      AZURE_SUBSCRIPTION_ID: client.subscriptionId,
+      AZURE_REGION: p.location,
+      AZURE_RESOURCE_GROUP: p.podVmResourceGroupName,
+      AZURE_SUBNET_ID: p.network.podVmSubnetId,
+      AZURE_IMAGE_ID: p.image.imageId,
+      AZURE_INSTANCE_SIZE: defaultSize.name,
+      AZURE_INSTANCE_SIZES: p.instanceSizes.map((s) => s.name).join(','),
+      DISABLECVM: String(disableCvm),
+      // Measured boot, not secure boot: the measurements are what the attestation policy checks.
+      ENABLE_SECURE_BOOT: 'false',
+      USE_PUBLIC_IP: 'false',
+      PEERPODS_LIMIT_PER_NODE: String(p.limitPerNode),
+    };
+    if (p.network.podVmNsgId) config.AZURE_NSG_ID = p.network.podVmNsgId;
+    if (p.rootVolumeSizeGiB !== undefined) config.ROOT_VOLUME_SIZE = String(p.rootVolumeSizeGiB);
+    const tags = Object.entries(p.podVmTags).sort(([a], [b]) => (a < b ? -1 : 1));
+    if (tags.length > 0) config.TAGS = tags.map(([k, v]) => `${k}=${v}`).join(',');
+
+    this.providerConfig = config;
+    this.poolIdentityClientId = this.resource.clientId;
+    this.poolIdentityTenantId = this.resource.tenantId;
+    this.poolIdentityPrincipalId = this.resource.principalId;
+    this.runtimeNamespace = p.runtimeNamespace;
+    this.instanceSizes = p.instanceSizes;
+    this.defaultInstanceSize = defaultSize;
+    this.evidenceTypes = evidenceTypes;
+    this.image = p.image;
+  }
+}

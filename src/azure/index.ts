@@ -1,0 +1,6 @@
+export * from './vm-sizes';
+export * from './cidr';
+export * from './peer-pod-network';
+export * from './confidential-aks-cluster';
+export * from './pod-vm-image';
+export * from './confidential-vm-pool';

@@ -1,0 +1,204 @@
+import { NatGateway } from '@cdktf/provider-azurerm/lib/nat-gateway';
+import { NatGatewayPublicIpAssociation } from '@cdktf/provider-azurerm/lib/nat-gateway-public-ip-association';
+import { NetworkSecurityGroup } from '@cdktf/provider-azurerm/lib/network-security-group';
+import { NetworkSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-rule';
+import { PublicIp } from '@cdktf/provider-azurerm/lib/public-ip';
+import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
+import { SubnetNatGatewayAssociation } from '@cdktf/provider-azurerm/lib/subnet-nat-gateway-association';
+import { SubnetNetworkSecurityGroupAssociation } from '@cdktf/provider-azurerm/lib/subnet-network-security-group-association';
+import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
+import { z } from 'zod';
+import { Construct } from '../internal/cdktf';
+import { ConstructValidationError, isToken, literalString, parseProps } from '../internal/validation';
+import { Ipv4Block, contains, overlaps, parseCidr } from './cidr';
+
+/** The ports the adaptor and pod traffic use between the node subnet and pod VMs. */
+export const PEER_POD_PORTS = { agentProtocolForwarder: 15150, vxlan: 4789 } as const;
+
+/** What the peer-pods constructs need of a network. */
+export interface IPeerPodNetwork {
+  /** ARM id of the VNet. */
+  readonly vnetId: string;
+  /** ARM id of the subnet of the AKS nodes. */
+  readonly nodeSubnetId: string;
+  /** ARM id of the subnet pod VMs are placed in. */
+  readonly podVmSubnetId: string;
+  /** ARM id of the NSG guarding the pod-VM subnet, if any. */
+  readonly podVmNsgId?: string;
+  /** CIDR of the node subnet, when known at synth time (used to validate static IPs). */
+  readonly nodeSubnetCidr?: string;
+}
+
+/** Props of PeerPodNetwork. */
+export interface PeerPodNetworkProps {
+  /** Resource group of the network resources. */
+  readonly resourceGroupName: string;
+  /** Azure region, e.g. `westeurope`. */
+  readonly location: string;
+  /**
+   * Name prefix of the network resources.
+   * @default 'peerpods'
+   */
+  readonly namePrefix?: string;
+  /**
+   * Address space of the VNet.
+   * @default '10.224.0.0/12'
+   */
+  readonly addressSpace?: string;
+  /**
+   * CIDR of the AKS node subnet, inside the address space.
+   * @default '10.224.0.0/16'
+   */
+  readonly nodeSubnetCidr?: string;
+  /**
+   * CIDR of the pod-VM subnet, inside the address space and not overlapping the node subnet.
+   * @default '10.225.0.0/16'
+   */
+  readonly podVmSubnetCidr?: string;
+  /**
+   * Idle timeout of the NAT gateway, in minutes.
+   * @default 4
+   */
+  readonly natIdleTimeoutMinutes?: number;
+  /** Tags on every resource. @default - none */
+  readonly tags?: Record<string, string>;
+}
+
+const cidr = (what: string) => literalString((s) => parseCidr(s) !== undefined, `must be an IPv4 CIDR with zero host bits, e.g. "10.224.0.0/16" (${what})`);
+
+const schema = z.object({
+  resourceGroupName: z.string().min(1, 'must name the resource group'),
+  location: z.string().min(1, 'must name an Azure region, e.g. "westeurope"'),
+  namePrefix: literalString((s) => /^[a-z][a-z0-9-]{0,40}$/.test(s), 'must be lowercase letters, digits and "-", starting with a letter').default('peerpods'),
+  addressSpace: cidr('the VNet address space').default('10.224.0.0/12'),
+  nodeSubnetCidr: cidr('the node subnet').default('10.224.0.0/16'),
+  podVmSubnetCidr: cidr('the pod-VM subnet').default('10.225.0.0/16'),
+  natIdleTimeoutMinutes: z.number().int().min(4).max(120).default(4),
+  tags: z.record(z.string(), z.string()).default({}),
+});
+
+/**
+ * The network peer pods need: one VNet with a node subnet and a pod-VM subnet, outbound access for pod VMs
+ * through a NAT gateway (they pull images), and an NSG on the pod-VM subnet that admits only the adaptor's
+ * agent-protocol port (15150/tcp) and VXLAN (4789/udp) from the node subnet.
+ */
+export class PeerPodNetwork extends Construct implements IPeerPodNetwork {
+  /** Wraps an existing VNet and subnets (a company's own network). */
+  public static fromExisting(scope: Construct, id: string, attrs: IPeerPodNetwork): IPeerPodNetwork {
+    const existing = new Construct(scope, id);
+    const ids = z.object({
+      vnetId: z.string().min(1),
+      nodeSubnetId: z.string().min(1),
+      podVmSubnetId: z.string().min(1),
+      podVmNsgId: z.string().min(1).optional(),
+      nodeSubnetCidr: cidr('the node subnet').optional(),
+    });
+    const parsed = parseProps(existing, 'PeerPodNetwork', ids, attrs);
+    return { ...parsed };
+  }
+
+  /** The VNet (escape hatch). */
+  public readonly resource: VirtualNetwork;
+  /** The node subnet. */
+  public readonly nodeSubnet: Subnet;
+  /** The pod-VM subnet. */
+  public readonly podVmSubnet: Subnet;
+  /** The NSG on the pod-VM subnet. */
+  public readonly podVmNsg: NetworkSecurityGroup;
+  /** The NAT gateway of the pod-VM subnet. */
+  public readonly natGateway: NatGateway;
+  /** @inheritdoc */
+  public readonly vnetId: string;
+  /** @inheritdoc */
+  public readonly nodeSubnetId: string;
+  /** @inheritdoc */
+  public readonly podVmSubnetId: string;
+  /** @inheritdoc */
+  public readonly podVmNsgId: string;
+  /** @inheritdoc */
+  public readonly nodeSubnetCidr: string;
+  /** CIDR of the pod-VM subnet. */
+  public readonly podVmSubnetCidr: string;
+
+  constructor(scope: Construct, id: string, props: PeerPodNetworkProps) {
+    super(scope, id);
+    const p = parseProps(this, 'PeerPodNetwork', schema, props);
+    validateLayout(this, p.addressSpace, p.nodeSubnetCidr, p.podVmSubnetCidr);
+    const common = { resourceGroupName: p.resourceGroupName, location: p.location, tags: p.tags };
+
+    this.resource = new VirtualNetwork(this, 'Resource', { ...common, name: `${p.namePrefix}-vnet`, addressSpace: [p.addressSpace] });
+    this.nodeSubnet = new Subnet(this, 'NodeSubnet', {
+      name: `${p.namePrefix}-nodes`,
+      resourceGroupName: p.resourceGroupName,
+      virtualNetworkName: this.resource.name,
+      addressPrefixes: [p.nodeSubnetCidr],
+    });
+    this.podVmSubnet = new Subnet(this, 'PodVmSubnet', {
+      name: `${p.namePrefix}-podvms`,
+      resourceGroupName: p.resourceGroupName,
+      virtualNetworkName: this.resource.name,
+      addressPrefixes: [p.podVmSubnetCidr],
+      // Outbound goes through the NAT gateway only.
+      defaultOutboundAccessEnabled: false,
+    });
+
+    const ip = new PublicIp(this, 'NatPublicIp', { ...common, name: `${p.namePrefix}-nat-ip`, allocationMethod: 'Static', sku: 'Standard' });
+    this.natGateway = new NatGateway(this, 'NatGateway', { ...common, name: `${p.namePrefix}-nat`, skuName: 'Standard', idleTimeoutInMinutes: p.natIdleTimeoutMinutes });
+    new NatGatewayPublicIpAssociation(this, 'NatPublicIpAssociation', { natGatewayId: this.natGateway.id, publicIpAddressId: ip.id });
+    new SubnetNatGatewayAssociation(this, 'PodVmSubnetNat', { subnetId: this.podVmSubnet.id, natGatewayId: this.natGateway.id });
+
+    this.podVmNsg = new NetworkSecurityGroup(this, 'PodVmNsg', { ...common, name: `${p.namePrefix}-podvms-nsg` });
+    const rule = (rid: string, priority: number, protocol: string, port: number, name: string): void => {
+      new NetworkSecurityRule(this, rid, {
+        name,
+        resourceGroupName: p.resourceGroupName,
+        networkSecurityGroupName: this.podVmNsg.name,
+        priority,
+        direction: 'Inbound',
+        access: 'Allow',
+        protocol,
+        sourceAddressPrefix: p.nodeSubnetCidr,
+        sourcePortRange: '*',
+        destinationAddressPrefix: p.podVmSubnetCidr,
+        destinationPortRange: String(port),
+      });
+    };
+    rule('AllowAgentProtocolForwarder', 100, 'Tcp', PEER_POD_PORTS.agentProtocolForwarder, 'allow-apf-from-nodes');
+    rule('AllowVxlan', 110, 'Udp', PEER_POD_PORTS.vxlan, 'allow-vxlan-from-nodes');
+    // The default rules admit all VNet traffic; this one closes it, so only the two rules above get in.
+    new NetworkSecurityRule(this, 'DenyAllOtherInbound', {
+      name: 'deny-all-other-inbound',
+      resourceGroupName: p.resourceGroupName,
+      networkSecurityGroupName: this.podVmNsg.name,
+      priority: 4096,
+      direction: 'Inbound',
+      access: 'Deny',
+      protocol: '*',
+      sourceAddressPrefix: '*',
+      sourcePortRange: '*',
+      destinationAddressPrefix: '*',
+      destinationPortRange: '*',
+    });
+    new SubnetNetworkSecurityGroupAssociation(this, 'PodVmSubnetNsg', { subnetId: this.podVmSubnet.id, networkSecurityGroupId: this.podVmNsg.id });
+
+    this.vnetId = this.resource.id;
+    this.nodeSubnetId = this.nodeSubnet.id;
+    this.podVmSubnetId = this.podVmSubnet.id;
+    this.podVmNsgId = this.podVmNsg.id;
+    this.nodeSubnetCidr = p.nodeSubnetCidr;
+    this.podVmSubnetCidr = p.podVmSubnetCidr;
+  }
+}
+
+function validateLayout(scope: Construct, space: string, node: string, podVm: string): void {
+  if ([space, node, podVm].some(isToken)) return;
+  const fail = (field: string, message: string): never => {
+    throw new ConstructValidationError(scope.node.path, 'PeerPodNetwork', field, message);
+  };
+  const vnet = parseCidr(space) as Ipv4Block;
+  const nodes = parseCidr(node) as Ipv4Block;
+  const pods = parseCidr(podVm) as Ipv4Block;
+  if (!contains(vnet, nodes)) fail('nodeSubnetCidr', `"${node}" is outside the address space "${space}"; choose a block inside it`);
+  if (!contains(vnet, pods)) fail('podVmSubnetCidr', `"${podVm}" is outside the address space "${space}"; choose a block inside it`);
+  if (overlaps(nodes, pods)) fail('podVmSubnetCidr', `"${podVm}" overlaps the node subnet "${node}"; choose a separate block`);
+}

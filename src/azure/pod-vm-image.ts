@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import { SharedImage } from '@cdktf/provider-azurerm/lib/shared-image';
+import { SharedImageGallery } from '@cdktf/provider-azurerm/lib/shared-image-gallery';
+import { SharedImageVersion } from '@cdktf/provider-azurerm/lib/shared-image-version';
+import { z } from 'zod';
+import { AzureTee, MeasurementSet, NormalizedMeasurementSet, normalizeMeasurementSet, parseMeasurementsJson } from '../attestation/reference-values';
+import { Construct } from '../internal/cdktf';
+import { ConstructValidationError, literalString, parseProps, withConstructPath } from '../internal/validation';
+
+/** A pod VM image and the measurements it boots with. */
+export interface IPodVmImage {
+  /** Full ARM id of the image version (or a `/CommunityGalleries/...` id): the adaptor's AZURE_IMAGE_ID. */
+  readonly imageId: string;
+  /** Reference values of what the image boots, per TEE. */
+  readonly measurements: readonly NormalizedMeasurementSet[];
+}
+
+/** Props of PodVmImage. */
+export interface PodVmImageProps {
+  /** Resource group of the gallery. */
+  readonly resourceGroupName: string;
+  /** Azure region of the gallery and image definition. */
+  readonly location: string;
+  /** Gallery name (letters, digits, "_" and "."). */
+  readonly galleryName: string;
+  /**
+   * Image definition name.
+   * @default 'podvm'
+   */
+  readonly imageName?: string;
+  /** Image version, `major.minor.patch`. */
+  readonly version: string;
+  /** URI of the fixed-size VHD page blob the mkosi build uploaded. */
+  readonly vhdBlobUri: string;
+  /** ARM id of the storage account holding the VHD. */
+  readonly storageAccountId: string;
+  /**
+   * Regions to replicate to.
+   * @default - the gallery's location
+   */
+  readonly targetRegions?: string[];
+  /**
+   * Image identifier.
+   * @default { publisher: 'confidential-containers', offer: 'peerpods-podvm', sku: 'azure-cvm' }
+   */
+  readonly identifier?: { readonly publisher: string; readonly offer: string; readonly sku: string };
+  /** What the image boots, per TEE (see `PodVmImage.measurementsFromFile`). */
+  readonly measurements: readonly MeasurementSet[];
+  /** Tags. @default - none */
+  readonly tags?: Record<string, string>;
+}
+
+const measurementsSchema = z.array(z.custom<MeasurementSet>((m) => typeof m === 'object' && m !== null)).min(1, 'must give the measurements of at least one TEE (PodVmImage.measurementsFromFile(...)): an image without reference values can never attest');
+
+const schema = z.object({
+  resourceGroupName: z.string().min(1),
+  location: z.string().min(1),
+  galleryName: literalString((s) => /^[A-Za-z0-9][A-Za-z0-9_.]{0,78}[A-Za-z0-9]$/.test(s), 'must be 2-80 letters, digits, "_" or "." (no "-")'),
+  imageName: literalString((s) => /^[A-Za-z0-9][A-Za-z0-9_.-]{0,78}[A-Za-z0-9]$/.test(s), 'must be 2-80 letters, digits, "_", "-" or "."').default('podvm'),
+  version: literalString((s) => /^\d+\.\d+\.\d+$/.test(s), 'must be major.minor.patch, e.g. "0.22.0"'),
+  vhdBlobUri: literalString((s) => /^https:\/\/[a-z0-9]+\.blob\.core\.windows\.net\/.+\.vhd$/.test(s), 'must be the https URI of a .vhd page blob'),
+  storageAccountId: z.string().min(1),
+  targetRegions: z.array(z.string().min(1)).optional(),
+  identifier: z.object({ publisher: z.string().min(1), offer: z.string().min(1), sku: z.string().min(1) }).default({ publisher: 'confidential-containers', offer: 'peerpods-podvm', sku: 'azure-cvm' }),
+  measurements: measurementsSchema,
+  tags: z.record(z.string(), z.string()).default({}),
+});
+
+/**
+ * The pod VM image in an Azure Compute Gallery: a Linux, Gen2 (`V2`), ConfidentialVmSupported image
+ * definition and an image version from the VHD the mkosi build produced, with the measurements (PCR 3, 9,
+ * 11 ...) that the attestation policy holds pod VMs to.
+ */
+export class PodVmImage extends Construct implements IPodVmImage {
+  /** Reads the `measurements.json` of an image build as the measurement set of `tee`. */
+  public static measurementsFromFile(path: string, tee: AzureTee): MeasurementSet {
+    const set = parseMeasurementsJson(readFileSync(path, 'utf8'), tee, path);
+    return { tee: set.tee, pcrs: Object.fromEntries(set.pcrs) };
+  }
+
+  /** An existing gallery or community-gallery image version, with its measurements. */
+  public static fromImageId(scope: Construct, id: string, attrs: { imageId: string; measurements: readonly MeasurementSet[] }): IPodVmImage {
+    const existing = new Construct(scope, id);
+    const p = parseProps(
+      existing,
+      'PodVmImage',
+      z.object({
+        imageId: literalString(
+          (s) => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/galleries\/[^/]+\/images\/[^/]+\/versions\/[^/]+$/i.test(s) || /^\/CommunityGalleries\/[^/]+\/Images\/[^/]+\/Versions\/[^/]+$/i.test(s),
+          'must be a gallery image version id (/subscriptions/.../galleries/<g>/images/<i>/versions/<v>) or /CommunityGalleries/<g>/Images/<i>/Versions/<v>',
+        ),
+        measurements: measurementsSchema,
+      }),
+      attrs,
+    );
+    const measurements = p.measurements.map((m, i) => withConstructPath(existing, 'PodVmImage', '', () => normalizeMeasurementSet(m, `measurements[${i}]`)));
+    return { imageId: p.imageId, measurements };
+  }
+
+  /** The image version (escape hatch). */
+  public readonly resource: SharedImageVersion;
+  /** The gallery. */
+  public readonly gallery: SharedImageGallery;
+  /** The image definition. */
+  public readonly imageDefinition: SharedImage;
+  /** @inheritdoc */
+  public readonly imageId: string;
+  /** @inheritdoc */
+  public readonly measurements: readonly NormalizedMeasurementSet[];
+
+  constructor(scope: Construct, id: string, props: PodVmImageProps) {
+    super(scope, id);
+    const p = parseProps(this, 'PodVmImage', schema, props);
+    this.measurements = p.measurements.map((m, i) => withConstructPath(this, 'PodVmImage', '', () => normalizeMeasurementSet(m, `measurements[${i}]`)));
+    const tees = this.measurements.map((m) => m.tee);
+    if (new Set(tees).size !== tees.length) {
+      throw new ConstructValidationError(this.node.path, 'PodVmImage', 'measurements', 'gives one TEE twice; an image boots one set of values per TEE (a second version is a second PodVmImage)');
+    }
+    this.gallery = new SharedImageGallery(this, 'Gallery', { name: p.galleryName, resourceGroupName: p.resourceGroupName, location: p.location, tags: p.tags });
+    this.imageDefinition = new SharedImage(this, 'Definition', {
+      name: p.imageName,
+      galleryName: this.gallery.name,
+      resourceGroupName: p.resourceGroupName,
+      location: p.location,
+      osType: 'Linux',
+      hyperVGeneration: 'V2',
+      confidentialVmSupported: true,
+      identifier: p.identifier,
+      tags: p.tags,
+    });
+    this.resource = new SharedImageVersion(this, 'Resource', {
+      name: p.version,
+      galleryName: this.gallery.name,
+      imageName: this.imageDefinition.name,
+      resourceGroupName: p.resourceGroupName,
+      location: p.location,
+      blobUri: p.vhdBlobUri,
+      storageAccountId: p.storageAccountId,
+      targetRegion: (p.targetRegions ?? [p.location]).map((name) => ({ name, regionalReplicaCount: 1, storageAccountType: 'Standard_LRS' })),
+      tags: p.tags,
+    });
+    this.imageId = this.resource.id;
+  }
+}

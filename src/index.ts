@@ -1,0 +1,4 @@
+export * from './attestation';
+export * from './azure';
+export { ConstructValidationError } from './internal/validation';
+export { VERSIONS } from './versions';

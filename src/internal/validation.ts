@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { AttestationInputError } from '../attestation/errors';
+import { IConstruct, Token } from './cdktf';
+
+/** The error a construct throws for invalid props: names the construct path, the field, the value and the fix. */
+export class ConstructValidationError extends Error {
+  constructor(
+    /** The construct path (e.g. `infra/network`). */
+    public readonly constructPath: string,
+    /** The construct class name. */
+    public readonly constructType: string,
+    /** The prop that was wrong, dotted. */
+    public readonly field: string,
+    detail: string,
+  ) {
+    super(`${constructType} ${constructPath}: ${field}: ${detail}`);
+    this.name = 'ConstructValidationError';
+  }
+}
+
+/** True when `value` is (or contains) a Terraform token that only apply will resolve. */
+export function isToken(value: unknown): boolean {
+  return Token.isUnresolved(value);
+}
+
+/** A string schema that applies `check` only when the value is known at synth time. */
+export function literalString(check: (s: string) => boolean, message: string): z.ZodType<string> {
+  return z.string().refine((s) => isToken(s) || check(s), { message });
+}
+
+/**
+ * Parses `props` with `schema`, or throws a ConstructValidationError naming the construct path, the field,
+ * the offending value and the schema's message (which carries the fix).
+ */
+export function parseProps<T>(scope: IConstruct, type: string, schema: z.ZodType<T>, props: unknown): T {
+  const result = schema.safeParse(props);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'props';
+  const value = valueAt(props, issue.path as PropertyKey[]);
+  const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)?.slice(0, 100)})`;
+  throw new ConstructValidationError(scope.node.path, type, field, `${issue.message}${shown}`);
+}
+
+/** Runs a call into the pure attestation core, prefixing its errors with the construct path. */
+export function withConstructPath<T>(scope: IConstruct, type: string, fieldPrefix: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof AttestationInputError) {
+      const field = fieldPrefix ? `${fieldPrefix}.${e.field}` : e.field;
+      throw new ConstructValidationError(scope.node.path, type, field, e.message.slice(e.field.length + 2));
+    }
+    throw e;
+  }
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let node: unknown = root;
+  for (const key of path) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return typeof node === 'object' ? undefined : node;
+}

@@ -1,0 +1,22 @@
+/**
+ * The upstream versions this library is built and tested against. They move together: initdata, policy and
+ * configuration formats are those of these releases.
+ */
+export const VERSIONS = {
+  /** cloud-api-adaptor (peer pods) release. */
+  cloudApiAdaptor: 'v0.22.0',
+  /** The `peerpods` Helm chart of that release. */
+  peerpodsChart: { repository: 'oci://ghcr.io/confidential-containers/cloud-api-adaptor/charts', name: 'peerpods', version: '0.4.0' },
+  /** kata-deploy, installed by the peerpods chart (creates RuntimeClass `kata-remote`). */
+  kataDeploy: '4.0.0',
+  /** Trustee (KBS, attestation service, RVPS). */
+  trustee: 'v0.21.0',
+  /** The all-in-one Trustee image (KBS with the built-in attestation service). */
+  trusteeImage: 'ghcr.io/confidential-containers/key-broker-service:built-in-as-v0.21.0',
+  /** guest-components (attestation agent and confidential data hub in the pod VM). */
+  guestComponents: 'v0.21.0',
+  /** Terraform providers, as generated into the @cdktf/provider-* packages. */
+  terraformProviders: { azurerm: '4.55.0', kubernetes: '2.38.0', helm: '3.1.1' },
+  /** cdktf. */
+  cdktf: '0.21.0',
+} as const;

@@ -1,0 +1,36 @@
+import { Testing, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
+
+/** The synthesized Terraform JSON of a stack. */
+export interface Synthesized {
+  readonly resource?: Record<string, Record<string, Record<string, unknown>>>;
+  readonly data?: Record<string, Record<string, Record<string, unknown>>>;
+}
+
+/** Builds a stack in a fresh test app, synthesizes it with validations, and parses the JSON. */
+export function synth(build: (stack: TerraformStack) => void): Synthesized {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, 'test');
+  // The app, not the library, configures providers: the tests play the app.
+  new AzurermProvider(stack, 'azurerm', { features: [{}] });
+  build(stack);
+  return JSON.parse(Testing.synth(stack, true)) as Synthesized;
+}
+
+/** All resources of one Terraform type, by logical id. */
+export function resourcesOf(json: Synthesized, type: string): Record<string, Record<string, unknown>> {
+  return json.resource?.[type] ?? {};
+}
+
+/** The only resource of a type whose logical id contains `idPart`. */
+export function resourceOf(json: Synthesized, type: string, idPart = ''): Record<string, unknown> {
+  const matches = Object.entries(resourcesOf(json, type)).filter(([id]) => id.includes(idPart));
+  if (matches.length !== 1) throw new Error(`expected one ${type} matching "${idPart}", found ${matches.map(([id]) => id).join(', ') || 'none'}`);
+  return matches[0][1];
+}
+
+/** A fresh stack, for tests that expect a constructor to throw. */
+export function emptyStack(): Construct {
+  return new TerraformStack(Testing.app(), 'test');
+}
