@@ -1,8 +1,9 @@
-import { App, TerraformStack } from 'cdktf';
-import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
-import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
+import { App } from 'cdktf';
+import { printAnnotations } from './annotations';
+import { InfraStack } from './infra-stack';
+
+// The reference deployment: `infra` (Azure) first; the in-cluster stack follows it.
 const app = new App();
-const s = new TerraformStack(app, 'infra');
-new AzurermProvider(s, 'azurerm', { features: [{}] });
-new ResourceGroup(s, 'rg', { name: 'x', location: 'westeurope' });
+new InfraStack(app, 'infra');
 app.synth();
+printAnnotations(app);
