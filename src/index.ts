@@ -1,4 +1,5 @@
 export * from './attestation';
 export * from './azure';
+export * from './kubernetes';
 export { ConstructValidationError } from './internal/validation';
 export { VERSIONS } from './versions';

@@ -7,6 +7,10 @@ export const VERSIONS = {
   cloudApiAdaptor: 'v0.22.0',
   /** The `peerpods` Helm chart of that release. */
   peerpodsChart: { repository: 'oci://ghcr.io/confidential-containers/cloud-api-adaptor/charts', name: 'peerpods', version: '0.4.0' },
+  /** The cloud-api-adaptor image of that chart release (a commit tag, never `latest`). */
+  cloudApiAdaptorImage: { name: 'quay.io/confidential-containers/cloud-api-adaptor', tag: '61b1aba91df646a663e60ab6b55c6a7dc93cd167' },
+  /** cert-manager, which the peerpods webhook needs before it installs. */
+  certManagerChart: { repository: 'https://charts.jetstack.io', name: 'cert-manager', version: 'v1.19.1' },
   /** kata-deploy, installed by the peerpods chart (creates RuntimeClass `kata-remote`). */
   kataDeploy: '4.0.0',
   /** Trustee (KBS, attestation service, RVPS). */

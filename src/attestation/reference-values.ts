@@ -47,9 +47,10 @@ export interface NormalizedMeasurementSet {
   readonly snpTcbMinimums?: Partial<Readonly<Record<SnpTcbComponent, string>>>;
 }
 
-/** Validates a measurement set; fails with the field and the fix. */
-export function normalizeMeasurementSet(set: MeasurementSet, field = 'measurements'): NormalizedMeasurementSet {
-  check(typeof set === 'object' && set !== null, field, 'must be a measurement set { tee, pcrs }');
+/** Validates a measurement set (or re-validates a normalized one); fails with the field and the fix. */
+export function normalizeMeasurementSet(input: MeasurementSet | NormalizedMeasurementSet, field = 'measurements'): NormalizedMeasurementSet {
+  check(typeof input === 'object' && input !== null, field, 'must be a measurement set { tee, pcrs }');
+  const set: MeasurementSet = Array.isArray(input.pcrs) ? { ...input, pcrs: Object.fromEntries(input.pcrs as ReadonlyArray<readonly [number, string]>) } : (input as MeasurementSet);
   check(AZURE_TEES.includes(set.tee), `${field}.tee`, `must be one of ${AZURE_TEES.join(', ')}, got ${show(set.tee)}`);
   check(typeof set.pcrs === 'object' && set.pcrs !== null, `${field}.pcrs`, 'must map PCR indices to SHA-256 hex values');
   const pcrs: Array<readonly [number, string]> = [];
@@ -136,7 +137,7 @@ export interface RvpsRecord {
 /** Inputs of a reference value set. */
 export interface ReferenceValuesProps {
   /** Measurement sets of every pod VM image (and version) pods may boot; several per TEE give any-of lists. */
-  readonly measurements: readonly MeasurementSet[];
+  readonly measurements: ReadonlyArray<MeasurementSet | NormalizedMeasurementSet>;
   /** PCR 8 values of every workload's initdata (see `Initdata.azureVtpmPcr8`). */
   readonly initdataPcr8: readonly string[];
 }

@@ -22,6 +22,26 @@ export const PEER_PODS_SERVICE_ACCOUNTS = ['cloud-api-adaptor', 'peerpodctrl-con
 /** The audience Azure AD expects in federated workload identity tokens. */
 export const WORKLOAD_IDENTITY_AUDIENCE = 'api://AzureADTokenExchange';
 
+/** What the in-cluster runtime and the workloads need of a pool. */
+export interface IConfidentialVmPool {
+  /** The adaptor's provider configuration (`providerConfigs.azure` of the peerpods chart), every value a string. */
+  readonly providerConfig: Readonly<Record<string, string>>;
+  /** Client id of the identity the adaptor and peerpod-ctrl use. */
+  readonly poolIdentityClientId: string;
+  /** Tenant id of that identity. */
+  readonly poolIdentityTenantId: string;
+  /** The namespace the identity's federated credentials trust. */
+  readonly runtimeNamespace: string;
+  /** Sizes pods may ask for. */
+  readonly instanceSizes: readonly ConfidentialVmSize[];
+  /** Size of pods that ask for none. */
+  readonly defaultInstanceSize: ConfidentialVmSize;
+  /** Evidence types pod VMs produce. */
+  readonly evidenceTypes: readonly AzureTee[];
+  /** The image pod VMs boot. */
+  readonly image: IPodVmImage;
+}
+
 /** Props of ConfidentialVmPool. */
 export interface ConfidentialVmPoolProps {
   /** Azure region of the pod VMs. */
@@ -101,7 +121,7 @@ const schema = z.object({
  * Virtual Machine Contributor on the pod-VM resource group only; join/read on the pod-VM subnet, its NSG and
  * the image; and a custom role with only `Microsoft.Compute/locations/vmSizes/read` at subscription scope.
  */
-export class ConfidentialVmPool extends Construct {
+export class ConfidentialVmPool extends Construct implements IConfidentialVmPool {
   /** The identity (escape hatch). */
   public readonly resource: UserAssignedIdentity;
   /** Client id of the identity (the `peer-pods-secret` AZURE_CLIENT_ID and the service account annotation). */

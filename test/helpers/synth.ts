@@ -1,6 +1,8 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
+import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
+import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 
 /** The synthesized Terraform JSON of a stack. */
 export interface Synthesized {
@@ -14,6 +16,8 @@ export function synth(build: (stack: TerraformStack) => void): Synthesized {
   const stack = new TerraformStack(app, 'test');
   // The app, not the library, configures providers: the tests play the app.
   new AzurermProvider(stack, 'azurerm', { features: [{}] });
+  new KubernetesProvider(stack, 'kubernetes', {});
+  new HelmProvider(stack, 'helm', {});
   build(stack);
   return JSON.parse(Testing.synth(stack, true)) as Synthesized;
 }
@@ -23,9 +27,9 @@ export function resourcesOf(json: Synthesized, type: string): Record<string, Rec
   return json.resource?.[type] ?? {};
 }
 
-/** The only resource of a type whose logical id contains `idPart`. */
-export function resourceOf(json: Synthesized, type: string, idPart = ''): Record<string, unknown> {
-  const matches = Object.entries(resourcesOf(json, type)).filter(([id]) => id.includes(idPart));
+/** The only resource of a type whose logical id contains `idPart` (or matches it, for a RegExp). */
+export function resourceOf(json: Synthesized, type: string, idPart: string | RegExp = ''): Record<string, unknown> {
+  const matches = Object.entries(resourcesOf(json, type)).filter(([id]) => (typeof idPart === 'string' ? id.includes(idPart) : idPart.test(id)));
   if (matches.length !== 1) throw new Error(`expected one ${type} matching "${idPart}", found ${matches.map(([id]) => id).join(', ') || 'none'}`);
   return matches[0][1];
 }

@@ -1,0 +1,189 @@
+import { Release } from '@cdktf/provider-helm/lib/release';
+import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
+import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
+import { z } from 'zod';
+import { AzureTee } from '../attestation/reference-values';
+import { IConfidentialVmPool } from '../azure/confidential-vm-pool';
+import { ConfidentialVmSize } from '../azure/vm-sizes';
+import { Construct, Fn, Token } from '../internal/cdktf';
+import { ConstructValidationError, parseProps } from '../internal/validation';
+import { VERSIONS } from '../versions';
+
+/** The RuntimeClass kata-deploy creates for peer pods. */
+export const PEER_PODS_RUNTIME_CLASS = 'kata-remote';
+
+/** The Secret the adaptor reads its Azure identity from; peerpod-ctrl reads this exact name. */
+export const PEER_PODS_SECRET_NAME = 'peer-pods-secret';
+
+/** What confidential workloads need of an installed peer-pods runtime. */
+export interface IPeerPodsRuntime {
+  /** The RuntimeClass pods must name (`kata-remote`). */
+  readonly runtimeClassName: string;
+  /** The runtime namespace. */
+  readonly namespace: string;
+  /** Sizes pods may ask for. */
+  readonly instanceSizes: readonly ConfidentialVmSize[];
+  /** Size of pods that ask for none. */
+  readonly defaultInstanceSize: ConfidentialVmSize;
+  /** Evidence types pod VMs produce. */
+  readonly evidenceTypes: readonly AzureTee[];
+  /** Resources a workload must be created after (the Helm release), empty when installed elsewhere. */
+  readonly installedBy: readonly Construct[];
+}
+
+/** cert-manager installation choices. */
+export interface CertManagerOptions {
+  /**
+   * Install cert-manager (with its CRDs) as part of the runtime. Set false when the cluster has it already.
+   * @default true
+   */
+  readonly install?: boolean;
+  /**
+   * Chart version.
+   * @default VERSIONS.certManagerChart.version
+   */
+  readonly version?: string;
+}
+
+/** Props of PeerPodsRuntime. */
+export interface PeerPodsRuntimeProps {
+  /** The pool: its identity, provider configuration, sizes and runtime namespace. */
+  readonly pool: IConfidentialVmPool;
+  /** cert-manager (required by the peerpods webhook). @default - installed, pinned */
+  readonly certManager?: CertManagerOptions;
+  /**
+   * Seconds Helm waits for the release; kata-deploy reconfigures containerd on every node first.
+   * @default 900
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * The cloud-api-adaptor image; pinned to the chart's release.
+   * @default VERSIONS.cloudApiAdaptorImage
+   */
+  readonly adaptorImage?: { readonly name: string; readonly tag: string };
+}
+
+const schema = z.object({
+  pool: z.custom<IConfidentialVmPool>((p) => typeof p === 'object' && p !== null && 'providerConfig' in p, 'must be a ConfidentialVmPool'),
+  certManager: z.object({ install: z.boolean().default(true), version: z.string().regex(/^v\d+\.\d+\.\d+$/, 'must pin an exact release such as "v1.19.1"').default(VERSIONS.certManagerChart.version) }).default({ install: true, version: VERSIONS.certManagerChart.version }),
+  timeoutSeconds: z.number().int().min(300, 'must leave kata-deploy at least 300 s to reconfigure containerd').default(900),
+  adaptorImage: z
+    .object({
+      name: z.string().min(1),
+      tag: z.string().refine((t) => t !== 'latest' && t.length > 0, 'must pin a release (a commit tag or digest), never "latest"'),
+    })
+    .default({ ...VERSIONS.cloudApiAdaptorImage }),
+});
+
+// The chart writes providerConfigs into a ConfigMap as `KEY: "value"` without escaping.
+const SAFE_CONFIG_VALUE = /^[^"\\\n\r]*$/;
+
+/**
+ * The peer-pods runtime: cert-manager, the runtime namespace, the `peer-pods-secret` with the pool identity's
+ * client and tenant ids (no client secret: workload identity), and the pinned `peerpods` chart (kata-deploy,
+ * cloud-api-adaptor DaemonSet, peerpod-ctrl, webhook) wired to the pool's identity and configuration.
+ */
+export class PeerPodsRuntime extends Construct implements IPeerPodsRuntime {
+  /** A runtime installed and managed elsewhere (e.g. by a platform team). */
+  public static alreadyInstalled(scope: Construct, id: string, attrs: Omit<IPeerPodsRuntime, 'installedBy' | 'runtimeClassName'> & { runtimeClassName?: string }): IPeerPodsRuntime {
+    new Construct(scope, id);
+    return { runtimeClassName: PEER_PODS_RUNTIME_CLASS, ...attrs, installedBy: [] };
+  }
+
+  /** The peerpods Helm release (escape hatch). */
+  public readonly resource: Release;
+  /** The cert-manager release, when installed here. */
+  public readonly certManagerRelease?: Release;
+  /** The runtime namespace. */
+  public readonly namespaceResource: NamespaceV1;
+  /** @inheritdoc */
+  public readonly runtimeClassName = PEER_PODS_RUNTIME_CLASS;
+  /** @inheritdoc */
+  public readonly namespace: string;
+  /** @inheritdoc */
+  public readonly instanceSizes: readonly ConfidentialVmSize[];
+  /** @inheritdoc */
+  public readonly defaultInstanceSize: ConfidentialVmSize;
+  /** @inheritdoc */
+  public readonly evidenceTypes: readonly AzureTee[];
+  /** @inheritdoc */
+  public readonly installedBy: readonly Construct[];
+  /** The chart values, as an object (before Terraform resolves the identity ids). */
+  public readonly chartValues: Readonly<Record<string, unknown>>;
+
+  constructor(scope: Construct, id: string, props: PeerPodsRuntimeProps) {
+    super(scope, id);
+    const p = parseProps(this, 'PeerPodsRuntime', schema, props);
+    const pool = p.pool;
+    for (const [key, value] of Object.entries(pool.providerConfig)) {
+      if (!Token.isUnresolved(value) && !SAFE_CONFIG_VALUE.test(value)) {
+        throw new ConstructValidationError(this.node.path, 'PeerPodsRuntime', `pool.providerConfig.${key}`, `${JSON.stringify(value)} contains a quote, backslash or newline, which the chart writes unescaped into peer-pods-cm`);
+      }
+    }
+    // One source of truth: the namespace is the one the pool's federated credentials trust.
+    this.namespace = pool.runtimeNamespace;
+
+    if (p.certManager.install) {
+      this.certManagerRelease = new Release(this, 'CertManager', {
+        name: 'cert-manager',
+        repository: VERSIONS.certManagerChart.repository,
+        chart: VERSIONS.certManagerChart.name,
+        version: p.certManager.version,
+        namespace: 'cert-manager',
+        createNamespace: true,
+        atomic: true,
+        wait: true,
+        set: [{ name: 'crds.enabled', value: 'true' }],
+      });
+    }
+
+    this.namespaceResource = new NamespaceV1(this, 'Namespace', {
+      metadata: {
+        name: this.namespace,
+        // The adaptor DaemonSet runs privileged on the host network to manage pod sandboxes.
+        labels: { 'pod-security.kubernetes.io/enforce': 'privileged' },
+      },
+    });
+
+    const secret = new SecretV1(this, 'PeerPodsSecret', {
+      metadata: { name: PEER_PODS_SECRET_NAME, namespace: this.namespaceResource.metadata.name },
+      type: 'Opaque',
+      // Client and tenant ids only: with no AZURE_CLIENT_SECRET the adaptor uses workload identity.
+      data: { AZURE_CLIENT_ID: pool.poolIdentityClientId, AZURE_TENANT_ID: pool.poolIdentityTenantId },
+    });
+
+    const identityLabels = { 'azure.workload.identity/use': 'true' };
+    const identityAnnotations = { 'azure.workload.identity/client-id': pool.poolIdentityClientId };
+    const values = {
+      provider: 'azure',
+      image: { name: p.adaptorImage.name, tag: p.adaptorImage.tag },
+      providerConfigs: { azure: { ...pool.providerConfig } },
+      secrets: { mode: 'reference', existingSecretName: PEER_PODS_SECRET_NAME },
+      daemonset: { podLabels: identityLabels, serviceAccount: { annotations: identityAnnotations } },
+      resourceCtrl: { enabled: true, podLabels: identityLabels, serviceAccount: { annotations: identityAnnotations } },
+      webhook: { enabled: true },
+      'kata-deploy': { enabled: true },
+    };
+    this.chartValues = values;
+
+    this.resource = new Release(this, 'Resource', {
+      name: 'peerpods',
+      repository: VERSIONS.peerpodsChart.repository,
+      chart: VERSIONS.peerpodsChart.name,
+      version: VERSIONS.peerpodsChart.version,
+      namespace: this.namespaceResource.metadata.name,
+      // Terraform encodes the values (and the identity ids it only knows at apply) as YAML.
+      values: [Fn.yamlencode(values)],
+      timeout: p.timeoutSeconds,
+      wait: true,
+      atomic: true,
+      cleanupOnFail: true,
+      dependsOn: [secret, ...(this.certManagerRelease ? [this.certManagerRelease] : [])],
+    });
+
+    this.instanceSizes = pool.instanceSizes;
+    this.defaultInstanceSize = pool.defaultInstanceSize;
+    this.evidenceTypes = pool.evidenceTypes;
+    this.installedBy = [this.resource];
+  }
+}

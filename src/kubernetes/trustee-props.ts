@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { KbsConfig } from '../attestation/kbs-config';
+import { parseIpv4 } from '../azure/cidr';
+import { IPeerPodNetwork } from '../azure/peer-pod-network';
+import { Token } from '../internal/cdktf';
+import { literalString } from '../internal/validation';
+import { VERSIONS } from '../versions';
+
+/** Props of Trustee. */
+export interface TrusteeProps {
+  /** The network; the static IP must be a usable address of its node subnet. */
+  readonly network: IPeerPodNetwork;
+  /**
+   * Private IP of the internal load balancer in the node subnet. Known at synth time, it goes into every
+   * workload's initdata as the KBS URL.
+   */
+  readonly staticIp: string;
+  /**
+   * Namespace of Trustee.
+   * @default 'trustee'
+   */
+  readonly namespace?: string;
+  /**
+   * Port of the KBS.
+   * @default 8080
+   */
+  readonly port?: number;
+  /**
+   * Name of a `kubernetes.io/tls` Secret (tls.crt with the static IP as a SAN, tls.key) that you create out
+   * of band; the private key never enters Terraform.
+   */
+  readonly httpsSecretName: string;
+  /** PEM of the CA that issued the KBS certificate (public; pod VMs pin it through initdata). */
+  readonly httpsCaCertPem: string;
+  /** PEM public key of the KBS administrator (EC, RSA or Ed25519); admin JWTs must be signed by its key. */
+  readonly adminPublicKeyPem: string;
+  /**
+   * Name of a Secret with the attestation token signer: tls.key (private key) and tls.crt (its certificate
+   * chain). Created out of band.
+   */
+  readonly tokenSignerSecretName: string;
+  /** PEM of the CA at the root of the token signer chain (public): the KBS trusts tokens it vouches for. */
+  readonly tokenSignerCaCertPem: string;
+  /** Expiration written into every reference value record, `YYYY-MM-DDTHH:MM:SSZ` (synth never reads the clock). */
+  readonly referenceValuesExpire: string;
+  /**
+   * Replicas. KBS sessions live in memory: more than one needs shared session storage, which this construct
+   * does not configure, so only 1 is accepted.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * Persistent storage of policies, reference values and resources.
+   * @default { storageClassName: 'managed-csi', sizeGiB: 1 }
+   */
+  readonly storage?: { readonly storageClassName?: string; readonly sizeGiB?: number };
+  /**
+   * The Trustee image, pinned.
+   * @default VERSIONS.trusteeImage
+   */
+  readonly image?: string;
+  /**
+   * TDX TCB statuses accepted as hardware-affirming.
+   * @default ['UpToDate']
+   */
+  readonly tdxAcceptedTcbStatuses?: string[];
+  /**
+   * Edits the generated kbs-config.toml (an escape hatch). The result must still pass the security checks
+   * unless `allowInsecureConfigForDevelopment` is set.
+   * @default - the secure configuration as generated
+   */
+  readonly configure?: (config: KbsConfig) => KbsConfig;
+  /**
+   * Accepts a configuration with security findings (plain HTTP, InsecureAllowAll admin, Memory storage, ...).
+   * For development only.
+   * @default false
+   */
+  readonly allowInsecureConfigForDevelopment?: boolean;
+}
+
+const pem = (what: string) => z.string().refine((s) => s.includes('-----BEGIN ') && s.includes('-----END '), `must be the PEM text of ${what}`);
+
+/** The zod schema of TrusteeProps. */
+export const trusteePropsSchema = z.object({
+  network: z.custom<IPeerPodNetwork>((n) => typeof n === 'object' && n !== null && 'nodeSubnetId' in n, 'must be a PeerPodNetwork or PeerPodNetwork.fromExisting(...)'),
+  staticIp: z.string().refine((s) => !Token.isUnresolved(s), 'must be known at synth time: it goes into every workload initdata').refine((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address such as "10.224.0.250"'),
+  namespace: literalString((s) => /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(s), 'must be a Kubernetes namespace name').default('trustee'),
+  port: z.number().int().min(1).max(65535).default(8080),
+  httpsSecretName: z.string().min(1, 'must name the kubernetes.io/tls Secret of the KBS certificate'),
+  httpsCaCertPem: pem('the CA certificate that issued the KBS certificate'),
+  adminPublicKeyPem: pem('the admin public key').refine((s) => s.includes('PUBLIC KEY'), 'must be a PEM public key ("-----BEGIN PUBLIC KEY-----"), never a private key'),
+  tokenSignerSecretName: z.string().min(1, 'must name the Secret of the attestation token signer'),
+  tokenSignerCaCertPem: pem('the token signer CA certificate'),
+  referenceValuesExpire: z.string(),
+  replicas: z.literal(1, { message: 'must be 1: KBS sessions live in memory, and more replicas need shared session storage (Redis or Postgres) that this construct does not configure' }).default(1),
+  storage: z.object({ storageClassName: z.string().min(1).default('managed-csi'), sizeGiB: z.number().int().min(1).default(1) }).default({ storageClassName: 'managed-csi', sizeGiB: 1 }),
+  image: z.string().regex(/^[^:@\s]+(:[A-Za-z0-9_.-]+|@sha256:[0-9a-f]{64})$/, 'must pin a tag or digest').refine((i) => !i.endsWith(':latest'), 'must pin a release, never "latest"').default(VERSIONS.trusteeImage),
+  tdxAcceptedTcbStatuses: z.array(z.string()).optional(),
+  configure: z.custom<(c: KbsConfig) => KbsConfig>((f) => typeof f === 'function').optional(),
+  allowInsecureConfigForDevelopment: z.boolean().default(false),
+});

@@ -1,0 +1,131 @@
+import { renderAttestationPolicy } from '../attestation/attestation-policy';
+import { AttestationInputError } from '../attestation/errors';
+import { requireHex } from '../attestation/encoding';
+import { AzureTee, NormalizedMeasurementSet, ReferenceValues, requireExpiration } from '../attestation/reference-values';
+import { ResourcePath } from '../attestation/resource-path';
+import { renderResourcePolicy } from '../attestation/resource-policy';
+import { ResourceSource } from './kbs-resource-source';
+
+/** A workload registered with a KBS: its identity (PCR 8) and what it may receive. */
+export interface RegisteredWorkload {
+  /** Who it is (the construct path), for messages and reports. */
+  readonly name: string;
+  /** The PCR 8 of its initdata. */
+  readonly pcr8: string;
+  /** The resources it needs. */
+  readonly resources: readonly ResourcePath[];
+  /** The evidence types its pod VMs produce (from its instance size). */
+  readonly evidenceTypes: readonly AzureTee[];
+}
+
+/** Options of the registry. */
+export interface TrusteeRegistryOptions {
+  /** Expiration of every reference value record. */
+  readonly expiration: string;
+  /** TDX TCB statuses accepted. */
+  readonly tdxAcceptedTcbStatuses?: readonly string[];
+}
+
+/**
+ * What a KBS knows about a deployment: trusted image measurements, registered workloads and declared
+ * resources. Everything Trustee is seeded with (reference values, both policies) is derived from here, so
+ * registering a workload updates all of them in the same synth.
+ */
+export class TrusteeRegistry {
+  /** Validates an RVPS expiration. */
+  public static checkExpiration(value: string): void {
+    requireExpiration(value, 'referenceValuesExpire');
+  }
+
+  private readonly images: NormalizedMeasurementSet[][] = [];
+  private readonly workloads: RegisteredWorkload[] = [];
+  private readonly resources = new Map<string, { path: ResourcePath; source: ResourceSource }>();
+
+  constructor(private readonly options: TrusteeRegistryOptions) {
+    requireExpiration(options.expiration, 'referenceValuesExpire');
+  }
+
+  /** Trusts the measurements of a pod VM image (every image pods may boot, e.g. old and new during an upgrade). */
+  public trustImage(image: { readonly measurements: readonly NormalizedMeasurementSet[] }): void {
+    if (!this.images.includes(image.measurements as NormalizedMeasurementSet[])) this.images.push([...image.measurements]);
+  }
+
+  /** Declares where a resource comes from; declaring one path twice with different sources is an error. */
+  public declareResource(resource: string | ResourcePath, source: ResourceSource): ResourcePath {
+    const path = typeof resource === 'string' ? ResourcePath.parse(resource, 'resource') : resource;
+    const existing = this.resources.get(path.path);
+    if (existing && existing.source.describe() !== source.describe()) {
+      throw new AttestationInputError('resource', `${path.uri} is already declared from ${existing.source.describe()}; it cannot also come from ${source.describe()}`);
+    }
+    this.resources.set(path.path, { path, source });
+    return path;
+  }
+
+  /** Registers a workload; its PCR 8 becomes a reference value and is bound to its resources. */
+  public registerWorkload(workload: RegisteredWorkload): void {
+    requireHex(workload.pcr8, 32, 'pcr8');
+    if (this.workloads.some((w) => w.name === workload.name)) {
+      throw new AttestationInputError('workload', `${workload.name} is registered twice`);
+    }
+    this.workloads.push(workload);
+  }
+
+  /** A declared resource path, parsed. */
+  public resourcePath(resource: string): ResourcePath {
+    const path = ResourcePath.parse(resource, 'resource');
+    if (!this.resources.has(path.path)) throw new AttestationInputError('resource', `${path.uri} is not declared; declare it with declareResource first`);
+    return path;
+  }
+
+  /** Registered workloads, in registration order. */
+  public get registeredWorkloads(): readonly RegisteredWorkload[] {
+    return this.workloads;
+  }
+
+  /** Declared resources, sorted by path. */
+  public get declaredResources(): ReadonlyArray<{ readonly path: ResourcePath; readonly source: ResourceSource }> {
+    return [...this.resources.values()].sort((a, b) => (a.path.path < b.path.path ? -1 : 1));
+  }
+
+  /** The reference values: every trusted image's measurements and every workload's PCR 8. */
+  public referenceValues(): ReferenceValues {
+    return new ReferenceValues({ measurements: this.images.flat(), initdataPcr8: this.workloads.map((w) => w.pcr8) });
+  }
+
+  /** The `default_cpu` attestation policy. */
+  public attestationPolicy(): string {
+    return renderAttestationPolicy(this.referenceValues(), { tdxAcceptedTcbStatuses: this.options.tdxAcceptedTcbStatuses });
+  }
+
+  /** The resource policy: each declared resource bound to the workloads that need it. */
+  public resourcePolicy(): string {
+    const bindings = this.declaredResources
+      .map(({ path }) => ({ resource: path, pcr8: this.workloads.filter((w) => w.resources.some((r) => r.equals(path))).map((w) => w.pcr8) }))
+      .filter((b) => b.pcr8.length > 0);
+    return renderResourcePolicy(bindings);
+  }
+
+  /** Resources that come from Kubernetes Secrets, sorted by path. */
+  public secretResources(): Array<{ resource: ResourcePath; secretName: string; key: string }> {
+    const out: Array<{ resource: ResourcePath; secretName: string; key: string }> = [];
+    for (const { path, source } of this.declaredResources) {
+      if (source.spec.kind === 'kubernetes-secret') out.push({ resource: path, secretName: source.spec.secretName, key: source.spec.key });
+    }
+    return out;
+  }
+
+  /** Wiring problems, one message each; empty when the chain is closed. */
+  public problems(): string[] {
+    const problems: string[] = [];
+    const measured = new Set(this.images.flat().map((m) => m.tee));
+    for (const w of this.workloads) {
+      for (const r of w.resources) {
+        if (!this.resources.has(r.path)) problems.push(`${w.name} needs ${r.uri}, which no one declared; declare it on the Trustee (declareResource) with its source`);
+      }
+      for (const tee of w.evidenceTypes) {
+        if (!measured.has(tee)) problems.push(`${w.name} runs on ${tee} pod VMs, but no trusted image has ${tee} measurements; trust the pool's image (trustImage)`);
+      }
+    }
+    return problems;
+  }
+}

@@ -1,0 +1,274 @@
+import { createHash } from 'node:crypto';
+import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
+import {
+  DeploymentV1,
+  DeploymentV1SpecTemplateSpecInitContainerVolumeMount,
+  DeploymentV1SpecTemplateSpecVolume,
+  deploymentV1SpecTemplateSpecInitContainerVolumeMountToTerraform,
+  deploymentV1SpecTemplateSpecVolumeToTerraform,
+} from '@cdktf/provider-kubernetes/lib/deployment-v1';
+import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
+import { PersistentVolumeClaimV1 } from '@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1';
+import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
+import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
+import { KbsEndpoint, validateKbsEndpoint } from '../attestation/guest-config';
+import { parseKbsConfig, renderKbsConfig } from '../attestation/kbs-config';
+import { DEFAULT_KBS_STORAGE_DIR, kbsConfigFindings, secureKbsConfig } from '../attestation/kbs-defaults';
+import { IPodVmImage } from '../azure/pod-vm-image';
+import { ResourcePath } from '../attestation/resource-path';
+import { isUsableAzureAddress, parseCidr } from '../azure/cidr';
+import { Annotations, Construct, IResolvable, Lazy, Token } from '../internal/cdktf';
+import { ConstructValidationError, parseProps, withConstructPath } from '../internal/validation';
+import { TrusteeProps, trusteePropsSchema } from './trustee-props';
+import { RegisteredWorkload, TrusteeRegistry } from './trustee-registry';
+import { ResourceSource } from './kbs-resource-source';
+import { SEED_MOUNT, renderTrusteeSeed } from './trustee-seed';
+
+const CONFIG_DIR = '/etc/kbs/config';
+const HTTPS_DIR = '/etc/kbs/https';
+const SIGNER_DIR = '/etc/kbs/signer';
+const RESOURCES_DIR = '/kbs-resources';
+
+/**
+ * Trustee (KBS with the built-in attestation service and RVPS) in the cluster, secure by default: HTTPS with
+ * a certificate you provide, the admin API behind AuthenticatedAuthorization, signed attestation tokens
+ * verified against their CA, LocalFs storage on a persistent volume, and an internal load balancer with a
+ * static private IP that pod VMs dial. The attestation policy, resource policy and reference values are
+ * rendered from what images and workloads register, and seeded into the storage when the pod starts.
+ */
+export class Trustee extends Construct {
+  /** The KBS Deployment (escape hatch). */
+  public readonly resource: DeploymentV1;
+  /** The internal load balancer Service. */
+  public readonly service: ServiceV1;
+  /** The namespace. */
+  public readonly namespace: string;
+  /** Where pod VMs reach the KBS, and the CA they pin: goes into every workload's initdata. */
+  public readonly kbsEndpoint: KbsEndpoint;
+  /** The rendered kbs-config.toml. */
+  public readonly kbsConfigToml: string;
+  /** Images, workloads and resources registered with this KBS. */
+  public readonly registry: TrusteeRegistry;
+
+  constructor(scope: Construct, id: string, props: TrusteeProps) {
+    super(scope, id);
+    const p = parseProps(this, 'Trustee', trusteePropsSchema, props);
+    const fail = (field: string, message: string): never => {
+      throw new ConstructValidationError(this.node.path, 'Trustee', field, message);
+    };
+    withConstructPath(this, 'Trustee', 'referenceValuesExpire', () => (TrusteeRegistry.checkExpiration(p.referenceValuesExpire), undefined));
+
+    const cidr = p.network.nodeSubnetCidr;
+    if (cidr === undefined || Token.isUnresolved(cidr)) {
+      Annotations.of(this).addWarning(`the node subnet CIDR is not known at synth time, so staticIp ${p.staticIp} cannot be checked against it`);
+    } else if (!isUsableAzureAddress(parseCidr(cidr)!, p.staticIp)) {
+      fail('staticIp', `${p.staticIp} is not a usable address of the node subnet ${cidr} (Azure reserves the first four and the last); pick a free address inside it`);
+    }
+
+    this.namespace = p.namespace;
+    this.kbsEndpoint = withConstructPath(this, 'Trustee', '', () =>
+      validateKbsEndpoint({ url: `https://${p.staticIp}:${p.port}`, caCertPem: p.httpsCaCertPem }, 'kbsEndpoint'),
+    );
+    this.registry = new TrusteeRegistry({ expiration: p.referenceValuesExpire, tdxAcceptedTcbStatuses: p.tdxAcceptedTcbStatuses });
+
+    let config = secureKbsConfig({
+      port: p.port,
+      tls: { privateKeyPath: `${HTTPS_DIR}/tls.key`, certificatePath: `${HTTPS_DIR}/tls.crt` },
+      adminPublicKeyPath: `${CONFIG_DIR}/admin-public.pem`,
+      tokenSigner: { keyPath: `${SIGNER_DIR}/tls.key`, certChainPath: `${SIGNER_DIR}/tls.crt` },
+      trustedCertsPaths: [`${CONFIG_DIR}/token-signer-ca.pem`],
+      storageDir: DEFAULT_KBS_STORAGE_DIR,
+    });
+    if (p.configure) config = p.configure(config);
+    // Render, then parse back: the file Trustee reads is validated exactly as a user's own would be.
+    this.kbsConfigToml = withConstructPath(this, 'Trustee', 'configure', () => renderKbsConfig(config));
+    const effective = withConstructPath(this, 'Trustee', 'configure', () => parseKbsConfig(this.kbsConfigToml));
+    const findings = kbsConfigFindings(effective);
+    if (findings.length > 0) {
+      if (!p.allowInsecureConfigForDevelopment) {
+        fail('configure', `makes the KBS insecure: ${findings.map((f) => `${f.key} ${f.message}`).join('; ')}. Fix it, or set allowInsecureConfigForDevelopment for a development KBS`);
+      }
+      Annotations.of(this).addWarning(`insecure KBS configuration allowed for development: ${findings.map((f) => f.key).join(', ')}`);
+    }
+    const storageDir = effective.storage_backend?.backends?.local_fs?.dir_path ?? DEFAULT_KBS_STORAGE_DIR;
+
+    const ns = new NamespaceV1(this, 'Namespace', {
+      // baseline, not restricted: the upstream KBS image runs as root. The containers still drop every
+      // capability and forbid privilege escalation.
+      metadata: { name: p.namespace, labels: { 'pod-security.kubernetes.io/enforce': 'baseline', 'pod-security.kubernetes.io/warn': 'restricted' } },
+    });
+    const nsName = ns.metadata.name;
+    const labels = { 'app.kubernetes.io/name': 'kbs', 'app.kubernetes.io/part-of': 'trustee' };
+
+    const configMap = new ConfigMapV1(this, 'Config', {
+      metadata: { name: 'kbs-config', namespace: nsName, labels },
+      data: {
+        'kbs-config.toml': this.kbsConfigToml,
+        'admin-public.pem': p.adminPublicKeyPem,
+        'token-signer-ca.pem': p.tokenSignerCaCertPem,
+      },
+    });
+
+    const seed = () => {
+      const secretResources = this.registry.secretResources().map((r, i) => ({ resource: r.resource, mountedFile: `${RESOURCES_DIR}/${i}/value` }));
+      return renderTrusteeSeed({
+        storageDir,
+        resourcePolicy: this.registry.resourcePolicy(),
+        attestationPolicy: this.registry.attestationPolicy(),
+        referenceValues: this.registry.referenceValues().records(p.referenceValuesExpire),
+        secretResources,
+      });
+    };
+    const seedConfigMap = new ConfigMapV1(this, 'Seed', {
+      metadata: { name: 'kbs-seed', namespace: nsName, labels },
+      data: Token.asStringMap(Lazy.anyValue({ produce: () => seed().configMapData })),
+    });
+
+    const claim = new PersistentVolumeClaimV1(this, 'Storage', {
+      metadata: { name: 'kbs-storage', namespace: nsName, labels },
+      spec: { accessModes: ['ReadWriteOnce'], storageClassName: p.storage.storageClassName, resources: { requests: { storage: `${p.storage.sizeGiB}Gi` } } },
+      waitUntilBound: false,
+    });
+    const serviceAccount = new ServiceAccountV1(this, 'ServiceAccount', {
+      metadata: { name: 'kbs', namespace: nsName, labels },
+      automountServiceAccountToken: false,
+    });
+
+    const restricted = {
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    };
+    const storageMount = { name: 'storage', mountPath: storageDir };
+    const probe = (initialDelaySeconds: number) => ({ httpGet: { path: '/healthz', port: String(p.port), scheme: 'HTTPS' }, initialDelaySeconds, periodSeconds: 10 });
+
+    const initMounts = (): DeploymentV1SpecTemplateSpecInitContainerVolumeMount[] => [
+      { name: 'seed', mountPath: SEED_MOUNT, readOnly: true },
+      storageMount,
+      ...this.registry.secretResources().map((_, i) => ({ name: `resource-${i}`, mountPath: `${RESOURCES_DIR}/${i}`, readOnly: true })),
+    ];
+    const volumes = (): DeploymentV1SpecTemplateSpecVolume[] => [
+      { name: 'config', configMap: { name: configMap.metadata.name } },
+      { name: 'seed', configMap: { name: seedConfigMap.metadata.name } },
+      { name: 'https', secret: { secretName: p.httpsSecretName } },
+      { name: 'signer', secret: { secretName: p.tokenSignerSecretName } },
+      { name: 'storage', persistentVolumeClaim: { claimName: claim.metadata.name } },
+      ...this.registry.secretResources().map((r, i) => ({
+        name: `resource-${i}`,
+        secret: { secretName: r.secretName, items: [{ key: r.key, path: 'value' }] },
+      })),
+    ];
+
+    this.resource = new DeploymentV1(this, 'Resource', {
+      metadata: { name: 'kbs', namespace: nsName, labels },
+      spec: {
+        replicas: String(p.replicas),
+        // One ReadWriteOnce volume: the old pod must stop before the new one starts.
+        strategy: { type: 'Recreate' },
+        selector: { matchLabels: labels },
+        template: {
+          metadata: {
+            labels,
+            annotations: {
+              'confidential-ai/config-checksum': Lazy.stringValue({ produce: () => seed().checksum }),
+              'confidential-ai/kbs-config-sha256': sha256(this.kbsConfigToml + p.adminPublicKeyPem + p.tokenSignerCaCertPem),
+            },
+          },
+          spec: {
+            serviceAccountName: serviceAccount.metadata.name,
+            automountServiceAccountToken: false,
+            initContainer: [
+              {
+                name: 'seed',
+                image: p.image,
+                command: ['/bin/sh', '-c', Lazy.stringValue({ produce: () => seed().script })],
+                securityContext: restricted,
+                // Lazy: workloads declare Secret-backed resources after this construct is built.
+                volumeMount: lazyList(() => initMounts(), deploymentV1SpecTemplateSpecInitContainerVolumeMountToTerraform),
+              },
+            ],
+            container: [
+              {
+                name: 'kbs',
+                image: p.image,
+                command: ['/usr/local/bin/kbs', '--config-file', `${CONFIG_DIR}/kbs-config.toml`],
+                port: [{ name: 'https', containerPort: p.port }],
+                securityContext: restricted,
+                resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '1Gi' } },
+                readinessProbe: probe(5),
+                livenessProbe: probe(30),
+                volumeMount: [
+                  { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+                  { name: 'https', mountPath: HTTPS_DIR, readOnly: true },
+                  { name: 'signer', mountPath: SIGNER_DIR, readOnly: true },
+                  storageMount,
+                ],
+              },
+            ],
+            volume: lazyList(() => volumes(), deploymentV1SpecTemplateSpecVolumeToTerraform),
+          },
+        },
+      },
+      waitForRollout: true,
+    });
+
+    this.service = new ServiceV1(this, 'Service', {
+      metadata: {
+        name: 'kbs',
+        namespace: nsName,
+        labels,
+        annotations: {
+          'service.beta.kubernetes.io/azure-load-balancer-internal': 'true',
+          'service.beta.kubernetes.io/azure-load-balancer-ipv4': p.staticIp,
+        },
+      },
+      spec: {
+        type: 'LoadBalancer',
+        selector: labels,
+        port: [{ name: 'https', port: p.port, targetPort: String(p.port), protocol: 'TCP' }],
+      },
+    });
+
+    this.node.addValidation({ validate: () => this.registry.problems() });
+  }
+
+  /** Trusts a pod VM image: its measurements become reference values the attestation policy checks. */
+  public trustImage(image: IPodVmImage): void {
+    withConstructPath(this, 'Trustee', 'image', () => this.registry.trustImage(image));
+  }
+
+  /** Declares a KBS resource and where its bytes come from (`kbs:///repo/type/tag`). */
+  public declareResource(resource: string | ResourcePath, source: ResourceSource): ResourcePath {
+    return withConstructPath(this, 'Trustee', '', () => this.registry.declareResource(resource, source));
+  }
+
+  /** Registers a workload's PCR 8 and the resources it needs (the confidential workloads call this). */
+  public registerWorkload(workload: RegisteredWorkload): void {
+    withConstructPath(this, 'Trustee', '', () => this.registry.registerWorkload(workload));
+  }
+
+  /**
+   * The command that writes a resource out of band (run by the model owner; the secret never enters
+   * Terraform): kbs-client of Trustee v0.21.0 with an admin JWT signed by the admin key.
+   */
+  public setResourceCommand(resource: string, resourceFile = '<file>'): string {
+    const path = withConstructPath(this, 'Trustee', 'resource', () => this.registry.resourcePath(resource));
+    return [
+      'kbs-client',
+      `--url ${this.kbsEndpoint.url}`,
+      '--cert-file kbs-ca.pem',
+      'config --admin-token-file admin-token.jwt',
+      `set-resource --path ${path.path}`,
+      `--resource-file ${resourceFile}`,
+    ].join(' ');
+  }
+}
+
+/** A list attribute computed at synth time, converted with the provider's own struct-to-Terraform mapper. */
+function lazyList<T>(produce: () => T[], toTerraform: (item: T) => unknown): IResolvable {
+  return Lazy.anyValue({ produce: () => produce().map(toTerraform) });
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

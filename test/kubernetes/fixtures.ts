@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Construct } from 'constructs';
+import { ConfidentialVmPool, ConfidentialVmSize, PeerPodsRuntime, Trustee, TrusteeProps } from '../../src';
+import { baseInfra } from '../azure/fixtures';
+
+const read = (name: string): string => readFileSync(join(__dirname, '..', 'fixtures', name), 'utf8');
+
+/** Public test material (certificates and a public key; the private keys were discarded). */
+export const PUBLIC_MATERIAL = {
+  kbsCa: read('kbs-ca.pem'),
+  adminPublicKey: read('admin-public.pem'),
+  signerCa: read('signer-ca.pem'),
+};
+
+/** Props of a Trustee in the default test network. */
+export function trusteeProps(network: TrusteeProps['network']): TrusteeProps {
+  return {
+    network,
+    staticIp: '10.224.0.250',
+    httpsSecretName: 'kbs-https',
+    httpsCaCertPem: PUBLIC_MATERIAL.kbsCa,
+    adminPublicKeyPem: PUBLIC_MATERIAL.adminPublicKey,
+    tokenSignerSecretName: 'kbs-token-signer',
+    tokenSignerCaCertPem: PUBLIC_MATERIAL.signerCa,
+    referenceValuesExpire: '2027-12-31T00:00:00Z',
+  };
+}
+
+/** Infra, pool, runtime and Trustee in one scope. */
+export function clusterParts(scope: Construct) {
+  const infra = baseInfra(scope);
+  const pool = new ConfidentialVmPool(scope, 'pool', {
+    location: 'westeurope',
+    podVmResourceGroupName: 'podvms',
+    ...infra,
+    instanceSizes: [ConfidentialVmSize.STANDARD_DC2AS_V5, ConfidentialVmSize.STANDARD_DC2ES_V6],
+  });
+  const runtime = new PeerPodsRuntime(scope, 'runtime', { pool });
+  const trustee = new Trustee(scope, 'trustee', trusteeProps(infra.network));
+  trustee.trustImage(infra.image);
+  return { ...infra, pool, runtime, trustee };
+}

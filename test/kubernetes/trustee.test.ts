@@ -1,0 +1,146 @@
+import { Testing, TerraformStack } from 'cdktf';
+import { AgentPolicy, Initdata, PeerPodNetwork, ResourcePath, ResourceSource, Trustee, parseKbsConfig, renderAaToml, renderCdhToml } from '../../src';
+import { pinned } from '../attestation/fixtures/values';
+import { emptyStack, resourceOf, synth } from '../helpers/synth';
+import { clusterParts, trusteeProps } from './fixtures';
+
+function workloadPcr8(trustee: Trustee, image: string): string {
+  return new Initdata({
+    aaToml: renderAaToml(trustee.kbsEndpoint),
+    cdhToml: renderCdhToml({ kbs: trustee.kbsEndpoint }),
+    agentPolicy: AgentPolicy.restrictive({ allowedImages: [pinned(image)] }).rego,
+  }).azureVtpmPcr8;
+}
+
+describe('Trustee', () => {
+  let trustee: Trustee | undefined;
+  let kmPcr8 = '';
+  let infPcr8 = '';
+  const json = synth((stack) => {
+    trustee = clusterParts(stack).trustee;
+    trustee.declareResource('kbs:///enkrypt/key-manager/private-key', ResourceSource.outOfBand());
+    trustee.declareResource('kbs:///enkrypt/model/key', ResourceSource.kubernetesSecret('model-key', 'key.bin'));
+    kmPcr8 = workloadPcr8(trustee, 'key-manager');
+    infPcr8 = workloadPcr8(trustee, 'inference');
+    trustee.registerWorkload({ name: 'km', pcr8: kmPcr8, resources: [trustee.registry.resourcePath('enkrypt/key-manager/private-key')], evidenceTypes: ['az-snp-vtpm'] });
+    trustee.registerWorkload({ name: 'inf', pcr8: infPcr8, resources: [trustee.registry.resourcePath('enkrypt/model/key')], evidenceTypes: ['az-snp-vtpm'] });
+  });
+  const config = resourceOf(json, 'kubernetes_config_map_v1', 'Config');
+  const seed = resourceOf(json, 'kubernetes_config_map_v1', 'Seed');
+  const deployment = resourceOf(json, 'kubernetes_deployment_v1');
+  const podSpec = ((deployment.spec as Record<string, unknown>).template as Record<string, Record<string, unknown>>).spec;
+
+  test('renders a kbs-config.toml that parses back as valid for Trustee v0.21.0 and is secure', () => {
+    const parsed = parseKbsConfig((config.data as Record<string, string>)['kbs-config.toml']);
+    expect(parsed.http_server).toMatchObject({ insecure_http: false, private_key: '/etc/kbs/https/tls.key', certificate: '/etc/kbs/https/tls.crt' });
+    expect(parsed.admin.authorization_mode).toBe('AuthenticatedAuthorization');
+    expect(parsed.attestation_token).toEqual({ trusted_certs_paths: ['/etc/kbs/config/token-signer-ca.pem'], insecure_header_jwk: false });
+    expect(parsed.storage_backend?.storage_type).toBe('LocalFs');
+  });
+
+  test('ships only public material in the plan: the admin public key and CA certificates', () => {
+    const data = config.data as Record<string, string>;
+    expect(Object.keys(data).sort()).toEqual(['admin-public.pem', 'kbs-config.toml', 'token-signer-ca.pem']);
+    expect(JSON.stringify(json)).not.toMatch(/PRIVATE KEY/);
+  });
+
+  test('seeds both policies and the reference values, with every workload PCR 8', () => {
+    const data = seed.data as Record<string, string>;
+    expect(Object.keys(data).sort()).toEqual(expect.arrayContaining(['default_cpu.rego', 'resource-policy.rego', 'rv.initdata.pcr08', 'rv.az-snp-vtpm.pcr11', 'rv.az-tdx-vtpm.pcr11']));
+    expect(JSON.parse(data['rv.initdata.pcr08']).value).toEqual([kmPcr8, infPcr8].sort());
+  });
+
+  test('binds the key manager key to the key manager only, and the model key to inference only', () => {
+    const policy = (seed.data as Record<string, string>)['resource-policy.rego'];
+    const table = JSON.parse(policy.slice(policy.indexOf('resource_bindings := ') + 'resource_bindings := '.length, policy.indexOf('\n}\n', policy.indexOf('resource_bindings := ')) + 2));
+    expect(table).toEqual({ 'enkrypt/key-manager/private-key': [kmPcr8], 'enkrypt/model/key': [infPcr8] });
+  });
+
+  test('an init container writes the seed into the flat LocalFs names, including Secret-backed resources', () => {
+    const init = (podSpec.init_container as Array<Record<string, unknown>>)[0];
+    const script = (init.command as string[])[2];
+    expect(script).toContain("cp '/seed/rv.initdata.pcr08' '/opt/confidential-containers/storage/reference_value/initdata.pcr08'");
+    expect(script).toContain("cp '/kbs-resources/0/value' '/opt/confidential-containers/storage/repository/enkrypt\\x2Fmodel\\x2Fkey'");
+    expect(podSpec.volume).toContainEqual({ name: 'resource-0', secret: { secret_name: 'model-key', items: [{ key: 'key.bin', path: 'value' }] } });
+  });
+
+  test('rolls the pods when the seed changes (checksum annotation)', () => {
+    const annotations = ((deployment.spec as Record<string, Record<string, Record<string, Record<string, string>>>>).template.metadata.annotations);
+    expect(annotations['confidential-ai/config-checksum']).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test('runs the pinned all-in-one image with HTTPS probes on /healthz and no capabilities', () => {
+    const kbs = (podSpec.container as Array<Record<string, unknown>>)[0];
+    expect(kbs.image).toBe('ghcr.io/confidential-containers/key-broker-service:built-in-as-v0.21.0');
+    expect(kbs.readiness_probe).toMatchObject({ http_get: { path: '/healthz', scheme: 'HTTPS', port: '8080' } });
+    expect(kbs.security_context).toMatchObject({ allow_privilege_escalation: false, capabilities: { drop: ['ALL'] } });
+    expect((deployment.spec as Record<string, unknown>).replicas).toBe('1');
+  });
+
+  test('is reachable by pod VMs on an internal load balancer with the static IP', () => {
+    const service = resourceOf(json, 'kubernetes_service_v1');
+    expect(service.metadata).toMatchObject({
+      annotations: { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true', 'service.beta.kubernetes.io/azure-load-balancer-ipv4': '10.224.0.250' },
+    });
+    expect(service.spec).toMatchObject({ type: 'LoadBalancer' });
+    expect(trustee!.kbsEndpoint.url).toBe('https://10.224.0.250:8080');
+  });
+
+  test('prints the out-of-band command for a resource', () => {
+    expect(trustee!.setResourceCommand('kbs:///enkrypt/key-manager/private-key', 'private-key.pem')).toBe(
+      'kbs-client --url https://10.224.0.250:8080 --cert-file kbs-ca.pem config --admin-token-file admin-token.jwt set-resource --path enkrypt/key-manager/private-key --resource-file private-key.pem',
+    );
+  });
+});
+
+describe('Trustee validation', () => {
+  function build(override: object = {}): void {
+    const scope = emptyStack();
+    const network = new PeerPodNetwork(scope, 'n', { resourceGroupName: 'rg', location: 'westeurope' });
+    new Trustee(scope, 't', { ...trusteeProps(network), ...override });
+  }
+
+  test.each([
+    [{ staticIp: '10.225.0.10' }, /Trustee test\/t: staticIp: 10.225.0.10 is not a usable address of the node subnet 10.224.0.0\/16/],
+    [{ staticIp: '10.224.0.1' }, /staticIp: 10.224.0.1 is not a usable address/],
+    [{ staticIp: '${TfToken[TOKEN.1]}' }, /staticIp: must be known at synth time/],
+    [{ replicas: 2 }, /replicas: must be 1: KBS sessions live in memory/],
+    [{ image: 'ghcr.io/confidential-containers/key-broker-service:latest' }, /image: must pin a release/],
+    [{ image: 'ghcr.io/confidential-containers/key-broker-service' }, /image: must pin a tag or digest/],
+    [{ adminPublicKeyPem: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----' }, /adminPublicKeyPem: must be a PEM public key/],
+    [{ referenceValuesExpire: '2027-12-31' }, /referenceValuesExpire: must be a UTC time/],
+  ])('fails when %p', (override, message) => {
+    expect(() => build(override)).toThrow(message);
+  });
+
+  test('fails when an insecure option is used without the explicit development opt-in', () => {
+    const insecureAdmin = { configure: (c: object) => ({ ...c, admin: { authorization_mode: 'InsecureAllowAll' } }) };
+    expect(() => build(insecureAdmin)).toThrow(/configure: makes the KBS insecure: admin.authorization_mode InsecureAllowAll/);
+    expect(() => build({ ...insecureAdmin, allowInsecureConfigForDevelopment: true })).not.toThrow();
+  });
+
+  test('fails when the configuration edit adds a key Trustee would ignore', () => {
+    expect(() => build({ configure: (c: object) => ({ ...c, policy_engine: {} }) })).toThrow(/Trustee test\/t: configure.kbsConfig: has keys Trustee v0.21.0 does not read: policy_engine/);
+  });
+
+  test('fails when one resource is declared from two different sources', () => {
+    const scope = emptyStack();
+    const network = new PeerPodNetwork(scope, 'n', { resourceGroupName: 'rg', location: 'westeurope' });
+    const t = new Trustee(scope, 't', trusteeProps(network));
+    t.declareResource('a/b/c', ResourceSource.outOfBand());
+    expect(() => t.declareResource('a/b/c', ResourceSource.kubernetesSecret('s', 'k'))).toThrow(/kbs:\/\/\/a\/b\/c is already declared from out of band/);
+  });
+
+  test('synth fails when a workload needs a resource no one declared', () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 'x');
+    const network = new PeerPodNetwork(stack, 'n', { resourceGroupName: 'rg', location: 'westeurope' });
+    const t = new Trustee(stack, 't', trusteeProps(network));
+    t.registerWorkload({ name: 'x/km', pcr8: 'a'.repeat(64), resources: [ResourcePath.parse('enkrypt/key-manager/private-key')], evidenceTypes: ['az-snp-vtpm'] });
+    expect(t.registry.problems()).toEqual([
+      expect.stringMatching(/^x\/km needs kbs:\/\/\/enkrypt\/key-manager\/private-key, which no one declared; declare it on the Trustee/),
+      expect.stringMatching(/^x\/km runs on az-snp-vtpm pod VMs, but no trusted image has az-snp-vtpm measurements/),
+    ]);
+    expect(() => Testing.synth(stack, true)).toThrow(/which no one declared/);
+  });
+});
