@@ -19,6 +19,10 @@ export const referenceConfig = {
   podVmImageVersion: '0.22.0',
   /** Sizes pods may request; the first is the default. */
   instanceSizes: [ConfidentialVmSize.STANDARD_DC2AS_V5, ConfidentialVmSize.STANDARD_DC2ES_V6],
+  /** Private IP of the KBS internal load balancer, inside the node subnet (10.224.0.0/16 by default). */
+  kbsStaticIp: '10.224.0.250',
+  /** Expiration written into the reference value records; move it forward when you roll new images. */
+  referenceValuesExpire: '2027-12-31T00:00:00Z',
   /** Tags on every resource the stacks create, and on every pod VM. */
   tags: { workload: 'confidential-ai', 'managed-by': 'cdktf' },
 } as const;

@@ -1,9 +1,12 @@
 import { App } from 'cdktf';
 import { printAnnotations } from './annotations';
+import { ClusterStack } from './cluster-stack';
 import { InfraStack } from './infra-stack';
 
-// The reference deployment: `infra` (Azure) first; the in-cluster stack follows it.
+// The reference deployment: `infra` (Azure), then `cluster` (peer pods and Trustee on that cluster).
+// Deploy both in order with `cdktf deploy infra cluster`.
 const app = new App();
-new InfraStack(app, 'infra');
+const infra = new InfraStack(app, 'infra');
+new ClusterStack(app, 'cluster', infra);
 app.synth();
 printAnnotations(app);

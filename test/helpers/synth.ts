@@ -1,4 +1,6 @@
-import { Testing, TerraformStack } from 'cdktf';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Testing, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
@@ -20,6 +22,21 @@ export function synth(build: (stack: TerraformStack) => void): Synthesized {
   new HelmProvider(stack, 'helm', {});
   build(stack);
   return JSON.parse(Testing.synth(stack, true)) as Synthesized;
+}
+
+/**
+ * Synthesizes a whole app the way `cdktf synth` does (cross-stack references become remote state and
+ * outputs, which `Testing.synth` of one stack does not do) and returns each stack's cdk.tf.json text.
+ */
+export function synthApp(build: (app: App) => void): Record<string, string> {
+  const app = Testing.app();
+  build(app);
+  app.synth();
+  const out: Record<string, string> = {};
+  for (const stack of readdirSync(join(app.outdir, 'stacks')).sort()) {
+    out[stack] = readFileSync(join(app.outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8');
+  }
+  return out;
 }
 
 /** All resources of one Terraform type, by logical id. */

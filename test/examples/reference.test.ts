@@ -1,0 +1,105 @@
+import { ClusterStack } from '../../examples/reference/cluster-stack';
+import { InfraStack } from '../../examples/reference/infra-stack';
+import { parseKbsConfig } from '../../src';
+import { Synthesized, resourceOf, resourcesOf, synthApp } from '../helpers/synth';
+
+function synthReference(): Record<string, string> {
+  delete process.env.CAI_STATE_STORAGE_ACCOUNT;
+  return synthApp((app) => {
+    const infraStack = new InfraStack(app, 'infra');
+    new ClusterStack(app, 'cluster', infraStack);
+  });
+}
+
+describe('reference app', () => {
+  const text = synthReference();
+  const infra = JSON.parse(text.infra) as Synthesized;
+  const cluster = JSON.parse(text.cluster) as Synthesized;
+
+  test('infra stack matches the reviewed snapshot', () => {
+    expect(infra).toMatchSnapshot();
+  });
+
+  test('cluster stack matches the reviewed snapshot', () => {
+    expect(cluster).toMatchSnapshot();
+  });
+
+  test('synthesizes exactly the two stacks, byte-identical twice', () => {
+    expect(Object.keys(text)).toEqual(['cluster', 'infra']);
+    expect(synthReference()).toEqual(text);
+  });
+
+  describe('infra', () => {
+    test('has a V2 confidential image definition', () => {
+      expect(resourceOf(infra, 'azurerm_shared_image')).toMatchObject({ hyper_v_generation: 'V2', confidential_vm_supported: true, os_type: 'Linux' });
+    });
+
+    test('has an AKS cluster with OIDC, workload identity and the worker label', () => {
+      expect(resourceOf(infra, 'azurerm_kubernetes_cluster')).toMatchObject({
+        oidc_issuer_enabled: true,
+        workload_identity_enabled: true,
+        default_node_pool: expect.objectContaining({ node_labels: { 'node.kubernetes.io/worker': '' } }),
+      });
+    });
+
+    test('has the two federated credentials, the least-privilege roles and the pod-VM NSG rules', () => {
+      expect(Object.keys(resourcesOf(infra, 'azurerm_federated_identity_credential'))).toHaveLength(2);
+      const assignments = Object.keys(resourcesOf(infra, 'azurerm_role_assignment'));
+      for (const part of ['VmContributorOnPodVmResourceGroup', 'AttachPodVmSubnet', 'AttachPodVmNsg', 'VmSizesReaderOnSubscription']) {
+        expect(assignments.some((id) => id.includes(part))).toBe(true);
+      }
+      const ports = Object.values(resourcesOf(infra, 'azurerm_network_security_rule'))
+        .filter((r) => r.access === 'Allow')
+        .map((r) => `${r.destination_port_range}/${String(r.protocol).toLowerCase()}`);
+      expect(ports).toEqual(['15150/tcp', '4789/udp']);
+    });
+
+    test('takes subscription, admin group and image blob as variables, not hard-coded values', () => {
+      const vars = (infra as { variable?: Record<string, unknown> }).variable ?? {};
+      expect(Object.keys(vars).sort()).toEqual(['admin_group_object_id', 'pod_vm_image_storage_account_id', 'pod_vm_image_vhd_uri', 'subscription_id']);
+    });
+  });
+
+  describe('cluster', () => {
+    test('configures kubernetes and helm from the AKS data source with kubelogin', () => {
+      const providers = (cluster as { provider: Record<string, Array<Record<string, unknown>>> }).provider;
+      expect(providers.kubernetes[0]).toMatchObject({ host: expect.stringContaining('data.azurerm_kubernetes_cluster.Aks'), exec: [expect.objectContaining({ command: 'kubelogin' })] });
+      expect(providers.helm[0].kubernetes).toMatchObject({ exec: expect.objectContaining({ command: 'kubelogin' }) });
+    });
+
+    test('installs cert-manager, then the peerpods chart wired to the pool identity from the infra state', () => {
+      const releases = resourcesOf(cluster, 'helm_release');
+      const peerpods = Object.entries(releases).find(([id]) => id.startsWith('PeerPods_') && !id.includes('CertManager'))![1];
+      expect(peerpods.depends_on).toEqual(expect.arrayContaining([expect.stringContaining('helm_release.PeerPods_CertManager')]));
+      expect(String((peerpods.values as string[])[0])).toContain('cross-stack-output-azurerm_user_assigned_identityPool');
+      expect(resourceOf(cluster, 'kubernetes_secret_v1').data).toEqual({
+        AZURE_CLIENT_ID: expect.stringContaining('client_id'),
+        AZURE_TENANT_ID: expect.stringContaining('tenant_id'),
+      });
+    });
+
+    test('runs a Trustee whose configuration is valid for v0.21.0 and secure by default', () => {
+      const config = Object.values(resourcesOf(cluster, 'kubernetes_config_map_v1')).find((c) => (c.metadata as { name: string }).name === 'kbs-config')!;
+      const parsed = parseKbsConfig((config.data as Record<string, string>)['kbs-config.toml']);
+      expect(parsed.admin.authorization_mode).toBe('AuthenticatedAuthorization');
+      expect(parsed.http_server.insecure_http).toBe(false);
+      expect(parsed.attestation_token?.insecure_header_jwk).toBe(false);
+    });
+
+    test('seeds reference values with the image measurements of the infra stack', () => {
+      const seed = Object.values(resourcesOf(cluster, 'kubernetes_config_map_v1')).find((c) => (c.metadata as { name: string }).name === 'kbs-seed')!;
+      expect(Object.keys(seed.data as object)).toEqual(expect.arrayContaining(['rv.az-snp-vtpm.pcr03', 'rv.az-tdx-vtpm.pcr11', 'default_cpu.rego', 'resource-policy.rego']));
+    });
+
+    test('outputs the KBS URL and the command that pushes the model owner key out of band', () => {
+      const outputs = (cluster as { output: Record<string, { value: string }> }).output;
+      expect(outputs.kbs_url.value).toBe('https://10.224.0.250:8080');
+      expect(outputs.set_model_owner_key.value).toContain('set-resource --path enkrypt/key-manager/private-key');
+    });
+
+    test('holds no private key material', () => {
+      expect(text.cluster).not.toMatch(/PRIVATE KEY/);
+      expect(text.infra).not.toMatch(/PRIVATE KEY/);
+    });
+  });
+});
