@@ -75,6 +75,12 @@ export interface ConfidentialAksClusterProps {
    * @default '10.0.0.10'
    */
   readonly dnsServiceIp?: string;
+  /**
+   * Enable the Key Vault secrets provider add-on (Secrets Store CSI driver), which Trustee uses to read
+   * resources from Azure Key Vault.
+   * @default false
+   */
+  readonly keyVaultSecretsProvider?: boolean;
   /** Tags. @default - none */
   readonly tags?: Record<string, string>;
 }
@@ -94,6 +100,7 @@ const schema = z
   podCidr: z.string().default('192.168.0.0/16'),
   serviceCidr: z.string().default('10.0.0.0/16'),
   dnsServiceIp: z.string().default('10.0.0.10'),
+  keyVaultSecretsProvider: z.boolean().default(false),
   tags: z.record(z.string(), z.string()).default({}),
   })
   .refine((p) => !(p.privateCluster && p.apiServerAuthorizedIpRanges.length > 0), {
@@ -159,6 +166,7 @@ export class ConfidentialAksCluster extends Construct implements IConfidentialAk
       privateClusterEnabled: p.privateCluster,
       apiServerAccessProfile: p.apiServerAuthorizedIpRanges.length > 0 ? { authorizedIpRanges: p.apiServerAuthorizedIpRanges } : undefined,
       identity: { type: 'SystemAssigned' },
+      keyVaultSecretsProvider: p.keyVaultSecretsProvider ? { secretRotationEnabled: true, secretRotationInterval: '2m' } : undefined,
       defaultNodePool: {
         name: 'workers',
         vmSize: p.nodeVmSize,

@@ -4,3 +4,4 @@ export * from './trustee-seed';
 export * from './trustee-registry';
 export * from './trustee-props';
 export * from './trustee';
+export * from './trustee-key-vault';

@@ -16,13 +16,38 @@ export class ResourceSource {
     return new ResourceSource({ kind: 'kubernetes-secret', secretName, key });
   }
 
+  /**
+   * A secret of the Azure Key Vault the model owner controls (the Trustee's `keyVault` access), read through
+   * the AKS Key Vault secrets provider with the KBS's workload identity and copied into the KBS storage when
+   * the KBS pod starts. The secret never enters Terraform state.
+   */
+  public static azureKeyVault(secretName: string, version?: string): ResourceSource {
+    if (!/^[0-9a-zA-Z-]{1,127}$/.test(secretName)) {
+      throw new Error(`Key Vault secret name ${JSON.stringify(secretName)} must be 1-127 letters, digits and "-"`);
+    }
+    if (version !== undefined && !/^[0-9a-f]{32}$/.test(version)) {
+      throw new Error(`Key Vault secret version ${JSON.stringify(version)} must be the 32 hex characters of a version id`);
+    }
+    return new ResourceSource({ kind: 'azure-key-vault', secretName, ...(version ? { version } : {}) });
+  }
+
   private constructor(
     /** The source, as data. */
-    public readonly spec: { readonly kind: 'out-of-band' } | { readonly kind: 'kubernetes-secret'; readonly secretName: string; readonly key: string },
+    public readonly spec:
+      | { readonly kind: 'out-of-band' }
+      | { readonly kind: 'kubernetes-secret'; readonly secretName: string; readonly key: string }
+      | { readonly kind: 'azure-key-vault'; readonly secretName: string; readonly version?: string },
   ) {}
 
   /** A stable description, to compare two declarations of one path. */
   public describe(): string {
-    return this.spec.kind === 'out-of-band' ? 'out of band' : `Kubernetes Secret ${this.spec.secretName}[${this.spec.key}]`;
+    switch (this.spec.kind) {
+      case 'out-of-band':
+        return 'out of band';
+      case 'kubernetes-secret':
+        return `Kubernetes Secret ${this.spec.secretName}[${this.spec.key}]`;
+      default:
+        return `Azure Key Vault secret ${this.spec.secretName}${this.spec.version ? `@${this.spec.version}` : ''}`;
+    }
   }
 }

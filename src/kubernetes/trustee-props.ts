@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { KbsConfig } from '../attestation/kbs-config';
 import { parseIpv4 } from '../azure/cidr';
+import { IKbsKeyVaultAccess } from '../azure/kbs-key-vault-access';
 import { IPeerPodNetwork } from '../azure/peer-pod-network';
 import { Token } from '../internal/cdktf';
 import { literalString } from '../internal/validation';
@@ -65,6 +66,12 @@ export interface TrusteeProps {
    */
   readonly tdxAcceptedTcbStatuses?: string[];
   /**
+   * Read access to the model owner's Azure Key Vault (see KbsKeyVaultAccess), needed by resources declared
+   * with `ResourceSource.azureKeyVault`. The cluster needs the Key Vault secrets provider add-on.
+   * @default - no Key Vault
+   */
+  readonly keyVault?: IKbsKeyVaultAccess;
+  /**
    * Edits the generated kbs-config.toml (an escape hatch). The result must still pass the security checks
    * unless `allowInsecureConfigForDevelopment` is set.
    * @default - the secure configuration as generated
@@ -96,6 +103,9 @@ export const trusteePropsSchema = z.object({
   storage: z.object({ storageClassName: z.string().min(1).default('managed-csi'), sizeGiB: z.number().int().min(1).default(1) }).default({ storageClassName: 'managed-csi', sizeGiB: 1 }),
   image: z.string().regex(/^[^:@\s]+(:[A-Za-z0-9_.-]+|@sha256:[0-9a-f]{64})$/, 'must pin a tag or digest').refine((i) => !i.endsWith(':latest'), 'must pin a release, never "latest"').default(VERSIONS.trusteeImage),
   tdxAcceptedTcbStatuses: z.array(z.string()).optional(),
+  keyVault: z
+    .custom<IKbsKeyVaultAccess>((k) => typeof k === 'object' && k !== null && 'keyVaultName' in k && 'clientId' in k, 'must be a KbsKeyVaultAccess')
+    .optional(),
   configure: z.custom<(c: KbsConfig) => KbsConfig>((f) => typeof f === 'function').optional(),
   allowInsecureConfigForDevelopment: z.boolean().default(false),
 });

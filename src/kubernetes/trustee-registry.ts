@@ -114,6 +114,15 @@ export class TrusteeRegistry {
     return out;
   }
 
+  /** Resources that come from Azure Key Vault, sorted by path. */
+  public keyVaultResources(): Array<{ resource: ResourcePath; secretName: string; version?: string }> {
+    const out: Array<{ resource: ResourcePath; secretName: string; version?: string }> = [];
+    for (const { path, source } of this.declaredResources) {
+      if (source.spec.kind === 'azure-key-vault') out.push({ resource: path, secretName: source.spec.secretName, ...(source.spec.version ? { version: source.spec.version } : {}) });
+    }
+    return out;
+  }
+
   /** Wiring problems, one message each; empty when the chain is closed. */
   public problems(): string[] {
     const problems: string[] = [];

@@ -19,6 +19,7 @@ import { ResourcePath } from '../attestation/resource-path';
 import { isUsableAzureAddress, parseCidr } from '../azure/cidr';
 import { Annotations, Construct, IResolvable, Lazy, Token } from '../internal/cdktf';
 import { ConstructValidationError, parseProps, withConstructPath } from '../internal/validation';
+import { KEY_VAULT_DIR, keyVaultAlias, keyVaultSecretProviderClass } from './trustee-key-vault';
 import { TrusteeProps, trusteePropsSchema } from './trustee-props';
 import { RegisteredWorkload, TrusteeRegistry } from './trustee-registry';
 import { ResourceSource } from './kbs-resource-source';
@@ -28,6 +29,7 @@ const CONFIG_DIR = '/etc/kbs/config';
 const HTTPS_DIR = '/etc/kbs/https';
 const SIGNER_DIR = '/etc/kbs/signer';
 const RESOURCES_DIR = '/kbs-resources';
+const SERVICE_ACCOUNT = 'kbs';
 
 /**
  * Trustee (KBS with the built-in attestation service and RVPS) in the cluster, secure by default: HTTPS with
@@ -65,6 +67,9 @@ export class Trustee extends Construct {
       fail('staticIp', `${p.staticIp} is not a usable address of the node subnet ${cidr} (Azure reserves the first four and the last); pick a free address inside it`);
     }
 
+    if (p.keyVault && !Token.isUnresolved(p.keyVault.namespace) && p.keyVault.namespace !== p.namespace) {
+      fail('keyVault', `trusts the service account of namespace "${p.keyVault.namespace}", but Trustee runs in "${p.namespace}"; give both the same namespace`);
+    }
     this.namespace = p.namespace;
     this.kbsEndpoint = withConstructPath(this, 'Trustee', '', () =>
       validateKbsEndpoint({ url: `https://${p.staticIp}:${p.port}`, caCertPem: p.httpsCaCertPem }, 'kbsEndpoint'),
@@ -110,7 +115,10 @@ export class Trustee extends Construct {
     });
 
     const seed = () => {
-      const secretResources = this.registry.secretResources().map((r, i) => ({ resource: r.resource, mountedFile: `${RESOURCES_DIR}/${i}/value` }));
+      const secretResources = [
+        ...this.registry.secretResources().map((r, i) => ({ resource: r.resource, mountedFile: `${RESOURCES_DIR}/${i}/value` })),
+        ...this.registry.keyVaultResources().map((r, i) => ({ resource: r.resource, mountedFile: `${KEY_VAULT_DIR}/${keyVaultAlias(i)}` })),
+      ];
       return renderTrusteeSeed({
         storageDir,
         resourcePolicy: this.registry.resourcePolicy(),
@@ -130,9 +138,16 @@ export class Trustee extends Construct {
       waitUntilBound: false,
     });
     const serviceAccount = new ServiceAccountV1(this, 'ServiceAccount', {
-      metadata: { name: 'kbs', namespace: nsName, labels },
+      metadata: {
+        name: SERVICE_ACCOUNT,
+        namespace: nsName,
+        labels,
+        annotations: p.keyVault ? { 'azure.workload.identity/client-id': p.keyVault.clientId } : undefined,
+      },
+      // The Key Vault CSI driver gets its token from the kubelet; the KBS itself needs no API token.
       automountServiceAccountToken: false,
     });
+    const keyVaultClass = p.keyVault ? keyVaultSecretProviderClass(this, nsName, p.keyVault, this.registry) : undefined;
 
     const restricted = {
       allowPrivilegeEscalation: false,
@@ -146,6 +161,7 @@ export class Trustee extends Construct {
       { name: 'seed', mountPath: SEED_MOUNT, readOnly: true },
       storageMount,
       ...this.registry.secretResources().map((_, i) => ({ name: `resource-${i}`, mountPath: `${RESOURCES_DIR}/${i}`, readOnly: true })),
+      ...(this.registry.keyVaultResources().length > 0 ? [{ name: 'keyvault', mountPath: KEY_VAULT_DIR, readOnly: true }] : []),
     ];
     const volumes = (): DeploymentV1SpecTemplateSpecVolume[] => [
       { name: 'config', configMap: { name: configMap.metadata.name } },
@@ -157,6 +173,9 @@ export class Trustee extends Construct {
         name: `resource-${i}`,
         secret: { secretName: r.secretName, items: [{ key: r.key, path: 'value' }] },
       })),
+      ...(keyVaultClass && this.registry.keyVaultResources().length > 0
+        ? [{ name: 'keyvault', csi: { driver: 'secrets-store.csi.k8s.io', readOnly: true, volumeAttributes: { secretProviderClass: keyVaultClass } } }]
+        : []),
     ];
 
     this.resource = new DeploymentV1(this, 'Resource', {
@@ -168,7 +187,7 @@ export class Trustee extends Construct {
         selector: { matchLabels: labels },
         template: {
           metadata: {
-            labels,
+            labels: p.keyVault ? { ...labels, 'azure.workload.identity/use': 'true' } : labels,
             annotations: {
               'confidential-ai/config-checksum': Lazy.stringValue({ produce: () => seed().checksum }),
               'confidential-ai/kbs-config-sha256': sha256(this.kbsConfigToml + p.adminPublicKeyPem + p.tokenSignerCaCertPem),
@@ -229,7 +248,14 @@ export class Trustee extends Construct {
       },
     });
 
-    this.node.addValidation({ validate: () => this.registry.problems() });
+    this.node.addValidation({
+      validate: () => [
+        ...this.registry.problems(),
+        ...(this.registry.keyVaultResources().length > 0 && !p.keyVault
+          ? ['resources come from Azure Key Vault, but the Trustee has no keyVault access; pass keyVault: new KbsKeyVaultAccess(...)']
+          : []),
+      ],
+    });
   }
 
   /** Trusts a pod VM image: its measurements become reference values the attestation policy checks. */

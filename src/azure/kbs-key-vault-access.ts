@@ -1,0 +1,103 @@
+import { FederatedIdentityCredential } from '@cdktf/provider-azurerm/lib/federated-identity-credential';
+import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
+import { z } from 'zod';
+import { Construct } from '../internal/cdktf';
+import { literalString, parseProps } from '../internal/validation';
+import { IConfidentialAksCluster } from './confidential-aks-cluster';
+import { WORKLOAD_IDENTITY_AUDIENCE } from './confidential-vm-pool';
+
+/** What Trustee needs to read resources from the model owner's Key Vault. */
+export interface IKbsKeyVaultAccess {
+  /** Name of the vault. */
+  readonly keyVaultName: string;
+  /** Client id of the KBS workload identity. */
+  readonly clientId: string;
+  /** Tenant of the vault and identity. */
+  readonly tenantId: string;
+  /** Namespace of the KBS service account the identity trusts. */
+  readonly namespace: string;
+  /** Name of that service account. */
+  readonly serviceAccountName: string;
+}
+
+/** Props of KbsKeyVaultAccess. */
+export interface KbsKeyVaultAccessProps {
+  /** The cluster whose OIDC issuer the identity trusts. */
+  readonly cluster: IConfidentialAksCluster;
+  /** ARM id of the model owner's Key Vault (RBAC authorization mode). */
+  readonly keyVaultId: string;
+  /** Name of that vault. */
+  readonly keyVaultName: string;
+  /** Azure region of the identity. */
+  readonly location: string;
+  /** Resource group of the identity. */
+  readonly resourceGroupName: string;
+  /**
+   * Only these secrets may be read (one role assignment per secret); otherwise every secret of the vault.
+   * @default - the whole vault
+   */
+  readonly secretNames?: string[];
+  /**
+   * Namespace of Trustee.
+   * @default 'trustee'
+   */
+  readonly namespace?: string;
+}
+
+const schema = z.object({
+  cluster: z.custom<IConfidentialAksCluster>((c) => typeof c === 'object' && c !== null && 'clusterOidcIssuerUrl' in c, 'must be a ConfidentialAksCluster'),
+  keyVaultId: literalString((s) => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+$/i.test(s), 'must be the ARM id of a Key Vault'),
+  keyVaultName: literalString((s) => /^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/.test(s), 'must be a Key Vault name (3-24 letters, digits and "-")'),
+  location: z.string().min(1),
+  resourceGroupName: z.string().min(1),
+  secretNames: z.array(z.string().regex(/^[0-9a-zA-Z-]{1,127}$/, 'must be Key Vault secret names')).min(1).optional(),
+  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/).default('trustee'),
+});
+
+/**
+ * Lets the KBS read the model owner's Key Vault and nothing else: a user-assigned identity federated with the
+ * KBS service account, holding "Key Vault Secrets User" on the vault (or on the named secrets only).
+ */
+export class KbsKeyVaultAccess extends Construct implements IKbsKeyVaultAccess {
+  /** The identity (escape hatch). */
+  public readonly resource: UserAssignedIdentity;
+  /** @inheritdoc */
+  public readonly keyVaultName: string;
+  /** @inheritdoc */
+  public readonly clientId: string;
+  /** @inheritdoc */
+  public readonly tenantId: string;
+  /** @inheritdoc */
+  public readonly namespace: string;
+  /** @inheritdoc */
+  public readonly serviceAccountName = 'kbs';
+
+  constructor(scope: Construct, id: string, props: KbsKeyVaultAccessProps) {
+    super(scope, id);
+    const p = parseProps(this, 'KbsKeyVaultAccess', schema, props);
+    this.resource = new UserAssignedIdentity(this, 'Resource', { name: `kbs-${p.keyVaultName}-reader`, location: p.location, resourceGroupName: p.resourceGroupName });
+    new FederatedIdentityCredential(this, 'Federated', {
+      name: 'kbs',
+      resourceGroupName: p.resourceGroupName,
+      parentId: this.resource.id,
+      issuer: p.cluster.clusterOidcIssuerUrl,
+      audience: [WORKLOAD_IDENTITY_AUDIENCE],
+      subject: `system:serviceaccount:${p.namespace}:${this.serviceAccountName}`,
+    });
+    const scopes = p.secretNames ? p.secretNames.map((name) => ({ id: `Secret-${name}`, scope: `${p.keyVaultId}/secrets/${name}` })) : [{ id: 'Vault', scope: p.keyVaultId }];
+    for (const s of scopes) {
+      new RoleAssignment(this, `SecretsUser-${s.id}`, {
+        scope: s.scope,
+        roleDefinitionName: 'Key Vault Secrets User',
+        principalId: this.resource.principalId,
+        principalType: 'ServicePrincipal',
+        description: 'KBS: read the model owner secrets it serves to attested workloads',
+      });
+    }
+    this.keyVaultName = p.keyVaultName;
+    this.clientId = this.resource.clientId;
+    this.tenantId = this.resource.tenantId;
+    this.namespace = p.namespace;
+  }
+}
