@@ -228,7 +228,9 @@ export class Trustee extends Construct {
           },
         },
       },
-      waitForRollout: true,
+      // The HTTPS and signer Secrets are created out of band, usually after this apply: Terraform cannot own
+      // the rollout. `kubectl -n <namespace> rollout status deploy/kbs` confirms it.
+      waitForRollout: false,
     });
 
     this.service = new ServiceV1(this, 'Service', {

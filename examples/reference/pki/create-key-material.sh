@@ -45,12 +45,14 @@ chmod 644 ./*.pem
 
 cat <<MSG
 Key material written to $out (git-ignored). Keep the *.key files offline after creating the Secrets.
-Create the Kubernetes Secrets (after 'cdktf deploy infra', before 'cdktf deploy cluster'):
+Create the Kubernetes Secrets after 'cdktf deploy cluster' has created the $NAMESPACE namespace
+(the KBS pod waits for them):
 
-  kubectl create namespace $NAMESPACE
   kubectl -n $NAMESPACE create secret tls kbs-https --cert="$out/kbs-https.crt" --key="$out/kbs-https.key"
   kubectl -n $NAMESPACE create secret tls kbs-token-signer --cert="$out/token-signer-chain.pem" --key="$out/token-signer.key"
 
-Then 'npm run synth' uses kbs-ca.pem, token-signer-ca.pem and admin-public.pem from this folder.
+  kubectl -n $NAMESPACE rollout status deploy/kbs
+
+'npm run synth' uses kbs-ca.pem, token-signer-ca.pem and admin-public.pem from this folder.
 An admin token for kbs-client: node examples/reference/pki/mint-admin-token.mjs > admin-token.jwt
 MSG
