@@ -71,12 +71,20 @@ export interface RestrictiveAgentPolicyProps {
    * @default false
    */
   readonly allowLogStreaming?: boolean;
+  /**
+   * A name for the workload, written into `policy_data`: two workloads that run the same images still get
+   * different initdata (and PCR 8), and the name appears in the attestation token's claims.
+   * @default - none
+   */
+  readonly workload?: string;
 }
 
 /** What an agent policy allows, as data, for reports and tests. */
 export interface AgentPolicyData {
   /** The image references admitted by CreateContainerRequest, pause first; empty when any image is admitted. */
   readonly allowedImages: readonly string[];
+  /** The workload name, if given. */
+  readonly workload?: string;
 }
 
 /**
@@ -105,6 +113,9 @@ export class AgentPolicy {
           'a tag can be moved to another image, a digest cannot',
       );
     });
+    if (props.workload !== undefined) {
+      check(typeof props.workload === 'string' && /^[a-z0-9]([-a-z0-9./]{0,250}[a-z0-9])?$/.test(props.workload), 'workload', `must be lowercase letters, digits, "-", "." and "/", got ${show(props.workload)}`);
+    }
     const images = [PAUSE_IMAGE_SOURCE, ...[...new Set(props.allowedImages)].sort()];
     const allowed = new Set<AgentRequest>(AGENT_REQUESTS);
     for (const denied of ['CreateContainerRequest', 'ExecProcessRequest', 'SetPolicyRequest', 'WriteStreamRequest'] as const) {
@@ -118,8 +129,8 @@ export class AgentPolicy {
       '\t}',
       '}',
     ];
-    const data = { allowed_images: images };
-    return new AgentPolicy(renderPolicy(allowed, rules, data), 'restrictive', { allowedImages: images });
+    const data = props.workload === undefined ? { allowed_images: images } : { allowed_images: images, workload: props.workload };
+    return new AgentPolicy(renderPolicy(allowed, rules, data), 'restrictive', { allowedImages: images, ...(props.workload ? { workload: props.workload } : {}) });
   }
 
   /**

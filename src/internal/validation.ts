@@ -51,6 +51,10 @@ export function withConstructPath<T>(scope: IConstruct, type: string, fieldPrefi
       const field = fieldPrefix ? `${fieldPrefix}.${e.field}` : e.field;
       throw new ConstructValidationError(scope.node.path, type, field, e.message.slice(e.field.length + 2));
     }
+    // An error of another construct this one called: keep it whole, and say which field led there.
+    if (e instanceof ConstructValidationError && e.constructPath !== scope.node.path && fieldPrefix) {
+      throw new ConstructValidationError(scope.node.path, type, fieldPrefix, e.message);
+    }
     throw e;
   }
 }

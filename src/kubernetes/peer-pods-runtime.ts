@@ -4,8 +4,9 @@ import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { z } from 'zod';
 import { AzureTee } from '../attestation/reference-values';
 import { IConfidentialVmPool } from '../azure/confidential-vm-pool';
+import { IPodVmImage } from '../azure/pod-vm-image';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
-import { Construct, Fn, Token } from '../internal/cdktf';
+import { Construct, Fn, ITerraformDependable, Token } from '../internal/cdktf';
 import { ConstructValidationError, parseProps } from '../internal/validation';
 import { VERSIONS } from '../versions';
 
@@ -28,7 +29,9 @@ export interface IPeerPodsRuntime {
   /** Evidence types pod VMs produce. */
   readonly evidenceTypes: readonly AzureTee[];
   /** Resources a workload must be created after (the Helm release), empty when installed elsewhere. */
-  readonly installedBy: readonly Construct[];
+  readonly installedBy: readonly ITerraformDependable[];
+  /** The pod VM image pods boot, when known (the KBS must trust its measurements). */
+  readonly image?: IPodVmImage;
 }
 
 /** cert-manager installation choices. */
@@ -107,7 +110,9 @@ export class PeerPodsRuntime extends Construct implements IPeerPodsRuntime {
   /** @inheritdoc */
   public readonly evidenceTypes: readonly AzureTee[];
   /** @inheritdoc */
-  public readonly installedBy: readonly Construct[];
+  public readonly installedBy: readonly ITerraformDependable[];
+  /** @inheritdoc */
+  public readonly image: IPodVmImage;
   /** The chart values, as an object (before Terraform resolves the identity ids). */
   public readonly chartValues: Readonly<Record<string, unknown>>;
 
@@ -185,5 +190,6 @@ export class PeerPodsRuntime extends Construct implements IPeerPodsRuntime {
     this.defaultInstanceSize = pool.defaultInstanceSize;
     this.evidenceTypes = pool.evidenceTypes;
     this.installedBy = [this.resource];
+    this.image = pool.image;
   }
 }

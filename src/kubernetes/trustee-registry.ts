@@ -16,6 +16,11 @@ export interface RegisteredWorkload {
   readonly resources: readonly ResourcePath[];
   /** The evidence types its pod VMs produce (from its instance size). */
   readonly evidenceTypes: readonly AzureTee[];
+  /**
+   * The pod VM image its pods boot; the KBS must trust its measurements.
+   * @default - not checked
+   */
+  readonly image?: { readonly measurements: readonly NormalizedMeasurementSet[] };
 }
 
 /** Options of the registry. */
@@ -47,7 +52,13 @@ export class TrusteeRegistry {
 
   /** Trusts the measurements of a pod VM image (every image pods may boot, e.g. old and new during an upgrade). */
   public trustImage(image: { readonly measurements: readonly NormalizedMeasurementSet[] }): void {
-    if (!this.images.includes(image.measurements as NormalizedMeasurementSet[])) this.images.push([...image.measurements]);
+    if (!this.isTrusted(image)) this.images.push([...image.measurements]);
+  }
+
+  /** True when the image's measurements are trusted (compared by value). */
+  public isTrusted(image: { readonly measurements: readonly NormalizedMeasurementSet[] }): boolean {
+    const key = JSON.stringify(image.measurements);
+    return this.images.some((m) => JSON.stringify(m) === key);
   }
 
   /** Declares where a resource comes from; declaring one path twice with different sources is an error. */
@@ -127,7 +138,13 @@ export class TrusteeRegistry {
   public problems(): string[] {
     const problems: string[] = [];
     const measured = new Set(this.images.flat().map((m) => m.tee));
+    const byPcr8 = new Map<string, string[]>();
+    for (const w of this.workloads) byPcr8.set(w.pcr8, [...(byPcr8.get(w.pcr8) ?? []), w.name]);
+    for (const [pcr8, names] of byPcr8) {
+      if (names.length > 1) problems.push(`${names.join(' and ')} have the same initdata (PCR 8 ${pcr8.slice(0, 12)}...), so the KBS cannot tell them apart; give each its own name or images`);
+    }
     for (const w of this.workloads) {
+      if (w.image && !this.isTrusted(w.image)) problems.push(`${w.name} boots a pod VM image whose measurements the KBS does not trust, so it could never attest; call trustImage with the pool's image`);
       for (const r of w.resources) {
         if (!this.resources.has(r.path)) problems.push(`${w.name} needs ${r.uri}, which no one declared; declare it on the Trustee (declareResource) with its source`);
       }

@@ -21,6 +21,7 @@ import { Annotations, Construct, IResolvable, Lazy, Token } from '../internal/cd
 import { ConstructValidationError, parseProps, withConstructPath } from '../internal/validation';
 import { KEY_VAULT_DIR, keyVaultAlias, keyVaultSecretProviderClass } from './trustee-key-vault';
 import { TrusteeProps, trusteePropsSchema } from './trustee-props';
+import { renderTrustReport } from './trust-report';
 import { RegisteredWorkload, TrusteeRegistry } from './trustee-registry';
 import { ResourceSource } from './kbs-resource-source';
 import { SEED_MOUNT, renderTrusteeSeed } from './trustee-seed';
@@ -31,6 +32,18 @@ const SIGNER_DIR = '/etc/kbs/signer';
 const RESOURCES_DIR = '/kbs-resources';
 const SERVICE_ACCOUNT = 'kbs';
 
+/** What confidential workloads need of a Key Broker Service. */
+export interface IKeyBrokerService {
+  /** Where pod VMs reach the KBS, and the CA they pin (goes into initdata). */
+  readonly kbsEndpoint: KbsEndpoint;
+  /** Registers a workload's PCR 8, evidence types and needed resources. */
+  registerWorkload(workload: RegisteredWorkload): void;
+  /** Declares a resource and its source (idempotent for the same source). */
+  declareResource(resource: string | ResourcePath, source: ResourceSource): ResourcePath;
+  /** The out-of-band command that writes a declared resource. */
+  setResourceCommand(resource: string, resourceFile?: string): string;
+}
+
 /**
  * Trustee (KBS with the built-in attestation service and RVPS) in the cluster, secure by default: HTTPS with
  * a certificate you provide, the admin API behind AuthenticatedAuthorization, signed attestation tokens
@@ -38,7 +51,7 @@ const SERVICE_ACCOUNT = 'kbs';
  * static private IP that pod VMs dial. The attestation policy, resource policy and reference values are
  * rendered from what images and workloads register, and seeded into the storage when the pod starts.
  */
-export class Trustee extends Construct {
+export class Trustee extends Construct implements IKeyBrokerService {
   /** The KBS Deployment (escape hatch). */
   public readonly resource: DeploymentV1;
   /** The internal load balancer Service. */
@@ -273,6 +286,11 @@ export class Trustee extends Construct {
   /** Registers a workload's PCR 8 and the resources it needs (the confidential workloads call this). */
   public registerWorkload(workload: RegisteredWorkload): void {
     withConstructPath(this, 'Trustee', '', () => this.registry.registerWorkload(workload));
+  }
+
+  /** The trust report of this KBS (markdown): images, workloads, resources and who receives what. */
+  public trustReport(): string {
+    return renderTrustReport(this.registry, this.kbsEndpoint.url);
   }
 
   /**

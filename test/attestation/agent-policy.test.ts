@@ -48,6 +48,14 @@ describe('restrictive agent policy', () => {
     expect(policy.rego.indexOf('policy_data := {')).toBeGreaterThan(policy.rego.indexOf('CreateContainerRequest if'));
   });
 
+  test('a workload name makes the policy (and so the initdata) unique to the workload', () => {
+    const a = AgentPolicy.restrictive({ allowedImages: images, workload: 'confidential-ai/key-manager' });
+    const b = AgentPolicy.restrictive({ allowedImages: images, workload: 'confidential-ai/other' });
+    expect(trusteePolicyData(a.rego)).toEqual({ allowed_images: ['pause', ...[...images].sort()], workload: 'confidential-ai/key-manager' });
+    expect(a.rego).not.toBe(b.rego);
+    expect(() => AgentPolicy.restrictive({ allowedImages: images, workload: 'Bad Name"' })).toThrow(/workload: must be lowercase letters/);
+  });
+
   test('log streaming is allowed only when asked', () => {
     expect(defaults(AgentPolicy.restrictive({ allowedImages: images, allowLogStreaming: true }).rego).ReadStreamRequest).toBe(true);
   });

@@ -1,0 +1,150 @@
+import { z } from 'zod';
+import { isPinnedImage } from '../attestation/agent-policy';
+import { ResourcePath } from '../attestation/resource-path';
+import { ConfidentialVmSize } from '../azure/vm-sizes';
+import { Construct } from '../internal/cdktf';
+import { parseProps, withConstructPath } from '../internal/validation';
+import { ConfidentialContainer, WorkloadResource } from './confidential-workload-props';
+import { ConfidentialWorkload } from './confidential-workload';
+import { ResourceSource } from './kbs-resource-source';
+import { IPeerPodsRuntime } from './peer-pods-runtime';
+import { IKeyBrokerService } from './trustee';
+import { WorkloadNamespace } from './workload-namespace';
+
+/** Where the model comes from, and the KBS resource that decrypts it. */
+export class ModelSource {
+  /**
+   * The model is baked into an encrypted container image (the server image itself); the CDH fetches the layer
+   * decryption key `decryptionKey` from the KBS while pulling inside the TEE.
+   */
+  public static encryptedImage(props: { readonly decryptionKey: string; readonly source?: ResourceSource }): ModelSource {
+    return new ModelSource({ kind: 'encrypted-image', decryptionKey: props.decryptionKey, source: props.source ?? ResourceSource.outOfBand() });
+  }
+
+  /**
+   * The model is an encrypted blob at `url`; an init container (`decryptImage`, pinned) downloads it and decrypts
+   * it with the key it reads from `MODEL_KEY_URL` (the CDH), into `MODEL_DIR` inside the pod VM.
+   */
+  public static encryptedBlob(props: {
+    readonly url: string;
+    readonly decryptionKey: string;
+    readonly decryptImage: string;
+    readonly source?: ResourceSource;
+    readonly modelDir?: string;
+    readonly sizeLimit?: string;
+  }): ModelSource {
+    return new ModelSource({ kind: 'encrypted-blob', ...props, source: props.source ?? ResourceSource.outOfBand() });
+  }
+
+  private constructor(
+    /** The source, as data. */
+    public readonly spec:
+      | { readonly kind: 'encrypted-image'; readonly decryptionKey: string; readonly source: ResourceSource }
+      | {
+          readonly kind: 'encrypted-blob';
+          readonly url: string;
+          readonly decryptionKey: string;
+          readonly decryptImage: string;
+          readonly source: ResourceSource;
+          readonly modelDir?: string;
+          readonly sizeLimit?: string;
+        },
+  ) {}
+}
+
+/** Props of ConfidentialInference. */
+export interface ConfidentialInferenceProps {
+  /** The peer-pods runtime. */
+  readonly runtime: IPeerPodsRuntime;
+  /** The KBS. */
+  readonly kbs: IKeyBrokerService;
+  /** The model server image, pinned by digest. */
+  readonly image: string;
+  /** Where the model comes from. */
+  readonly model: ModelSource;
+  /** The key manager the server sends encrypted outputs to (`KEY_MANAGER_URL`). @default - none */
+  readonly keyManager?: { readonly serviceUrl: string };
+  /**
+   * A containers-policy.json stored as a KBS resource: every image pull must satisfy it (signed images).
+   * @default - no signature policy
+   */
+  readonly signedImagePolicy?: string;
+  /** Sigstore configuration resource for that policy. @default - none */
+  readonly sigstoreConfig?: string;
+  /** Deployment and Service name. @default 'inference' */
+  readonly name?: string;
+  /** Namespace. @default 'confidential-ai' */
+  readonly namespace?: WorkloadNamespace | string;
+  /** Port of the model server. @default 8000 */
+  readonly port?: number;
+  /** Pod VM size (GPU models: Standard_NCC40ads_H100_v5). @default - the runtime's default */
+  readonly instanceSize?: ConfidentialVmSize;
+  /** Replicas. @default 1 */
+  readonly replicas?: number;
+  /** Requests of the server container. @default { cpu: '1', memory: '4Gi' } */
+  readonly containerResources?: { readonly cpu: string; readonly memory: string };
+  /** Extra plain environment (no secrets). @default - none */
+  readonly env?: Record<string, string>;
+}
+
+const schema = z.object({
+  image: z.string().refine(isPinnedImage, 'must be fully qualified and pinned by digest'),
+  model: z.custom<ModelSource>((m) => m instanceof ModelSource, 'must be ModelSource.encryptedImage(...) or ModelSource.encryptedBlob(...)'),
+  name: z.string().default('inference'),
+  port: z.number().int().min(1).max(65535).default(8000),
+  containerResources: z.object({ cpu: z.string(), memory: z.string() }).default({ cpu: '1', memory: '4Gi' }),
+  env: z.record(z.string(), z.string()).default({}),
+});
+
+/**
+ * A model server in a confidential container: the model is decrypted only inside the TEE, with a key the
+ * KBS releases to this workload's PCR 8 alone; optionally every image must be signed (an image security
+ * policy from the KBS), and outputs go to the key manager.
+ */
+export class ConfidentialInference extends Construct {
+  /** The workload. */
+  public readonly workload: ConfidentialWorkload;
+  /** The model decryption key resource. */
+  public readonly modelKey: ResourcePath;
+  /** In-cluster URL of the model server. */
+  public readonly serviceUrl: string;
+
+  constructor(scope: Construct, id: string, props: ConfidentialInferenceProps) {
+    super(scope, id);
+    const p = parseProps(this, 'ConfidentialInference', schema, props);
+    const spec = p.model.spec;
+    const declare = (field: string, resource: string, source: ResourceSource): ResourcePath =>
+      withConstructPath(this, 'ConfidentialInference', field, () => props.kbs.declareResource(resource, source));
+    this.modelKey = declare('model.decryptionKey', spec.decryptionKey, spec.source);
+    const policy = props.signedImagePolicy ? declare('signedImagePolicy', props.signedImagePolicy, ResourceSource.outOfBand()) : undefined;
+    const sigstore = props.sigstoreConfig ? declare('sigstoreConfig', props.sigstoreConfig, ResourceSource.outOfBand()) : undefined;
+
+    const env: Record<string, string> = { PORT: String(p.port), ...p.env };
+    if (props.keyManager) env.KEY_MANAGER_URL = props.keyManager.serviceUrl;
+    const resources: WorkloadResource[] = [{ resource: this.modelKey, env: 'MODEL_KEY_URL' }];
+    const initContainers: ConfidentialContainer[] = [];
+    const scratchVolumes = [];
+    if (spec.kind === 'encrypted-blob') {
+      const modelDir = spec.modelDir ?? '/models';
+      env.MODEL_DIR = modelDir;
+      scratchVolumes.push({ name: 'models', mountPath: modelDir, ...(spec.sizeLimit ? { sizeLimit: spec.sizeLimit } : {}) });
+      initContainers.push({ name: 'fetch-model', image: spec.decryptImage, env: { MODEL_URL: spec.url, MODEL_DIR: modelDir }, resources: { cpu: '500m', memory: '1Gi' } });
+    }
+
+    this.workload = new ConfidentialWorkload(this, 'Workload', {
+      runtime: props.runtime,
+      kbs: props.kbs,
+      name: p.name,
+      namespace: props.namespace,
+      instanceSize: props.instanceSize,
+      replicas: props.replicas,
+      initContainers,
+      containers: [{ name: 'server', image: p.image, ports: [p.port], env, resources: p.containerResources }],
+      resources,
+      scratchVolumes,
+      service: { port: p.port },
+      imageSecurity: { ...(policy ? { imageSecurityPolicy: policy } : {}), ...(sigstore ? { sigstoreConfig: sigstore } : {}) },
+    });
+    this.serviceUrl = this.workload.serviceUrl!;
+  }
+}

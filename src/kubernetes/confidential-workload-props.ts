@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import { AgentPolicy, isPinnedImage } from '../attestation/agent-policy';
+import { ImageSecuritySettings } from '../attestation/guest-config';
+import { ResourcePath } from '../attestation/resource-path';
+import { ConfidentialVmSize } from '../azure/vm-sizes';
+import { Construct } from '../internal/cdktf';
+import { IPeerPodsRuntime } from './peer-pods-runtime';
+import { IKeyBrokerService } from './trustee';
+import { WorkloadNamespace } from './workload-namespace';
+
+/** A container of a confidential pod. */
+export interface ConfidentialContainer {
+  /** Container name. */
+  readonly name: string;
+  /** Image, fully qualified and pinned by digest (`registry/repo@sha256:<64 hex>`): the agent policy admits only it. */
+  readonly image: string;
+  /** Entrypoint override. @default - the image's */
+  readonly command?: string[];
+  /** Arguments. @default - the image's */
+  readonly args?: string[];
+  /**
+   * Plain environment variables. They travel through the untrusted host: never put a secret here (secrets
+   * come from the KBS through the CDH), and do not rely on them for security decisions.
+   * @default - none
+   */
+  readonly env?: Record<string, string>;
+  /** Container ports. @default - none */
+  readonly ports?: number[];
+  /**
+   * Resource requests (also the limits); the peer-pods webhook sizes nothing from them, the instance size
+   * decides the VM, but the kubelet still schedules by them.
+   * @default { cpu: '250m', memory: '512Mi' }
+   */
+  readonly resources?: { readonly cpu: string; readonly memory: string };
+  /**
+   * Mount the root filesystem read-only (a writable /tmp is provided).
+   * @default true
+   */
+  readonly readOnlyRootFilesystem?: boolean;
+  /** Run as this UID. @default - the image's user, which must not be root under the restricted namespace */
+  readonly runAsUser?: number;
+}
+
+/** A KBS resource the workload reads through the CDH, and the env var that carries its URL. */
+export interface WorkloadResource {
+  /** The resource, `kbs:///repo/type/tag`. */
+  readonly resource: string | ResourcePath;
+  /**
+   * Environment variable that receives `http://127.0.0.1:8006/cdh/resource/<repo>/<type>/<tag>`.
+   * @default 'KBS_RESOURCE_<REPO>_<TYPE>_<TAG>'
+   */
+  readonly env?: string;
+}
+
+/** A scratch volume inside the pod VM (emptyDir; host paths are never offered). */
+export interface ScratchVolume {
+  /** Volume name. */
+  readonly name: string;
+  /** Where every container mounts it. */
+  readonly mountPath: string;
+  /** Size limit, e.g. `20Gi`. @default - none */
+  readonly sizeLimit?: string;
+}
+
+/** Props of ConfidentialWorkload. */
+export interface ConfidentialWorkloadProps {
+  /** The peer-pods runtime (its RuntimeClass and instance sizes). */
+  readonly runtime: IPeerPodsRuntime;
+  /** The KBS the workload attests to and gets its resources from. */
+  readonly kbs: IKeyBrokerService;
+  /** Deployment name (part of the workload's identity). */
+  readonly name: string;
+  /**
+   * Namespace (a literal: part of the workload's identity).
+   * @default 'confidential-ai'
+   */
+  readonly namespace?: WorkloadNamespace | string;
+  /** The containers; their images are the only ones the pod VM will run. */
+  readonly containers: ConfidentialContainer[];
+  /** Init containers, pinned likewise. @default - none */
+  readonly initContainers?: ConfidentialContainer[];
+  /** KBS resources the pod needs; the resource policy releases them to this workload only. @default - none */
+  readonly resources?: Array<string | ResourcePath | WorkloadResource>;
+  /**
+   * Pod VM size: one of the runtime's sizes. Its TEE decides the evidence type.
+   * @default - the runtime's default size
+   */
+  readonly instanceSize?: ConfidentialVmSize;
+  /** Replicas (each its own pod VM, all with the same identity). @default 1 */
+  readonly replicas?: number;
+  /** A ClusterIP Service in front of the pods. @default - none */
+  readonly service?: { readonly port: number; readonly targetPort?: number };
+  /** Image pull security (cdh.toml `[image]`); its resources are bound to this workload too. @default - none */
+  readonly imageSecurity?: ImageSecuritySettings;
+  /** Scratch volumes. @default - none */
+  readonly scratchVolumes?: ScratchVolume[];
+  /**
+   * Let the host stream container logs (`kubectl logs`); logs leave the TEE in clear text.
+   * @default false
+   */
+  readonly allowLogStreaming?: boolean;
+  /**
+   * Replaces the generated restrictive agent policy (e.g. one from kata's genpolicy). The insecure presets
+   * are accepted with a warning annotation.
+   * @default - AgentPolicy.restrictive over this workload's images
+   */
+  readonly agentPolicy?: AgentPolicy;
+}
+
+const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a Kubernetes name (lowercase letters, digits, "-")');
+
+const container = z.object({
+  name: k8sName,
+  image: z.string().refine(isPinnedImage, 'must be fully qualified and pinned by digest, like "myregistry.azurecr.io/app@sha256:<64 hex>"; a tag can be moved to another image, a digest cannot'),
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), z.string()).optional(),
+  ports: z.array(z.number().int().min(1).max(65535)).optional(),
+  resources: z.object({ cpu: z.string().regex(/^\d+(\.\d+)?m?$/, 'must be a CPU quantity such as "500m"'), memory: z.string().regex(/^\d+(Ki|Mi|Gi|Ti)$/, 'must be a memory quantity such as "2Gi"') }).default({ cpu: '250m', memory: '512Mi' }),
+  readOnlyRootFilesystem: z.boolean().default(true),
+  runAsUser: z.number().int().min(1, 'must not be 0: the namespace enforces non-root pods').optional(),
+});
+
+/** The parsed ConfidentialWorkload props. */
+export type ParsedWorkloadProps = z.infer<typeof workloadSchema>;
+
+/** The zod schema of ConfidentialWorkloadProps. */
+export const workloadSchema = z.object({
+  runtime: z.custom<IPeerPodsRuntime>((r) => typeof r === 'object' && r !== null && 'runtimeClassName' in r, 'must be a PeerPodsRuntime or PeerPodsRuntime.alreadyInstalled(...)'),
+  kbs: z.custom<IKeyBrokerService>((k) => typeof k === 'object' && k !== null && 'kbsEndpoint' in k && 'registerWorkload' in k, 'must be a Trustee'),
+  name: k8sName,
+  namespace: z.union([z.string(), z.custom<WorkloadNamespace>((n) => n instanceof Construct && 'namespaceName' in n)]).default('confidential-ai'),
+  containers: z.array(container).min(1, 'must have at least one container'),
+  initContainers: z.array(container).default([]),
+  resources: z.array(z.union([z.string(), z.instanceof(ResourcePath), z.object({ resource: z.union([z.string(), z.instanceof(ResourcePath)]), env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional() })])).default([]),
+  instanceSize: z.custom<ConfidentialVmSize>((s) => s instanceof ConfidentialVmSize, 'must be a ConfidentialVmSize').optional(),
+  replicas: z.number().int().min(0).max(100).default(1),
+  service: z.object({ port: z.number().int().min(1).max(65535), targetPort: z.number().int().min(1).max(65535).optional() }).optional(),
+  imageSecurity: z.custom<ImageSecuritySettings>((s) => typeof s === 'object' && s !== null).optional(),
+  scratchVolumes: z.array(z.object({ name: k8sName, mountPath: z.string().regex(/^\/[A-Za-z0-9._/-]*$/, 'must be an absolute path'), sizeLimit: z.string().optional() })).default([]),
+  allowLogStreaming: z.boolean().default(false),
+  agentPolicy: z.custom<AgentPolicy>((a) => a instanceof AgentPolicy, 'must be an AgentPolicy').optional(),
+});

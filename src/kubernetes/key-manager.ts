@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { isPinnedImage } from '../attestation/agent-policy';
+import { ResourcePath } from '../attestation/resource-path';
+import { ConfidentialVmSize } from '../azure/vm-sizes';
+import { Construct } from '../internal/cdktf';
+import { parseProps, withConstructPath } from '../internal/validation';
+import { ConfidentialWorkload } from './confidential-workload';
+import { ResourceSource } from './kbs-resource-source';
+import { IPeerPodsRuntime } from './peer-pods-runtime';
+import { IKeyBrokerService } from './trustee';
+import { WorkloadNamespace } from './workload-namespace';
+
+/** The KBS resource that holds the model owner's private key, unless told otherwise. */
+export const DEFAULT_KEY_MANAGER_KEY = 'kbs:///enkrypt/key-manager/private-key';
+
+/** Props of KeyManager. */
+export interface KeyManagerProps {
+  /** The peer-pods runtime. */
+  readonly runtime: IPeerPodsRuntime;
+  /** The KBS that holds the private key. */
+  readonly kbs: IKeyBrokerService;
+  /** The key manager image, pinned by digest. */
+  readonly image: string;
+  /** Deployment and Service name. @default 'key-manager' */
+  readonly name?: string;
+  /** Namespace. @default 'confidential-ai' */
+  readonly namespace?: WorkloadNamespace | string;
+  /** The KBS resource holding the model owner's private key. @default 'kbs:///enkrypt/key-manager/private-key' */
+  readonly privateKey?: string;
+  /** Where the private key comes from. @default ResourceSource.outOfBand() */
+  readonly privateKeySource?: ResourceSource;
+  /** Port the key manager listens on (and the Service exposes). @default 8080 */
+  readonly port?: number;
+  /** Pod VM size. @default - the runtime's default */
+  readonly instanceSize?: ConfidentialVmSize;
+  /** Replicas. @default 1 */
+  readonly replicas?: number;
+  /** Extra plain environment (no secrets). @default - none */
+  readonly env?: Record<string, string>;
+}
+
+const schema = z.object({
+  runtime: z.custom<IPeerPodsRuntime>((r) => typeof r === 'object' && r !== null),
+  kbs: z.custom<IKeyBrokerService>((k) => typeof k === 'object' && k !== null),
+  image: z.string().refine(isPinnedImage, 'must be fully qualified and pinned by digest, like "myregistry.azurecr.io/key-manager@sha256:<64 hex>"'),
+  name: z.string().default('key-manager'),
+  namespace: z.any().optional(),
+  privateKey: z.string().default(DEFAULT_KEY_MANAGER_KEY),
+  privateKeySource: z.custom<ResourceSource>((s) => s instanceof ResourceSource, 'must be a ResourceSource').default(ResourceSource.outOfBand()),
+  port: z.number().int().min(1).max(65535).default(8080),
+  instanceSize: z.custom<ConfidentialVmSize>((s) => s instanceof ConfidentialVmSize).optional(),
+  replicas: z.number().int().min(0).default(1),
+  env: z.record(z.string(), z.string()).default({}),
+});
+
+/**
+ * The Enkrypt-style key manager: a confidential workload that holds the model owner's private key (a KBS
+ * resource released to this workload's PCR 8 only) and decrypts encrypted model outputs for authorized
+ * users, behind a ClusterIP Service. The owner pushes the key out of band with `setPrivateKeyCommand`.
+ * The key reaches the container at `PRIVATE_KEY_URL` (the CDH inside the TEE), never as a Kubernetes Secret.
+ */
+export class KeyManager extends Construct {
+  /** The workload. */
+  public readonly workload: ConfidentialWorkload;
+  /** The private key resource. */
+  public readonly privateKey: ResourcePath;
+  /** In-cluster URL of the key manager. */
+  public readonly serviceUrl: string;
+  private readonly kbs: IKeyBrokerService;
+
+  constructor(scope: Construct, id: string, props: KeyManagerProps) {
+    super(scope, id);
+    const p = parseProps(this, 'KeyManager', schema, props);
+    this.kbs = p.kbs;
+    this.privateKey = withConstructPath(this, 'KeyManager', 'privateKey', () => p.kbs.declareResource(p.privateKey, p.privateKeySource));
+    this.workload = new ConfidentialWorkload(this, 'Workload', {
+      runtime: p.runtime,
+      kbs: p.kbs,
+      name: p.name,
+      namespace: props.namespace,
+      instanceSize: p.instanceSize,
+      replicas: p.replicas,
+      containers: [{ name: 'key-manager', image: p.image, ports: [p.port], env: { PORT: String(p.port), ...p.env } }],
+      resources: [{ resource: this.privateKey, env: 'PRIVATE_KEY_URL' }],
+      service: { port: p.port },
+    });
+    this.serviceUrl = this.workload.serviceUrl!;
+  }
+
+  /** The command the model owner runs to push the private key into the KBS (out of band). */
+  public setPrivateKeyCommand(privateKeyFile = 'model-owner-private-key.pem'): string {
+    return this.kbs.setResourceCommand(this.privateKey.uri, privateKeyFile);
+  }
+}

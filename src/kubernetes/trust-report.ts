@@ -1,0 +1,44 @@
+import { TrusteeRegistry } from './trustee-registry';
+
+/**
+ * A human-readable account of what a KBS will release to whom: the image measurements pod VMs are held to,
+ * each workload's PCR 8 and evidence type, and for each resource its source and the workloads it is
+ * released to. Everything in it is derived from the same registry as the policies, so it cannot disagree
+ * with them.
+ */
+export function renderTrustReport(registry: TrusteeRegistry, kbsUrl: string): string {
+  const rv = registry.referenceValues();
+  const lines = [
+    `# Trust report: KBS ${kbsUrl}`,
+    '',
+    'A resource is released only to an affirming attestation (image measurements match, debug off, known',
+    "initdata) whose PCR 8 is one of the workloads listed for it. Nothing else receives anything.",
+    '',
+    '## Image measurements pod VMs are held to',
+    '',
+    '| reference value | accepted values |',
+    '|---|---|',
+    ...rv.entries.filter(([id]) => id !== 'initdata.pcr08').map(([id, value]) => `| \`${id}\` | ${(Array.isArray(value) ? value : [value]).map((v) => `\`${v}\``).join('<br>')} |`),
+    '',
+    '## Workloads',
+    '',
+    '| workload | PCR 8 (initdata) | evidence | may receive |',
+    '|---|---|---|---|',
+    ...registry.registeredWorkloads.map(
+      (w) => `| ${w.name} | \`${w.pcr8}\` | ${w.evidenceTypes.join(', ') || 'none (not confidential)'} | ${w.resources.map((r) => `\`${r.uri}\``).join('<br>') || 'nothing'} |`,
+    ),
+    '',
+    '## Resources',
+    '',
+    '| resource | source | released to |',
+    '|---|---|---|',
+    ...registry.declaredResources.map(({ path, source }) => {
+      const to = registry.registeredWorkloads.filter((w) => w.resources.some((r) => r.equals(path))).map((w) => w.name);
+      return `| \`${path.uri}\` | ${source.describe()} | ${to.join('<br>') || 'no one'} |`;
+    }),
+    '',
+  ];
+  const problems = registry.problems();
+  if (problems.length > 0) lines.push('## Problems', '', ...problems.map((p) => `- ${p}`), '');
+  return lines.join('\n');
+}

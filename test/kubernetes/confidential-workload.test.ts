@@ -1,0 +1,202 @@
+import { gunzipSync } from 'node:zlib';
+import { Testing, TerraformStack } from 'cdktf';
+import { parse as parseToml } from 'smol-toml';
+import {
+  AgentPolicy,
+  ConfidentialInference,
+  ConfidentialVmSize,
+  ConfidentialWorkload,
+  ConfidentialWorkloadProps,
+  Initdata,
+  KeyManager,
+  ModelSource,
+  PeerPodsRuntime,
+  ResourceSource,
+  WorkloadNamespace,
+} from '../../src';
+import { pinned } from '../attestation/fixtures/values';
+import { emptyStack, resourceOf, resourcesOf, synth, Synthesized } from '../helpers/synth';
+import { clusterParts } from './fixtures';
+
+type Parts = ReturnType<typeof clusterParts>;
+
+function podTemplate(json: Synthesized, idPart: string): { metadata: { annotations: Record<string, string> }; spec: Record<string, unknown> } {
+  return ((resourceOf(json, 'kubernetes_deployment_v1', idPart).spec as Record<string, unknown>).template) as never;
+}
+
+function seedData(json: Synthesized): Record<string, string> {
+  return Object.values(resourcesOf(json, 'kubernetes_config_map_v1')).find((c) => (c.metadata as { name: string }).name === 'kbs-seed')!.data as Record<string, string>;
+}
+
+function bindings(json: Synthesized): Record<string, string[]> {
+  const policy = seedData(json)['resource-policy.rego'];
+  const start = policy.indexOf('resource_bindings := ') + 'resource_bindings := '.length;
+  return JSON.parse(policy.slice(start, policy.indexOf('\n}\n', start) + 2));
+}
+
+describe('KeyManager and ConfidentialInference, wired end to end', () => {
+  let km: KeyManager | undefined;
+  let inf: ConfidentialInference | undefined;
+  const json = synth((stack) => {
+    const parts: Parts = clusterParts(stack);
+    const ns = new WorkloadNamespace(stack, 'ns');
+    km = new KeyManager(stack, 'km', { runtime: parts.runtime, kbs: parts.trustee, image: pinned('key-manager'), namespace: ns });
+    inf = new ConfidentialInference(stack, 'inf', {
+      runtime: parts.runtime,
+      kbs: parts.trustee,
+      image: pinned('vllm'),
+      namespace: ns,
+      model: ModelSource.encryptedBlob({ url: 'https://models.blob.core.windows.net/m/model.enc', decryptionKey: 'kbs:///enkrypt/model/decryption-key', decryptImage: pinned('fetcher') }),
+      keyManager: km,
+      signedImagePolicy: 'kbs:///enkrypt/policy/images',
+      instanceSize: ConfidentialVmSize.STANDARD_DC2ES_V6,
+    });
+  });
+
+  test('each pod annotation decodes to its workload initdata', () => {
+    for (const [idPart, workload] of [['km', km!.workload], ['inf', inf!.workload]] as const) {
+      const annotation = podTemplate(json, idPart).metadata.annotations['io.katacontainers.config.hypervisor.cc_init_data'];
+      const toml = gunzipSync(Buffer.from(annotation, 'base64')).toString('utf8');
+      expect(toml).toBe(workload.initdata.toml);
+      expect(Initdata.fromToml(toml).azureVtpmPcr8).toBe(workload.pcr8);
+    }
+  });
+
+  test('every PCR 8 is in the reference values', () => {
+    expect(JSON.parse(seedData(json)['rv.initdata.pcr08']).value).toEqual([km!.workload.pcr8, inf!.workload.pcr8].sort());
+  });
+
+  test('the key manager key is released to the key manager only, the model key to inference only', () => {
+    expect(bindings(json)).toEqual({
+      'enkrypt/key-manager/private-key': [km!.workload.pcr8],
+      'enkrypt/model/decryption-key': [inf!.workload.pcr8],
+      'enkrypt/policy/images': [inf!.workload.pcr8],
+    });
+  });
+
+  test('each agent policy admits exactly its workload images (and pause)', () => {
+    const allowed = (w: ConfidentialWorkload): string[] => {
+      const rego = w.initdata.agentPolicy;
+      return JSON.parse(rego.slice(rego.indexOf('policy_data := ') + 'policy_data := '.length)).allowed_images;
+    };
+    expect(allowed(km!.workload)).toEqual(['pause', pinned('key-manager')]);
+    expect(allowed(inf!.workload)).toEqual(['pause', ...[pinned('fetcher'), pinned('vllm')].sort()]);
+  });
+
+  test('pods run in kata-remote with the requested machine type and a hardened spec', () => {
+    const km0 = podTemplate(json, 'km');
+    const inf0 = podTemplate(json, 'inf');
+    expect(km0.spec.runtime_class_name).toBe('kata-remote');
+    expect(km0.metadata.annotations['io.katacontainers.config.hypervisor.machine_type']).toBe('Standard_DC2as_v5');
+    expect(inf0.metadata.annotations['io.katacontainers.config.hypervisor.machine_type']).toBe('Standard_DC2es_v6');
+    expect(km0.spec.automount_service_account_token).toBe(false);
+    const container = (km0.spec.container as Array<Record<string, unknown>>)[0];
+    expect(container.security_context).toMatchObject({ privileged: false, allow_privilege_escalation: false, read_only_root_filesystem: true, run_as_non_root: true, capabilities: { drop: ['ALL'] } });
+    const volumes = km0.spec.volume as Array<Record<string, unknown>>;
+    expect(volumes.every((v) => 'empty_dir' in v && !('host_path' in v))).toBe(true);
+  });
+
+  test('resources reach containers as CDH URLs in the environment, never as Secrets', () => {
+    const env = ((podTemplate(json, 'km').spec.container as Array<Record<string, unknown>>)[0].env as Array<{ name: string; value: string }>);
+    expect(env).toContainEqual({ name: 'PRIVATE_KEY_URL', value: 'http://127.0.0.1:8006/cdh/resource/enkrypt/key-manager/private-key' });
+    expect(JSON.stringify(resourcesOf(json, 'kubernetes_deployment_v1'))).not.toContain('secret_key_ref');
+    const init = ((podTemplate(json, 'inf').spec.init_container as Array<Record<string, unknown>>)[0].env as Array<{ name: string; value: string }>);
+    expect(init).toContainEqual({ name: 'MODEL_KEY_URL', value: 'http://127.0.0.1:8006/cdh/resource/enkrypt/model/decryption-key' });
+  });
+
+  test('inference knows the key manager URL and enforces the image signature policy through cdh.toml', () => {
+    const env = ((podTemplate(json, 'inf').spec.container as Array<Record<string, unknown>>)[0].env as Array<{ name: string; value: string }>);
+    expect(env).toContainEqual({ name: 'KEY_MANAGER_URL', value: 'http://key-manager.confidential-ai.svc.cluster.local:8080' });
+    expect((parseToml(inf!.workload.initdata.cdhToml) as { image: Record<string, string> }).image).toEqual({ image_security_policy_uri: 'kbs:///enkrypt/policy/images' });
+  });
+
+  test('the key manager exposes the command that pushes the owner key out of band', () => {
+    expect(km!.setPrivateKeyCommand('owner.pem')).toContain('set-resource --path enkrypt/key-manager/private-key --resource-file owner.pem');
+    expect(resourceOf(json, 'kubernetes_service_v1', 'km')).toMatchObject({ spec: { type: 'ClusterIP' } });
+  });
+
+  test('workloads are created after the runtime and their namespace', () => {
+    expect(resourceOf(json, 'kubernetes_deployment_v1', 'km').depends_on).toEqual([expect.stringContaining('helm_release.runtime'), expect.stringContaining('kubernetes_namespace_v1.ns')]);
+  });
+});
+
+describe('ConfidentialWorkload wiring checks', () => {
+  function workload(parts: Parts, override: Partial<ConfidentialWorkloadProps> = {}): ConfidentialWorkload {
+    return new ConfidentialWorkload(parts.trustee.node.scope!, `w${Math.random().toString(36).slice(2, 6)}`, {
+      runtime: parts.runtime,
+      kbs: parts.trustee,
+      name: 'app',
+      containers: [{ name: 'app', image: pinned('app') }],
+      ...override,
+    });
+  }
+
+  test('fails when an image is given by tag, naming the container', () => {
+    expect(() => workload(clusterParts(emptyStack()), { containers: [{ name: 'server', image: 'example.azurecr.io/app:1.0' }] })).toThrow(/ConfidentialWorkload test\/w\w+: containers.0.image: must be fully qualified and pinned by digest.*\(got "example.azurecr.io\/app:1.0"\)/);
+  });
+
+  test("fails when the machine type is not one of the pool's sizes", () => {
+    expect(() => workload(clusterParts(emptyStack()), { instanceSize: ConfidentialVmSize.of('Standard_DC8as_v5') })).toThrow(/instanceSize: "Standard_DC8as_v5" is not one of the runtime's sizes \[Standard_DC2as_v5, Standard_DC2es_v6\]/);
+  });
+
+  test('fails when initdata would contain an unresolved token (a KBS URL only Terraform knows)', () => {
+    const parts = clusterParts(emptyStack());
+    const kbs = { ...parts.trustee, kbsEndpoint: { url: `https://${parts.network.nodeSubnetId}:8080`, caCertPem: parts.trustee.kbsEndpoint.caCertPem }, registerWorkload: () => undefined, declareResource: parts.trustee.declareResource.bind(parts.trustee), setResourceCommand: () => '' };
+    expect(() => workload(parts, { kbs })).toThrow(/ConfidentialWorkload test\/w\w+: initdata.kbs.url: is an unresolved Terraform token.*must be known at synth time/);
+  });
+
+  test('fails when the runtime is installed in another stack', () => {
+    const app = Testing.app();
+    const a = new TerraformStack(app, 'a');
+    const b = new TerraformStack(app, 'b');
+    const parts = clusterParts(a);
+    const other = clusterParts(b);
+    expect(() => new ConfidentialWorkload(b, 'w', { runtime: parts.runtime, kbs: other.trustee, name: 'app', containers: [{ name: 'app', image: pinned('app') }] })).toThrow(/runtime: is installed in stack "a", not in this one/);
+  });
+
+  test('synth fails when a workload needs a resource no one declared', () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 's');
+    workload(clusterParts(stack), { resources: ['kbs:///enkrypt/undeclared/key'] });
+    expect(() => Testing.synth(stack, true)).toThrow(/needs kbs:\/\/\/enkrypt\/undeclared\/key, which no one declared/);
+  });
+
+  test('synth fails when the pool image is not trusted by the KBS', () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 's');
+    const parts = clusterParts(stack);
+    const untrusted = PeerPodsRuntime.alreadyInstalled(stack, 'rt', { ...parts.runtime, image: { imageId: 'x', measurements: [{ tee: 'az-snp-vtpm', pcrs: [[11, 'f'.repeat(64)]] }] } });
+    new ConfidentialWorkload(stack, 'w', { runtime: untrusted, kbs: parts.trustee, name: 'app', containers: [{ name: 'app', image: pinned('app') }] });
+    expect(() => Testing.synth(stack, true)).toThrow(/boots a pod VM image whose measurements the KBS does not trust/);
+  });
+
+  test('synth fails when two workloads have the same identity', () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 's');
+    const parts = clusterParts(stack);
+    const same = AgentPolicy.restrictive({ allowedImages: [pinned('app')] });
+    workload(parts, { agentPolicy: same });
+    workload(parts, { agentPolicy: same, name: 'other' });
+    expect(() => Testing.synth(stack, true)).toThrow(/have the same initdata .* so the KBS cannot tell them apart/);
+  });
+
+  test('fails when a resource path is declared from two sources', () => {
+    const parts = clusterParts(emptyStack());
+    parts.trustee.declareResource('kbs:///enkrypt/model/decryption-key', ResourceSource.kubernetesSecret('s', 'k'));
+    expect(
+      () =>
+        new ConfidentialInference(parts.trustee.node.scope!, 'inf', {
+          runtime: parts.runtime,
+          kbs: parts.trustee,
+          image: pinned('vllm'),
+          model: ModelSource.encryptedImage({ decryptionKey: 'kbs:///enkrypt/model/decryption-key' }),
+        }),
+    ).toThrow(/ConfidentialInference test\/inf: model.decryptionKey: Trustee test\/trustee: resource: kbs:\/\/\/enkrypt\/model\/decryption-key is already declared from Kubernetes Secret s\[k\]; it cannot also come from out of band/);
+  });
+
+  test('an insecure agent policy is accepted with a warning', () => {
+    const parts = clusterParts(emptyStack());
+    const w = workload(parts, { agentPolicy: AgentPolicy.allowAllInsecure() });
+    expect(w.node.metadata.map((m) => m.data)).toContainEqual(expect.stringContaining('development only'));
+  });
+});
