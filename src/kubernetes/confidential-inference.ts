@@ -8,7 +8,7 @@ import { ConfidentialContainer, WorkloadResource } from './confidential-workload
 import { ConfidentialWorkload } from './confidential-workload';
 import { ResourceSource } from './kbs-resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
-import { IKeyBrokerService } from './trustee';
+import { IKeyBrokerService } from './key-broker';
 import { WorkloadNamespace } from './workload-namespace';
 
 /** Where the model comes from, and the KBS resource that decrypts it. */

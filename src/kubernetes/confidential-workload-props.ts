@@ -5,7 +5,7 @@ import { ResourcePath } from '../attestation/resource-path';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Construct } from '../internal/cdktf';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
-import { IKeyBrokerService } from './trustee';
+import { IKeyBrokerService } from './key-broker';
 import { WorkloadNamespace } from './workload-namespace';
 
 /** A container of a confidential pod. */

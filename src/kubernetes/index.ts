@@ -11,3 +11,4 @@ export * from './confidential-workload';
 export * from './key-manager';
 export * from './confidential-inference';
 export * from './trust-report';
+export * from './key-broker';

@@ -7,7 +7,7 @@ import { parseProps, withConstructPath } from '../internal/validation';
 import { ConfidentialWorkload } from './confidential-workload';
 import { ResourceSource } from './kbs-resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
-import { IKeyBrokerService } from './trustee';
+import { IKeyBrokerService } from './key-broker';
 import { WorkloadNamespace } from './workload-namespace';
 
 /** The KBS resource that holds the model owner's private key, unless told otherwise. */

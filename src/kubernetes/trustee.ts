@@ -17,10 +17,12 @@ import { DEFAULT_KBS_STORAGE_DIR, kbsConfigFindings, secureKbsConfig } from '../
 import { IPodVmImage } from '../azure/pod-vm-image';
 import { ResourcePath } from '../attestation/resource-path';
 import { isUsableAzureAddress, parseCidr } from '../azure/cidr';
-import { Annotations, Construct, IResolvable, Lazy, Token } from '../internal/cdktf';
+import { Annotations, Construct, Lazy, Token } from '../internal/cdktf';
+import { lazyList } from '../internal/lazy';
 import { ConstructValidationError, parseProps, withConstructPath } from '../internal/validation';
 import { KEY_VAULT_DIR, keyVaultAlias, keyVaultSecretProviderClass } from './trustee-key-vault';
 import { TrusteeProps, trusteePropsSchema } from './trustee-props';
+import { IKeyBrokerService } from './key-broker';
 import { renderTrustReport } from './trust-report';
 import { RegisteredWorkload, TrusteeRegistry } from './trustee-registry';
 import { ResourceSource } from './kbs-resource-source';
@@ -31,18 +33,6 @@ const HTTPS_DIR = '/etc/kbs/https';
 const SIGNER_DIR = '/etc/kbs/signer';
 const RESOURCES_DIR = '/kbs-resources';
 const SERVICE_ACCOUNT = 'kbs';
-
-/** What confidential workloads need of a Key Broker Service. */
-export interface IKeyBrokerService {
-  /** Where pod VMs reach the KBS, and the CA they pin (goes into initdata). */
-  readonly kbsEndpoint: KbsEndpoint;
-  /** Registers a workload's PCR 8, evidence types and needed resources. */
-  registerWorkload(workload: RegisteredWorkload): void;
-  /** Declares a resource and its source (idempotent for the same source). */
-  declareResource(resource: string | ResourcePath, source: ResourceSource): ResourcePath;
-  /** The out-of-band command that writes a declared resource. */
-  setResourceCommand(resource: string, resourceFile?: string): string;
-}
 
 /**
  * Trustee (KBS with the built-in attestation service and RVPS) in the cluster, secure by default: HTTPS with
@@ -308,11 +298,6 @@ export class Trustee extends Construct implements IKeyBrokerService {
       `--resource-file ${resourceFile}`,
     ].join(' ');
   }
-}
-
-/** A list attribute computed at synth time, converted with the provider's own struct-to-Terraform mapper. */
-function lazyList<T>(produce: () => T[], toTerraform: (item: T) => unknown): IResolvable {
-  return Lazy.anyValue({ produce: () => produce().map(toTerraform) });
 }
 
 function sha256(text: string): string {
