@@ -4,7 +4,7 @@ import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { Annotations, Fn, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
-import { PeerPodsRuntime, ResourceSource, Trustee } from '../../src';
+import { ConfidentialInference, ConfidentialVmSize, KeyManager, ModelSource, PeerPodsRuntime, Trustee, WorkloadNamespace } from '../../src';
 import { configureBackend } from './backend';
 import { referenceConfig as cfg } from './config';
 import { InfraStack } from './infra-stack';
@@ -19,6 +19,10 @@ export class ClusterStack extends TerraformStack {
   public readonly runtime: PeerPodsRuntime;
   /** The KBS. */
   public readonly trustee: Trustee;
+  /** The key manager. */
+  public readonly keyManager: KeyManager;
+  /** The inference service. */
+  public readonly inference: ConfidentialInference;
 
   constructor(scope: Construct, id: string, infra: InfraStack) {
     super(scope, id);
@@ -60,9 +64,31 @@ export class ClusterStack extends TerraformStack {
       );
     }
     this.trustee.trustImage(infra.image);
-    const modelKey = this.trustee.declareResource('kbs:///enkrypt/key-manager/private-key', ResourceSource.outOfBand());
+
+    // The Enkrypt-style workloads: the key manager holds the model owner's private key; the inference
+    // service decrypts the model inside its TEE and hands encrypted outputs to the key manager.
+    const namespace = new WorkloadNamespace(this, 'Namespace');
+    this.keyManager = new KeyManager(this, 'KeyManager', { runtime: this.runtime, kbs: this.trustee, image: cfg.images.keyManager, namespace });
+    this.inference = new ConfidentialInference(this, 'Inference', {
+      runtime: this.runtime,
+      kbs: this.trustee,
+      image: cfg.images.modelServer,
+      namespace,
+      model: ModelSource.encryptedBlob({
+        url: cfg.encryptedModelUrl,
+        decryptionKey: 'kbs:///enkrypt/model/decryption-key',
+        decryptImage: cfg.images.modelFetcher,
+        sizeLimit: '20Gi',
+      }),
+      keyManager: this.keyManager,
+      instanceSize: ConfidentialVmSize.STANDARD_DC2AS_V5,
+    });
+    Annotations.of(namespace).addWarning('example material: the workload images in examples/reference/config.ts are placeholders; put the digests of your own images there');
 
     new TerraformOutput(this, 'kbs_url', { value: this.trustee.kbsEndpoint.url });
-    new TerraformOutput(this, 'set_model_owner_key', { value: this.trustee.setResourceCommand(modelKey.uri, 'model-owner-private-key.pem') });
+    new TerraformOutput(this, 'set_model_owner_key', { value: this.keyManager.setPrivateKeyCommand('model-owner-private-key.pem') });
+    new TerraformOutput(this, 'set_model_decryption_key', { value: this.trustee.setResourceCommand(this.inference.modelKey.uri, 'model-decryption-key.bin') });
+    new TerraformOutput(this, 'key_manager_url', { value: this.keyManager.serviceUrl });
+    new TerraformOutput(this, 'inference_url', { value: this.inference.serviceUrl });
   }
 }

@@ -23,6 +23,17 @@ export const referenceConfig = {
   kbsStaticIp: '10.224.0.250',
   /** Expiration written into the reference value records; move it forward when you roll new images. */
   referenceValuesExpire: '2027-12-31T00:00:00Z',
+  /**
+   * The workload images, pinned by digest. EXAMPLE references: build and push your own key manager, model
+   * server and model fetcher, and put their digests here (the agent policy admits exactly these).
+   */
+  images: {
+    keyManager: 'confidentialai.azurecr.io/enkrypt/key-manager@sha256:0b5b3a3d2f1e4c6d8a9b0c1d2e3f405162738495a6b7c8d9e0f1a2b3c4d5e6f7',
+    modelServer: 'confidentialai.azurecr.io/enkrypt/model-server@sha256:7f6e5d4c3b2a1908f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a29180',
+    modelFetcher: 'confidentialai.azurecr.io/enkrypt/model-fetcher@sha256:1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f809',
+  },
+  /** The encrypted model blob the inference service decrypts inside its TEE. */
+  encryptedModelUrl: 'https://confidentialaimodels.blob.core.windows.net/models/model.safetensors.enc',
   /** Tags on every resource the stacks create, and on every pod VM. */
   tags: { workload: 'confidential-ai', 'managed-by': 'cdktf' },
 } as const;

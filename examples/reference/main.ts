@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App } from 'cdktf';
 import { printAnnotations } from './annotations';
 import { ClusterStack } from './cluster-stack';
@@ -7,6 +9,8 @@ import { InfraStack } from './infra-stack';
 // Deploy both in order with `cdktf deploy infra cluster`.
 const app = new App();
 const infra = new InfraStack(app, 'infra');
-new ClusterStack(app, 'cluster', infra);
+const cluster = new ClusterStack(app, 'cluster', infra);
 app.synth();
+// Next to the stacks: who may receive which key, in words rather than rego.
+writeFileSync(join(app.outdir, 'trust-report.md'), cluster.trustee.trustReport());
 printAnnotations(app);

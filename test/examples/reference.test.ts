@@ -1,6 +1,7 @@
 import { ClusterStack } from '../../examples/reference/cluster-stack';
 import { InfraStack } from '../../examples/reference/infra-stack';
-import { parseKbsConfig } from '../../src';
+import { gunzipSync } from 'node:zlib';
+import { Initdata, parseKbsConfig } from '../../src';
 import { Synthesized, resourceOf, resourcesOf, synthApp } from '../helpers/synth';
 
 function synthReference(): Record<string, string> {
@@ -91,10 +92,27 @@ describe('reference app', () => {
       expect(Object.keys(seed.data as object)).toEqual(expect.arrayContaining(['rv.az-snp-vtpm.pcr03', 'rv.az-tdx-vtpm.pcr11', 'default_cpu.rego', 'resource-policy.rego']));
     });
 
-    test('outputs the KBS URL and the command that pushes the model owner key out of band', () => {
+    test('outputs the KBS URL and the commands that push the keys out of band', () => {
       const outputs = (cluster as { output: Record<string, { value: string }> }).output;
       expect(outputs.kbs_url.value).toBe('https://10.224.0.250:8080');
       expect(outputs.set_model_owner_key.value).toContain('set-resource --path enkrypt/key-manager/private-key');
+      expect(outputs.set_model_decryption_key.value).toContain('set-resource --path enkrypt/model/decryption-key');
+    });
+
+    test('closes the trust chain: every confidential pod PCR 8 is a reference value and gates exactly its resources', () => {
+      const seed = Object.values(resourcesOf(cluster, 'kubernetes_config_map_v1')).find((c) => (c.metadata as { name: string }).name === 'kbs-seed')!.data as Record<string, string>;
+      const pcr8s = (JSON.parse(seed['rv.initdata.pcr08']) as { value: string[] }).value;
+      const pods = Object.values(resourcesOf(cluster, 'kubernetes_deployment_v1')).filter((d) => ((d.spec as { template: { spec: { runtime_class_name?: string } } }).template.spec.runtime_class_name === 'kata-remote'));
+      expect(pods).toHaveLength(2);
+      const policy = seed['resource-policy.rego'];
+      const start = policy.indexOf('resource_bindings := ') + 'resource_bindings := '.length;
+      const bindings = JSON.parse(policy.slice(start, policy.indexOf('\n}\n', start) + 2)) as Record<string, string[]>;
+      for (const pod of pods) {
+        const annotation = (pod.spec as { template: { metadata: { annotations: Record<string, string> } } }).template.metadata.annotations['io.katacontainers.config.hypervisor.cc_init_data'];
+        const pcr8 = Initdata.fromToml(gunzipSync(Buffer.from(annotation, 'base64')).toString('utf8')).azureVtpmPcr8;
+        expect(pcr8s).toContain(pcr8);
+        expect(Object.values(bindings).filter((list) => list.includes(pcr8))).toHaveLength(1);
+      }
     });
 
     test('holds no private key material', () => {
