@@ -69,6 +69,9 @@ export function renderAttestationPolicy(referenceValues: ReferenceValues, option
     '\t"storage-opaque": storage_opaque,',
     '\t"sourced-data": sourced_data,',
     '}',
+    '',
+    '# No EAR extensions. Defined explicitly so the broker never depends on how an undefined rule is reported.',
+    'extensions := []',
   ];
   const initdata = JSON.stringify(referenceValueId.initdataPcr8());
   for (const tee of referenceValues.tees) {

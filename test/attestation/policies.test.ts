@@ -45,6 +45,10 @@ describe('attestation policy', () => {
     expect(keys.sort()).toEqual([...EAR_TRUST_CLAIMS].sort());
   });
 
+  test('defines the extensions rule the token broker evaluates, as an empty list', () => {
+    expect(rego).toContain('\nextensions := []\n');
+  });
+
   test('queries exactly the reference values that the records provide (no drift)', () => {
     const names = rv.records(EXPIRATION).map((r) => r.name);
     expect([...new Set(queriedIds(rego))].sort()).toEqual([...names].sort());
