@@ -4,7 +4,7 @@ import { ResourcePath } from '../attestation/resource-path';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Construct } from '../internal/cdktf';
 import { parseProps, withConstructPath } from '../internal/validation';
-import { ConfidentialContainer, WorkloadResource } from './confidential-workload-props';
+import { ConfidentialContainer, ScratchVolume, WorkloadResource, k8sName, kbsSchema, runtimeSchema } from './confidential-workload-props';
 import { ConfidentialWorkload } from './confidential-workload';
 import { ResourceSource } from './kbs-resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
@@ -88,9 +88,13 @@ export interface ConfidentialInferenceProps {
 }
 
 const schema = z.object({
+  runtime: runtimeSchema,
+  kbs: kbsSchema,
   image: z.string().refine(isPinnedImage, 'must be fully qualified and pinned by digest'),
   model: z.custom<ModelSource>((m) => m instanceof ModelSource, 'must be ModelSource.encryptedImage(...) or ModelSource.encryptedBlob(...)'),
-  name: z.string().default('inference'),
+  name: k8sName.default('inference'),
+  signedImagePolicy: z.string().optional(),
+  sigstoreConfig: z.string().optional(),
   port: z.number().int().min(1).max(65535).default(8000),
   containerResources: z.object({ cpu: z.string(), memory: z.string() }).default({ cpu: '1', memory: '4Gi' }),
   env: z.record(z.string(), z.string()).default({}),
@@ -114,16 +118,16 @@ export class ConfidentialInference extends Construct {
     const p = parseProps(this, 'ConfidentialInference', schema, props);
     const spec = p.model.spec;
     const declare = (field: string, resource: string, source: ResourceSource): ResourcePath =>
-      withConstructPath(this, 'ConfidentialInference', field, () => props.kbs.declareResource(resource, source));
+      withConstructPath(this, 'ConfidentialInference', field, () => p.kbs.declareResource(resource, source));
     this.modelKey = declare('model.decryptionKey', spec.decryptionKey, spec.source);
-    const policy = props.signedImagePolicy ? declare('signedImagePolicy', props.signedImagePolicy, ResourceSource.outOfBand()) : undefined;
-    const sigstore = props.sigstoreConfig ? declare('sigstoreConfig', props.sigstoreConfig, ResourceSource.outOfBand()) : undefined;
+    const policy = p.signedImagePolicy !== undefined ? declare('signedImagePolicy', p.signedImagePolicy, ResourceSource.outOfBand()) : undefined;
+    const sigstore = p.sigstoreConfig !== undefined ? declare('sigstoreConfig', p.sigstoreConfig, ResourceSource.outOfBand()) : undefined;
 
     const env: Record<string, string> = { PORT: String(p.port), ...p.env };
     if (props.keyManager) env.KEY_MANAGER_URL = props.keyManager.serviceUrl;
     const resources: WorkloadResource[] = [{ resource: this.modelKey, env: 'MODEL_KEY_URL' }];
     const initContainers: ConfidentialContainer[] = [];
-    const scratchVolumes = [];
+    const scratchVolumes: ScratchVolume[] = [];
     if (spec.kind === 'encrypted-blob') {
       const modelDir = spec.modelDir ?? '/models';
       env.MODEL_DIR = modelDir;
@@ -131,9 +135,9 @@ export class ConfidentialInference extends Construct {
       initContainers.push({ name: 'fetch-model', image: spec.decryptImage, env: { MODEL_URL: spec.url, MODEL_DIR: modelDir }, resources: { cpu: '500m', memory: '1Gi' } });
     }
 
-    this.workload = new ConfidentialWorkload(this, 'Workload', {
-      runtime: props.runtime,
-      kbs: props.kbs,
+    this.workload = withConstructPath(this, 'ConfidentialInference', 'workload', () => new ConfidentialWorkload(this, 'Workload', {
+      runtime: p.runtime,
+      kbs: p.kbs,
       name: p.name,
       namespace: props.namespace,
       instanceSize: props.instanceSize,
@@ -144,7 +148,7 @@ export class ConfidentialInference extends Construct {
       scratchVolumes,
       service: { port: p.port },
       imageSecurity: { ...(policy ? { imageSecurityPolicy: policy } : {}), ...(sigstore ? { sigstoreConfig: sigstore } : {}) },
-    });
+    }));
     this.serviceUrl = this.workload.serviceUrl!;
   }
 }

@@ -107,7 +107,8 @@ export interface ConfidentialWorkloadProps {
   readonly agentPolicy?: AgentPolicy;
 }
 
-const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a Kubernetes name (lowercase letters, digits, "-")');
+/** A Kubernetes object name. */
+export const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a Kubernetes name (lowercase letters, digits, "-")');
 
 const container = z.object({
   name: k8sName,
@@ -124,10 +125,22 @@ const container = z.object({
 /** The parsed ConfidentialWorkload props. */
 export type ParsedWorkloadProps = z.infer<typeof workloadSchema>;
 
+/** A peer-pods runtime prop. */
+export const runtimeSchema = z.custom<IPeerPodsRuntime>(
+  (r) => typeof r === 'object' && r !== null && 'runtimeClassName' in r && 'instanceSizes' in r,
+  'must be a PeerPodsRuntime or PeerPodsRuntime.alreadyInstalled(...)',
+);
+
+/** A KBS prop. */
+export const kbsSchema = z.custom<IKeyBrokerService>(
+  (k) => typeof k === 'object' && k !== null && 'kbsEndpoint' in k && 'registerWorkload' in k && 'declareResource' in k,
+  'must be a Trustee',
+);
+
 /** The zod schema of ConfidentialWorkloadProps. */
 export const workloadSchema = z.object({
-  runtime: z.custom<IPeerPodsRuntime>((r) => typeof r === 'object' && r !== null && 'runtimeClassName' in r, 'must be a PeerPodsRuntime or PeerPodsRuntime.alreadyInstalled(...)'),
-  kbs: z.custom<IKeyBrokerService>((k) => typeof k === 'object' && k !== null && 'kbsEndpoint' in k && 'registerWorkload' in k, 'must be a Trustee'),
+  runtime: runtimeSchema,
+  kbs: kbsSchema,
   name: k8sName,
   namespace: z.union([z.string(), z.custom<WorkloadNamespace>((n) => n instanceof Construct && 'namespaceName' in n)]).default('confidential-ai'),
   containers: z.array(container).min(1, 'must have at least one container'),

@@ -5,6 +5,7 @@ import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Construct } from '../internal/cdktf';
 import { parseProps, withConstructPath } from '../internal/validation';
 import { ConfidentialWorkload } from './confidential-workload';
+import { k8sName, kbsSchema, runtimeSchema } from './confidential-workload-props';
 import { ResourceSource } from './kbs-resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
 import { IKeyBrokerService } from './key-broker';
@@ -40,10 +41,10 @@ export interface KeyManagerProps {
 }
 
 const schema = z.object({
-  runtime: z.custom<IPeerPodsRuntime>((r) => typeof r === 'object' && r !== null),
-  kbs: z.custom<IKeyBrokerService>((k) => typeof k === 'object' && k !== null),
+  runtime: runtimeSchema,
+  kbs: kbsSchema,
   image: z.string().refine(isPinnedImage, 'must be fully qualified and pinned by digest, like "myregistry.azurecr.io/key-manager@sha256:<64 hex>"'),
-  name: z.string().default('key-manager'),
+  name: k8sName.default('key-manager'),
   namespace: z.any().optional(),
   privateKey: z.string().default(DEFAULT_KEY_MANAGER_KEY),
   privateKeySource: z.custom<ResourceSource>((s) => s instanceof ResourceSource, 'must be a ResourceSource').default(ResourceSource.outOfBand()),
@@ -73,7 +74,7 @@ export class KeyManager extends Construct {
     const p = parseProps(this, 'KeyManager', schema, props);
     this.kbs = p.kbs;
     this.privateKey = withConstructPath(this, 'KeyManager', 'privateKey', () => p.kbs.declareResource(p.privateKey, p.privateKeySource));
-    this.workload = new ConfidentialWorkload(this, 'Workload', {
+    this.workload = withConstructPath(this, 'KeyManager', 'workload', () => new ConfidentialWorkload(this, 'Workload', {
       runtime: p.runtime,
       kbs: p.kbs,
       name: p.name,
@@ -83,7 +84,7 @@ export class KeyManager extends Construct {
       containers: [{ name: 'key-manager', image: p.image, ports: [p.port], env: { PORT: String(p.port), ...p.env } }],
       resources: [{ resource: this.privateKey, env: 'PRIVATE_KEY_URL' }],
       service: { port: p.port },
-    });
+    }));
     this.serviceUrl = this.workload.serviceUrl!;
   }
 
