@@ -1,5 +1,6 @@
 export * from './attestation';
 export * from './azure';
 export * from './kubernetes';
+export * from './aspects';
 export { ConstructValidationError } from './internal/validation';
 export { VERSIONS } from './versions';

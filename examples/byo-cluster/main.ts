@@ -16,6 +16,7 @@ import {
   PodVmImage,
   PeerPodsRuntime,
   ResourceSource,
+  SecurityBaseline,
   Trustee,
 } from '../../src';
 
@@ -123,5 +124,6 @@ export class ByoClusterStack extends TerraformStack {
 if (require.main === module) {
   const app = new App({ outdir: 'cdktf.out.byo' });
   new ByoClusterStack(app, 'byo');
+  SecurityBaseline.applyTo(app);
   app.synth();
 }

@@ -19,6 +19,11 @@ export const referenceConfig = {
   podVmImageVersion: '0.22.0',
   /** Sizes pods may request; the first is the default. */
   instanceSizes: [ConfidentialVmSize.STANDARD_DC2AS_V5, ConfidentialVmSize.STANDARD_DC2ES_V6],
+  /**
+   * Public CIDRs allowed to reach the AKS API server (your office or CI egress). Empty leaves it open to the
+   * internet, which the security baseline accepts here only through a documented suppression.
+   */
+  apiServerAuthorizedIpRanges: [] as string[],
   /** Private IP of the KBS internal load balancer, inside the node subnet (10.224.0.0/16 by default). */
   kbsStaticIp: '10.224.0.250',
   /** Expiration written into the reference value records; move it forward when you roll new images. */

@@ -3,7 +3,7 @@ import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { Annotations, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
-import { ConfidentialAksCluster, ConfidentialVmPool, PeerPodNetwork, PodVmImage } from '../../src';
+import { BASELINE_RULES, ConfidentialAksCluster, ConfidentialVmPool, PeerPodNetwork, PodVmImage, SecurityBaseline } from '../../src';
 import { configureBackend } from './backend';
 import { referenceConfig as cfg } from './config';
 
@@ -55,8 +55,16 @@ export class InfraStack extends TerraformStack {
       name: cfg.clusterName,
       network: this.network,
       adminGroupObjectIds: [adminGroup.stringValue],
+      apiServerAuthorizedIpRanges: [...cfg.apiServerAuthorizedIpRanges],
       tags: cfg.tags,
     });
+    if (cfg.apiServerAuthorizedIpRanges.length === 0) {
+      SecurityBaseline.suppress(
+        this.cluster,
+        BASELINE_RULES.AKS_API_SERVER_ACCESS.id,
+        'reference deployment: set apiServerAuthorizedIpRanges in examples/reference/config.ts (or use a private cluster) before production',
+      );
+    }
     this.image = new PodVmImage(this, 'PodVmImage', {
       resourceGroupName: rg.name,
       location: cfg.location,

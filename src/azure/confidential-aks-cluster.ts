@@ -76,6 +76,11 @@ export interface ConfidentialAksClusterProps {
    */
   readonly dnsServiceIp?: string;
   /**
+   * Run the Azure Policy add-on (admission policies for the non-confidential parts of the cluster).
+   * @default true
+   */
+  readonly azurePolicy?: boolean;
+  /**
    * Enable the Key Vault secrets provider add-on (Secrets Store CSI driver), which Trustee uses to read
    * resources from Azure Key Vault.
    * @default false
@@ -101,6 +106,7 @@ const schema = z
   serviceCidr: z.string().default('10.0.0.0/16'),
   dnsServiceIp: z.string().default('10.0.0.10'),
   keyVaultSecretsProvider: z.boolean().default(false),
+  azurePolicy: z.boolean().default(true),
   tags: z.record(z.string(), z.string()).default({}),
   })
   .refine((p) => !(p.privateCluster && p.apiServerAuthorizedIpRanges.length > 0), {
@@ -162,6 +168,7 @@ export class ConfidentialAksCluster extends Construct implements IConfidentialAk
       roleBasedAccessControlEnabled: true,
       azureActiveDirectoryRoleBasedAccessControl: { azureRbacEnabled: true, adminGroupObjectIds: p.adminGroupObjectIds },
       automaticUpgradeChannel: 'patch',
+      azurePolicyEnabled: p.azurePolicy,
       nodeOsUpgradeChannel: 'NodeImage',
       privateClusterEnabled: p.privateCluster,
       apiServerAccessProfile: p.apiServerAuthorizedIpRanges.length > 0 ? { authorizedIpRanges: p.apiServerAuthorizedIpRanges } : undefined,

@@ -26,6 +26,8 @@ export class ConfidentialWorkload extends Construct {
   public readonly service?: ServiceV1;
   /** The workload's initdata (its identity). */
   public readonly initdata: Initdata;
+  /** The kata agent policy inside the initdata. */
+  public readonly agentPolicy: AgentPolicy;
   /** The PCR 8 its pod VMs report. */
   public readonly pcr8: string;
   /** The workload's identity name, `<namespace>/<name>`. */
@@ -67,6 +69,7 @@ export class ConfidentialWorkload extends Construct {
 
     const images = [...p.initContainers, ...p.containers].map((c) => c.image);
     const policy = p.agentPolicy ?? AgentPolicy.restrictive({ allowedImages: images, allowLogStreaming: p.allowLogStreaming, workload: this.workloadName });
+    this.agentPolicy = policy;
     if (policy.isInsecure) Annotations.of(this).addWarning(`agent policy "${policy.preset}" lets the host run other images or exec into this workload's pod VMs: development only`);
     const kbs = p.kbs.kbsEndpoint;
     this.initdata = withConstructPath(this, 'ConfidentialWorkload', 'initdata', () =>

@@ -12,7 +12,7 @@ import { PersistentVolumeClaimV1 } from '@cdktf/provider-kubernetes/lib/persiste
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { KbsEndpoint, validateKbsEndpoint } from '../attestation/guest-config';
-import { parseKbsConfig, renderKbsConfig } from '../attestation/kbs-config';
+import { KbsConfig, parseKbsConfig, renderKbsConfig } from '../attestation/kbs-config';
 import { DEFAULT_KBS_STORAGE_DIR, kbsConfigFindings, secureKbsConfig } from '../attestation/kbs-defaults';
 import { IPodVmImage } from '../azure/pod-vm-image';
 import { ResourcePath } from '../attestation/resource-path';
@@ -52,6 +52,8 @@ export class Trustee extends Construct implements IKeyBrokerService {
   public readonly kbsEndpoint: KbsEndpoint;
   /** The rendered kbs-config.toml. */
   public readonly kbsConfigToml: string;
+  /** The configuration as Trustee will read it (parsed back from `kbsConfigToml`). */
+  public readonly kbsConfig: KbsConfig;
   /** Images, workloads and resources registered with this KBS. */
   public readonly registry: TrusteeRegistry;
 
@@ -91,6 +93,7 @@ export class Trustee extends Construct implements IKeyBrokerService {
     // Render, then parse back: the file Trustee reads is validated exactly as a user's own would be.
     this.kbsConfigToml = withConstructPath(this, 'Trustee', 'configure', () => renderKbsConfig(config));
     const effective = withConstructPath(this, 'Trustee', 'configure', () => parseKbsConfig(this.kbsConfigToml));
+    this.kbsConfig = effective;
     const findings = kbsConfigFindings(effective);
     if (findings.length > 0) {
       if (!p.allowInsecureConfigForDevelopment) {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { renderSecurityRules } from '../../scripts/security-rules';
 import { renderWorkedExample } from '../../scripts/worked-example';
 import { pcr8OfBytes, sha256sum } from '../helpers/external';
 
@@ -14,5 +15,11 @@ describe('docs/worked-example.md', () => {
     const toml = DOC.split('```toml\n')[1].split('```')[0];
     expect(DOC).toContain(`sha256 of those exact bytes: \`${sha256sum(toml)}\``);
     expect(DOC).toContain(`sha256(32 zero bytes || digest): \`${pcr8OfBytes(toml)}\``);
+  });
+});
+
+describe('docs/security-rules.md', () => {
+  test('is what the rule definitions render today (run `npm run docs`)', () => {
+    expect(readFileSync(join(__dirname, '..', '..', 'docs', 'security-rules.md'), 'utf8')).toBe(renderSecurityRules());
   });
 });

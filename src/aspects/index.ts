@@ -1,0 +1,2 @@
+export * from './baseline-rules';
+export * from './security-baseline';

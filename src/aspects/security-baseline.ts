@@ -1,0 +1,190 @@
+import { kbsConfigFindings } from '../attestation/kbs-defaults';
+import { ConfidentialVmPool } from '../azure/confidential-vm-pool';
+import { ConfidentialVmSize } from '../azure/vm-sizes';
+import { Annotations, Aspects, IAspect, IConstruct, TerraformResource, TerraformStack } from '../internal/cdktf';
+import { ConfidentialWorkload } from '../kubernetes/confidential-workload';
+import { PEER_PODS_RUNTIME_CLASS } from '../kubernetes/peer-pods-runtime';
+import { Trustee } from '../kubernetes/trustee';
+import { BASELINE_RULES as R, BASELINE_RULE_LIST, BaselineRule } from './baseline-rules';
+
+const SUPPRESSION = 'confidential-ai/baseline-suppression';
+type Json = Record<string, unknown>;
+
+/**
+ * The security baseline: an aspect that checks every construct of the tree against the documented rules
+ * (docs/security.md) and reports each violation as an error annotation (so synth fails) naming the rule, the
+ * construct path and the fix. Apply it with `SecurityBaseline.applyTo(app)`.
+ */
+export class SecurityBaseline implements IAspect {
+  /**
+   * Adds the baseline to every stack under `scope`. (cdktf invokes aspects from each stack down, so an aspect
+   * added to the App itself would never run.)
+   */
+  public static applyTo(scope: IConstruct): SecurityBaseline {
+    const baseline = new SecurityBaseline();
+    const stacks = scope instanceof TerraformStack ? [scope] : scope.node.findAll().filter((c): c is TerraformStack => c instanceof TerraformStack);
+    if (stacks.length === 0) throw new Error(`${scope.node.path || 'app'}: no stack to apply the security baseline to; create the stacks first`);
+    for (const stack of stacks) Aspects.of(stack).add(baseline);
+    return baseline;
+  }
+
+  /**
+   * Accepts a violation of `ruleId` on `scope` and everything below it, with a reason that stays in the
+   * synth output (an info annotation) for reviewers.
+   */
+  public static suppress(scope: IConstruct, ruleId: string, reason: string): void {
+    if (!BASELINE_RULE_LIST.some((r) => r.id === ruleId)) throw new Error(`${scope.node.path}: unknown baseline rule ${JSON.stringify(ruleId)}; see BASELINE_RULES`);
+    if (reason.trim().length < 10) throw new Error(`${scope.node.path}: suppressing ${ruleId} needs a reason reviewers can judge`);
+    scope.node.addMetadata(SUPPRESSION, { ruleId, reason });
+  }
+
+  /** Checks one construct. */
+  public visit(node: IConstruct): void {
+    if (node instanceof Trustee) this.checkTrustee(node);
+    else if (node instanceof ConfidentialWorkload) this.checkWorkload(node);
+    else if (node instanceof ConfidentialVmPool) this.checkPool(node);
+    else if (node instanceof TerraformResource) this.checkResource(node);
+  }
+
+  private checkResource(resource: TerraformResource): void {
+    const config = configOf(resource);
+    switch (resource.terraformResourceType) {
+      case 'azurerm_kubernetes_cluster':
+        return this.checkAks(resource, config);
+      case 'azurerm_linux_virtual_machine':
+      case 'azurerm_linux_virtual_machine_scale_set':
+        return this.checkVm(resource, config);
+      case 'azurerm_role_assignment':
+        return this.checkRoleAssignment(resource, config);
+      case 'azurerm_role_definition': {
+        const actions = ((config.permissions as Json[] | undefined) ?? []).flatMap((p) => (p.actions as string[] | undefined) ?? []);
+        const wild = actions.filter((a) => a.includes('*'));
+        if (wild.length > 0) this.report(resource, R.IAM_NO_WILDCARD_ACTIONS, `actions ${wild.join(', ')}`);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private checkAks(node: IConstruct, c: Json): void {
+    const aad = c.azure_active_directory_role_based_access_control as Json | undefined;
+    const net = c.network_profile as Json | undefined;
+    const pool = c.default_node_pool as Json | undefined;
+    const api = c.api_server_access_profile as Json | undefined;
+    if (c.local_account_disabled !== true) this.report(node, R.AKS_LOCAL_ACCOUNTS);
+    if (aad?.azure_rbac_enabled !== true) this.report(node, R.AKS_ENTRA_RBAC);
+    if (!net?.network_policy) this.report(node, R.AKS_NETWORK_POLICY);
+    if (c.oidc_issuer_enabled !== true || c.workload_identity_enabled !== true) this.report(node, R.AKS_WORKLOAD_IDENTITY);
+    if (pool?.node_public_ip_enabled === true) this.report(node, R.AKS_NO_PUBLIC_NODE_IPS);
+    if (c.private_cluster_enabled !== true && ((api?.authorized_ip_ranges as unknown[] | undefined) ?? []).length === 0) this.report(node, R.AKS_API_SERVER_ACCESS, 'the API server is public and unrestricted');
+    if (!c.automatic_upgrade_channel || c.automatic_upgrade_channel === 'none') this.report(node, R.AKS_UPGRADE_CHANNEL);
+    if (c.azure_policy_enabled !== true) this.report(node, R.AKS_AZURE_POLICY);
+  }
+
+  private checkVm(node: IConstruct, c: Json): void {
+    const size = String(c.size ?? c.sku ?? '');
+    if (!ConfidentialVmSize.isConfidential(size)) this.report(node, R.CVM_SIZE, `size ${JSON.stringify(size)}`);
+    if (c.vtpm_enabled !== true) this.report(node, R.CVM_VTPM);
+    const disk = c.os_disk as Json | undefined;
+    const encryption = disk?.security_encryption_type;
+    if (encryption !== 'VMGuestStateOnly' && encryption !== 'DiskWithVMGuestState') this.report(node, R.CVM_DISK_ENCRYPTION);
+    if (encryption === 'DiskWithVMGuestState' && c.secure_boot_enabled !== true) this.report(node, R.CVM_SECURE_BOOT);
+  }
+
+  private checkRoleAssignment(node: IConstruct, c: Json): void {
+    const role = String(c.role_definition_name ?? '');
+    if (['Owner', 'Contributor', 'User Access Administrator', 'Role Based Access Control Administrator'].includes(role)) {
+      this.report(node, R.IAM_NO_PRIVILEGED_ROLES, `role ${JSON.stringify(role)}`);
+    }
+    const scope = String(c.scope ?? '');
+    if (/^\/subscriptions\/[^/]+\/?$/.test(scope) || /^\/providers\/Microsoft\.Management\//i.test(scope)) {
+      if (role !== '') this.report(node, R.IAM_SUBSCRIPTION_SCOPE, `built-in role ${JSON.stringify(role)} at ${scope}`);
+    }
+  }
+
+  private checkPool(pool: ConfidentialVmPool): void {
+    if (pool.providerConfig.DISABLECVM === 'true') this.report(pool, R.CVM_POD_VMS, `instance sizes ${pool.instanceSizes.join(', ')}`);
+  }
+
+  private checkTrustee(trustee: Trustee): void {
+    const byRule = new Map<BaselineRule, string[]>();
+    for (const f of kbsConfigFindings(trustee.kbsConfig)) {
+      const r = f.key.startsWith('http_server')
+        ? R.KBS_HTTPS
+        : f.key.startsWith('admin')
+          ? R.KBS_ADMIN_AUTH
+          : f.key.startsWith('storage')
+            ? R.KBS_PERSISTENT_STORAGE
+            : R.KBS_TOKEN_TRUST;
+      byRule.set(r, [...(byRule.get(r) ?? []), `${f.key} ${f.message}`]);
+    }
+    for (const [r, details] of byRule) this.report(trustee, r, details.join('; '));
+    const service = configOf(trustee.service);
+    const annotations = ((service.metadata as Json | undefined)?.annotations as Json | undefined) ?? {};
+    const type = (service.spec as Json | undefined)?.type;
+    if (type === 'NodePort' || (type === 'LoadBalancer' && annotations['service.beta.kubernetes.io/azure-load-balancer-internal'] !== 'true')) {
+      this.report(trustee.service, R.KBS_INTERNAL_SERVICE, `Service type ${String(type)} without the internal annotation`);
+    }
+    const policy = trustee.registry.resourcePolicy();
+    if (!policy.includes('default allow := false') || !policy.includes('submod["ear.status"] == "affirming"')) this.report(trustee, R.KBS_AFFIRMING_ONLY);
+  }
+
+  private checkWorkload(workload: ConfidentialWorkload): void {
+    const spec = podSpecOf(configOf(workload.resource));
+    if (spec.runtime_class_name !== PEER_PODS_RUNTIME_CLASS) this.report(workload, R.WL_KATA_REMOTE, `runtime class ${JSON.stringify(spec.runtime_class_name)}`);
+    if (workload.agentPolicy.isInsecure) this.report(workload, R.WL_RESTRICTIVE_POLICY, `preset ${workload.agentPolicy.preset}`);
+    const rego = workload.agentPolicy.rego;
+    if (!/^default ExecProcessRequest := false$/m.test(rego) || /^ExecProcessRequest\b.*\{/m.test(rego)) this.report(workload, R.WL_NO_EXEC);
+    const containers = [...asList(spec.container), ...asList(spec.init_container)];
+    for (const c of containers) {
+      const sc = (c.security_context as Json | undefined) ?? {};
+      if (sc.privileged === true || sc.allow_privilege_escalation !== false) this.report(workload, R.WL_NOT_PRIVILEGED, `container ${String(c.name)}`);
+      const env = asList(c.env);
+      if (env.some((e) => ((e.value_from as Json | undefined)?.secret_key_ref) !== undefined) || asList(c.env_from).some((e) => e.secret_ref !== undefined)) {
+        this.report(workload, R.WL_SECRETS_VIA_CDH, `container ${String(c.name)} reads a Kubernetes Secret from its environment`);
+      }
+    }
+    for (const v of asList(spec.volume)) {
+      if (v.host_path !== undefined) this.report(workload, R.WL_NO_HOST_PATHS, `volume ${String(v.name)}`);
+      if (v.secret !== undefined || v.projected !== undefined) this.report(workload, R.WL_SECRETS_VIA_CDH, `volume ${String(v.name)} mounts a Secret`);
+    }
+  }
+
+  private report(node: IConstruct, rule: BaselineRule, detail?: string): void {
+    const suppression = suppressionOf(node, rule.id);
+    const message = `${rule.id} ${rule.title}${detail ? ` (${detail})` : ''}. Fix: ${rule.fix}.`;
+    if (suppression) Annotations.of(node).addInfo(`${rule.id} suppressed: ${suppression}`);
+    else if (rule.severity === 'error') Annotations.of(node).addError(message);
+    else Annotations.of(node).addWarning(message);
+  }
+}
+
+function suppressionOf(node: IConstruct, ruleId: string): string | undefined {
+  for (const scope of [...node.node.scopes].reverse()) {
+    for (const entry of scope.node.metadata) {
+      const data = entry.data as { ruleId?: string; reason?: string };
+      if (entry.type === SUPPRESSION && data.ruleId === ruleId) return data.reason;
+    }
+  }
+  return undefined;
+}
+
+/** The resource's own attributes, as they will be synthesized (escape-hatch overrides included). */
+function configOf(resource: TerraformResource): Json {
+  const json = resource.toTerraform() as { resource?: Record<string, Record<string, Json>> };
+  return Object.values(Object.values(json.resource ?? {})[0] ?? {})[0] ?? {};
+}
+
+function podSpecOf(deployment: Json): Json {
+  const spec = first(deployment.spec);
+  return first(first(spec.template).spec);
+}
+
+function first(value: unknown): Json {
+  return ((Array.isArray(value) ? value[0] : value) as Json | undefined) ?? {};
+}
+
+function asList(value: unknown): Json[] {
+  return Array.isArray(value) ? (value as Json[]) : value ? [value as Json] : [];
+}

@@ -1,0 +1,199 @@
+import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
+import { LinuxVirtualMachine } from '@cdktf/provider-azurerm/lib/linux-virtual-machine';
+import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import { RoleDefinition } from '@cdktf/provider-azurerm/lib/role-definition';
+import { Testing, TerraformStack } from 'cdktf';
+import { IConstruct } from 'constructs';
+import { ByoClusterStack } from '../../examples/byo-cluster/main';
+import { ClusterStack } from '../../examples/reference/cluster-stack';
+import { InfraStack } from '../../examples/reference/infra-stack';
+import { AgentPolicy, BASELINE_RULES, BASELINE_RULE_LIST, ConfidentialVmPool, ConfidentialVmSize, ConfidentialWorkload, KeyManager, SecurityBaseline, Trustee, TrusteeProps } from '../../src';
+import { baseInfra } from '../azure/fixtures';
+import { pinned } from '../attestation/fixtures/values';
+import { clusterParts, trusteeProps } from '../kubernetes/fixtures';
+
+/** Runs the baseline over a tree and returns `ruleId construct-path` for each error and warning. */
+function findings(root: IConstruct): { errors: string[]; warnings: string[]; infos: string[] } {
+  const baseline = new SecurityBaseline();
+  for (const c of root.node.findAll()) baseline.visit(c);
+  const out = { errors: [] as string[], warnings: [] as string[], infos: [] as string[] };
+  for (const c of root.node.findAll()) {
+    for (const m of c.node.metadata) {
+      const text = `${String(m.data).split(' ')[0]} ${c.node.path}`;
+      if (m.type === '@cdktf/error') out.errors.push(text);
+      if (m.type === '@cdktf/warn' && String(m.data).startsWith('CAI-')) out.warnings.push(text);
+      if (m.type === '@cdktf/info') out.infos.push(String(m.data));
+    }
+  }
+  return out;
+}
+
+function stack(): TerraformStack {
+  return new TerraformStack(Testing.app(), 's');
+}
+
+describe('the examples pass the security baseline', () => {
+  test('reference app: no errors, no warnings, one documented suppression', () => {
+    const app = Testing.app();
+    const infra = new InfraStack(app, 'infra');
+    new ClusterStack(app, 'cluster', infra);
+    const f = findings(app);
+    expect(f.errors).toEqual([]);
+    expect(f.warnings).toEqual([]);
+    expect(f.infos).toEqual([expect.stringMatching(/^CAI-AKS-6 suppressed: reference deployment: set apiServerAuthorizedIpRanges/)]);
+  });
+
+  test('byo-cluster example: no errors', () => {
+    const app = Testing.app();
+    new ByoClusterStack(app, 'byo');
+    expect(findings(app).errors).toEqual([]);
+  });
+
+  test('a violation fails synth with the rule id, the construct path and the fix', () => {
+    const app = Testing.app();
+    const s = new TerraformStack(app, 's');
+    new AzurermProvider(s, 'azurerm', { features: [{}] });
+    const { cluster } = baseInfra(s);
+    cluster.resource.addOverride('local_account_disabled', false);
+    SecurityBaseline.applyTo(app);
+    expect(() => app.synth()).toThrow(/CAI-AKS-1 AKS local accounts are disabled\. Fix: set local_account_disabled = true/);
+  });
+});
+
+describe('each rule fails a violating stack', () => {
+  test.each([
+    ['CAI-AKS-1', 'local_account_disabled', false],
+    ['CAI-AKS-2', 'azure_active_directory_role_based_access_control.azure_rbac_enabled', false],
+    ['CAI-AKS-3', 'network_profile.network_policy', null],
+    ['CAI-AKS-4', 'workload_identity_enabled', false],
+    ['CAI-AKS-5', 'default_node_pool.node_public_ip_enabled', true],
+    ['CAI-AKS-6', 'api_server_access_profile', null],
+    ['CAI-AKS-7', 'automatic_upgrade_channel', 'none'],
+  ])('%s (AKS %s = %p)', (ruleId, path, value) => {
+    const s = stack();
+    const { cluster } = baseInfra(s);
+    cluster.resource.addOverride(path, value);
+    expect(findings(s).errors).toContain(`${ruleId} s/cluster/Resource`);
+  });
+
+  test('CAI-AKS-8 is a warning only', () => {
+    const s = stack();
+    const { cluster } = baseInfra(s);
+    cluster.resource.addOverride('azure_policy_enabled', false);
+    expect(findings(s).warnings).toContain('CAI-AKS-8 s/cluster/Resource');
+  });
+
+  test.each([
+    ['CAI-CVM-1', { size: 'Standard_D4s_v5' }],
+    ['CAI-CVM-2', { vtpmEnabled: false }],
+    ['CAI-CVM-3', { osDisk: { caching: 'ReadWrite', storageAccountType: 'Premium_LRS' } }],
+    ['CAI-CVM-4', { secureBootEnabled: false }],
+  ])('%s (confidential VM)', (ruleId, override) => {
+    const s = stack();
+    new LinuxVirtualMachine(s, 'vm', {
+      name: 'vm',
+      resourceGroupName: 'rg',
+      location: 'westeurope',
+      size: 'Standard_DC2as_v5',
+      adminUsername: 'azureuser',
+      networkInterfaceIds: ['nic'],
+      vtpmEnabled: true,
+      secureBootEnabled: true,
+      osDisk: { caching: 'ReadWrite', storageAccountType: 'Premium_LRS', securityEncryptionType: 'DiskWithVMGuestState' },
+      ...override,
+    });
+    expect(findings(s).errors).toEqual([`${ruleId} s/vm`]);
+  });
+
+  test('CAI-CVM-5 (pod VMs without a TEE)', () => {
+    const s = stack();
+    new ConfidentialVmPool(s, 'pool', { location: 'westeurope', podVmResourceGroupName: 'pv', ...baseInfraRefs(s), instanceSizes: [ConfidentialVmSize.nonConfidentialInsecure('Standard_D2s_v5')] });
+    expect(findings(s).errors).toContain('CAI-CVM-5 s/pool');
+  });
+
+  test('CAI-IAM-1, CAI-IAM-2, CAI-IAM-3 (roles)', () => {
+    const s = stack();
+    new RoleAssignment(s, 'owner', { scope: '/subscriptions/x/resourceGroups/rg', roleDefinitionName: 'Owner', principalId: 'p' });
+    new RoleAssignment(s, 'reader', { scope: '/subscriptions/x', roleDefinitionName: 'Reader', principalId: 'p' });
+    new RoleDefinition(s, 'wild', { name: 'w', scope: '/subscriptions/x', permissions: [{ actions: ['Microsoft.Compute/*'] }] });
+    expect(findings(s).errors.sort()).toEqual(['CAI-IAM-1 s/owner', 'CAI-IAM-2 s/reader', 'CAI-IAM-3 s/wild']);
+  });
+
+  test('CAI-KBS-1, CAI-KBS-2, CAI-KBS-3, CAI-KBS-5 (an insecure KBS allowed for development)', () => {
+    const s = stack();
+    const parts = clusterPartsWith(s, {
+      allowInsecureConfigForDevelopment: true,
+      configure: (c) => ({
+        ...c,
+        http_server: { sockets: ['0.0.0.0:8080'], insecure_http: true },
+        admin: { authorization_mode: 'InsecureAllowAll' },
+        attestation_token: { insecure_header_jwk: true },
+        storage_backend: { storage_type: 'Memory' },
+      }),
+    });
+    expect(findings(s).errors.filter((e) => e.startsWith('CAI-KBS')).sort()).toEqual([
+      `CAI-KBS-1 ${parts.path}`,
+      `CAI-KBS-2 ${parts.path}`,
+      `CAI-KBS-3 ${parts.path}`,
+      `CAI-KBS-5 ${parts.path}`,
+    ]);
+  });
+
+  test('CAI-KBS-4 (a public KBS Service)', () => {
+    const s = stack();
+    const { trustee } = clusterParts(s);
+    trustee.service.addOverride('spec.type', 'NodePort');
+    expect(findings(s).errors).toContain('CAI-KBS-4 s/trustee/Service');
+  });
+
+  test('CAI-KBS-6 (a resource policy that releases to any TEE)', () => {
+    const s = stack();
+    const { trustee } = clusterParts(s);
+    trustee.registry.resourcePolicy = () => 'package policy\n\ndefault allow = false\n\nallow if {\n\tinput.submods.cpu0\n}\n';
+    expect(findings(s).errors).toContain('CAI-KBS-6 s/trustee');
+  });
+
+  test.each([
+    ['CAI-WL-1', 'spec.template.spec.runtime_class_name', 'runc'],
+    ['CAI-WL-4', 'spec.template.spec.container.0.security_context.privileged', true],
+    ['CAI-WL-5', 'spec.template.spec.volume', [{ name: 'host', host_path: { path: '/' } }]],
+    ['CAI-WL-6', 'spec.template.spec.container.0.env', [{ name: 'KEY', value_from: { secret_key_ref: { name: 's', key: 'k' } } }]],
+  ])('%s (workload override %s)', (ruleId, path, value) => {
+    const s = stack();
+    const parts = clusterParts(s);
+    const km = new KeyManager(s, 'km', { runtime: parts.runtime, kbs: parts.trustee, image: pinned('km') });
+    km.workload.resource.addOverride(path, value);
+    expect(findings(s).errors).toContain(`${ruleId} s/km/Workload`);
+  });
+
+  test('CAI-WL-2 and CAI-WL-3 (an allow-all agent policy)', () => {
+    const s = stack();
+    const parts = clusterParts(s);
+    new ConfidentialWorkload(s, 'w', { runtime: parts.runtime, kbs: parts.trustee, name: 'w', containers: [{ name: 'w', image: pinned('w') }], agentPolicy: AgentPolicy.allowAllInsecure() });
+    expect(findings(s).errors.filter((e) => e.startsWith('CAI-WL'))).toEqual(['CAI-WL-2 s/w', 'CAI-WL-3 s/w']);
+  });
+
+  test('every documented rule is exercised above', () => {
+    expect(BASELINE_RULE_LIST.map((r) => r.id)).toEqual(expect.arrayContaining(Object.values(BASELINE_RULES).map((r) => r.id)));
+    expect(BASELINE_RULE_LIST).toHaveLength(28);
+  });
+});
+
+describe('suppressions', () => {
+  test('need a known rule and a reason', () => {
+    const s = stack();
+    expect(() => SecurityBaseline.suppress(s, 'CAI-NOPE', 'because reasons')).toThrow(/unknown baseline rule "CAI-NOPE"/);
+    expect(() => SecurityBaseline.suppress(s, 'CAI-AKS-6', 'ok')).toThrow(/needs a reason/);
+  });
+});
+
+function baseInfraRefs(s: TerraformStack) {
+  const { network, cluster, image } = baseInfra(s);
+  return { network, cluster, image };
+}
+
+function clusterPartsWith(s: TerraformStack, extra: Partial<TrusteeProps>): { path: string } {
+  const parts = clusterParts(s);
+  const t = new Trustee(s, 't2', { ...trusteeProps(parts.network), staticIp: '10.224.0.251', ...extra });
+  return { path: t.node.path };
+}

@@ -1,0 +1,168 @@
+import fc from 'fast-check';
+import { Testing, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { gunzipSync } from 'node:zlib';
+import {
+  ConfidentialAksCluster,
+  ConfidentialInference,
+  ConfidentialVmPool,
+  ConfidentialVmSize,
+  ConfidentialWorkload,
+  Initdata,
+  KbsKeyVaultAccess,
+  KeyManager,
+  ModelSource,
+  PeerPodNetwork,
+  PeerPodsRuntime,
+  PodVmImage,
+  Trustee,
+  WorkloadNamespace,
+  parseKbsConfig,
+} from '../../src';
+import { BOTH_TEES, baseInfra } from '../azure/fixtures';
+import { pinned } from '../attestation/fixtures/values';
+import { clusterParts, trusteeProps } from '../kubernetes/fixtures';
+
+// Values a careless or hostile caller could pass for any prop.
+const chaos = fc.oneof(
+  fc.constantFrom('', ' ', '"', "'", '\n', '-', 'latest', '${TfToken[TOKEN.7]}', '0.0.0.0/0', '10.224.0.1', '999.1.1.1/8', 'Standard_D2s_v5', 'kbs:///a/b', 'ABCDEF', '-----BEGIN PRIVATE KEY-----'),
+  fc.string({ maxLength: 24 }),
+  fc.string({ unit: 'binary', maxLength: 12 }),
+  fc.integer({ min: -5, max: 70000 }),
+  fc.constantFrom(Number.NaN, -8e298, 0, 1.5),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant(undefined),
+  fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }),
+  fc.constant({}),
+);
+
+type Build = (scope: Construct, props: Record<string, unknown>) => Construct;
+
+interface Case {
+  readonly name: string;
+  readonly base: (scope: Construct) => Record<string, unknown>;
+  readonly build: Build;
+  /** Checks a successful synth for format-valid output. */
+  readonly verify?: (built: Construct) => void;
+}
+
+const CASES: Case[] = [
+  {
+    name: 'PeerPodNetwork',
+    base: () => ({ resourceGroupName: 'rg', location: 'westeurope', namePrefix: 'pp', addressSpace: '10.224.0.0/12', nodeSubnetCidr: '10.224.0.0/16', podVmSubnetCidr: '10.225.0.0/16', natIdleTimeoutMinutes: 4, tags: {} }),
+    build: (s, p) => new PeerPodNetwork(s, 'x', p as never),
+  },
+  {
+    name: 'ConfidentialAksCluster',
+    base: (s) => ({ resourceGroupName: 'rg', location: 'westeurope', name: 'coco', network: new PeerPodNetwork(s, 'n', { resourceGroupName: 'rg', location: 'westeurope' }), adminGroupObjectIds: ['g'], nodeCount: 2, apiServerAuthorizedIpRanges: [], privateCluster: false }),
+    build: (s, p) => new ConfidentialAksCluster(s, 'x', p as never),
+  },
+  {
+    name: 'PodVmImage',
+    base: () => ({ resourceGroupName: 'rg', location: 'westeurope', galleryName: 'g1', version: '1.0.0', vhdBlobUri: 'https://a.blob.core.windows.net/v/p.vhd', storageAccountId: 'sa', measurements: BOTH_TEES }),
+    build: (s, p) => new PodVmImage(s, 'x', p as never),
+  },
+  {
+    name: 'ConfidentialVmPool',
+    base: (s) => ({ location: 'westeurope', podVmResourceGroupName: 'pv', ...baseInfra(s), instanceSizes: [ConfidentialVmSize.STANDARD_DC2AS_V5], limitPerNode: 10, podVmTags: { a: 'b' }, runtimeNamespace: 'confidential-containers-system' }),
+    build: (s, p) => new ConfidentialVmPool(s, 'x', p as never),
+  },
+  {
+    name: 'KbsKeyVaultAccess',
+    base: (s) => ({ cluster: baseInfra(s).cluster, keyVaultId: '/subscriptions/s/resourceGroups/r/providers/Microsoft.KeyVault/vaults/kv1', keyVaultName: 'kv1', location: 'westeurope', resourceGroupName: 'rg', namespace: 'trustee' }),
+    build: (s, p) => new KbsKeyVaultAccess(s, 'x', p as never),
+  },
+  {
+    name: 'PeerPodsRuntime',
+    base: (s) => ({ pool: new ConfidentialVmPool(s, 'pool', { location: 'westeurope', podVmResourceGroupName: 'pv', ...baseInfra(s) }), timeoutSeconds: 900 }),
+    build: (s, p) => new PeerPodsRuntime(s, 'x', p as never),
+  },
+  {
+    name: 'Trustee',
+    base: (s) => ({ ...trusteeProps(new PeerPodNetwork(s, 'n', { resourceGroupName: 'rg', location: 'westeurope' })), port: 8080, replicas: 1 }),
+    build: (s, p) => new Trustee(s, 'x', p as never),
+    verify: (t) => expect(parseKbsConfig((t as Trustee).kbsConfigToml)).toEqual((t as Trustee).kbsConfig),
+  },
+  {
+    name: 'WorkloadNamespace',
+    base: () => ({ name: 'ns' }),
+    build: (s, p) => new WorkloadNamespace(s, 'x', p as never),
+  },
+  {
+    name: 'ConfidentialWorkload',
+    base: (s) => {
+      const parts = clusterParts(s);
+      return { runtime: parts.runtime, kbs: parts.trustee, name: 'app', namespace: 'apps', containers: [{ name: 'app', image: pinned('app') }], resources: [], replicas: 1, allowLogStreaming: false };
+    },
+    build: (s, p) => new ConfidentialWorkload(s, 'x', p as never),
+    verify: (w) => {
+      const workload = w as ConfidentialWorkload;
+      expect(Initdata.fromToml(gunzipSync(Buffer.from(workload.initdata.annotation, 'base64')).toString('utf8')).digest).toBe(workload.initdata.digest);
+    },
+  },
+  {
+    name: 'KeyManager',
+    base: (s) => {
+      const parts = clusterParts(s);
+      return { runtime: parts.runtime, kbs: parts.trustee, image: pinned('km'), name: 'km', port: 8080, privateKey: 'kbs:///enkrypt/key-manager/private-key' };
+    },
+    build: (s, p) => new KeyManager(s, 'x', p as never),
+  },
+  {
+    name: 'ConfidentialInference',
+    base: (s) => {
+      const parts = clusterParts(s);
+      return { runtime: parts.runtime, kbs: parts.trustee, image: pinned('inf'), model: ModelSource.encryptedImage({ decryptionKey: 'kbs:///m/k/v' }), port: 8000, signedImagePolicy: 'kbs:///m/p/images' };
+    },
+    build: (s, p) => new ConfidentialInference(s, 'x', p as never),
+  },
+];
+
+/** Synthesizes, or returns the error; a TypeError, RangeError or ReferenceError fails the property. */
+function attempt(c: Case, key: string, value: unknown): void {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, 's');
+  const props = { ...c.base(stack), [key]: value };
+  try {
+    const built = c.build(stack, props);
+    Testing.synth(stack, true);
+    c.verify?.(built);
+  } catch (e) {
+    const error = e as Error;
+    if (error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError) {
+      throw new Error(`${c.name}.${key} = ${JSON.stringify(value)} crashed with ${error.name}: ${error.message}`);
+    }
+    const ours = ['ConstructValidationError', 'AttestationInputError'].includes(error.name) || error.message.startsWith('Validation failed');
+    if (!ours) throw new Error(`${c.name}.${key} = ${JSON.stringify(value)} threw a foreign error: ${error.message}`);
+    if (error.name === 'ConstructValidationError') expect(error.message).toMatch(new RegExp(`^${c.name} s/x: [A-Za-z]`));
+  }
+}
+
+describe('bad input never crashes: every public construct either synthesizes or throws its own error naming the field', () => {
+  test.each(CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const keys = Object.keys(c.base(new TerraformStack(Testing.app(), 'probe')));
+    fc.assert(
+      fc.property(fc.constantFrom(...keys), chaos, (key, value) => attempt(c, key, value)),
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 30) },
+    );
+  });
+
+  test('ConfidentialWorkload with hostile container and resource fields', () => {
+    const c = CASES.find((x) => x.name === 'ConfidentialWorkload')!;
+    const field = fc.constantFrom('name', 'image', 'command', 'args', 'env', 'ports', 'resources', 'runAsUser', 'readOnlyRootFilesystem');
+    fc.assert(
+      fc.property(field, chaos, chaos, (key, value, resource) => {
+        attempt(c, 'containers', [{ name: 'app', image: pinned('app'), [key]: value }]);
+        attempt(c, 'resources', [resource]);
+      }),
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 30) },
+    );
+  });
+
+  test('a mutated prop is named in the error', () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 's');
+    expect(() => new PeerPodNetwork(stack, 'x', { resourceGroupName: 'rg', location: 'westeurope', nodeSubnetCidr: 42 as never })).toThrow(/^PeerPodNetwork s\/x: nodeSubnetCidr: /);
+  });
+});
