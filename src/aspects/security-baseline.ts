@@ -47,16 +47,17 @@ export class SecurityBaseline implements IAspect {
   }
 
   private checkResource(resource: TerraformResource): void {
-    const config = configOf(resource);
+    // Serialize only the types checked below: every resource would double the work of synth.
     switch (resource.terraformResourceType) {
       case 'azurerm_kubernetes_cluster':
-        return this.checkAks(resource, config);
+        return this.checkAks(resource, configOf(resource));
       case 'azurerm_linux_virtual_machine':
       case 'azurerm_linux_virtual_machine_scale_set':
-        return this.checkVm(resource, config);
+        return this.checkVm(resource, configOf(resource));
       case 'azurerm_role_assignment':
-        return this.checkRoleAssignment(resource, config);
+        return this.checkRoleAssignment(resource, configOf(resource));
       case 'azurerm_role_definition': {
+        const config = configOf(resource);
         const actions = ((config.permissions as Json[] | undefined) ?? []).flatMap((p) => (p.actions as string[] | undefined) ?? []);
         const wild = actions.filter((a) => a.includes('*'));
         if (wild.length > 0) this.report(resource, R.IAM_NO_WILDCARD_ACTIONS, `actions ${wild.join(', ')}`);

@@ -4,7 +4,7 @@ import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { RoleDefinition } from '@cdktf/provider-azurerm/lib/role-definition';
 import { Testing, TerraformStack } from 'cdktf';
 import { IConstruct } from 'constructs';
-import { ByoClusterStack } from '../../examples/byo-cluster/main';
+import { ByoClusterStack } from '../../examples/byo-cluster/byo-cluster-stack';
 import { ClusterStack } from '../../examples/reference/cluster-stack';
 import { InfraStack } from '../../examples/reference/infra-stack';
 import { AgentPolicy, BASELINE_RULES, BASELINE_RULE_LIST, ConfidentialVmPool, ConfidentialVmSize, ConfidentialWorkload, KeyManager, SecurityBaseline, Trustee, TrusteeProps } from '../../src';

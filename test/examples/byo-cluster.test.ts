@@ -1,4 +1,4 @@
-import { ByoClusterStack } from '../../examples/byo-cluster/main';
+import { ByoClusterStack } from '../../examples/byo-cluster/byo-cluster-stack';
 import { Synthesized, resourceOf, resourcesOf, synthApp } from '../helpers/synth';
 
 describe('byo-cluster example', () => {

@@ -1,4 +1,4 @@
-import { ByoClusterStack } from '../../examples/byo-cluster/main';
+import { ByoClusterStack } from '../../examples/byo-cluster/byo-cluster-stack';
 import { ClusterStack } from '../../examples/reference/cluster-stack';
 import { InfraStack } from '../../examples/reference/infra-stack';
 import { synthApp } from '../helpers/synth';

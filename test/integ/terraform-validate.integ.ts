@@ -12,7 +12,7 @@ suite('synthesized stacks validate with Terraform', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'cai-synth-'));
 
   beforeAll(() => {
-    execFileSync('node', ['--import', 'tsx', 'examples/reference/main.ts'], {
+    execFileSync('node', ['scripts/run-app.cjs', 'examples/reference/main.ts'], {
       env: { ...process.env, CDKTF_OUTDIR: outdir, CAI_STATE_STORAGE_ACCOUNT: '' },
       stdio: 'inherit',
     });

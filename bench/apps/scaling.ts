@@ -1,0 +1,25 @@
+// The reference app with BENCH_WORKLOADS generated confidential workloads added to its cluster stack.
+import { createHash } from 'node:crypto';
+import { App } from 'cdktf';
+import { ClusterStack } from '../../examples/reference/cluster-stack';
+import { InfraStack } from '../../examples/reference/infra-stack';
+import { ConfidentialWorkload, ResourceSource, SecurityBaseline } from '../../src';
+
+const count = Number(process.env.BENCH_WORKLOADS ?? 1);
+const app = new App();
+const infra = new InfraStack(app, 'infra');
+const cluster = new ClusterStack(app, 'cluster', infra);
+for (let i = 0; i < count; i++) {
+  const digest = createHash('sha256').update(`workload-${i}`).digest('hex');
+  const resource = cluster.trustee.declareResource(`kbs:///bench/workload-${i}/key`, ResourceSource.outOfBand());
+  new ConfidentialWorkload(cluster, `Bench${i}`, {
+    runtime: cluster.runtime,
+    kbs: cluster.trustee,
+    name: `bench-${i}`,
+    namespace: 'bench',
+    containers: [{ name: 'app', image: `confidentialai.azurecr.io/bench/app-${i}@sha256:${digest}` }],
+    resources: [resource],
+  });
+}
+SecurityBaseline.applyTo(app);
+app.synth();

@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataAzurermKubernetesCluster } from '@cdktf/provider-azurerm/lib/data-azurerm-kubernetes-cluster';
+import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
+import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
+import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
+import { Fn, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import {
+  ConfidentialAksCluster,
+  ConfidentialVmPool,
+  ConfidentialVmSize,
+  KbsKeyVaultAccess,
+  KeyManager,
+  PeerPodNetwork,
+  PodVmImage,
+  PeerPodsRuntime,
+  ResourceSource,
+  Trustee,
+} from '../../src';
+
+/** What the company already has: replace these with your own ids. */
+export const existing = {
+  subscriptionId: '00000000-0000-0000-0000-000000000000',
+  location: 'westeurope',
+  resourceGroupName: 'platform-prod',
+  vnetId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/platform-prod/providers/Microsoft.Network/virtualNetworks/corp-vnet',
+  nodeSubnetId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/platform-prod/providers/Microsoft.Network/virtualNetworks/corp-vnet/subnets/aks-nodes',
+  nodeSubnetCidr: '10.40.0.0/20',
+  podVmSubnetId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/platform-prod/providers/Microsoft.Network/virtualNetworks/corp-vnet/subnets/pod-vms',
+  podVmNsgId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/platform-prod/providers/Microsoft.Network/networkSecurityGroups/pod-vms-nsg',
+  clusterName: 'platform-aks',
+  clusterId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/platform-prod/providers/Microsoft.ContainerService/managedClusters/platform-aks',
+  oidcIssuerUrl: 'https://westeurope.oic.prod-aks.azure.com/11111111-1111-1111-1111-111111111111/22222222-2222-2222-2222-222222222222/',
+  podVmImageId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/images/providers/Microsoft.Compute/galleries/podvms/images/podvm/versions/0.22.0',
+  keyVaultId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/model-owner/providers/Microsoft.KeyVault/vaults/model-owner-kv',
+  keyVaultName: 'model-owner-kv',
+  kbsStaticIp: '10.40.15.250',
+  keyManagerImage: 'platformacr.azurecr.io/enkrypt/key-manager@sha256:0b5b3a3d2f1e4c6d8a9b0c1d2e3f405162738495a6b7c8d9e0f1a2b3c4d5e6f7',
+};
+
+const material = (name: string): string => readFileSync(join(__dirname, '..', 'reference', 'pki', 'example', name), 'utf8');
+const measurements = join(__dirname, '..', 'reference', 'podvm', 'measurements-snp.example.json');
+
+/**
+ * The constructs on top of infrastructure a company already runs: its VNet (with a pod-VM subnet whose NSG
+ * admits 15150/tcp and 4789/udp from the nodes), its AKS cluster (OIDC issuer, workload identity, worker
+ * label, Key Vault secrets provider add-on) and its pod VM image.
+ * What this adds: the pool identity and roles, the peer-pods runtime, Trustee reading the model owner's Key
+ * Vault, and the key manager.
+ */
+export class ByoClusterStack extends TerraformStack {
+  /** The KBS. */
+  public readonly trustee: Trustee;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    new AzurermProvider(this, 'azurerm', { features: [{}], subscriptionId: existing.subscriptionId });
+    const aks = new DataAzurermKubernetesCluster(this, 'Aks', { name: existing.clusterName, resourceGroupName: existing.resourceGroupName });
+    const endpoint = { host: aks.kubeConfig.get(0).host, clusterCaCertificate: Fn.base64decode(aks.kubeConfig.get(0).clusterCaCertificate) };
+    const exec = { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'kubelogin', args: ['get-token', '--login', 'azurecli', '--server-id', '6dae42f8-4368-4678-94ff-3960e28e3630'] };
+    new KubernetesProvider(this, 'kubernetes', { ...endpoint, exec: [exec] });
+    new HelmProvider(this, 'helm', { kubernetes: { ...endpoint, exec } });
+
+    const network = PeerPodNetwork.fromExisting(this, 'Network', {
+      vnetId: existing.vnetId,
+      nodeSubnetId: existing.nodeSubnetId,
+      nodeSubnetCidr: existing.nodeSubnetCidr,
+      podVmSubnetId: existing.podVmSubnetId,
+      podVmNsgId: existing.podVmNsgId,
+    });
+    const cluster = ConfidentialAksCluster.fromExisting(this, 'Cluster', {
+      clusterId: existing.clusterId,
+      clusterName: existing.clusterName,
+      clusterResourceGroupName: existing.resourceGroupName,
+      clusterOidcIssuerUrl: existing.oidcIssuerUrl,
+    });
+    const image = PodVmImage.fromImageId(this, 'Image', {
+      imageId: existing.podVmImageId,
+      measurements: [PodVmImage.measurementsFromFile(measurements, 'az-snp-vtpm')],
+    });
+
+    const pool = new ConfidentialVmPool(this, 'Pool', {
+      location: existing.location,
+      podVmResourceGroupName: 'platform-podvms',
+      cluster,
+      network,
+      image,
+      instanceSizes: [ConfidentialVmSize.STANDARD_DC2AS_V5, ConfidentialVmSize.STANDARD_DC4AS_V5],
+    });
+    // cert-manager is already part of the platform.
+    const runtime = new PeerPodsRuntime(this, 'PeerPods', { pool, certManager: { install: false } });
+
+    const keyVault = new KbsKeyVaultAccess(this, 'KeyVault', {
+      cluster,
+      keyVaultId: existing.keyVaultId,
+      keyVaultName: existing.keyVaultName,
+      location: existing.location,
+      resourceGroupName: existing.resourceGroupName,
+      secretNames: ['key-manager-private-key'],
+    });
+    this.trustee = new Trustee(this, 'Trustee', {
+      network,
+      staticIp: existing.kbsStaticIp,
+      httpsSecretName: 'kbs-https',
+      httpsCaCertPem: material('kbs-ca.pem'),
+      adminPublicKeyPem: material('admin-public.pem'),
+      tokenSignerSecretName: 'kbs-token-signer',
+      tokenSignerCaCertPem: material('token-signer-ca.pem'),
+      referenceValuesExpire: '2027-12-31T00:00:00Z',
+      keyVault,
+    });
+    this.trustee.trustImage(image);
+    new KeyManager(this, 'KeyManager', {
+      runtime,
+      kbs: this.trustee,
+      image: existing.keyManagerImage,
+      privateKeySource: ResourceSource.azureKeyVault('key-manager-private-key'),
+    });
+  }
+}
