@@ -4,7 +4,7 @@ import { DataAzurermKubernetesCluster } from '@cdktf/provider-azurerm/lib/data-a
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
-import { Fn, TerraformStack } from 'cdktf';
+import { Fn, LocalBackend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   ConfidentialAksCluster,
@@ -55,6 +55,8 @@ export class ByoClusterStack extends TerraformStack {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
+    // Relative, so the plan is the same wherever the repository is checked out (use your own remote state).
+    new LocalBackend(this, { path: `terraform.${id}.tfstate` });
     new AzurermProvider(this, 'azurerm', { features: [{}], subscriptionId: existing.subscriptionId });
     const aks = new DataAzurermKubernetesCluster(this, 'Aks', { name: existing.clusterName, resourceGroupName: existing.resourceGroupName });
     const endpoint = { host: aks.kubeConfig.get(0).host, clusterCaCertificate: Fn.base64decode(aks.kubeConfig.get(0).clusterCaCertificate) };

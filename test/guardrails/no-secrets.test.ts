@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { ByoClusterStack } from '../../examples/byo-cluster/byo-cluster-stack';
 import { ClusterStack } from '../../examples/reference/cluster-stack';
 import { InfraStack } from '../../examples/reference/infra-stack';
@@ -50,5 +51,16 @@ describe('no secrets in the plan', () => {
     };
     const found = new Set(scan(planted).map((hit) => hit.split(': ')[1]));
     expect([...found].sort()).toEqual(SECRET_PATTERNS.map(([name]) => name).sort());
+  });
+});
+
+describe('determinism across machines', () => {
+  test('no synthesized stack mentions where the repository is checked out', () => {
+    const root = resolve(__dirname, '..', '..');
+    const stacks = {
+      ...synthApp((app) => new ClusterStack(app, 'cluster', new InfraStack(app, 'infra'))),
+      ...synthApp((app) => new ByoClusterStack(app, 'byo')),
+    };
+    for (const [name, text] of Object.entries(stacks)) expect(`${name}: ${text.includes(root) ? 'contains ' + root : 'clean'}`).toBe(`${name}: clean`);
   });
 });
