@@ -134,7 +134,7 @@ export class AgentPolicy {
   }
 
   /**
-   * Upstream's allow-all-except-exec: any image may run, only `kubectl exec` is refused. The host can start
+   * Upstream's allow-all-except-exec: every image may run, only `kubectl exec` is refused. The host can start
    * any image under this workload's identity: for development only.
    */
   public static allowAllExceptExecInsecure(): AgentPolicy {
