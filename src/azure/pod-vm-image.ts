@@ -93,8 +93,7 @@ export class PodVmImage extends Construct implements IPodVmImage {
       }),
       attrs,
     );
-    const measurements = p.measurements.map((m, i) => withConstructPath(existing, 'PodVmImage', '', () => normalizeMeasurementSet(m, `measurements[${i}]`)));
-    return { imageId: p.imageId, measurements };
+    return { imageId: p.imageId, measurements: imageMeasurements(existing, p.measurements) };
   }
 
   /** The image version (escape hatch). */
@@ -111,11 +110,7 @@ export class PodVmImage extends Construct implements IPodVmImage {
   constructor(scope: Construct, id: string, props: PodVmImageProps) {
     super(scope, id);
     const p = parseProps(this, 'PodVmImage', schema, props);
-    this.measurements = p.measurements.map((m, i) => withConstructPath(this, 'PodVmImage', '', () => normalizeMeasurementSet(m, `measurements[${i}]`)));
-    const tees = this.measurements.map((m) => m.tee);
-    if (new Set(tees).size !== tees.length) {
-      throw new ConstructValidationError(this.node.path, 'PodVmImage', 'measurements', 'gives one TEE twice; an image boots one set of values per TEE (a second version is a second PodVmImage)');
-    }
+    this.measurements = imageMeasurements(this, p.measurements);
     this.gallery = new SharedImageGallery(this, 'Gallery', { name: p.galleryName, resourceGroupName: p.resourceGroupName, location: p.location, tags: p.tags });
     this.imageDefinition = new SharedImage(this, 'Definition', {
       name: p.imageName,
@@ -141,4 +136,14 @@ export class PodVmImage extends Construct implements IPodVmImage {
     });
     this.imageId = this.resource.id;
   }
+}
+
+/** Validates an image's measurement sets: each well formed, at most one per TEE. */
+function imageMeasurements(scope: Construct, sets: readonly MeasurementSet[]): NormalizedMeasurementSet[] {
+  const measurements = sets.map((m, i) => withConstructPath(scope, 'PodVmImage', '', () => normalizeMeasurementSet(m, `measurements[${i}]`)));
+  const tees = measurements.map((m) => m.tee);
+  if (new Set(tees).size !== tees.length) {
+    throw new ConstructValidationError(scope.node.path, 'PodVmImage', 'measurements', 'gives one TEE twice; an image boots one set of values per TEE (a second version is a second image)');
+  }
+  return measurements;
 }
