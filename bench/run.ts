@@ -63,6 +63,7 @@ function providerModules(): string[] {
   };
   walk(join(ROOT, 'src'));
   walk(join(ROOT, 'examples', 'reference'));
+  walk(join(ROOT, 'examples', 'shared'));
   return [...found].sort();
 }
 

@@ -1,10 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataAzurermKubernetesCluster } from '@cdktf/provider-azurerm/lib/data-azurerm-kubernetes-cluster';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
-import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
-import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
-import { Fn, LocalBackend, TerraformStack } from 'cdktf';
+import { LocalBackend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   ConfidentialAksCluster,
@@ -18,6 +15,7 @@ import {
   ResourceSource,
   Trustee,
 } from '../../src';
+import { configureAksProviders } from '../shared/aks-providers';
 
 /** What the company already has: replace these with your own ids. */
 export const existing = {
@@ -58,11 +56,7 @@ export class ByoClusterStack extends TerraformStack {
     // Relative, so the plan is the same wherever the repository is checked out (use your own remote state).
     new LocalBackend(this, { path: `terraform.${id}.tfstate` });
     new AzurermProvider(this, 'azurerm', { features: [{}], subscriptionId: existing.subscriptionId });
-    const aks = new DataAzurermKubernetesCluster(this, 'Aks', { name: existing.clusterName, resourceGroupName: existing.resourceGroupName });
-    const endpoint = { host: aks.kubeConfig.get(0).host, clusterCaCertificate: Fn.base64decode(aks.kubeConfig.get(0).clusterCaCertificate) };
-    const exec = { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'kubelogin', args: ['get-token', '--login', 'azurecli', '--server-id', '6dae42f8-4368-4678-94ff-3960e28e3630'] };
-    new KubernetesProvider(this, 'kubernetes', { ...endpoint, exec: [exec] });
-    new HelmProvider(this, 'helm', { kubernetes: { ...endpoint, exec } });
+    configureAksProviders(this, { name: existing.clusterName, resourceGroupName: existing.resourceGroupName });
 
     const network = PeerPodNetwork.fromExisting(this, 'Network', {
       vnetId: existing.vnetId,

@@ -1,17 +1,12 @@
-import { DataAzurermKubernetesCluster } from '@cdktf/provider-azurerm/lib/data-azurerm-kubernetes-cluster';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
-import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
-import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
-import { Annotations, Fn, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
+import { Annotations, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ConfidentialInference, ConfidentialVmSize, KeyManager, ModelSource, PeerPodsRuntime, Trustee, WorkloadNamespace } from '../../src';
+import { configureAksProviders } from '../shared/aks-providers';
 import { configureBackend } from './backend';
 import { referenceConfig as cfg } from './config';
 import { InfraStack } from './infra-stack';
 import { loadPublicMaterial } from './pki';
-
-/** Entra ID's well-known server application id of AKS (the audience kubelogin requests tokens for). */
-const AKS_ENTRA_SERVER_ID = '6dae42f8-4368-4678-94ff-3960e28e3630';
 
 /** The in-cluster part: the peer-pods runtime and Trustee, on the cluster of the infra stack. */
 export class ClusterStack extends TerraformStack {
@@ -32,17 +27,7 @@ export class ClusterStack extends TerraformStack {
     const subscriptionId = new TerraformVariable(this, 'subscription_id', { type: 'string', description: 'Azure subscription of the infra stack' });
     new AzurermProvider(this, 'azurerm', { features: [{}], subscriptionId: subscriptionId.stringValue });
 
-    // Read the cluster by name (known at synth time), so the providers need no values from the other state.
-    const aks = new DataAzurermKubernetesCluster(this, 'Aks', { name: cfg.clusterName, resourceGroupName: cfg.resourceGroupName });
-    const endpoint = { host: aks.kubeConfig.get(0).host, clusterCaCertificate: Fn.base64decode(aks.kubeConfig.get(0).clusterCaCertificate) };
-    // Local accounts are disabled: authenticate with Entra ID through kubelogin (uses the az login session).
-    const exec = {
-      apiVersion: 'client.authentication.k8s.io/v1beta1',
-      command: 'kubelogin',
-      args: ['get-token', '--login', 'azurecli', '--server-id', AKS_ENTRA_SERVER_ID],
-    };
-    new KubernetesProvider(this, 'kubernetes', { ...endpoint, exec: [exec] });
-    new HelmProvider(this, 'helm', { kubernetes: { ...endpoint, exec } });
+    configureAksProviders(this, { name: cfg.clusterName, resourceGroupName: cfg.resourceGroupName });
 
     this.runtime = new PeerPodsRuntime(this, 'PeerPods', { pool: infra.pool });
 
