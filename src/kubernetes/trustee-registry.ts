@@ -43,6 +43,7 @@ export class TrusteeRegistry {
   }
 
   private readonly images: NormalizedMeasurementSet[][] = [];
+  private changes = 0;
   private readonly workloads: RegisteredWorkload[] = [];
   private readonly resources = new Map<string, { path: ResourcePath; source: ResourceSource }>();
 
@@ -52,7 +53,10 @@ export class TrusteeRegistry {
 
   /** Trusts the measurements of a pod VM image (every image pods may boot, e.g. old and new during an upgrade). */
   public trustImage(image: { readonly measurements: readonly NormalizedMeasurementSet[] }): void {
-    if (!this.isTrusted(image)) this.images.push([...image.measurements]);
+    if (!this.isTrusted(image)) {
+      this.images.push([...image.measurements]);
+      this.changes++;
+    }
   }
 
   /** True when the image's measurements are trusted (compared by value). */
@@ -69,6 +73,7 @@ export class TrusteeRegistry {
       throw new AttestationInputError('resource', `${path.uri} is already declared from ${existing.source.describe()}; it cannot also come from ${source.describe()}`);
     }
     this.resources.set(path.path, { path, source });
+    this.changes++;
     return path;
   }
 
@@ -79,6 +84,12 @@ export class TrusteeRegistry {
       throw new AttestationInputError('workload', `${workload.name} is registered twice`);
     }
     this.workloads.push(workload);
+    this.changes++;
+  }
+
+  /** Counts registrations, so a renderer can reuse its output until something new is registered. */
+  public get revision(): number {
+    return this.changes;
   }
 
   /** A declared resource path, parsed. */

@@ -26,7 +26,7 @@ import { IKeyBrokerService } from './key-broker';
 import { renderTrustReport } from './trust-report';
 import { RegisteredWorkload, TrusteeRegistry } from './trustee-registry';
 import { ResourceSource } from './kbs-resource-source';
-import { SEED_MOUNT, renderTrusteeSeed } from './trustee-seed';
+import { SEED_MOUNT, TrusteeSeed, renderTrusteeSeed } from './trustee-seed';
 
 const CONFIG_DIR = '/etc/kbs/config';
 const HTTPS_DIR = '/etc/kbs/https';
@@ -120,18 +120,25 @@ export class Trustee extends Construct implements IKeyBrokerService {
       },
     });
 
-    const seed = () => {
+    // The seed feeds three attributes (ConfigMap data, init script, checksum): render it once per registry state.
+    let cached: { revision: number; seed: TrusteeSeed } | undefined;
+    const seed = (): TrusteeSeed => {
+      if (cached?.revision === this.registry.revision) return cached.seed;
       const secretResources = [
         ...this.registry.secretResources().map((r, i) => ({ resource: r.resource, mountedFile: `${RESOURCES_DIR}/${i}/value` })),
         ...this.registry.keyVaultResources().map((r, i) => ({ resource: r.resource, mountedFile: `${KEY_VAULT_DIR}/${keyVaultAlias(i)}` })),
       ];
-      return renderTrusteeSeed({
-        storageDir,
-        resourcePolicy: this.registry.resourcePolicy(),
-        attestationPolicy: this.registry.attestationPolicy(),
-        referenceValues: this.registry.referenceValues().records(p.referenceValuesExpire),
-        secretResources,
-      });
+      cached = {
+        revision: this.registry.revision,
+        seed: renderTrusteeSeed({
+          storageDir,
+          resourcePolicy: this.registry.resourcePolicy(),
+          attestationPolicy: this.registry.attestationPolicy(),
+          referenceValues: this.registry.referenceValues().records(p.referenceValuesExpire),
+          secretResources,
+        }),
+      };
+      return cached.seed;
     };
     const seedConfigMap = new ConfigMapV1(this, 'Seed', {
       metadata: { name: 'kbs-seed', namespace: nsName, labels },
