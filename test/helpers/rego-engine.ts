@@ -1,0 +1,93 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/**
+ * The Rego engine that enforces the policies this library renders: regorus, as Trustee v0.21.0 and the kata
+ * agent run it, behind the `rego-eval` command line. Found through `REGO_EVAL`, else `../shared/tools/rego-eval`
+ * beside the repository. Without one, engine-backed suites skip and say why; with `REQUIRE_REGO_EVAL=1`
+ * (CI) a missing engine fails them instead.
+ */
+export const REGO_EVAL: string | undefined = (() => {
+  const configured = process.env.REGO_EVAL;
+  if (configured) return existsSync(configured) ? resolve(configured) : undefined;
+  const beside = resolve(__dirname, '../../../shared/tools/rego-eval');
+  return existsSync(beside) ? beside : undefined;
+})();
+
+const MISSING =
+  'no Rego engine: set REGO_EVAL to a rego-eval (regorus) binary, or place one at ../shared/tools/rego-eval; ' +
+  'the policies are tested only by evaluating them';
+
+if (!REGO_EVAL && process.env.REQUIRE_REGO_EVAL === '1') {
+  throw new Error(`${MISSING} (REQUIRE_REGO_EVAL=1)`);
+}
+
+/** `describe` when the engine exists, else a skipped suite whose name says why. */
+export function describeWithEngine(name: string, body: () => void): void {
+  if (REGO_EVAL) {
+    describe(name, body);
+  } else {
+    describe.skip(`${name} [skipped: ${MISSING}]`, body);
+    console.warn(`skipping "${name}": ${MISSING}`);
+  }
+}
+
+let workdir: string | undefined;
+
+/** Writes `text` once per content into a temporary folder and returns its path (the engine reads files only). */
+function fileFor(text: string, suffix: string): string {
+  workdir ??= mkdtempSync(join(tmpdir(), 'rego-eval-'));
+  const path = join(workdir, `${createHash('sha256').update(text).digest('hex').slice(0, 16)}${suffix}`);
+  if (!existsSync(path)) {
+    mkdirSync(workdir, { recursive: true });
+    writeFileSync(path, text);
+  }
+  return path;
+}
+
+/** Options of one evaluation. */
+export interface EvalOptions {
+  /** The `data` document; omitted: none. */
+  readonly data?: unknown;
+  /** Reference values served by `query_reference_value(id)`, as the attestation service does. */
+  readonly referenceValues?: Record<string, unknown>;
+  /** Builtin errors make an expression undefined instead of failing (the kata agent's mode). */
+  readonly nonStrict?: boolean;
+  /** Evaluate a query with `eval_query` and return regorus' QueryResults. */
+  readonly query?: boolean;
+}
+
+/** Runs the engine once; returns its parsed JSON output, or throws with its stderr when it exits non-zero. */
+export function regoEval(policy: string, input: unknown, queries: readonly string[], options: EvalOptions = {}): unknown {
+  if (!REGO_EVAL) throw new Error(MISSING);
+  const args: string[] = [];
+  if (options.referenceValues) args.push('--rv', fileFor(JSON.stringify(options.referenceValues), '.rv.json'));
+  if (options.query) args.push('--query');
+  if (options.nonStrict) args.push('--non-strict');
+  args.push(fileFor(policy, '.rego'), fileFor(JSON.stringify(input), '.input.json'), options.data === undefined ? '-' : fileFor(JSON.stringify(options.data), '.data.json'), ...queries);
+  const run = spawnSync(REGO_EVAL, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (run.status !== 0) throw new Error(`rego-eval exited ${run.status}: ${run.stderr.trim()}`);
+  return JSON.parse(run.stdout);
+}
+
+interface QueryResults {
+  readonly result?: ReadonlyArray<{ readonly expressions?: ReadonlyArray<{ readonly value?: unknown }> }>;
+}
+
+/**
+ * Decides one request the way the kata agent 4.0.0 does (src/agent/policy/src/policy.rs `allow_request`):
+ * query `data.agent_policy.<Request>` with non-strict builtin errors and `data = {"pstate": {}}`; allowed only
+ * when there is exactly one result with one expression whose value is `true`, or an object whose `allowed` is
+ * `true`. No result (an undefined rule, or a request the policy does not name) is a denial.
+ */
+export function agentAllows(policy: string, request: string, input: unknown): boolean {
+  const out = regoEval(policy, input, [`data.agent_policy.${request}`], { query: true, nonStrict: true, data: { pstate: {} } }) as QueryResults;
+  const results = out.result ?? [];
+  if (results.length !== 1 || results[0].expressions?.length !== 1) return false;
+  const value = results[0].expressions[0].value;
+  if (value === true) return true;
+  return typeof value === 'object' && value !== null && (value as { allowed?: unknown }).allowed === true;
+}
