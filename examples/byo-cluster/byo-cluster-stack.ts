@@ -7,6 +7,7 @@ import {
   ConfidentialAksCluster,
   ConfidentialVmPool,
   ConfidentialVmSize,
+  ImageFacts,
   KbsKeyVaultAccess,
   KeyManager,
   PeerPodNetwork,
@@ -34,11 +35,13 @@ export const existing = {
   keyVaultId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/model-owner/providers/Microsoft.KeyVault/vaults/model-owner-kv',
   keyVaultName: 'model-owner-kv',
   kbsStaticIp: '10.40.15.250',
-  keyManagerImage: 'platformacr.azurecr.io/enkrypt/key-manager@sha256:0b5b3a3d2f1e4c6d8a9b0c1d2e3f405162738495a6b7c8d9e0f1a2b3c4d5e6f7',
+  // The reference app's example key manager, mirrored into the platform registry (same digest).
+  keyManagerImage: 'platformacr.azurecr.io/enkrypt/key-manager@sha256:f7c56dbc74eadb755393d60f1062762e50939c2124a462f98ccc749b40afdd48',
 };
 
 const material = (name: string): string => readFileSync(join(__dirname, '..', 'reference', 'pki', 'example', name), 'utf8');
 const measurements = join(__dirname, '..', 'reference', 'podvm', 'measurements-snp.example.json');
+const keyManagerFacts = join(__dirname, '..', 'reference', 'images', 'key-manager');
 
 /**
  * The constructs on top of infrastructure a company already runs: its VNet (with a pod-VM subnet whose NSG
@@ -93,7 +96,7 @@ export class ByoClusterStack extends TerraformStack {
       keyVaultName: existing.keyVaultName,
       location: existing.location,
       resourceGroupName: existing.resourceGroupName,
-      secretNames: ['key-manager-private-key'],
+      secretNames: ['key-manager-private-key', 'platformacr-pull'],
     });
     this.trustee = new Trustee(this, 'Trustee', {
       network,
@@ -111,6 +114,9 @@ export class ByoClusterStack extends TerraformStack {
       runtime,
       kbs: this.trustee,
       image: existing.keyManagerImage,
+      // The image's registry documents, verified against the digest: the agent policy pins its command line.
+      imageFacts: ImageFacts.fromDirectory(existing.keyManagerImage, keyManagerFacts),
+      registryCredentials: { resource: 'kbs:///platform/registry/credentials', source: ResourceSource.azureKeyVault('platformacr-pull') },
       privateKeySource: ResourceSource.azureKeyVault('key-manager-private-key'),
     });
   }

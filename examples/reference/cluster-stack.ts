@@ -1,7 +1,8 @@
+import { join } from 'node:path';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { Annotations, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
-import { ConfidentialInference, ConfidentialVmSize, KeyManager, ModelSource, PeerPodsRuntime, Trustee, WorkloadNamespace } from '../../src';
+import { ConfidentialInference, ConfidentialVmSize, ImageFacts, KeyManager, ModelSource, PeerPodsRuntime, Trustee, WorkloadNamespace } from '../../src';
 import { configureAksProviders } from '../shared/aks-providers';
 import { configureBackend } from './backend';
 import { referenceConfig as cfg } from './config';
@@ -52,27 +53,42 @@ export class ClusterStack extends TerraformStack {
 
     // The Enkrypt-style workloads: the key manager holds the model owner's private key; the inference
     // service decrypts the model inside its TEE and hands encrypted outputs to the key manager.
+    // Each image's entrypoint, ENV and USER, verified against its digest: the agent policies pin them.
+    const facts = (image: string, name: string): ImageFacts => ImageFacts.fromDirectory(image, join(__dirname, 'images', name));
     const namespace = new WorkloadNamespace(this, 'Namespace');
-    this.keyManager = new KeyManager(this, 'KeyManager', { runtime: this.runtime, kbs: this.trustee, image: cfg.images.keyManager, namespace });
+    this.keyManager = new KeyManager(this, 'KeyManager', {
+      runtime: this.runtime,
+      kbs: this.trustee,
+      image: cfg.images.keyManager,
+      imageFacts: facts(cfg.images.keyManager, 'key-manager'),
+      registryCredentials: cfg.registryCredentials,
+      namespace,
+    });
     this.inference = new ConfidentialInference(this, 'Inference', {
       runtime: this.runtime,
       kbs: this.trustee,
       image: cfg.images.modelServer,
+      imageFacts: facts(cfg.images.modelServer, 'model-server'),
+      registryCredentials: cfg.registryCredentials,
       namespace,
       model: ModelSource.encryptedBlob({
         url: cfg.encryptedModelUrl,
         decryptionKey: 'kbs:///enkrypt/model/decryption-key',
         decryptImage: cfg.images.modelFetcher,
+        decryptImageFacts: facts(cfg.images.modelFetcher, 'model-fetcher'),
         sizeLimit: '20Gi',
       }),
       keyManager: this.keyManager,
       instanceSize: ConfidentialVmSize.STANDARD_DC2AS_V5,
     });
-    Annotations.of(namespace).addWarning('example material: the workload images in examples/reference/config.ts are placeholders; put the digests of your own images there');
+    Annotations.of(namespace).addWarning(
+      'example material: the workload images in examples/reference/config.ts (and their documents under examples/reference/images) are examples of images that do not exist; put your own there',
+    );
 
     new TerraformOutput(this, 'kbs_url', { value: this.trustee.kbsEndpoint.url });
     new TerraformOutput(this, 'set_model_owner_key', { value: this.keyManager.setPrivateKeyCommand('model-owner-private-key.pem') });
     new TerraformOutput(this, 'set_model_decryption_key', { value: this.trustee.setResourceCommand(this.inference.modelKey.uri, 'model-decryption-key.bin') });
+    new TerraformOutput(this, 'set_registry_credentials', { value: this.trustee.setResourceCommand(cfg.registryCredentials, 'registry-auth.json') });
     new TerraformOutput(this, 'key_manager_url', { value: this.keyManager.serviceUrl });
     new TerraformOutput(this, 'inference_url', { value: this.inference.serviceUrl });
   }

@@ -29,14 +29,22 @@ export const referenceConfig = {
   /** Expiration written into the reference value records; move it forward when you roll new images. */
   referenceValuesExpire: '2027-12-31T00:00:00Z',
   /**
-   * The workload images, pinned by digest. EXAMPLE references: build and push your own key manager, model
-   * server and model fetcher, and put their digests here (the agent policy admits exactly these).
+   * The workload images, pinned by digest. EXAMPLES: their registry documents are committed under
+   * examples/reference/images/<name>/ and these digests are the sha256 of those manifests (of the index for the
+   * model server), so synth verifies them; the images themselves do not exist. Push your own key manager, model
+   * server and model fetcher, put their digests here, and save their documents in those folders
+   * (README.md, "Deploying for real"): the agent policy admits exactly these images with these command lines.
    */
   images: {
-    keyManager: 'confidentialai.azurecr.io/enkrypt/key-manager@sha256:0b5b3a3d2f1e4c6d8a9b0c1d2e3f405162738495a6b7c8d9e0f1a2b3c4d5e6f7',
-    modelServer: 'confidentialai.azurecr.io/enkrypt/model-server@sha256:7f6e5d4c3b2a1908f7e6d5c4b3a29180f7e6d5c4b3a29180f7e6d5c4b3a29180',
-    modelFetcher: 'confidentialai.azurecr.io/enkrypt/model-fetcher@sha256:1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f809',
+    keyManager: 'confidentialai.azurecr.io/enkrypt/key-manager@sha256:f7c56dbc74eadb755393d60f1062762e50939c2124a462f98ccc749b40afdd48',
+    modelServer: 'confidentialai.azurecr.io/enkrypt/model-server@sha256:535883901b48a4179fa2b0df4f0a592fe53d8bff173f290960b3a98c6234136d',
+    modelFetcher: 'confidentialai.azurecr.io/enkrypt/model-fetcher@sha256:0d72af9929bc2182ad12b6dcf3e7f9a485b1166527acd2c1c7e7b4b6a152134c',
   },
+  /**
+   * The KBS resource holding the registry credentials (auth.json) the pod VMs pull the private images with;
+   * released only to the workloads that run them, never in the plan.
+   */
+  registryCredentials: 'kbs:///enkrypt/registry/credentials',
   /** The encrypted model blob the inference service decrypts inside its TEE. */
   encryptedModelUrl: 'https://confidentialaimodels.blob.core.windows.net/models/model.safetensors.enc',
   /** Tags on every resource the stacks create, and on every pod VM. */

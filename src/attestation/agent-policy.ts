@@ -1,12 +1,16 @@
+import { ALWAYS_ALLOWED_REQUESTS, POD_POLICY_RULES, RULE_DECIDED_REQUESTS } from './agent-policy-rules';
 import { check, show } from './errors';
-import { requireSynthTimeString } from './tokens';
+import { imageNameForms } from './image-reference';
+import { PodContainer, PodSpec, containerProcess, deploymentPodNamePattern, escapeRegex } from './pod-spec';
 
 /**
- * Every request of the kata agent's ttRPC API that `package agent_policy` can decide, as of kata 3.x / 4.0.
- * A rule missing from a policy is denied by the agent, so every policy here names all of them.
+ * Every request name the kata agent 4.0.0 asks its policy about (`data.agent_policy.<name>`; ReadStdout and
+ * ReadStderr share ReadStreamRequest). A name the policy does not define fails the request, so every policy
+ * here defines all of them.
  */
 export const AGENT_REQUESTS = [
   'AddARPNeighborsRequest',
+  'AddSwapPathRequest',
   'AddSwapRequest',
   'CloseStdinRequest',
   'CopyFileRequest',
@@ -14,32 +18,36 @@ export const AGENT_REQUESTS = [
   'CreateSandboxRequest',
   'DestroySandboxRequest',
   'ExecProcessRequest',
+  'GetDiagnosticDataRequest',
+  'GetIPTablesRequest',
   'GetMetricsRequest',
   'GetOOMEventRequest',
   'GuestDetailsRequest',
   'ListInterfacesRequest',
   'ListRoutesRequest',
+  'MemAgentCompactConfig',
+  'MemAgentMemcgConfig',
   'MemHotplugByProbeRequest',
   'OnlineCPUMemRequest',
   'PauseContainerRequest',
-  'PullImageRequest',
   'ReadStreamRequest',
   'RemoveContainerRequest',
   'RemoveStaleVirtiofsShareMountsRequest',
   'ReseedRandomDevRequest',
+  'ResizeVolumeRequest',
   'ResumeContainerRequest',
   'SetGuestDateTimeRequest',
+  'SetIPTablesRequest',
   'SetPolicyRequest',
   'SignalProcessRequest',
   'StartContainerRequest',
-  'StartTracingRequest',
   'StatsContainerRequest',
-  'StopTracingRequest',
   'TtyWinResizeRequest',
   'UpdateContainerRequest',
   'UpdateEphemeralMountsRequest',
   'UpdateInterfaceRequest',
   'UpdateRoutesRequest',
+  'VolumeStatsRequest',
   'WaitProcessRequest',
   'WriteStreamRequest',
 ] as const;
@@ -47,42 +55,29 @@ export const AGENT_REQUESTS = [
 /** A request of the kata agent API. */
 export type AgentRequest = (typeof AGENT_REQUESTS)[number];
 
-/** The image name the pause container's storage carries in a peer-pod VM. */
-export const PAUSE_IMAGE_SOURCE = 'pause';
+/** The pod annotation that carries the initdata; the runtime removes it before containers are created. */
+const INITDATA_ANNOTATION_KEY = 'io.katacontainers.config.hypervisor.cc_init_data';
 
-// registry-host[:port]/path[:tag]@sha256:<64 hex>. A registry host is required so the reference the
-// kubelet sends is the one written here (no implicit docker.io normalisation).
-const PINNED_IMAGE = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?\/[a-z0-9]+([._/-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[0-9a-f]{64}$/;
-
-/** True when `image` is a fully qualified reference pinned by sha256 digest. */
-export function isPinnedImage(image: string): boolean {
-  return PINNED_IMAGE.test(image);
-}
-
-/** Options of the restrictive agent policy. */
-export interface RestrictiveAgentPolicyProps {
+/** Options of the pod policy. */
+export interface PodPolicyOptions {
   /**
-   * The container images the pod may run, each fully qualified and pinned by digest
-   * (`registry.example.com/team/app@sha256:<64 hex>`). The pause image is always admitted.
-   */
-  readonly allowedImages: readonly string[];
-  /**
-   * Lets the host read container stdout/stderr (`kubectl logs`). Logs leave the TEE in clear text.
+   * Lets the host stream container stdout/stderr (`kubectl logs`). Logs leave the TEE in clear text.
    * @default false
    */
   readonly allowLogStreaming?: boolean;
   /**
-   * A name for the workload, written into `policy_data`: two workloads that run the same images still get
-   * different initdata (and PCR 8), and the name appears in the attestation token's claims.
+   * A name for the workload, written into `policy_data`; it appears in the attestation token's claims.
    * @default - none
    */
   readonly workload?: string;
 }
 
-/** What an agent policy allows, as data, for reports and tests. */
+/** What an agent policy admits, as data, for reports and tests. */
 export interface AgentPolicyData {
-  /** The image references admitted by CreateContainerRequest, pause first; empty when any image is admitted. */
-  readonly allowedImages: readonly string[];
+  /** The image references CreateContainerRequest admits (pause excluded); empty when any image is admitted. */
+  readonly images: readonly string[];
+  /** The containers it admits, with their image and command line; empty when anything is admitted. */
+  readonly containers: ReadonlyArray<{ readonly name: string; readonly image: string; readonly args: readonly string[] }>;
   /** The workload name, if given. */
   readonly workload?: string;
 }
@@ -90,47 +85,52 @@ export interface AgentPolicyData {
 /**
  * A kata agent policy: the rego the pod VM's agent evaluates on every request from the untrusted host.
  *
- * The restrictive policy is a fixed template; everything that varies is the JSON `policy_data` at the end
- * (Trustee reads it from there into `init_data_claims.agent_policy_claims`), so no input can add a rule.
+ * `forPod` generates it from the exact pod a construct renders, the way kata's genpolicy does and stricter:
+ * the rules are a fixed template, and everything that varies is the JSON `policy_data` at the end (Trustee
+ * reads it from there into the token's `init_data_claims.agent_policy_claims`).
  */
 export class AgentPolicy {
   /**
-   * Default deny for what would break confidentiality: only the given images (and pause) may be started,
-   * no exec, no stdin, no replacing the policy, no log streaming unless asked. File copies stay allowed
-   * because Kubernetes volumes (service account tokens, ConfigMaps) are copied in with CopyFileRequest.
+   * Admits only this pod: its pause container and each of its containers as the kata runtime and containerd
+   * create them (image pinned by digest as the one guest-pulled storage, command line, environment, user,
+   * mounts, volumes, capabilities, namespaces), in this Deployment and namespace. Exec, stdin, replacing the
+   * policy and everything else that lets the host change what runs are denied.
    */
-  public static restrictive(props: RestrictiveAgentPolicyProps): AgentPolicy {
-    check(Array.isArray(props.allowedImages), 'allowedImages', 'must be a list of image references pinned by digest');
-    check(props.allowedImages.length > 0, 'allowedImages', 'must name at least one image; a pod that may run no image cannot start');
-    props.allowedImages.forEach((image, i) => {
-      const field = `allowedImages[${i}]`;
-      check(typeof image === 'string', field, `must be a string, got ${show(image)}`);
-      requireSynthTimeString(image, field);
-      check(
-        isPinnedImage(image),
-        field,
-        `must be a fully qualified image pinned by digest, like "myregistry.azurecr.io/app@sha256:<64 hex>", got ${show(image)}; ` +
-          'a tag can be moved to another image, a digest cannot',
-      );
-    });
-    if (props.workload !== undefined) {
-      check(typeof props.workload === 'string' && /^[a-z0-9]([-a-z0-9./]{0,250}[a-z0-9])?$/.test(props.workload), 'workload', `must be lowercase letters, digits, "-", "." and "/", got ${show(props.workload)}`);
-    }
-    const images = [PAUSE_IMAGE_SOURCE, ...[...new Set(props.allowedImages)].sort()];
-    const allowed = new Set<AgentRequest>(AGENT_REQUESTS);
-    for (const denied of ['CreateContainerRequest', 'ExecProcessRequest', 'SetPolicyRequest', 'WriteStreamRequest'] as const) {
-      allowed.delete(denied);
-    }
-    if (props.allowLogStreaming !== true) allowed.delete('ReadStreamRequest');
-    const rules = [
-      'CreateContainerRequest if {',
-      '\tevery storage in input.storages {',
-      '\t\tstorage.source in policy_data.allowed_images',
-      '\t}',
-      '}',
+  public static forPod(pod: PodSpec, options: PodPolicyOptions = {}): AgentPolicy {
+    check(typeof pod === 'object' && pod !== null, 'pod', 'must be a pod description');
+    check(typeof pod.namespace === 'string' && /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(pod.namespace), 'namespace', `must be a Kubernetes namespace name, got ${show(pod.namespace)}`);
+    const name = deploymentPodNamePattern(pod.name, 'name');
+    const all: Array<{ container: PodContainer; field: string }> = [
+      ...pod.initContainers.map((container, i) => ({ container, field: `initContainers[${i}]` })),
+      ...pod.containers.map((container, i) => ({ container, field: `containers[${i}]` })),
     ];
-    const data = props.workload === undefined ? { allowed_images: images } : { allowed_images: images, workload: props.workload };
-    return new AgentPolicy(renderPolicy(allowed, rules, data), 'restrictive', { allowedImages: images, ...(props.workload ? { workload: props.workload } : {}) });
+    check(pod.containers.length > 0, 'containers', 'must have at least one container');
+    const names = all.map((c) => c.container.name);
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    check(twice === undefined, 'containers', `name ${show(twice)} is used twice; container names are unique in a pod`);
+    if (options.workload !== undefined) {
+      check(typeof options.workload === 'string' && /^[a-z0-9]([-a-z0-9./]{0,250}[a-z0-9])?$/.test(options.workload), 'workload', `must be lowercase letters, digits, "-", "." and "/", got ${show(options.workload)}`);
+    }
+    const annotations: Record<string, string> = { [INITDATA_ANNOTATION_KEY]: '^[A-Za-z0-9+/]*={0,2}$' };
+    for (const [key, value] of Object.entries(pod.annotations).sort(([a], [b]) => (a < b ? -1 : 1))) {
+      check(key.startsWith('io.katacontainers.'), `annotations.${key}`, 'only io.katacontainers.* pod annotations reach the containers; others are not expected here');
+      annotations[key] = `^${escapeRegex(value)}$`;
+    }
+
+    const containers = all.map(({ container, field }) => containerData(container, field));
+    const data = {
+      ...(options.workload !== undefined ? { workload: options.workload } : {}),
+      pod: { namespace: pod.namespace, name, annotations },
+      sandbox: { mounts: SANDBOX_MOUNTS, sysctl: SANDBOX_SYSCTLS },
+      containers,
+      log_streaming: options.allowLogStreaming === true,
+    };
+    const allowed = new Set<AgentRequest>(ALWAYS_ALLOWED_REQUESTS);
+    return new AgentPolicy(renderPolicy(allowed, POD_POLICY_RULES, data), 'pod', {
+      images: [...new Set(containers.flatMap((c) => c.images))],
+      containers: containers.map((c) => ({ name: c.name, image: c.images[0], args: c.args })),
+      ...(options.workload !== undefined ? { workload: options.workload } : {}),
+    });
   }
 
   /**
@@ -140,41 +140,122 @@ export class AgentPolicy {
   public static allowAllExceptExecInsecure(): AgentPolicy {
     const allowed = new Set<AgentRequest>(AGENT_REQUESTS);
     allowed.delete('ExecProcessRequest');
-    return new AgentPolicy(renderPolicy(allowed, [], undefined), 'allow-all-except-exec', { allowedImages: [] });
+    return new AgentPolicy(renderPolicy(allowed, '', undefined), 'allow-all-except-exec', { images: [], containers: [] });
   }
 
   /** Allows every request, exec included: the pod VM's own default. For development only. */
   public static allowAllInsecure(): AgentPolicy {
-    return new AgentPolicy(renderPolicy(new Set(AGENT_REQUESTS), [], undefined), 'allow-all', { allowedImages: [] });
+    return new AgentPolicy(renderPolicy(new Set(AGENT_REQUESTS), '', undefined), 'allow-all', { images: [], containers: [] });
   }
 
   private constructor(
     /** The rego text. */
     public readonly rego: string,
     /** Which preset produced it. */
-    public readonly preset: 'restrictive' | 'allow-all-except-exec' | 'allow-all',
+    public readonly preset: 'pod' | 'allow-all-except-exec' | 'allow-all',
     /** What it admits. */
     public readonly data: AgentPolicyData,
   ) {}
 
   /** True for the presets that let the host run arbitrary images or exec into containers. */
   public get isInsecure(): boolean {
-    return this.preset !== 'restrictive';
+    return this.preset !== 'pod';
   }
 }
 
-function renderPolicy(allowed: ReadonlySet<AgentRequest>, rules: readonly string[], data: object | undefined): string {
+/** Mounts the runtime gives every container, before the pod's own volumes. */
+function defaultMounts(readOnlyRoot: boolean): MountSpec[] {
+  const rootRw = readOnlyRoot ? 'ro' : 'rw';
+  return [
+    ...CRI_MOUNTS,
+    { destination: '/sys/fs/cgroup', type: 'cgroup', source: { literal: 'cgroup' }, options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'], optional_options: ['nsdelegate', 'memory_recursiveprot'] },
+    copied('/etc/hosts', 'hosts', ['rbind', 'rprivate', 'rw']),
+    copied('/dev/termination-log', 'termination-log', ['rbind', 'rprivate', 'rw']),
+    copied('/etc/hostname', 'hostname', ['rbind', 'rprivate', rootRw]),
+    copied('/etc/resolv.conf', 'resolv.conf', ['rbind', 'rprivate', rootRw]),
+    SHM_MOUNT,
+  ];
+}
+
+interface MountSpec {
+  readonly destination: string;
+  readonly type: string;
+  readonly source: { readonly literal: string } | { readonly copied_file: string } | { readonly local_volume: string };
+  readonly options: readonly string[];
+  readonly optional_options: readonly string[];
+}
+
+function copied(destination: string, file: string, options: string[]): MountSpec {
+  return { destination, type: 'bind', source: { copied_file: file }, options, optional_options: [] };
+}
+
+// containerd's default mounts for a Linux container (oci/mounts.go), left as they are by the kata runtime.
+const CRI_MOUNTS: readonly MountSpec[] = [
+  { destination: '/proc', type: 'proc', source: { literal: 'proc' }, options: ['nosuid', 'noexec', 'nodev'], optional_options: [] },
+  { destination: '/dev', type: 'tmpfs', source: { literal: 'tmpfs' }, options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'], optional_options: [] },
+  { destination: '/dev/pts', type: 'devpts', source: { literal: 'devpts' }, options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'], optional_options: [] },
+  { destination: '/dev/mqueue', type: 'mqueue', source: { literal: 'mqueue' }, options: ['nosuid', 'noexec', 'nodev'], optional_options: [] },
+  { destination: '/sys', type: 'sysfs', source: { literal: 'sysfs' }, options: ['nosuid', 'noexec', 'nodev', 'ro'], optional_options: [] },
+];
+
+// The kata runtime rewrites /dev/shm to the sandbox's shared memory storage.
+const SHM_MOUNT: MountSpec = { destination: '/dev/shm', type: 'bind', source: { literal: '/run/kata-containers/sandbox/shm' }, options: ['rbind'], optional_options: [] };
+
+const SANDBOX_MOUNTS: readonly MountSpec[] = [...CRI_MOUNTS, SHM_MOUNT, copied('/etc/resolv.conf', 'resolv.conf', ['rbind', 'ro', 'nosuid', 'nodev', 'noexec'])];
+
+// containerd 2.x sets these on the sandbox of a pod without host networking (1.7 sets none).
+const SANDBOX_SYSCTLS = { 'net.ipv4.ip_unprivileged_port_start': '0', 'net.ipv4.ping_group_range': '0 2147483647' };
+
+function containerData(container: PodContainer, field: string) {
+  const process = containerProcess(container, field);
+  const volumes = [...new Set(container.volumeMounts.map((m) => m.volume))];
+  const mounts: MountSpec[] = [
+    ...defaultMounts(container.readOnlyRootFilesystem),
+    ...container.volumeMounts.map(
+      (m): MountSpec => ({
+        destination: m.mountPath,
+        type: 'local',
+        source: { local_volume: m.volume },
+        options: ['rbind', 'rprivate', m.readOnly ? 'ro' : 'rw'],
+        optional_options: [],
+      }),
+    ),
+  ];
+  const destinations = mounts.map((m) => m.destination);
+  const clash = container.volumeMounts.find((m) => destinations.indexOf(m.mountPath) !== destinations.lastIndexOf(m.mountPath));
+  check(clash === undefined, `${field}.volumeMounts`, `mount path ${show(clash?.mountPath)} is used twice, or by the runtime itself`);
+  return {
+    name: container.name,
+    images: imageNameForms(container.image),
+    args: process.args,
+    cwd: process.cwd,
+    env: process.env,
+    hostname_env: process.hostnameFromRuntime,
+    user: { uid: process.uid, gid: process.gid, additional_gids: [process.gid] },
+    readonly_root: container.readOnlyRootFilesystem,
+    no_new_privileges: true,
+    capabilities: [] as string[],
+    volumes,
+    mounts,
+  };
+}
+
+function renderPolicy(allowed: ReadonlySet<AgentRequest>, rules: string, data: object | undefined): string {
+  const ruled = new Set<string>(rules ? RULE_DECIDED_REQUESTS : []);
   const lines = [
     'package agent_policy',
     '',
-    // The agent's regorus evaluates rego v0 by default; these imports make the v1 keywords available.
+    // The agent's regorus may evaluate rego v0; these imports make the v1 keywords available either way.
     'import future.keywords.every',
     'import future.keywords.if',
     'import future.keywords.in',
     '',
-    ...AGENT_REQUESTS.map((r) => `default ${r} := ${allowed.has(r) ? 'true' : 'false'}`),
+    // Evaluated once when the policy loads: true would let every failing request through.
+    'default AllowRequestsFailingPolicy := false',
+    '',
+    ...AGENT_REQUESTS.map((r) => `default ${r} := ${allowed.has(r) && !ruled.has(r) ? 'true' : 'false'}`),
   ];
-  if (rules.length > 0) lines.push('', ...rules);
+  if (rules) lines.push(rules.trimEnd());
   // Trustee extracts everything after "policy_data := {" as JSON, so policy_data must come last.
   if (data !== undefined) lines.push('', `policy_data := ${JSON.stringify(data, null, 2)}`);
   return `${lines.join('\n')}\n`;

@@ -1,10 +1,22 @@
 import { z } from 'zod';
-import { isPinnedImage } from '../attestation/agent-policy';
+import { ImageFacts } from '../attestation/image-facts';
+import { isPinnedImage } from '../attestation/image-reference';
 import { ResourcePath } from '../attestation/resource-path';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Construct } from '../internal/cdktf';
 import { parseProps, withConstructPath } from '../internal/validation';
-import { ConfidentialContainer, ScratchVolume, WorkloadResource, k8sName, kbsSchema, runtimeSchema } from './confidential-workload-props';
+import {
+  ConfidentialContainer,
+  ImagePullSettings,
+  KbsResourceSpec,
+  ScratchVolume,
+  WorkloadResource,
+  imageFactsSchema,
+  k8sName,
+  kbsResourceSpecSchema,
+  kbsSchema,
+  runtimeSchema,
+} from './confidential-workload-props';
 import { ConfidentialWorkload } from './confidential-workload';
 import { ResourceSource } from './kbs-resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
@@ -23,12 +35,16 @@ export class ModelSource {
 
   /**
    * The model is an encrypted blob at `url`; an init container (`decryptImage`, pinned) downloads it and decrypts
-   * it with the key it reads from `MODEL_KEY_URL` (the CDH), into `MODEL_DIR` inside the pod VM.
+   * it with the key it reads from `MODEL_KEY_URL` (the CDH), into `MODEL_DIR` inside the pod VM. Its command
+   * line comes from `decryptImageFacts` (verified against the digest) or `decryptCommand`.
    */
   public static encryptedBlob(props: {
     readonly url: string;
     readonly decryptionKey: string;
     readonly decryptImage: string;
+    readonly decryptImageFacts?: ImageFacts;
+    readonly decryptCommand?: string[];
+    readonly decryptRunAsUser?: number;
     readonly source?: ResourceSource;
     readonly modelDir?: string;
     readonly sizeLimit?: string;
@@ -45,6 +61,9 @@ export class ModelSource {
           readonly url: string;
           readonly decryptionKey: string;
           readonly decryptImage: string;
+          readonly decryptImageFacts?: ImageFacts;
+          readonly decryptCommand?: string[];
+          readonly decryptRunAsUser?: number;
           readonly source: ResourceSource;
           readonly modelDir?: string;
           readonly sizeLimit?: string;
@@ -60,6 +79,20 @@ export interface ConfidentialInferenceProps {
   readonly kbs: IKeyBrokerService;
   /** The model server image, pinned by digest. */
   readonly image: string;
+  /**
+   * The image's verified facts (`ImageFacts.fromDirectory(image, dir)`): the agent policy pins the command
+   * line and environment from them.
+   * @default - none: `command` and `runAsUser` are required
+   */
+  readonly imageFacts?: ImageFacts;
+  /** Entrypoint override. @default - the image's */
+  readonly command?: string[];
+  /** Arguments. @default - the image's */
+  readonly args?: string[];
+  /** UID to run as. @default - the image's numeric USER */
+  readonly runAsUser?: number;
+  /** Registry credentials the pod VM pulls the images with (a KBS resource). @default - anonymous pulls */
+  readonly registryCredentials?: string | ResourcePath | KbsResourceSpec;
   /** Where the model comes from. */
   readonly model: ModelSource;
   /** The key manager the server sends encrypted outputs to (`KEY_MANAGER_URL`). @default - none */
@@ -91,6 +124,14 @@ const schema = z.object({
   runtime: runtimeSchema,
   kbs: kbsSchema,
   image: z.string().refine(isPinnedImage, 'must be fully qualified and pinned by digest'),
+  imageFacts: imageFactsSchema.optional(),
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  runAsUser: z.number().int().optional(),
+  registryCredentials: kbsResourceSpecSchema.optional(),
+  namespace: z.union([z.string(), z.custom<WorkloadNamespace>((n) => n instanceof WorkloadNamespace, 'must be a WorkloadNamespace or a namespace name')]).optional(),
+  instanceSize: z.custom<ConfidentialVmSize>((s) => s instanceof ConfidentialVmSize, 'must be a ConfidentialVmSize').optional(),
+  replicas: z.number().int().min(0).default(1),
   model: z.custom<ModelSource>((m) => m instanceof ModelSource, 'must be ModelSource.encryptedImage(...) or ModelSource.encryptedBlob(...)'),
   name: k8sName.default('inference'),
   signedImagePolicy: z.string().optional(),
@@ -120,8 +161,11 @@ export class ConfidentialInference extends Construct {
     const declare = (field: string, resource: string, source: ResourceSource): ResourcePath =>
       withConstructPath(this, 'ConfidentialInference', field, () => p.kbs.declareResource(resource, source));
     this.modelKey = declare('model.decryptionKey', spec.decryptionKey, spec.source);
-    const policy = p.signedImagePolicy !== undefined ? declare('signedImagePolicy', p.signedImagePolicy, ResourceSource.outOfBand()) : undefined;
-    const sigstore = p.sigstoreConfig !== undefined ? declare('sigstoreConfig', p.sigstoreConfig, ResourceSource.outOfBand()) : undefined;
+    const imagePull: ImagePullSettings = {
+      ...(p.registryCredentials !== undefined ? { registryCredentials: p.registryCredentials } : {}),
+      ...(p.signedImagePolicy !== undefined ? { signaturePolicy: p.signedImagePolicy } : {}),
+      ...(p.sigstoreConfig !== undefined ? { sigstoreConfig: p.sigstoreConfig } : {}),
+    };
 
     const env: Record<string, string> = { PORT: String(p.port), ...p.env };
     if (props.keyManager) env.KEY_MANAGER_URL = props.keyManager.serviceUrl;
@@ -132,22 +176,32 @@ export class ConfidentialInference extends Construct {
       const modelDir = spec.modelDir ?? '/models';
       env.MODEL_DIR = modelDir;
       scratchVolumes.push({ name: 'models', mountPath: modelDir, ...(spec.sizeLimit ? { sizeLimit: spec.sizeLimit } : {}) });
-      initContainers.push({ name: 'fetch-model', image: spec.decryptImage, env: { MODEL_URL: spec.url, MODEL_DIR: modelDir }, resources: { cpu: '500m', memory: '1Gi' } });
+      initContainers.push({
+        name: 'fetch-model',
+        image: spec.decryptImage,
+        imageFacts: spec.decryptImageFacts,
+        command: spec.decryptCommand,
+        runAsUser: spec.decryptRunAsUser,
+        env: { MODEL_URL: spec.url, MODEL_DIR: modelDir },
+        resources: { cpu: '500m', memory: '1Gi' },
+      });
     }
 
     this.workload = withConstructPath(this, 'ConfidentialInference', 'workload', () => new ConfidentialWorkload(this, 'Workload', {
       runtime: p.runtime,
       kbs: p.kbs,
       name: p.name,
-      namespace: props.namespace,
-      instanceSize: props.instanceSize,
-      replicas: props.replicas,
+      namespace: p.namespace,
+      instanceSize: p.instanceSize,
+      replicas: p.replicas,
       initContainers,
-      containers: [{ name: 'server', image: p.image, ports: [p.port], env, resources: p.containerResources }],
+      containers: [
+        { name: 'server', image: p.image, imageFacts: p.imageFacts, command: p.command, args: p.args, runAsUser: p.runAsUser, ports: [p.port], env, resources: p.containerResources },
+      ],
       resources,
       scratchVolumes,
       service: { port: p.port },
-      imageSecurity: { ...(policy ? { imageSecurityPolicy: policy } : {}), ...(sigstore ? { sigstoreConfig: sigstore } : {}) },
+      imagePull,
     }));
     this.serviceUrl = this.workload.serviceUrl!;
   }

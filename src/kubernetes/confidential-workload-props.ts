@@ -1,9 +1,11 @@
 import { z } from 'zod';
-import { AgentPolicy, isPinnedImage } from '../attestation/agent-policy';
-import { ImageSecuritySettings } from '../attestation/guest-config';
+import { AgentPolicy } from '../attestation/agent-policy';
+import { ImageFacts } from '../attestation/image-facts';
+import { isPinnedImage } from '../attestation/image-reference';
 import { ResourcePath } from '../attestation/resource-path';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Construct } from '../internal/cdktf';
+import { ResourceSource } from './kbs-resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
 import { IKeyBrokerService } from './key-broker';
 import { WorkloadNamespace } from './workload-namespace';
@@ -14,10 +16,19 @@ export interface ConfidentialContainer {
   readonly name: string;
   /** Image, fully qualified and pinned by digest (`registry/repo@sha256:<64 hex>`): the agent policy admits only it. */
   readonly image: string;
-  /** Entrypoint override. @default - the image's */
+  /**
+   * The image's entrypoint, command, ENV, WORKDIR and USER, verified against the image digest
+   * (`ImageFacts.fromDirectory(image, dir)`). The agent policy pins the exact command line and environment
+   * the container runs with, so it needs them whenever `command` is not set.
+   * @default - unknown: `command` is required, and the image is assumed to set no ENV (but PATH) or WORKDIR
+   */
+  readonly imageFacts?: ImageFacts;
+  /** Entrypoint override. @default - the image's (from `imageFacts`) */
   readonly command?: string[];
-  /** Arguments. @default - the image's */
+  /** Arguments. @default - the image's (from `imageFacts`) */
   readonly args?: string[];
+  /** Working directory. @default - the image's WORKDIR, else "/" */
+  readonly workingDir?: string;
   /**
    * Plain environment variables. They travel through the untrusted host: never put a secret here (secrets
    * come from the KBS through the CDH), and do not rely on them for security decisions.
@@ -37,8 +48,39 @@ export interface ConfidentialContainer {
    * @default true
    */
   readonly readOnlyRootFilesystem?: boolean;
-  /** Run as this UID. @default - the image's user, which must not be root under the restricted namespace */
+  /** Run as this UID. @default - the image's numeric USER (from `imageFacts`), which must not be root */
   readonly runAsUser?: number;
+  /**
+   * Run with this primary GID. With the image pulled inside the pod VM the node cannot read the image's
+   * /etc/passwd, so without it the container runs with GID 0.
+   * @default 0
+   */
+  readonly runAsGroup?: number;
+}
+
+/** A KBS resource, and where its bytes come from. */
+export interface KbsResourceSpec {
+  /** The resource, `kbs:///repo/type/tag`. */
+  readonly resource: string | ResourcePath;
+  /** Where the KBS gets it. @default ResourceSource.outOfBand() */
+  readonly source?: ResourceSource;
+}
+
+/**
+ * How the pod VM pulls its images (cdh.toml `[image]`). Each setting is a KBS resource, declared on the KBS
+ * and released to this workload only; none of it enters the plan.
+ */
+export interface ImagePullSettings {
+  /**
+   * Registry credentials (a containers auth.json: `{"auths": {"<registry>": {"auth": "<base64 user:token>"}}}`)
+   * for pulling from private registries inside the TEE; the node's credentials never reach the pod VM.
+   * @default - anonymous pulls
+   */
+  readonly registryCredentials?: string | ResourcePath | KbsResourceSpec;
+  /** A containers-policy.json every pull must satisfy (signature enforcement). @default - no signature policy */
+  readonly signaturePolicy?: string | ResourcePath | KbsResourceSpec;
+  /** The sigstore configuration that policy needs for simple signing. @default - none */
+  readonly sigstoreConfig?: string | ResourcePath | KbsResourceSpec;
 }
 
 /** A KBS resource the workload reads through the CDH, and the env var that carries its URL. */
@@ -90,8 +132,8 @@ export interface ConfidentialWorkloadProps {
   readonly replicas?: number;
   /** A ClusterIP Service in front of the pods. @default - none */
   readonly service?: { readonly port: number; readonly targetPort?: number };
-  /** Image pull security (cdh.toml `[image]`); its resources are bound to this workload too. @default - none */
-  readonly imageSecurity?: ImageSecuritySettings;
+  /** Registry credentials and signature policy for pulls inside the TEE; declared on the KBS and bound to this workload. @default - none */
+  readonly imagePull?: ImagePullSettings;
   /** Scratch volumes. @default - none */
   readonly scratchVolumes?: ScratchVolume[];
   /**
@@ -100,9 +142,9 @@ export interface ConfidentialWorkloadProps {
    */
   readonly allowLogStreaming?: boolean;
   /**
-   * Replaces the generated restrictive agent policy (e.g. one from kata's genpolicy). The insecure presets
-   * are accepted with a warning annotation.
-   * @default - AgentPolicy.restrictive over this workload's images
+   * Replaces the generated agent policy (e.g. one from kata's genpolicy). The insecure presets are accepted
+   * with a warning annotation.
+   * @default - AgentPolicy.forPod over exactly the pod this construct renders
    */
   readonly agentPolicy?: AgentPolicy;
 }
@@ -110,16 +152,32 @@ export interface ConfidentialWorkloadProps {
 /** A Kubernetes object name. */
 export const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a Kubernetes name (lowercase letters, digits, "-")');
 
+/** Verified image facts. */
+export const imageFactsSchema = z.custom<ImageFacts>((f) => f instanceof ImageFacts, 'must be ImageFacts.fromDirectory(image, dir) or ImageFacts.verify(...)');
+
+/** A UID or GID. */
+const id = (min: number, message: string) => z.number().int().min(min, message).max(2147483647);
+
+/** A KBS resource, bare or with its source. */
+export const kbsResourceSpecSchema = z.union([
+  z.string(),
+  z.instanceof(ResourcePath),
+  z.object({ resource: z.union([z.string(), z.instanceof(ResourcePath)]), source: z.custom<ResourceSource>((s) => s instanceof ResourceSource, 'must be a ResourceSource').optional() }),
+]);
+
 const container = z.object({
   name: k8sName,
   image: z.string().refine(isPinnedImage, 'must be fully qualified and pinned by digest, like "myregistry.azurecr.io/app@sha256:<64 hex>"; a tag can be moved to another image, a digest cannot'),
-  command: z.array(z.string()).optional(),
+  imageFacts: imageFactsSchema.optional(),
+  command: z.array(z.string()).min(1, 'must name the program to run; omit it to use the image entrypoint').optional(),
   args: z.array(z.string()).optional(),
+  workingDir: z.string().regex(/^\/[^\0]*$/, 'must be an absolute path').optional(),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), z.string()).optional(),
   ports: z.array(z.number().int().min(1).max(65535)).optional(),
   resources: z.object({ cpu: z.string().regex(/^\d+(\.\d+)?m?$/, 'must be a CPU quantity such as "500m"'), memory: z.string().regex(/^\d+(Ki|Mi|Gi|Ti)$/, 'must be a memory quantity such as "2Gi"') }).default({ cpu: '250m', memory: '512Mi' }),
   readOnlyRootFilesystem: z.boolean().default(true),
-  runAsUser: z.number().int().min(1, 'must not be 0: the namespace enforces non-root pods').optional(),
+  runAsUser: id(1, 'must not be 0: the namespace enforces non-root pods').optional(),
+  runAsGroup: id(0, 'must be a GID').optional(),
 });
 
 /** The parsed ConfidentialWorkload props. */
@@ -149,7 +207,7 @@ export const workloadSchema = z.object({
   instanceSize: z.custom<ConfidentialVmSize>((s) => s instanceof ConfidentialVmSize, 'must be a ConfidentialVmSize').optional(),
   replicas: z.number().int().min(0).max(100).default(1),
   service: z.object({ port: z.number().int().min(1).max(65535), targetPort: z.number().int().min(1).max(65535).optional() }).optional(),
-  imageSecurity: z.custom<ImageSecuritySettings>((s) => typeof s === 'object' && s !== null).optional(),
+  imagePull: z.object({ registryCredentials: kbsResourceSpecSchema.optional(), signaturePolicy: kbsResourceSpecSchema.optional(), sigstoreConfig: kbsResourceSpecSchema.optional() }).strict().optional(),
   scratchVolumes: z.array(z.object({ name: k8sName, mountPath: z.string().regex(/^\/[A-Za-z0-9._/-]*$/, 'must be an absolute path'), sizeLimit: z.string().optional() })).default([]),
   allowLogStreaming: z.boolean().default(false),
   agentPolicy: z.custom<AgentPolicy>((a) => a instanceof AgentPolicy, 'must be an AgentPolicy').optional(),

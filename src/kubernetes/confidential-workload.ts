@@ -1,13 +1,16 @@
 import { DeploymentV1, DeploymentV1SpecTemplateSpecContainer } from '@cdktf/provider-kubernetes/lib/deployment-v1';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { AgentPolicy } from '../attestation/agent-policy';
-import { renderAaToml, renderCdhToml } from '../attestation/guest-config';
+import { ImageSecuritySettings, renderAaToml, renderCdhToml } from '../attestation/guest-config';
 import { INITDATA_ANNOTATION, Initdata } from '../attestation/initdata';
+import { PodContainer, PodSpec } from '../attestation/pod-spec';
 import { ResourcePath } from '../attestation/resource-path';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Annotations, Construct, TerraformStack } from '../internal/cdktf';
 import { ConstructValidationError, parseProps, withConstructPath } from '../internal/validation';
-import { ConfidentialWorkloadProps, ParsedWorkloadProps, workloadSchema } from './confidential-workload-props';
+import { ConfidentialWorkloadProps, ImagePullSettings, KbsResourceSpec, ParsedWorkloadProps, workloadSchema } from './confidential-workload-props';
+import { ResourceSource } from './kbs-resource-source';
+import { IKeyBrokerService } from './key-broker';
 import { PeerPodsRuntime } from './peer-pods-runtime';
 
 /** The pod annotation that picks the pod VM size. */
@@ -15,9 +18,9 @@ export const MACHINE_TYPE_ANNOTATION = 'io.katacontainers.config.hypervisor.mach
 
 /**
  * A Deployment whose pods each run in their own confidential VM (peer pods), with an identity the KBS can
- * verify: its initdata (KBS endpoint and CA, and an agent policy that admits only its own pinned images)
- * is rendered here, its PCR 8 registered with the KBS together with the resources it needs, and the
- * resources reach its containers only through the CDH inside the TEE.
+ * verify: its initdata (KBS endpoint and CA, image pull settings, and an agent policy generated from exactly
+ * the pod rendered here) is hashed into its PCR 8, which is registered with the KBS together with the
+ * resources it needs; the resources reach its containers only through the CDH inside the TEE.
  */
 export class ConfidentialWorkload extends Construct {
   /** The Deployment (escape hatch). */
@@ -38,6 +41,8 @@ export class ConfidentialWorkload extends Construct {
   public readonly instanceSize: ConfidentialVmSize;
   /** The KBS resources it receives, with the env var carrying each CDH URL. */
   public readonly kbsResources: ReadonlyArray<{ readonly path: ResourcePath; readonly env: string }>;
+  /** The pod as the agent policy pins it. */
+  public readonly pod: PodSpec;
   /** In-cluster URL of the Service, if any. */
   public readonly serviceUrl?: string;
 
@@ -65,35 +70,62 @@ export class ConfidentialWorkload extends Construct {
       const path = withConstructPath(this, 'ConfidentialWorkload', `resources[${i}]`, () => (spec.resource instanceof ResourcePath ? spec.resource : ResourcePath.parse(spec.resource)));
       return { path, env: spec.env ?? defaultEnvName(path) };
     });
-    const imageResources = Object.values(p.imageSecurity ?? {}).filter((v): v is ResourcePath => v instanceof ResourcePath);
+    const imagePull = declareImagePull(this, p.kbs, p.imagePull);
 
-    const images = [...p.initContainers, ...p.containers].map((c) => c.image);
-    const policy = p.agentPolicy ?? AgentPolicy.restrictive({ allowedImages: images, allowLogStreaming: p.allowLogStreaming, workload: this.workloadName });
+    // One description of the pod, from which both the agent policy and the Deployment are rendered.
+    const resourceEnv = this.kbsResources.map((r) => ({ name: r.env, value: r.path.cdhUrl }));
+    const scratch = [...p.scratchVolumes, { name: 'tmp', mountPath: '/tmp', sizeLimit: '1Gi' }];
+    const toPod = (c: ParsedWorkloadProps['containers'][number]): PodContainer => ({
+      name: c.name,
+      image: c.image,
+      ...(c.imageFacts ? { imageFacts: c.imageFacts } : {}),
+      ...(c.command ? { command: c.command } : {}),
+      ...(c.args ? { args: c.args } : {}),
+      ...(c.workingDir ? { workingDir: c.workingDir } : {}),
+      env: [...resourceEnv, ...Object.entries(c.env ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, value]) => ({ name, value }))],
+      volumeMounts: scratch.map((v) => ({ volume: v.name, mountPath: v.mountPath })),
+      readOnlyRootFilesystem: c.readOnlyRootFilesystem,
+      ...(c.runAsUser !== undefined ? { runAsUser: c.runAsUser } : {}),
+      ...(c.runAsGroup !== undefined ? { runAsGroup: c.runAsGroup } : {}),
+    });
+    this.pod = {
+      namespace: this.namespace,
+      name: p.name,
+      annotations: { [MACHINE_TYPE_ANNOTATION]: size.name },
+      initContainers: p.initContainers.map(toPod),
+      containers: p.containers.map(toPod),
+    };
+    const policy = p.agentPolicy ?? withConstructPath(this, 'ConfidentialWorkload', '', () => AgentPolicy.forPod(this.pod, { allowLogStreaming: p.allowLogStreaming, workload: this.workloadName }));
     this.agentPolicy = policy;
     if (policy.isInsecure) Annotations.of(this).addWarning(`agent policy "${policy.preset}" lets the host run other images or exec into this workload's pod VMs: development only`);
+    for (const c of [...p.initContainers, ...p.containers].filter((c) => !c.imageFacts)) {
+      Annotations.of(this).addWarning(
+        `container "${c.name}" has no imageFacts: its agent policy assumes the image sets no ENV but PATH and no WORKDIR, and the pod VM refuses to start it if the image does; pass ImageFacts.fromDirectory(...)`,
+      );
+    }
     const kbs = p.kbs.kbsEndpoint;
     this.initdata = withConstructPath(this, 'ConfidentialWorkload', 'initdata', () =>
-      new Initdata({ aaToml: renderAaToml(kbs), cdhToml: renderCdhToml({ kbs, image: p.imageSecurity }), agentPolicy: policy.rego }),
+      new Initdata({ aaToml: renderAaToml(kbs), cdhToml: renderCdhToml({ kbs, image: imagePull }), agentPolicy: policy.rego }),
     );
     this.pcr8 = this.initdata.azureVtpmPcr8;
 
     p.kbs.registerWorkload({
       name: `${this.node.path} (${this.workloadName})`,
       pcr8: this.pcr8,
-      resources: [...this.kbsResources.map((r) => r.path), ...imageResources],
+      resources: [...this.kbsResources.map((r) => r.path), ...Object.values(imagePull)],
       evidenceTypes: size.evidenceType ? [size.evidenceType] : [],
+      runs: policy.data.containers,
       ...(p.runtime.image ? { image: p.runtime.image } : {}),
     });
 
     const labels = { 'app.kubernetes.io/name': p.name, 'app.kubernetes.io/part-of': 'confidential-ai' };
-    const resourceEnv = this.kbsResources.map((r) => ({ name: r.env, value: r.path.cdhUrl }));
-    const scratch = [...p.scratchVolumes, { name: 'tmp', mountPath: '/tmp', sizeLimit: '1Gi' }];
-    const toContainer = (c: ParsedWorkloadProps['containers'][number]): DeploymentV1SpecTemplateSpecContainer => ({
+    const toContainer = (c: ParsedWorkloadProps['containers'][number], pod: PodContainer): DeploymentV1SpecTemplateSpecContainer => ({
       name: c.name,
       image: c.image,
       command: c.command,
       args: c.args,
-      env: [...resourceEnv, ...Object.entries(c.env ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, value]) => ({ name, value }))],
+      workingDir: c.workingDir,
+      env: pod.env.map((e) => ({ ...e })),
       port: (c.ports ?? []).map((containerPort) => ({ containerPort })),
       resources: { requests: { ...c.resources }, limits: { memory: c.resources.memory } },
       securityContext: {
@@ -102,10 +134,11 @@ export class ConfidentialWorkload extends Construct {
         readOnlyRootFilesystem: c.readOnlyRootFilesystem,
         runAsNonRoot: true,
         ...(c.runAsUser !== undefined ? { runAsUser: String(c.runAsUser) } : {}),
+        ...(c.runAsGroup !== undefined ? { runAsGroup: String(c.runAsGroup) } : {}),
         capabilities: { drop: ['ALL'] },
         seccompProfile: { type: 'RuntimeDefault' },
       },
-      volumeMount: scratch.map((v) => ({ name: v.name, mountPath: v.mountPath })),
+      volumeMount: pod.volumeMounts.map((v) => ({ name: v.volume, mountPath: v.mountPath })),
     });
 
     const namespaceDeps = typeof p.namespace === 'string' ? [] : [p.namespace.resource];
@@ -117,15 +150,16 @@ export class ConfidentialWorkload extends Construct {
         template: {
           metadata: {
             labels,
-            annotations: { [INITDATA_ANNOTATION]: this.initdata.annotation, [MACHINE_TYPE_ANNOTATION]: size.name },
+            annotations: { [INITDATA_ANNOTATION]: this.initdata.annotation, ...this.pod.annotations },
           },
           spec: {
             runtimeClassName: p.runtime.runtimeClassName,
+            // The agent policy admits exactly these: no service account token, no service links.
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-            initContainer: p.initContainers.map(toContainer),
-            container: p.containers.map(toContainer),
+            initContainer: p.initContainers.map((c, i) => toContainer(c, this.pod.initContainers[i])),
+            container: p.containers.map((c, i) => toContainer(c, this.pod.containers[i])),
             volume: scratch.map((v) => ({ name: v.name, emptyDir: v.sizeLimit ? { sizeLimit: v.sizeLimit } : {} })),
           },
         },
@@ -150,4 +184,17 @@ export class ConfidentialWorkload extends Construct {
 /** `KBS_RESOURCE_<REPO>_<TYPE>_<TAG>`, upper case, with every other character as "_". */
 export function defaultEnvName(path: ResourcePath): string {
   return `KBS_RESOURCE_${path.segments.join('_')}`.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+}
+
+/** Declares the image pull resources on the KBS (each from its source) and returns them as cdh.toml settings. */
+function declareImagePull(scope: Construct, kbs: IKeyBrokerService, settings: ImagePullSettings | undefined): ImageSecuritySettings {
+  const out: { -readonly [K in keyof ImageSecuritySettings]: ResourcePath } = {};
+  const keys = { registryCredentials: 'registryCredentials', signaturePolicy: 'imageSecurityPolicy', sigstoreConfig: 'sigstoreConfig' } as const;
+  for (const [prop, key] of Object.entries(keys) as Array<[keyof ImagePullSettings, keyof ImageSecuritySettings]>) {
+    const value = settings?.[prop];
+    if (value === undefined) continue;
+    const spec: KbsResourceSpec = typeof value === 'string' || value instanceof ResourcePath ? { resource: value } : value;
+    out[key] = withConstructPath(scope, 'ConfidentialWorkload', `imagePull.${prop}`, () => kbs.declareResource(spec.resource, spec.source ?? ResourceSource.outOfBand()));
+  }
+  return out;
 }

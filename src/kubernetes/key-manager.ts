@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { isPinnedImage } from '../attestation/agent-policy';
+import { ImageFacts } from '../attestation/image-facts';
+import { isPinnedImage } from '../attestation/image-reference';
 import { ResourcePath } from '../attestation/resource-path';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Construct } from '../internal/cdktf';
 import { parseProps, withConstructPath } from '../internal/validation';
 import { ConfidentialWorkload } from './confidential-workload';
-import { k8sName, kbsSchema, runtimeSchema } from './confidential-workload-props';
+import { KbsResourceSpec, imageFactsSchema, k8sName, kbsResourceSpecSchema, kbsSchema, runtimeSchema } from './confidential-workload-props';
 import { ResourceSource } from './kbs-resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
 import { IKeyBrokerService } from './key-broker';
@@ -22,6 +23,18 @@ export interface KeyManagerProps {
   readonly kbs: IKeyBrokerService;
   /** The key manager image, pinned by digest. */
   readonly image: string;
+  /**
+   * The image's verified facts (`ImageFacts.fromDirectory(image, dir)`): the agent policy pins the command
+   * line and environment from them.
+   * @default - none: `command` and `runAsUser` are required
+   */
+  readonly imageFacts?: ImageFacts;
+  /** Entrypoint override. @default - the image's */
+  readonly command?: string[];
+  /** Arguments. @default - the image's */
+  readonly args?: string[];
+  /** UID to run as. @default - the image's numeric USER */
+  readonly runAsUser?: number;
   /** Deployment and Service name. @default 'key-manager' */
   readonly name?: string;
   /** Namespace. @default 'confidential-ai' */
@@ -30,6 +43,8 @@ export interface KeyManagerProps {
   readonly privateKey?: string;
   /** Where the private key comes from. @default ResourceSource.outOfBand() */
   readonly privateKeySource?: ResourceSource;
+  /** Registry credentials the pod VM pulls the image with (a KBS resource). @default - anonymous pulls */
+  readonly registryCredentials?: string | ResourcePath | KbsResourceSpec;
   /** Port the key manager listens on (and the Service exposes). @default 8080 */
   readonly port?: number;
   /** Pod VM size. @default - the runtime's default */
@@ -44,10 +59,15 @@ const schema = z.object({
   runtime: runtimeSchema,
   kbs: kbsSchema,
   image: z.string().refine(isPinnedImage, 'must be fully qualified and pinned by digest, like "myregistry.azurecr.io/key-manager@sha256:<64 hex>"'),
+  imageFacts: imageFactsSchema.optional(),
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  runAsUser: z.number().int().optional(),
   name: k8sName.default('key-manager'),
-  namespace: z.any().optional(),
+  namespace: z.union([z.string(), z.custom<WorkloadNamespace>((n) => n instanceof WorkloadNamespace, 'must be a WorkloadNamespace or a namespace name')]).optional(),
   privateKey: z.string().default(DEFAULT_KEY_MANAGER_KEY),
   privateKeySource: z.custom<ResourceSource>((s) => s instanceof ResourceSource, 'must be a ResourceSource').default(ResourceSource.outOfBand()),
+  registryCredentials: kbsResourceSpecSchema.optional(),
   port: z.number().int().min(1).max(65535).default(8080),
   instanceSize: z.custom<ConfidentialVmSize>((s) => s instanceof ConfidentialVmSize).optional(),
   replicas: z.number().int().min(0).default(1),
@@ -78,12 +98,24 @@ export class KeyManager extends Construct {
       runtime: p.runtime,
       kbs: p.kbs,
       name: p.name,
-      namespace: props.namespace,
+      namespace: p.namespace,
       instanceSize: p.instanceSize,
       replicas: p.replicas,
-      containers: [{ name: 'key-manager', image: p.image, ports: [p.port], env: { PORT: String(p.port), ...p.env } }],
+      containers: [
+        {
+          name: 'key-manager',
+          image: p.image,
+          imageFacts: p.imageFacts,
+          command: p.command,
+          args: p.args,
+          runAsUser: p.runAsUser,
+          ports: [p.port],
+          env: { PORT: String(p.port), ...p.env },
+        },
+      ],
       resources: [{ resource: this.privateKey, env: 'PRIVATE_KEY_URL' }],
       service: { port: p.port },
+      ...(p.registryCredentials ? { imagePull: { registryCredentials: p.registryCredentials } } : {}),
     }));
     this.serviceUrl = this.workload.serviceUrl!;
   }

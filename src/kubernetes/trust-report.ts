@@ -1,4 +1,4 @@
-import { TrusteeRegistry } from './trustee-registry';
+import { RegisteredWorkload, TrusteeRegistry } from './trustee-registry';
 
 /**
  * A human-readable account of what a KBS will release to whom: the image measurements pod VMs are held to,
@@ -22,10 +22,11 @@ export function renderTrustReport(registry: TrusteeRegistry, kbsUrl: string): st
     '',
     '## Workloads',
     '',
-    '| workload | PCR 8 (initdata) | evidence | may receive |',
-    '|---|---|---|---|',
+    '| workload | PCR 8 (initdata) | evidence | runs (all its agent policy admits) | may receive |',
+    '|---|---|---|---|---|',
     ...registry.registeredWorkloads.map(
-      (w) => `| ${w.name} | \`${w.pcr8}\` | ${w.evidenceTypes.join(', ') || 'none (not confidential)'} | ${w.resources.map((r) => `\`${r.uri}\``).join('<br>') || 'nothing'} |`,
+      (w) =>
+        `| ${w.name} | \`${w.pcr8}\` | ${w.evidenceTypes.join(', ') || 'none (not confidential)'} | ${runs(w.runs)} | ${w.resources.map((r) => `\`${r.uri}\``).join('<br>') || 'nothing'} |`,
     ),
     '',
     '## Resources',
@@ -41,4 +42,10 @@ export function renderTrustReport(registry: TrusteeRegistry, kbsUrl: string): st
   const problems = registry.problems();
   if (problems.length > 0) lines.push('## Problems', '', ...problems.map((p) => `- ${p}`), '');
   return lines.join('\n');
+}
+
+function runs(containers: RegisteredWorkload['runs']): string {
+  if (containers === undefined) return 'not reported';
+  if (containers.length === 0) return '**anything** (insecure agent policy)';
+  return containers.map((c) => `${c.name}: \`${c.image}\` \`${JSON.stringify(c.args).replace(/\|/g, '\\|')}\``).join('<br>');
 }

@@ -17,6 +17,11 @@ export interface RegisteredWorkload {
   /** The evidence types its pod VMs produce (from its instance size). */
   readonly evidenceTypes: readonly AzureTee[];
   /**
+   * What its agent policy lets its pod VMs run, for the trust report.
+   * @default - not reported
+   */
+  readonly runs?: ReadonlyArray<{ readonly name: string; readonly image: string; readonly args: readonly string[] }>;
+  /**
    * The pod VM image its pods boot; the KBS must trust its measurements.
    * @default - not checked
    */

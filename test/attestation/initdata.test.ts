@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { AgentPolicy, AttestationInputError, Initdata, renderAaToml, renderCdhToml } from '../../src/attestation';
 import { gunzipBase64, pcr8OfBytes, sha256sum } from '../helpers/external';
-import { EXAMPLE_CA_PEM, pinned } from './fixtures/values';
+import { EXAMPLE_CA_PEM, pinned, podPolicy } from './fixtures/values';
 
 const FIXTURE = readFileSync(join(__dirname, 'fixtures', 'initdata.toml'), 'utf8');
 
@@ -17,11 +17,11 @@ const FIXTURE_PCR8 = 'ed8ece89493cc04db198491759841a8581daa597cba58e5b78241ad428
 
 const kbs = { url: 'https://10.224.0.250:8080', caCertPem: EXAMPLE_CA_PEM };
 
-function workloadInitdata(images: string[]): Initdata {
+function workloadInitdata(image: string): Initdata {
   return new Initdata({
     aaToml: renderAaToml(kbs),
     cdhToml: renderCdhToml({ kbs }),
-    agentPolicy: AgentPolicy.restrictive({ allowedImages: images }).rego,
+    agentPolicy: podPolicy(image).rego,
   });
 }
 
@@ -54,7 +54,7 @@ describe('Initdata known answers', () => {
 
 describe('Initdata rendering', () => {
   test('renders version, algorithm and the three data entries that parse back', () => {
-    const initdata = workloadInitdata([pinned('app')]);
+    const initdata = workloadInitdata(pinned('app'));
     const doc = parseToml(initdata.toml) as { version: string; algorithm: string; data: Record<string, string> };
     expect(doc.version).toBe('0.1.0');
     expect(doc.algorithm).toBe('sha256');
@@ -65,22 +65,22 @@ describe('Initdata rendering', () => {
   });
 
   test('digest, PCR 8 and annotation agree with sha256sum and gunzip on the rendered bytes', () => {
-    const initdata = workloadInitdata([pinned('app')]);
+    const initdata = workloadInitdata(pinned('app'));
     expect(initdata.digest).toBe(sha256sum(initdata.toml));
     expect(initdata.azureVtpmPcr8).toBe(pcr8OfBytes(initdata.toml));
     expect(gunzipBase64(initdata.annotation).toString('utf8')).toBe(initdata.toml);
   });
 
   test('rendering is deterministic and fromToml of the rendering is the same document', () => {
-    const a = workloadInitdata([pinned('b'), pinned('a')]);
-    const b = workloadInitdata([pinned('a'), pinned('b')]);
+    const a = workloadInitdata(pinned('a'));
+    const b = workloadInitdata(pinned('a'));
     expect(a.toml).toBe(b.toml);
     expect(a.annotation).toBe(b.annotation);
     expect(Initdata.fromToml(a.toml).digest).toBe(a.digest);
   });
 
   test('different images give different PCR 8 values', () => {
-    expect(workloadInitdata([pinned('one')]).azureVtpmPcr8).not.toBe(workloadInitdata([pinned('two')]).azureVtpmPcr8);
+    expect(workloadInitdata(pinned('one')).azureVtpmPcr8).not.toBe(workloadInitdata(pinned('two')).azureVtpmPcr8);
   });
 });
 

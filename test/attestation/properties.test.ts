@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { parse as parseToml } from 'smol-toml';
 import { AgentPolicy, Initdata, ReferenceValues, parseKbsConfig, renderAaToml, renderCdhToml, renderKbsConfig, secureKbsConfig } from '../../src/attestation';
-import { EXAMPLE_CA_PEM } from './fixtures/values';
+import { EXAMPLE_CA_PEM, podPolicy } from './fixtures/values';
 
 // Bounded runs keep `npm test` fast; fast-check prints the seed and the shrunk counterexample on failure.
 const RUNS = { numRuns: 60 };
@@ -22,7 +22,16 @@ describe('properties of the attestation core', () => {
           new Initdata({
             aaToml: renderAaToml(kbs),
             cdhToml: renderCdhToml({ kbs }),
-            agentPolicy: AgentPolicy.restrictive({ allowedImages: images, allowLogStreaming: logs }).rego,
+            agentPolicy: AgentPolicy.forPod(
+              {
+                namespace: 'ns',
+                name: 'app',
+                annotations: {},
+                initContainers: [],
+                containers: images.map((img, i) => ({ name: `c${i}`, image: img, command: ['/bin/app'], env: [], volumeMounts: [], readOnlyRootFilesystem: true, runAsUser: 1000 })),
+              },
+              { allowLogStreaming: logs },
+            ).rego,
           });
         const a = make();
         const b = make();
@@ -69,12 +78,39 @@ describe('properties of the attestation core', () => {
     fc.assert(
       fc.property(hostile, (s) => {
         try {
-          const policy = AgentPolicy.restrictive({ allowedImages: [s] });
-          expect(policy.data.allowedImages).toContain(s);
+          expect(podPolicy(s).data.images).toContain(s);
         } catch (e) {
           expect((e as Error).name).toBe('AttestationInputError');
-          expect((e as Error).message).toMatch(/^allowedImages\[0\]: /);
+          expect((e as Error).message).toMatch(/^containers\[0\]\.image: /);
         }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test('any env value or argument is pinned exactly as JSON data, or refused; it never changes the rules', () => {
+    const head = (rego: string): string => rego.slice(0, rego.indexOf('policy_data := {'));
+    const rules = head(podPolicy(`example.azurecr.io/a@sha256:${'0'.repeat(64)}`).rego);
+    fc.assert(
+      fc.property(hostile, hostile, (value, arg) => {
+        const pod = {
+          namespace: 'ns',
+          name: 'app',
+          annotations: {},
+          initContainers: [],
+          containers: [{ name: 'app', image: `example.azurecr.io/a@sha256:${'0'.repeat(64)}`, command: ['/bin/app', arg], env: [{ name: 'V', value }], volumeMounts: [], readOnlyRootFilesystem: true, runAsUser: 1000 }],
+        };
+        let rego: string;
+        try {
+          rego = AgentPolicy.forPod(pod).rego;
+        } catch (e) {
+          expect((e as Error).message).toMatch(/^containers\[0\]\.(env\.V|command\[1\]): contains "\$\(" or "\$\$"|is an unresolved Terraform token/);
+          return;
+        }
+        expect(head(rego)).toBe(rules);
+        const data = JSON.parse(rego.slice(rego.indexOf('policy_data := {') + 'policy_data := '.length));
+        expect(data.containers[0].args).toEqual(['/bin/app', arg]);
+        expect(data.containers[0].env).toContain(`V=${value}`);
       }),
       { numRuns: 200 },
     );

@@ -21,8 +21,9 @@ describe('byo-cluster example', () => {
     expect(Object.keys(resourcesOf(json, 'helm_release'))).toEqual([expect.stringMatching(/^PeerPods_[0-9A-F]{8}$/)]);
   });
 
-  test('reads the model owner key from Key Vault with a narrowly scoped identity', () => {
-    expect(resourceOf(json, 'azurerm_role_assignment', 'SecretsUser')).toMatchObject({ role_definition_name: 'Key Vault Secrets User', scope: expect.stringMatching(/\/vaults\/model-owner-kv\/secrets\/key-manager-private-key$/) });
+  test('reads the model owner key and the registry credentials from Key Vault with a narrowly scoped identity', () => {
+    expect(resourceOf(json, 'azurerm_role_assignment', 'SecretsUser-Secret-key-manager')).toMatchObject({ role_definition_name: 'Key Vault Secrets User', scope: expect.stringMatching(/\/vaults\/model-owner-kv\/secrets\/key-manager-private-key$/) });
+    expect(resourceOf(json, 'azurerm_role_assignment', 'SecretsUser-Secret-platformacr')).toMatchObject({ role_definition_name: 'Key Vault Secrets User', scope: expect.stringMatching(/\/secrets\/platformacr-pull$/) });
     expect(resourceOf(json, 'kubernetes_manifest').manifest).toMatchObject({ kind: 'SecretProviderClass' });
   });
 });

@@ -1,7 +1,11 @@
 import { ClusterStack } from '../../examples/reference/cluster-stack';
 import { InfraStack } from '../../examples/reference/infra-stack';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Initdata, parseKbsConfig } from '../../src';
+import { ImageConfig, K8sPod, containerId, copyFiles, createContainer, createPause, createSandbox, podOfDeployment } from '../helpers/kata-runtime';
+import { agentAllows, describeWithEngine } from '../helpers/rego-engine';
 import { Synthesized, resourceOf, resourcesOf, synthApp } from '../helpers/synth';
 
 function synthReference(): Record<string, string> {
@@ -97,6 +101,7 @@ describe('reference app', () => {
       expect(outputs.kbs_url.value).toBe('https://10.224.0.250:8080');
       expect(outputs.set_model_owner_key.value).toContain('set-resource --path enkrypt/key-manager/private-key');
       expect(outputs.set_model_decryption_key.value).toContain('set-resource --path enkrypt/model/decryption-key');
+      expect(outputs.set_registry_credentials.value).toContain('set-resource --path enkrypt/registry/credentials');
     });
 
     test('closes the trust chain: every confidential pod PCR 8 is a reference value and gates exactly its resources', () => {
@@ -111,8 +116,46 @@ describe('reference app', () => {
         const annotation = (pod.spec as { template: { metadata: { annotations: Record<string, string> } } }).template.metadata.annotations['io.katacontainers.config.hypervisor.cc_init_data'];
         const pcr8 = Initdata.fromToml(gunzipSync(Buffer.from(annotation, 'base64')).toString('utf8')).azureVtpmPcr8;
         expect(pcr8s).toContain(pcr8);
-        expect(Object.values(bindings).filter((list) => list.includes(pcr8))).toHaveLength(1);
+        // Its own key, and the registry credentials its pod VM pulls the images with.
+        const granted = Object.entries(bindings).filter(([, list]) => list.includes(pcr8)).map(([path]) => path);
+        expect(granted).toHaveLength(2);
+        expect(granted).toContain('enkrypt/registry/credentials');
       }
+    });
+
+    describeWithEngine('each workload\'s agent policy, taken from its pod annotation and evaluated as the kata agent does', () => {
+      const deployments = Object.values(resourcesOf(cluster, 'kubernetes_deployment_v1')).filter((d) => (d.metadata as { namespace: string }).namespace === 'confidential-ai');
+      const pods = deployments.map(podOfDeployment);
+      const policyOf = (pod: K8sPod): string => {
+        const toml = gunzipSync(Buffer.from(pod.annotations['io.katacontainers.config.hypervisor.cc_init_data'], 'base64')).toString('utf8');
+        return Initdata.fromToml(toml).agentPolicy;
+      };
+      // What containerd reads from each image: the committed example config, parsed here without the library.
+      const imageConfig = (image: string): ImageConfig => {
+        const name = image.split('@')[0].split('/').pop()!;
+        return (JSON.parse(readFileSync(join(__dirname, '../../examples/reference/images', name, 'config.json'), 'utf8')) as { config: ImageConfig }).config;
+      };
+
+      test.each(pods.map((p) => [p.name, p] as const))('%s starts: sandbox, pause, file copies and every container are admitted', (_name, pod) => {
+        const rego = policyOf(pod);
+        expect(agentAllows(rego, 'CreateSandboxRequest', createSandbox(pod))).toBe(true);
+        expect(agentAllows(rego, 'CreateContainerRequest', createPause(pod))).toBe(true);
+        for (const c of [...pod.initContainers, ...pod.containers]) {
+          for (const copy of copyFiles(pod, c.name)) expect(agentAllows(rego, 'CopyFileRequest', copy)).toBe(true);
+          expect([c.name, agentAllows(rego, 'CreateContainerRequest', createContainer(pod, c.name, imageConfig(c.image)))]).toEqual([c.name, true]);
+        }
+      });
+
+      test('neither admits the other\'s containers, and neither admits exec', () => {
+        expect(pods).toHaveLength(2);
+        const [a, b] = pods;
+        for (const [policyPod, other] of [[a, b], [b, a]]) {
+          for (const c of other.containers) {
+            expect(agentAllows(policyOf(policyPod), 'CreateContainerRequest', createContainer(other, c.name, imageConfig(c.image)))).toBe(false);
+          }
+          expect(agentAllows(policyOf(policyPod), 'ExecProcessRequest', { container_id: containerId(policyPod, policyPod.containers[0].name), exec_id: 'e', process: { Args: ['sh'] } })).toBe(false);
+        }
+      });
     });
 
     test('holds no private key material', () => {

@@ -93,7 +93,7 @@ const CASES: Case[] = [
     name: 'ConfidentialWorkload',
     base: (s) => {
       const parts = clusterParts(s);
-      return { runtime: parts.runtime, kbs: parts.trustee, name: 'app', namespace: 'apps', containers: [{ name: 'app', image: pinned('app') }], resources: [], replicas: 1, allowLogStreaming: false };
+      return { runtime: parts.runtime, kbs: parts.trustee, name: 'app', namespace: 'apps', containers: [{ name: 'app', image: pinned('app'), command: ['/app/server'], runAsUser: 1000 }], resources: [], replicas: 1, allowLogStreaming: false };
     },
     build: (s, p) => new ConfidentialWorkload(s, 'x', p as never),
     verify: (w) => {
@@ -105,7 +105,7 @@ const CASES: Case[] = [
     name: 'KeyManager',
     base: (s) => {
       const parts = clusterParts(s);
-      return { runtime: parts.runtime, kbs: parts.trustee, image: pinned('km'), name: 'km', port: 8080, privateKey: 'kbs:///enkrypt/key-manager/private-key' };
+      return { runtime: parts.runtime, kbs: parts.trustee, image: pinned('km'), command: ['/app/server'], runAsUser: 1000, name: 'km', port: 8080, privateKey: 'kbs:///enkrypt/key-manager/private-key' };
     },
     build: (s, p) => new KeyManager(s, 'x', p as never),
   },
@@ -113,7 +113,7 @@ const CASES: Case[] = [
     name: 'ConfidentialInference',
     base: (s) => {
       const parts = clusterParts(s);
-      return { runtime: parts.runtime, kbs: parts.trustee, image: pinned('inf'), model: ModelSource.encryptedImage({ decryptionKey: 'kbs:///m/k/v' }), port: 8000, signedImagePolicy: 'kbs:///m/p/images' };
+      return { runtime: parts.runtime, kbs: parts.trustee, image: pinned('inf'), command: ['/app/server'], runAsUser: 1000, model: ModelSource.encryptedImage({ decryptionKey: 'kbs:///m/k/v' }), port: 8000, signedImagePolicy: 'kbs:///m/p/images' };
     },
     build: (s, p) => new ConfidentialInference(s, 'x', p as never),
   },
@@ -153,7 +153,7 @@ describe('bad input never crashes: every public construct either synthesizes or 
     const field = fc.constantFrom('name', 'image', 'command', 'args', 'env', 'ports', 'resources', 'runAsUser', 'readOnlyRootFilesystem');
     fc.assert(
       fc.property(field, chaos, chaos, (key, value, resource) => {
-        attempt(c, 'containers', [{ name: 'app', image: pinned('app'), [key]: value }]);
+        attempt(c, 'containers', [{ name: 'app', image: pinned('app'), command: ['/app/server'], runAsUser: 1000, [key]: value }]);
         attempt(c, 'resources', [resource]);
       }),
       { numRuns: Number(process.env.FUZZ_RUNS ?? 30) },

@@ -13,7 +13,7 @@ import {
   renderTrusteeSeed,
   secureKbsConfig,
 } from '../../src';
-import { EXAMPLE_CA_PEM, hex32, pinned } from '../attestation/fixtures/values';
+import { EXAMPLE_CA_PEM, hex32, pinned, podPolicy, podSpec } from '../attestation/fixtures/values';
 
 // Strings that would add a key, a rule, a clause or a command if they were concatenated into the output.
 const HOSTILE = [
@@ -49,8 +49,9 @@ describe('hostile values cannot add a key, a rule or a clause', () => {
   });
 
   test.each(HOSTILE)('image references, workload names and resource paths are refused: %j', (value) => {
-    expect(() => AgentPolicy.restrictive({ allowedImages: [`${pinned('a')}${value}`] })).toThrow(/allowedImages\[0\]: must be a fully qualified image/);
-    expect(() => AgentPolicy.restrictive({ allowedImages: [pinned('a')], workload: `w${value}` })).toThrow(/workload: must be lowercase/);
+    expect(() => podPolicy(`${pinned('a')}${value}`)).toThrow(/containers\[0\]\.image: must be a fully qualified image/);
+    expect(() => AgentPolicy.forPod(podSpec(pinned('a')), { workload: `w${value}` })).toThrow(/workload: must be lowercase/);
+    expect(() => podPolicy(pinned('a'), `app${value}`)).toThrow(/name: must be a Kubernetes name/);
     expect(() => ResourcePath.parse(`kbs:///a/b/c${value}`)).toThrow(/resourcePath/);
     expect(() => renderResourcePolicy([{ resource: ResourcePath.parse('a/b/c'), pcr8: [`${hex32('x')}${value}`] }])).toThrow(/must be lowercase hex/);
     expect(() => new ReferenceValues({ measurements: [], initdataPcr8: [value] })).toThrow(/must be lowercase hex/);

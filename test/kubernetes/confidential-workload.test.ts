@@ -7,6 +7,7 @@ import {
   ConfidentialVmSize,
   ConfidentialWorkload,
   ConfidentialWorkloadProps,
+  ImageFacts,
   Initdata,
   KeyManager,
   ModelSource,
@@ -14,11 +15,17 @@ import {
   ResourceSource,
   WorkloadNamespace,
 } from '../../src';
-import { pinned } from '../attestation/fixtures/values';
+import { join } from 'node:path';
+import { pinned, podPolicy } from '../attestation/fixtures/values';
+import { readFileSync } from 'node:fs';
+import { ImageConfig, createContainer, createPause, createSandbox, podOfDeployment } from '../helpers/kata-runtime';
+import { agentAllows, describeWithEngine } from '../helpers/rego-engine';
 import { emptyStack, resourceOf, resourcesOf, synth, Synthesized } from '../helpers/synth';
 import { clusterParts } from './fixtures';
 
 type Parts = ReturnType<typeof clusterParts>;
+
+const REFERENCE_KM = 'confidentialai.azurecr.io/enkrypt/key-manager@sha256:f7c56dbc74eadb755393d60f1062762e50939c2124a462f98ccc749b40afdd48';
 
 function podTemplate(json: Synthesized, idPart: string): { metadata: { annotations: Record<string, string> }; spec: Record<string, unknown> } {
   return ((resourceOf(json, 'kubernetes_deployment_v1', idPart).spec as Record<string, unknown>).template) as never;
@@ -40,13 +47,15 @@ describe('KeyManager and ConfidentialInference, wired end to end', () => {
   const json = synth((stack) => {
     const parts: Parts = clusterParts(stack);
     const ns = new WorkloadNamespace(stack, 'ns');
-    km = new KeyManager(stack, 'km', { runtime: parts.runtime, kbs: parts.trustee, image: pinned('key-manager'), namespace: ns });
+    km = new KeyManager(stack, 'km', { runtime: parts.runtime, kbs: parts.trustee, image: pinned('key-manager'), command: ['/app/server'], runAsUser: 1000, namespace: ns });
     inf = new ConfidentialInference(stack, 'inf', {
       runtime: parts.runtime,
       kbs: parts.trustee,
       image: pinned('vllm'),
+      command: ['/app/server'],
+      runAsUser: 1000,
       namespace: ns,
-      model: ModelSource.encryptedBlob({ url: 'https://models.blob.core.windows.net/m/model.enc', decryptionKey: 'kbs:///enkrypt/model/decryption-key', decryptImage: pinned('fetcher') }),
+      model: ModelSource.encryptedBlob({ url: 'https://models.blob.core.windows.net/m/model.enc', decryptionKey: 'kbs:///enkrypt/model/decryption-key', decryptImage: pinned('fetcher'), decryptCommand: ['/fetch'], decryptRunAsUser: 1000 }),
       keyManager: km,
       signedImagePolicy: 'kbs:///enkrypt/policy/images',
       instanceSize: ConfidentialVmSize.STANDARD_DC2ES_V6,
@@ -74,13 +83,12 @@ describe('KeyManager and ConfidentialInference, wired end to end', () => {
     });
   });
 
-  test('each agent policy admits exactly its workload images (and pause)', () => {
-    const allowed = (w: ConfidentialWorkload): string[] => {
-      const rego = w.initdata.agentPolicy;
-      return JSON.parse(rego.slice(rego.indexOf('policy_data := ') + 'policy_data := '.length)).allowed_images;
-    };
-    expect(allowed(km!.workload)).toEqual(['pause', pinned('key-manager')]);
-    expect(allowed(inf!.workload)).toEqual(['pause', ...[pinned('fetcher'), pinned('vllm')].sort()]);
+  test('each agent policy admits exactly its workload containers, with their images and command lines', () => {
+    expect(km!.workload.agentPolicy.data.containers).toEqual([{ name: 'key-manager', image: pinned('key-manager'), args: ['/app/server'] }]);
+    expect(inf!.workload.agentPolicy.data.containers).toEqual([
+      { name: 'fetch-model', image: pinned('fetcher'), args: ['/fetch'] },
+      { name: 'server', image: pinned('vllm'), args: ['/app/server'] },
+    ]);
   });
 
   test('pods run in kata-remote with the requested machine type and a hardened spec', () => {
@@ -126,7 +134,7 @@ describe('ConfidentialWorkload wiring checks', () => {
       runtime: parts.runtime,
       kbs: parts.trustee,
       name: 'app',
-      containers: [{ name: 'app', image: pinned('app') }],
+      containers: [{ name: 'app', image: pinned('app'), command: ['/app/server'], runAsUser: 1000 }],
       ...override,
     });
   }
@@ -151,7 +159,7 @@ describe('ConfidentialWorkload wiring checks', () => {
     const b = new TerraformStack(app, 'b');
     const parts = clusterParts(a);
     const other = clusterParts(b);
-    expect(() => new ConfidentialWorkload(b, 'w', { runtime: parts.runtime, kbs: other.trustee, name: 'app', containers: [{ name: 'app', image: pinned('app') }] })).toThrow(/runtime: is installed in stack "a", not in this one/);
+    expect(() => new ConfidentialWorkload(b, 'w', { runtime: parts.runtime, kbs: other.trustee, name: 'app', containers: [{ name: 'app', image: pinned('app'), command: ['/app/server'], runAsUser: 1000 }] })).toThrow(/runtime: is installed in stack "a", not in this one/);
   });
 
   test('synth fails when a workload needs a resource no one declared', () => {
@@ -166,7 +174,7 @@ describe('ConfidentialWorkload wiring checks', () => {
     const stack = new TerraformStack(app, 's');
     const parts = clusterParts(stack);
     const untrusted = PeerPodsRuntime.alreadyInstalled(stack, 'rt', { ...parts.runtime, image: { imageId: 'x', measurements: [{ tee: 'az-snp-vtpm', pcrs: [[11, 'f'.repeat(64)]] }] } });
-    new ConfidentialWorkload(stack, 'w', { runtime: untrusted, kbs: parts.trustee, name: 'app', containers: [{ name: 'app', image: pinned('app') }] });
+    new ConfidentialWorkload(stack, 'w', { runtime: untrusted, kbs: parts.trustee, name: 'app', containers: [{ name: 'app', image: pinned('app'), command: ['/app/server'], runAsUser: 1000 }] });
     expect(() => Testing.synth(stack, true)).toThrow(/boots a pod VM image whose measurements the KBS does not trust/);
   });
 
@@ -174,7 +182,7 @@ describe('ConfidentialWorkload wiring checks', () => {
     const app = Testing.app();
     const stack = new TerraformStack(app, 's');
     const parts = clusterParts(stack);
-    const same = AgentPolicy.restrictive({ allowedImages: [pinned('app')] });
+    const same = podPolicy(pinned('app'));
     workload(parts, { agentPolicy: same });
     workload(parts, { agentPolicy: same, name: 'other' });
     expect(() => Testing.synth(stack, true)).toThrow(/have the same initdata .* so the KBS cannot tell them apart/);
@@ -189,14 +197,77 @@ describe('ConfidentialWorkload wiring checks', () => {
           runtime: parts.runtime,
           kbs: parts.trustee,
           image: pinned('vllm'),
+          command: ['/app/server'],
+          runAsUser: 1000,
           model: ModelSource.encryptedImage({ decryptionKey: 'kbs:///enkrypt/model/decryption-key' }),
         }),
     ).toThrow(/ConfidentialInference test\/inf: model.decryptionKey: Trustee test\/trustee: resource: kbs:\/\/\/enkrypt\/model\/decryption-key is already declared from Kubernetes Secret s\[k\]; it cannot also come from out of band/);
+  });
+
+  test('registry credentials and a signature policy are declared on the KBS, bound to the workload and named in cdh.toml', () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 's');
+    const parts = clusterParts(stack);
+    const w = workload(parts, {
+      imagePull: { registryCredentials: { resource: 'kbs:///apps/registry/auth', source: ResourceSource.kubernetesSecret('registry', 'auth.json') }, signaturePolicy: 'kbs:///apps/policy/images' },
+    });
+    expect((parseToml(w.initdata.cdhToml) as { image: Record<string, string> }).image).toEqual({
+      authenticated_registry_credentials_uri: 'kbs:///apps/registry/auth',
+      image_security_policy_uri: 'kbs:///apps/policy/images',
+    });
+    expect(parts.trustee.registry.declaredResources.map((r) => [r.path.uri, r.source.describe()])).toEqual([
+      ['kbs:///apps/policy/images', 'out of band'],
+      ['kbs:///apps/registry/auth', 'Kubernetes Secret registry[auth.json]'],
+    ]);
+    expect(parts.trustee.registry.registeredWorkloads[0].resources.map((r) => r.uri)).toEqual(['kbs:///apps/registry/auth', 'kbs:///apps/policy/images']);
+  });
+
+  test('a container without image facts is accepted with a warning that names what the policy assumes', () => {
+    const w = workload(clusterParts(emptyStack()));
+    expect(w.node.metadata.map((m) => m.data)).toContainEqual(expect.stringContaining('container "app" has no imageFacts: its agent policy assumes the image sets no ENV but PATH'));
+  });
+
+  test('fails when image facts belong to another image, naming the construct and the container', () => {
+    const facts = ImageFacts.fromDirectory(REFERENCE_KM, join(__dirname, '../../examples/reference/images/key-manager'));
+    expect(() => workload(clusterParts(emptyStack()), { containers: [{ name: 'app', image: pinned('app'), imageFacts: facts }] })).toThrow(
+      /ConfidentialWorkload test\/w\w+: containers\[0\]\.imageFacts: describe confidentialai.azurecr.io\/enkrypt\/key-manager@sha256:f7c56dbc.*, not example.azurecr.io\/app@sha256/,
+    );
+  });
+
+  test('fails when the name is too long for the agent policy to pin its pods', () => {
+    expect(() => workload(clusterParts(emptyStack()), { name: 'a'.repeat(47) })).toThrow(/ConfidentialWorkload test\/w\w+: name: must be at most 46 characters/);
   });
 
   test('an insecure agent policy is accepted with a warning', () => {
     const parts = clusterParts(emptyStack());
     const w = workload(parts, { agentPolicy: AgentPolicy.allowAllInsecure() });
     expect(w.node.metadata.map((m) => m.data)).toContainEqual(expect.stringContaining('development only'));
+  });
+});
+
+describeWithEngine('ConfidentialWorkload renders the pod its agent policy admits', () => {
+  test('GIVEN facts, a group, a working directory and scratch volumes WHEN the runtime creates the synthesized pod THEN the policy in its annotation admits it', () => {
+    const facts = ImageFacts.fromDirectory(REFERENCE_KM, join(__dirname, '../../examples/reference/images/key-manager'));
+    const json = synth((stack) => {
+      const parts = clusterParts(stack);
+      new ConfidentialWorkload(stack, 'w', {
+        runtime: parts.runtime,
+        kbs: parts.trustee,
+        name: 'worker',
+        namespace: 'jobs',
+        initContainers: [{ name: 'prepare', image: pinned('prepare'), command: ['/bin/prepare'], args: ['--into', '/work'], runAsUser: 4000, runAsGroup: 4000 }],
+        containers: [{ name: 'main', image: REFERENCE_KM, imageFacts: facts, workingDir: '/work', env: { MODE: 'batch' }, readOnlyRootFilesystem: false }],
+        scratchVolumes: [{ name: 'work', mountPath: '/work', sizeLimit: '2Gi' }],
+      });
+    });
+    const pod = podOfDeployment(resourceOf(json, 'kubernetes_deployment_v1', /^w_/));
+    const rego = Initdata.fromToml(gunzipSync(Buffer.from(pod.annotations['io.katacontainers.config.hypervisor.cc_init_data'], 'base64')).toString('utf8')).agentPolicy;
+    const config = (JSON.parse(readFileSync(join(__dirname, '../../examples/reference/images/key-manager/config.json'), 'utf8')) as { config: ImageConfig }).config;
+    expect(agentAllows(rego, 'CreateSandboxRequest', createSandbox(pod))).toBe(true);
+    expect(agentAllows(rego, 'CreateContainerRequest', createPause(pod))).toBe(true);
+    expect(agentAllows(rego, 'CreateContainerRequest', createContainer(pod, 'prepare', {}))).toBe(true);
+    const main = createContainer(pod, 'main', config) as { OCI: { Process: { Args: string[]; Cwd: string; User: unknown } } };
+    expect(main.OCI.Process).toMatchObject({ Args: ['/usr/local/bin/key-manager'], Cwd: '/work', User: { UID: 65532, GID: 0 } });
+    expect(agentAllows(rego, 'CreateContainerRequest', main)).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import { Testing, TerraformStack } from 'cdktf';
-import { AgentPolicy, Initdata, PeerPodNetwork, ResourcePath, ResourceSource, Trustee, parseKbsConfig, renderAaToml, renderCdhToml } from '../../src';
-import { pinned } from '../attestation/fixtures/values';
+import { Initdata, PeerPodNetwork, ResourcePath, ResourceSource, Trustee, parseKbsConfig, renderAaToml, renderCdhToml } from '../../src';
+import { pinned, podPolicy } from '../attestation/fixtures/values';
 import { emptyStack, resourceOf, synth } from '../helpers/synth';
 import { clusterParts, trusteeProps } from './fixtures';
 
@@ -8,7 +8,7 @@ function workloadPcr8(trustee: Trustee, image: string): string {
   return new Initdata({
     aaToml: renderAaToml(trustee.kbsEndpoint),
     cdhToml: renderCdhToml({ kbs: trustee.kbsEndpoint }),
-    agentPolicy: AgentPolicy.restrictive({ allowedImages: [pinned(image)] }).rego,
+    agentPolicy: podPolicy(pinned(image), image).rego,
   }).azureVtpmPcr8;
 }
 
