@@ -1,53 +1,8 @@
-import { join } from 'node:path';
-import { AGENT_REQUESTS, AgentPolicy, ImageFacts, PodSpec } from '../../src/attestation';
+import { AGENT_REQUESTS, AgentPolicy, PodSpec } from '../../src/attestation';
 import { agentAllows, describeWithEngine } from '../helpers/rego-engine';
 import { K8sPod, containerId, copyFiles, createContainer, createPause, createSandbox, imageConfigOf, k8sPodOf, sandboxId } from '../helpers/kata-runtime';
+import { FETCH_IMAGE, POD, SERVER_IMAGE, facts } from './fixtures/inference-pod';
 import { pinned } from './fixtures/values';
-
-const FACTS_DIR = join(__dirname, 'fixtures/image');
-const SERVER_IMAGE = 'registry.example.com/team/server:1.4@sha256:6b396131129585ca5c4202dfffa7e14ceb051df1dfc2dc6d87aa56c295610343';
-const facts = ImageFacts.fromDirectory(SERVER_IMAGE, FACTS_DIR);
-const FETCH_IMAGE = pinned('fetch');
-
-/** A pod like the inference service's: an init container with a command, a server whose command line comes from its image. */
-export const POD: PodSpec = {
-  namespace: 'confidential-ai',
-  name: 'inference',
-  annotations: { 'io.katacontainers.config.hypervisor.machine_type': 'Standard_DC2as_v5' },
-  initContainers: [
-    {
-      name: 'fetch-model',
-      image: FETCH_IMAGE,
-      command: ['/usr/local/bin/fetch-model', '--out', '/models'],
-      env: [
-        { name: 'MODEL_KEY_URL', value: 'http://127.0.0.1:8006/cdh/resource/enkrypt/model/decryption-key' },
-        { name: 'MODEL_URL', value: 'https://models.example.com/model.enc' },
-      ],
-      volumeMounts: [
-        { volume: 'models', mountPath: '/models' },
-        { volume: 'tmp', mountPath: '/tmp' },
-      ],
-      readOnlyRootFilesystem: true,
-      runAsUser: 65532,
-    },
-  ],
-  containers: [
-    {
-      name: 'server',
-      image: SERVER_IMAGE,
-      imageFacts: facts,
-      env: [
-        { name: 'MODEL_KEY_URL', value: 'http://127.0.0.1:8006/cdh/resource/enkrypt/model/decryption-key' },
-        { name: 'MODEL_DIR', value: '/models' },
-      ],
-      volumeMounts: [
-        { volume: 'models', mountPath: '/models', readOnly: true },
-        { volume: 'tmp', mountPath: '/tmp' },
-      ],
-      readOnlyRootFilesystem: true,
-    },
-  ],
-};
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- request JSON is mutated freely in tamperings
 
