@@ -161,7 +161,7 @@ function validateAgentPolicy(text: string, allowEmpty: boolean): string {
   check(
     /^package agent_policy$/m.test(text),
     'agentPolicy',
-    'must be a kata agent policy (a rego document with "package agent_policy"); use AgentPolicy.restrictive(...)',
+    'must be a kata agent policy (a rego document with "package agent_policy"); use AgentPolicy.forPod(...)',
   );
   return text;
 }
