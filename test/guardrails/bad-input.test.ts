@@ -150,11 +150,13 @@ describe('bad input never crashes: every public construct either synthesizes or 
 
   test('ConfidentialWorkload with hostile container and resource fields', () => {
     const c = CASES.find((x) => x.name === 'ConfidentialWorkload')!;
-    const field = fc.constantFrom('name', 'image', 'command', 'args', 'env', 'ports', 'resources', 'runAsUser', 'readOnlyRootFilesystem');
+    const field = fc.constantFrom('name', 'image', 'imageFacts', 'command', 'args', 'workingDir', 'env', 'ports', 'resources', 'runAsUser', 'runAsGroup', 'readOnlyRootFilesystem');
+    const pull = fc.constantFrom('registryCredentials', 'signaturePolicy', 'sigstoreConfig');
     fc.assert(
-      fc.property(field, chaos, chaos, (key, value, resource) => {
+      fc.property(field, chaos, chaos, pull, (key, value, resource, pullKey) => {
         attempt(c, 'containers', [{ name: 'app', image: pinned('app'), command: ['/app/server'], runAsUser: 1000, [key]: value }]);
         attempt(c, 'resources', [resource]);
+        attempt(c, 'imagePull', { [pullKey]: resource });
       }),
       { numRuns: Number(process.env.FUZZ_RUNS ?? 30) },
     );
