@@ -72,8 +72,8 @@ function compile(): string {
   const out = join(ROOT, '.bench-build');
   rmSync(out, { recursive: true, force: true });
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'bench', 'tsconfig.json')], { cwd: ROOT, stdio: 'inherit' });
-  // The example reads its public key material and measurements next to its code.
-  for (const dir of ['pki', 'podvm']) cpSync(join(ROOT, 'examples', 'reference', dir), join(out, 'examples', 'reference', dir), { recursive: true });
+  // The example reads its public key material, measurements and image facts next to its code.
+  for (const dir of ['pki', 'podvm', 'images']) cpSync(join(ROOT, 'examples', 'reference', dir), join(out, 'examples', 'reference', dir), { recursive: true });
   return out;
 }
 

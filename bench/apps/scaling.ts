@@ -17,7 +17,7 @@ for (let i = 0; i < count; i++) {
     kbs: cluster.trustee,
     name: `bench-${i}`,
     namespace: 'bench',
-    containers: [{ name: 'app', image: `confidentialai.azurecr.io/bench/app-${i}@sha256:${digest}` }],
+    containers: [{ name: 'app', image: `confidentialai.azurecr.io/bench/app-${i}@sha256:${digest}`, command: ['/app/server'], runAsUser: 1000 }],
     resources: [resource],
   });
 }
