@@ -206,7 +206,14 @@ const SANDBOX_MOUNTS: readonly MountSpec[] = [...CRI_MOUNTS, SHM_MOUNT, copied('
 // containerd 2.x sets these on the sandbox of a pod without host networking (1.7 sets none).
 const SANDBOX_SYSCTLS = { 'net.ipv4.ip_unprivileged_port_start': '0', 'net.ipv4.ping_group_range': '0 2147483647' };
 
+const K8S_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
 function containerData(container: PodContainer, field: string) {
+  check(typeof container.name === 'string' && K8S_NAME.test(container.name), `${field}.name`, `must be a Kubernetes name, got ${show(container.name)}`);
+  container.volumeMounts.forEach((m, i) => {
+    check(typeof m.volume === 'string' && K8S_NAME.test(m.volume), `${field}.volumeMounts[${i}].volume`, `must be a Kubernetes name, got ${show(m.volume)}`);
+    check(typeof m.mountPath === 'string' && /^\/[^\0]*$/.test(m.mountPath) && !m.mountPath.split('/').includes('..'), `${field}.volumeMounts[${i}].mountPath`, `must be an absolute path without "..", got ${show(m.mountPath)}`);
+  });
   const process = containerProcess(container, field);
   const volumes = [...new Set(container.volumeMounts.map((m) => m.volume))];
   const mounts: MountSpec[] = [

@@ -67,8 +67,6 @@ export interface ContainerProcess {
   readonly uid: number;
   /** Process.User.GID. */
   readonly gid: number;
-  /** True when the image's ENV and WORKDIR were known (image facts), false when assumed empty. */
-  readonly imageKnown: boolean;
 }
 
 /**
@@ -139,7 +137,6 @@ export function containerProcess(container: PodContainer, field = 'container'): 
     hostnameFromRuntime: hostname === undefined,
     uid: uid!,
     gid,
-    imageKnown: facts !== undefined,
   };
 }
 

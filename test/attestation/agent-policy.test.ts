@@ -230,6 +230,12 @@ describe('pod agent policy, bad input', () => {
     expect(() => AgentPolicy.forPod({ ...POD, name: 'a'.repeat(47) })).toThrow(/name: must be at most 46 characters, got 47/);
   });
 
+  test('fails on names and paths that are not what Kubernetes accepts', () => {
+    expect(() => AgentPolicy.forPod(withServer({ name: 'Server' }))).toThrow(/containers\[0\]\.name: must be a Kubernetes name/);
+    expect(() => AgentPolicy.forPod(withServer({ volumeMounts: [{ volume: '../x', mountPath: '/x' }] }))).toThrow(/containers\[0\]\.volumeMounts\[0\]\.volume: must be a Kubernetes name/);
+    expect(() => AgentPolicy.forPod(withServer({ volumeMounts: [{ volume: 'x', mountPath: '/a/../etc' }] }))).toThrow(/containers\[0\]\.volumeMounts\[0\]\.mountPath: must be an absolute path without "\.\."/);
+  });
+
   test('fails on two containers with one name, or two mounts at one path', () => {
     expect(() => AgentPolicy.forPod({ ...POD, initContainers: [{ ...POD.initContainers[0], name: 'server' }] })).toThrow(/containers: name "server" is used twice/);
     expect(() => AgentPolicy.forPod(withServer({ volumeMounts: [{ volume: 'a', mountPath: '/etc/hosts' }] }))).toThrow(/containers\[0\].volumeMounts: mount path "\/etc\/hosts" is used twice, or by the runtime itself/);
