@@ -66,7 +66,8 @@ export interface PodPolicyOptions {
    */
   readonly allowLogStreaming?: boolean;
   /**
-   * A name for the workload, written into `policy_data`; it appears in the attestation token's claims.
+   * A name for the workload, written into `policy_data`: two workloads that run the same images still get
+   * different initdata, hence different PCR 8 values.
    * @default - none
    */
   readonly workload?: string;
@@ -86,8 +87,10 @@ export interface AgentPolicyData {
  * A kata agent policy: the rego the pod VM's agent evaluates on every request from the untrusted host.
  *
  * `forPod` generates it from the exact pod a construct renders, the way kata's genpolicy does and stricter:
- * the rules are a fixed template, and everything that varies is the JSON `policy_data` at the end (Trustee
- * reads it from there into the token's `init_data_claims.agent_policy_claims`).
+ * the rules are a fixed template, and everything that varies is the JSON `policy_data` at the end. It stays
+ * valid JSON running to the end of the file, the form Trustee's `extract_policy_data` reads into
+ * `init_data_claims.agent_policy_claims` when an attester sends the initdata plaintext (peer pods of
+ * cloud-api-adaptor v0.22.0 do not: there the policy reaches the KBS only as PCR 8).
  */
 export class AgentPolicy {
   /**
