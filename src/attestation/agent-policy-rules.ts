@@ -45,7 +45,7 @@ CreateContainerRequest if {
 CreateSandboxRequest if {
 	input.sandbox_pidns == false
 	input.guest_hook_path == ""
-	count(input.kernel_modules) == 0
+	input.kernel_modules == []
 	regex.match(policy_data.pod.name, input.hostname)
 	every s in input.storages {
 		sandbox_shm_ok(s)
@@ -102,8 +102,8 @@ create_input_ok if {
 	input.exec_id == input.container_id
 	input.sandbox_pidns == false
 	is_null(input.string_user)
-	count(input.shared_mounts) == 0
-	count(input.devices) == 0
+	input.shared_mounts == []
+	input.devices == []
 	oci := input.OCI
 	is_null(oci.Hooks)
 	is_null(oci.Solaris)
@@ -112,12 +112,12 @@ create_input_ok if {
 	linux := oci.Linux
 	is_null(linux.Seccomp)
 	is_null(linux.IntelRdt)
-	count(linux.UIDMappings) == 0
-	count(linux.GIDMappings) == 0
+	linux.UIDMappings == []
+	linux.GIDMappings == []
 	linux.MountLabel == ""
 	linux.RootfsPropagation == ""
-	count(linux.Devices) == 0
-	count(linux.Resources.Devices) == 0
+	linux.Devices == []
+	linux.Resources.Devices == []
 	is_null(linux.Resources.BlockIO)
 	is_null(linux.Resources.Network)
 	is_null(linux.Resources.Pids)
@@ -199,7 +199,7 @@ app_container_ok(c) if {
 	local_storages_ok(c.volumes, a["io.kubernetes.cri.sandbox-id"])
 	mounts_ok(c.mounts, a["io.kubernetes.cri.sandbox-id"])
 	oci.Root.Readonly == c.readonly_root
-	count(oci.Linux.Sysctl) == 0
+	oci.Linux.Sysctl == {}
 	process_ok(c, oci.Process, a["io.kubernetes.cri.sandbox-name"])
 }
 
@@ -233,7 +233,7 @@ image_storage_ok(images, container_type) if {
 	s := pulls[0]
 	s.source in images
 	s.fstype == "overlay"
-	count(s.options) == 0
+	s.options == []
 	is_null(s.fs_group)
 	s.shared == false
 	s.mount_point == input.OCI.Root.Path
@@ -262,7 +262,7 @@ local_storage_ok(s, volume, sandbox_id) if {
 	s.driver == "local"
 	s.source == "local"
 	s.fstype == "local"
-	count(s.driver_options) == 0
+	s.driver_options == []
 	s.options == ["mode=0777"]
 	is_null(s.fs_group)
 	s.shared == false
@@ -273,7 +273,7 @@ sandbox_shm_ok(s) if {
 	s.driver == "ephemeral"
 	s.source == "shm"
 	s.fstype == "tmpfs"
-	count(s.driver_options) == 0
+	s.driver_options == []
 	s.mount_point == "/run/kata-containers/sandbox/shm"
 	is_null(s.fs_group)
 	s.shared == false
@@ -338,7 +338,7 @@ mount_source_ok(source, actual, sandbox_id) if {
 process_ok(c, p, sandbox_name) if {
 	p.SelinuxLabel == ""
 	p.User.Username == ""
-	count(p.Rlimits) == 0
+	p.Rlimits == []
 	p.Args == c.args
 	p.Cwd == c.cwd
 	p.Terminal == false
