@@ -107,6 +107,8 @@ export class ByoClusterStack extends TerraformStack {
       tokenSignerSecretName: 'kbs-token-signer',
       tokenSignerCaCertPem: material('token-signer-ca.pem'),
       referenceValuesExpire: '2027-12-31T00:00:00Z',
+      // The oldest SEV-SNP firmware and microcode accepted (example values: set them for your hosts).
+      snpTcbFloor: { bootloader: 4, tee: 0, snp: 24, microcode: 219 },
       keyVault,
     });
     this.trustee.trustImage(image);

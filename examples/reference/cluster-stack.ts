@@ -42,11 +42,12 @@ export class ClusterStack extends TerraformStack {
       tokenSignerSecretName: 'kbs-token-signer',
       tokenSignerCaCertPem: material.tokenSignerCaPem,
       referenceValuesExpire: cfg.referenceValuesExpire,
+      snpTcbFloor: cfg.snpTcbFloor,
     });
     if (material.isExample) {
       Annotations.of(this.trustee).addWarning(
         'example material: the KBS CA, token signer CA and admin public key are the committed examples under examples/reference/pki/example; ' +
-          'create your own with examples/reference/pki/create-key-material.sh before deploying',
+          'create your own with examples/reference/pki/create-key-material.sh before deploying, and set snpTcbFloor in examples/reference/config.ts for your hosts',
       );
     }
     this.trustee.trustImage(infra.image);

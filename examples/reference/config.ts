@@ -26,6 +26,12 @@ export const referenceConfig = {
   apiServerAuthorizedIpRanges: [] as string[],
   /** Private IP of the KBS internal load balancer, inside the node subnet (10.224.0.0/16 by default). */
   kbsStaticIp: '10.224.0.250',
+  /**
+   * The oldest AMD SEV-SNP firmware and microcode the KBS accepts on DCasv5 (Milan) hosts, per TCB component.
+   * EXAMPLE values (those of an Azure Milan host in Trustee's test vectors): set the floor from AMD's security
+   * bulletins for your CPU family, or from the reported_tcb_* of a known-good attestation (docs/security.md).
+   */
+  snpTcbFloor: { bootloader: 4, tee: 0, snp: 24, microcode: 219 },
   /** Expiration written into the reference value records; move it forward when you roll new images. */
   referenceValuesExpire: '2027-12-31T00:00:00Z',
   /**

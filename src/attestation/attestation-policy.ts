@@ -1,5 +1,5 @@
 import { check, show } from './errors';
-import { AzureTee, ReferenceValues, referenceValueId } from './reference-values';
+import { AzureTee, ReferenceValues, SNP_TCB_COMPONENTS, referenceValueId } from './reference-values';
 
 /** The policy id under which the built-in attestation service evaluates CPU evidence. */
 export const ATTESTATION_POLICY_ID = 'default_cpu';
@@ -23,6 +23,12 @@ export interface AttestationPolicyOptions {
    * @default ['UpToDate']
    */
   readonly tdxAcceptedTcbStatuses?: readonly string[];
+  /**
+   * Affirms SNP hardware whatever its TCB when the reference values have no SNP TCB floor: old, vulnerable
+   * firmware would then be affirming. For development only.
+   * @default false (without a floor, SNP hardware is never affirming)
+   */
+  readonly allowAnySnpTcbInsecure?: boolean;
 }
 
 /**
@@ -30,7 +36,8 @@ export interface AttestationPolicyOptions {
  * evidence against `referenceValues`:
  * - executables: every image PCR (and the SNP launch measurement, if given) is one of the reference values;
  * - configuration: debug is off and PCR 8 is the initdata of a known workload;
- * - hardware: SNP TCB at or above the minimums (if given); TDX quote from Intel with an accepted TCB status.
+ * - hardware: SNP TCB at or above the floor in every component; TDX quote from Intel with an accepted TCB status.
+ *   Without a floor, SNP hardware is never affirming (unless `allowAnySnpTcbInsecure`).
  *
  * Every value is read with `query_reference_value(id)`, with ids from `referenceValueId`: the same code that
  * names the RVPS records, so the two cannot drift. A TEE without measurements gets no rules and stays at the
@@ -86,7 +93,7 @@ export function renderAttestationPolicy(referenceValues: ReferenceValues, option
       lines.push(`\t${ev}.measurement in query_reference_value(${JSON.stringify(referenceValueId.snpLaunchMeasurement())})`);
     }
     lines.push('}', '');
-    lines.push(...hardwareRule(tee, ev, referenceValues, tdxStatuses), '');
+    lines.push(...hardwareRule(tee, ev, referenceValues, tdxStatuses, options.allowAnySnpTcbInsecure === true), '');
     // configuration: no debug, and PCR 8 binds the initdata of a workload this deployment declared.
     lines.push('configuration := 2 if {', `\t${ev}`);
     lines.push(tee === 'az-snp-vtpm' ? `\t${ev}.policy_debug_allowed == "false"` : `\t${ev}.td_attributes.debug == false`);
@@ -95,14 +102,18 @@ export function renderAttestationPolicy(referenceValues: ReferenceValues, option
   return `${lines.join('\n')}\n`;
 }
 
-function hardwareRule(tee: AzureTee, ev: string, rv: ReferenceValues, tdxStatuses: readonly string[]): string[] {
+function hardwareRule(tee: AzureTee, ev: string, rv: ReferenceValues, tdxStatuses: readonly string[], anySnpTcb: boolean): string[] {
+  if (tee === 'az-snp-vtpm' && !rv.checksSnpTcbFloor && !anySnpTcb) {
+    return ['# No SNP TCB floor was given: SNP hardware is not affirming (give the KBS an snpTcbFloor).'];
+  }
   const lines = ['hardware := 2 if {', `\t${ev}`];
   if (tee === 'az-snp-vtpm') {
-    // The verifier has checked the report against AMD's certificate chain; minimums add a TCB floor.
-    for (const component of rv.snpTcbMinimumComponents) {
-      lines.push(
-        `\tto_number(${ev}.reported_tcb_${component}) >= to_number(query_reference_value(${JSON.stringify(referenceValueId.snpTcbMinimum(component))}))`,
-      );
+    // The verifier has checked the report against AMD's certificate chain; the floor refuses old firmware.
+    // Each value is checked to be a decimal first, so a malformed claim fails the rule, not the evaluation.
+    for (const component of rv.checksSnpTcbFloor ? SNP_TCB_COMPONENTS : []) {
+      const claim = `${ev}.reported_tcb_${component}`;
+      lines.push(`\tis_string(${claim})`, `\tregex.match("^[0-9]{1,3}$", ${claim})`);
+      lines.push(`\tto_number(${claim}) >= to_number(query_reference_value(${JSON.stringify(referenceValueId.snpTcbMinimum(component))}))`);
     }
   } else {
     lines.push(`\t${ev}.quote.header.tee_type == "81000000"`);

@@ -28,12 +28,14 @@ export interface MeasurementSet {
    * @default - not checked
    */
   readonly snpLaunchMeasurement?: string;
-  /**
-   * Minimum SNP TCB versions (decimal strings, as the verifier reports `reported_tcb_*`); az-snp-vtpm only.
-   * @default - the TCB is not compared (the verifier has still checked the AMD certificate chain)
-   */
-  readonly snpTcbMinimums?: Partial<Readonly<Record<SnpTcbComponent, string>>>;
 }
+
+/**
+ * The oldest SNP firmware and microcode the KBS accepts: the minimum of each TCB component, as the verifier
+ * reports it (`reported_tcb_<component>`, a decimal 0-255). A property of the hosts, not of the pod VM image:
+ * take it from AMD's security bulletins for your CPU family, or from a known-good attestation in your region.
+ */
+export type SnpTcbFloor = Readonly<Record<SnpTcbComponent, string | number>>;
 
 /** A measurement set after validation: sorted PCR indices, base64 launch measurement. */
 export interface NormalizedMeasurementSet {
@@ -43,8 +45,6 @@ export interface NormalizedMeasurementSet {
   readonly pcrs: ReadonlyArray<readonly [number, string]>;
   /** Standard base64 of the 48-byte launch measurement, if checked. */
   readonly snpLaunchMeasurement?: string;
-  /** SNP TCB minimums, if checked. */
-  readonly snpTcbMinimums?: Partial<Readonly<Record<SnpTcbComponent, string>>>;
 }
 
 /** Validates a measurement set (or re-validates a normalized one); fails with the field and the fix. */
@@ -71,17 +71,31 @@ export function normalizeMeasurementSet(input: MeasurementSet | NormalizedMeasur
     check(set.tee === 'az-snp-vtpm', `${field}.snpLaunchMeasurement`, `applies to az-snp-vtpm only, not ${set.tee}`);
     result.snpLaunchMeasurement = toStandardBase64(set.snpLaunchMeasurement, 48, `${field}.snpLaunchMeasurement`);
   }
-  if (set.snpTcbMinimums !== undefined) {
-    check(set.tee === 'az-snp-vtpm', `${field}.snpTcbMinimums`, `applies to az-snp-vtpm only, not ${set.tee}`);
-    const mins: Partial<Record<SnpTcbComponent, string>> = {};
-    for (const [name, value] of Object.entries(set.snpTcbMinimums)) {
-      check((SNP_TCB_COMPONENTS as readonly string[]).includes(name), `${field}.snpTcbMinimums`, `has unknown component ${show(name)}; use ${SNP_TCB_COMPONENTS.join(', ')}`);
-      check(typeof value === 'string' && /^(0|[1-9][0-9]{0,2})$/.test(value) && Number(value) <= 255, `${field}.snpTcbMinimums.${name}`, `must be a decimal string 0-255 as the verifier reports it, got ${show(value)}`);
-      mins[name as SnpTcbComponent] = value;
-    }
-    result.snpTcbMinimums = mins;
-  }
+  check(
+    !('snpTcbMinimums' in set),
+    `${field}.snpTcbMinimums`,
+    'is no longer read from measurement sets: the SNP TCB floor belongs to the hosts, not to an image; give it to the KBS (snpTcbFloor)',
+  );
   return result;
+}
+
+/** Validates an SNP TCB floor and returns it with decimal-string values, in component order. */
+export function normalizeSnpTcbFloor(floor: SnpTcbFloor, field = 'snpTcbFloor'): Readonly<Record<SnpTcbComponent, string>> {
+  check(typeof floor === 'object' && floor !== null, field, `must give the minimum of each of ${SNP_TCB_COMPONENTS.join(', ')}`);
+  const unknown = Object.keys(floor).filter((k) => !(SNP_TCB_COMPONENTS as readonly string[]).includes(k));
+  check(unknown.length === 0, field, `has unknown component ${show(unknown[0])}; the components are ${SNP_TCB_COMPONENTS.join(', ')}`);
+  const out: Partial<Record<SnpTcbComponent, string>> = {};
+  for (const component of SNP_TCB_COMPONENTS) {
+    const value = floor[component];
+    const text = typeof value === 'number' ? String(value) : value;
+    check(
+      typeof text === 'string' && /^(0|[1-9][0-9]{0,2})$/.test(text) && Number(text) <= 255,
+      `${field}.${component}`,
+      `must be the minimum ${component} version, a decimal 0-255 as the verifier reports reported_tcb_${component}, got ${show(value)}`,
+    );
+    out[component] = text;
+  }
+  return out as Record<SnpTcbComponent, string>;
 }
 
 /**
@@ -140,6 +154,12 @@ export interface ReferenceValuesProps {
   readonly measurements: ReadonlyArray<MeasurementSet | NormalizedMeasurementSet>;
   /** PCR 8 values of every workload's initdata (see `Initdata.azureVtpmPcr8`). */
   readonly initdataPcr8: readonly string[];
+  /**
+   * The oldest SNP TCB accepted. Without it, the attestation policy affirms no SNP hardware unless
+   * `allowAnySnpTcbInsecure` is set when rendering it.
+   * @default - none
+   */
+  readonly snpTcbFloor?: SnpTcbFloor;
 }
 
 const EXPIRATION = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$/;
@@ -163,6 +183,8 @@ export class ReferenceValues {
   public readonly measurements: readonly NormalizedMeasurementSet[];
   /** Sorted, unique PCR 8 values. */
   public readonly initdataPcr8: readonly string[];
+  /** The SNP TCB floor, if given. */
+  public readonly snpTcbFloor?: Readonly<Record<SnpTcbComponent, string>>;
   private readonly values: ReadonlyMap<string, readonly string[] | string>;
 
   constructor(props: ReferenceValuesProps) {
@@ -170,7 +192,8 @@ export class ReferenceValues {
     this.measurements = props.measurements.map((m, i) => normalizeMeasurementSet(m, `measurements[${i}]`));
     check(Array.isArray(props.initdataPcr8), 'initdataPcr8', 'must be a list of PCR 8 hex values');
     this.initdataPcr8 = [...new Set(props.initdataPcr8.map((v, i) => requireHex(v, 32, `initdataPcr8[${i}]`)))].sort();
-    this.values = buildValues(this.measurements, this.initdataPcr8);
+    if (props.snpTcbFloor !== undefined) this.snpTcbFloor = normalizeSnpTcbFloor(props.snpTcbFloor);
+    this.values = buildValues(this.measurements, this.initdataPcr8, this.snpTcbFloor);
   }
 
   /** The TEEs for which measurements exist. */
@@ -189,9 +212,9 @@ export class ReferenceValues {
     return this.values.has(referenceValueId.snpLaunchMeasurement());
   }
 
-  /** The SNP TCB components with a minimum. */
-  public get snpTcbMinimumComponents(): SnpTcbComponent[] {
-    return SNP_TCB_COMPONENTS.filter((c) => this.values.has(referenceValueId.snpTcbMinimum(c)));
+  /** True when SNP evidence is held to a TCB floor (SNP images are trusted and a floor was given). */
+  public get checksSnpTcbFloor(): boolean {
+    return this.values.has(referenceValueId.snpTcbMinimum('microcode'));
   }
 
   /** id -> value, sorted by id. */
@@ -227,7 +250,11 @@ export class ReferenceValues {
   }
 }
 
-function buildValues(sets: readonly NormalizedMeasurementSet[], pcr8: readonly string[]): Map<string, readonly string[] | string> {
+function buildValues(
+  sets: readonly NormalizedMeasurementSet[],
+  pcr8: readonly string[],
+  floor: Readonly<Record<SnpTcbComponent, string>> | undefined,
+): Map<string, readonly string[] | string> {
   const values = new Map<string, string[] | string>();
   const add = (id: string, value: string): void => {
     const list = (values.get(id) as string[] | undefined) ?? [];
@@ -252,15 +279,10 @@ function buildValues(sets: readonly NormalizedMeasurementSet[], pcr8: readonly s
       );
       for (const [index, hex] of set.pcrs) add(referenceValueId.pcr(tee, index), hex);
       if (set.snpLaunchMeasurement !== undefined) add(referenceValueId.snpLaunchMeasurement(), set.snpLaunchMeasurement);
-      for (const component of SNP_TCB_COMPONENTS) {
-        const min = set.snpTcbMinimums?.[component];
-        if (min === undefined) continue;
-        const id = referenceValueId.snpTcbMinimum(component);
-        const existing = values.get(id) as string | undefined;
-        // With several images, the lowest minimum admits all of them.
-        values.set(id, existing === undefined || Number(min) < Number(existing) ? min : existing);
-      }
     });
+    if (tee === 'az-snp-vtpm' && floor) {
+      for (const component of SNP_TCB_COMPONENTS) values.set(referenceValueId.snpTcbMinimum(component), floor[component]);
+    }
   }
   for (const value of values.values()) if (Array.isArray(value)) value.sort();
   if (pcr8.length > 0) values.set(referenceValueId.initdataPcr8(), [...pcr8]);

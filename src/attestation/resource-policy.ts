@@ -58,6 +58,7 @@ export function renderResourcePolicy(bindings: readonly ResourceBinding[]): stri
     '\tdata.plugin == "resource"',
     '\tcount(data["resource-path"]) == 3',
     '\tpath := concat("/", data["resource-path"])',
+    '\tis_object(input.submods)',
     '\tcount(input.submods) > 0',
     '\tevery _, submod in input.submods {',
     '\t\tsubmod["ear.status"] == "affirming"',

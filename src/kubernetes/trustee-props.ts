@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { KbsConfig } from '../attestation/kbs-config';
+import { SnpTcbFloor } from '../attestation/reference-values';
 import { parseIpv4 } from '../azure/cidr';
 import { IKbsKeyVaultAccess } from '../azure/kbs-key-vault-access';
 import { IPeerPodNetwork } from '../azure/peer-pod-network';
@@ -66,6 +67,18 @@ export interface TrusteeProps {
    */
   readonly tdxAcceptedTcbStatuses?: string[];
   /**
+   * The oldest SNP firmware and microcode accepted as hardware-affirming: the minimum of each TCB component
+   * as the verifier reports it (`reported_tcb_*`). Required when an SNP pod VM image is trusted. Take it from
+   * AMD's security bulletins for your CPU family, or from a known-good attestation (docs/security.md).
+   * @default - none: a validation error if SNP images are trusted, unless `allowAnySnpTcbInsecure`
+   */
+  readonly snpTcbFloor?: SnpTcbFloor;
+  /**
+   * Affirms SNP hardware whatever its TCB (old, vulnerable firmware included). For development only.
+   * @default false
+   */
+  readonly allowAnySnpTcbInsecure?: boolean;
+  /**
    * Read access to the model owner's Azure Key Vault (see KbsKeyVaultAccess), needed by resources declared
    * with `ResourceSource.azureKeyVault`. The cluster needs the Key Vault secrets provider add-on.
    * @default - no Key Vault
@@ -103,6 +116,8 @@ export const trusteePropsSchema = z.object({
   storage: z.object({ storageClassName: z.string().min(1).default('managed-csi'), sizeGiB: z.number().int().min(1).default(1) }).default({ storageClassName: 'managed-csi', sizeGiB: 1 }),
   image: z.string().regex(/^[^:@\s]+(:[A-Za-z0-9_.-]+|@sha256:[0-9a-f]{64})$/, 'must pin a tag or digest').refine((i) => !i.endsWith(':latest'), 'must pin a release, never "latest"').default(VERSIONS.trusteeImage),
   tdxAcceptedTcbStatuses: z.array(z.string()).optional(),
+  snpTcbFloor: z.custom<SnpTcbFloor>((f) => typeof f === 'object' && f !== null, 'must give the minimum of each of bootloader, tee, snp, microcode').optional(),
+  allowAnySnpTcbInsecure: z.boolean().default(false),
   keyVault: z
     .custom<IKbsKeyVaultAccess>((k) => typeof k === 'object' && k !== null && 'keyVaultName' in k && 'clientId' in k, 'must be a KbsKeyVaultAccess')
     .optional(),

@@ -1,7 +1,7 @@
 import { renderAttestationPolicy } from '../attestation/attestation-policy';
 import { AttestationInputError } from '../attestation/errors';
 import { requireHex } from '../attestation/encoding';
-import { AzureTee, NormalizedMeasurementSet, ReferenceValues, requireExpiration } from '../attestation/reference-values';
+import { AzureTee, NormalizedMeasurementSet, ReferenceValues, SnpTcbFloor, normalizeSnpTcbFloor, requireExpiration } from '../attestation/reference-values';
 import { ResourcePath } from '../attestation/resource-path';
 import { renderResourcePolicy } from '../attestation/resource-policy';
 import { ResourceSource } from './kbs-resource-source';
@@ -34,6 +34,10 @@ export interface TrusteeRegistryOptions {
   readonly expiration: string;
   /** TDX TCB statuses accepted. */
   readonly tdxAcceptedTcbStatuses?: readonly string[];
+  /** The oldest SNP TCB accepted; required when SNP images are trusted, unless `allowAnySnpTcbInsecure`. */
+  readonly snpTcbFloor?: SnpTcbFloor;
+  /** Affirms SNP hardware of any TCB when there is no floor. For development only. */
+  readonly allowAnySnpTcbInsecure?: boolean;
 }
 
 /**
@@ -54,6 +58,7 @@ export class TrusteeRegistry {
 
   constructor(private readonly options: TrusteeRegistryOptions) {
     requireExpiration(options.expiration, 'referenceValuesExpire');
+    if (options.snpTcbFloor !== undefined) normalizeSnpTcbFloor(options.snpTcbFloor);
   }
 
   /** Trusts the measurements of a pod VM image (every image pods may boot, e.g. old and new during an upgrade). */
@@ -116,12 +121,19 @@ export class TrusteeRegistry {
 
   /** The reference values: every trusted image's measurements and every workload's PCR 8. */
   public referenceValues(): ReferenceValues {
-    return new ReferenceValues({ measurements: this.images.flat(), initdataPcr8: this.workloads.map((w) => w.pcr8) });
+    return new ReferenceValues({
+      measurements: this.images.flat(),
+      initdataPcr8: this.workloads.map((w) => w.pcr8),
+      ...(this.options.snpTcbFloor ? { snpTcbFloor: this.options.snpTcbFloor } : {}),
+    });
   }
 
   /** The `default_cpu` attestation policy. */
   public attestationPolicy(): string {
-    return renderAttestationPolicy(this.referenceValues(), { tdxAcceptedTcbStatuses: this.options.tdxAcceptedTcbStatuses });
+    return renderAttestationPolicy(this.referenceValues(), {
+      tdxAcceptedTcbStatuses: this.options.tdxAcceptedTcbStatuses,
+      allowAnySnpTcbInsecure: this.options.allowAnySnpTcbInsecure,
+    });
   }
 
   /** The resource policy: each declared resource bound to the workloads that need it. */
@@ -154,6 +166,13 @@ export class TrusteeRegistry {
   public problems(): string[] {
     const problems: string[] = [];
     const measured = new Set(this.images.flat().map((m) => m.tee));
+    if (measured.has('az-snp-vtpm') && !this.options.snpTcbFloor && !this.options.allowAnySnpTcbInsecure) {
+      problems.push(
+        'trusts az-snp-vtpm pod VM images but has no snpTcbFloor, so SNP hardware would never be affirming; give the oldest accepted ' +
+          'TCB { bootloader, tee, snp, microcode } (AMD security bulletins, or the reported_tcb_* of a known-good attestation: docs/security.md), ' +
+          'or for development only allowAnySnpTcbInsecure: true',
+      );
+    }
     const byPcr8 = new Map<string, string[]>();
     for (const w of this.workloads) byPcr8.set(w.pcr8, [...(byPcr8.get(w.pcr8) ?? []), w.name]);
     for (const [pcr8, names] of byPcr8) {

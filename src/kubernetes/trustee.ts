@@ -79,7 +79,17 @@ export class Trustee extends Construct implements IKeyBrokerService {
     this.kbsEndpoint = withConstructPath(this, 'Trustee', '', () =>
       validateKbsEndpoint({ url: `https://${p.staticIp}:${p.port}`, caCertPem: p.httpsCaCertPem }, 'kbsEndpoint'),
     );
-    this.registry = new TrusteeRegistry({ expiration: p.referenceValuesExpire, tdxAcceptedTcbStatuses: p.tdxAcceptedTcbStatuses });
+    this.registry = withConstructPath(this, 'Trustee', '', () =>
+      new TrusteeRegistry({
+        expiration: p.referenceValuesExpire,
+        tdxAcceptedTcbStatuses: p.tdxAcceptedTcbStatuses,
+        ...(p.snpTcbFloor ? { snpTcbFloor: p.snpTcbFloor } : {}),
+        allowAnySnpTcbInsecure: p.allowAnySnpTcbInsecure,
+      }),
+    );
+    if (p.allowAnySnpTcbInsecure) {
+      Annotations.of(this).addWarning('allowAnySnpTcbInsecure: SNP hosts with old, vulnerable firmware are affirming; development only');
+    }
 
     let config = secureKbsConfig({
       port: p.port,

@@ -31,10 +31,11 @@ function jsonAssignment(rego: string, name: string): unknown {
 describe('attestation policy', () => {
   const rv = new ReferenceValues({
     measurements: [
-      { tee: 'az-snp-vtpm', pcrs: { 3: hex32('s3'), 9: hex32('s9'), 11: hex32('s11') }, snpLaunchMeasurement: 'ab'.repeat(48), snpTcbMinimums: { microcode: '210' } },
+      { tee: 'az-snp-vtpm', pcrs: { 3: hex32('s3'), 9: hex32('s9'), 11: hex32('s11') }, snpLaunchMeasurement: 'ab'.repeat(48) },
       { tee: 'az-tdx-vtpm', pcrs: { 3: hex32('t3'), 9: hex32('t9'), 11: hex32('t11') } },
     ],
     initdataPcr8: [hex32('workload')],
+    snpTcbFloor: { bootloader: '4', tee: '0', snp: '22', microcode: '210' },
   });
   const rego = renderAttestationPolicy(rv);
 

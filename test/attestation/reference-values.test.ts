@@ -91,16 +91,18 @@ describe('ReferenceValues', () => {
     expect(value(fromBase64)).toEqual([base64]);
   });
 
-  test('TCB minimums keep the lowest minimum across images', () => {
-    const rv = new ReferenceValues({
-      measurements: [
-        { tee: 'az-snp-vtpm', pcrs: { 11: hex32('a') }, snpTcbMinimums: { microcode: '219', snp: '22' } },
-        { tee: 'az-snp-vtpm', pcrs: { 11: hex32('b') }, snpTcbMinimums: { microcode: '210' } },
-      ],
-      initdataPcr8: [],
+  test('an SNP TCB floor becomes one reference value per component, for SNP only', () => {
+    const floor = { bootloader: 4, tee: '0', snp: '24', microcode: 219 };
+    const rv = new ReferenceValues({ measurements: [{ tee: 'az-snp-vtpm', pcrs: { 11: hex32('a') } }], initdataPcr8: [], snpTcbFloor: floor });
+    expect(Object.fromEntries(rv.entries)).toMatchObject({
+      'az-snp-vtpm.min_tcb_bootloader': '4',
+      'az-snp-vtpm.min_tcb_tee': '0',
+      'az-snp-vtpm.min_tcb_snp': '24',
+      'az-snp-vtpm.min_tcb_microcode': '219',
     });
-    expect(Object.fromEntries(rv.entries)).toMatchObject({ 'az-snp-vtpm.min_tcb_microcode': '210', 'az-snp-vtpm.min_tcb_snp': '22' });
-    expect(rv.snpTcbMinimumComponents).toEqual(['snp', 'microcode']);
+    expect(rv.checksSnpTcbFloor).toBe(true);
+    const tdxOnly = new ReferenceValues({ measurements: [{ tee: 'az-tdx-vtpm', pcrs: { 11: hex32('a') } }], initdataPcr8: [], snpTcbFloor: floor });
+    expect(tdxOnly.entries.map(([id]) => id)).toEqual(['az-tdx-vtpm.pcr11']);
   });
 
   test.each([
@@ -110,7 +112,10 @@ describe('ReferenceValues', () => {
     ['a PCR index out of range', { measurements: [{ tee: 'az-snp-vtpm' as const, pcrs: { 24: hex32('a') } }], initdataPcr8: [] }, /vTPM PCRs are 0-23/],
     ['a bad PCR 8 value', { measurements: [], initdataPcr8: ['xyz'] }, /initdataPcr8\[0\]: must be lowercase hex/],
     ['a launch measurement of the wrong size', { measurements: [{ tee: 'az-snp-vtpm' as const, pcrs: { 11: hex32('a') }, snpLaunchMeasurement: 'AAAA' }], initdataPcr8: [] }, /decodes to 3 bytes/],
-    ['a TCB minimum that is not a number', { measurements: [{ tee: 'az-snp-vtpm' as const, pcrs: { 11: hex32('a') }, snpTcbMinimums: { tee: 'v2' } }], initdataPcr8: [] }, /snpTcbMinimums.tee: must be a decimal string/],
+    ['a TCB floor component that is not a number', { measurements: [], initdataPcr8: [], snpTcbFloor: { bootloader: '4', tee: 'v2', snp: '24', microcode: '219' } }, /snpTcbFloor.tee: must be the minimum tee version, a decimal 0-255/],
+    ['a TCB floor without microcode', { measurements: [], initdataPcr8: [], snpTcbFloor: { bootloader: '4', tee: '0', snp: '24' } }, /snpTcbFloor.microcode: must be the minimum microcode version/],
+    ['a TCB floor above 255', { measurements: [], initdataPcr8: [], snpTcbFloor: { bootloader: '4', tee: '0', snp: '24', microcode: 300 } }, /snpTcbFloor.microcode/],
+    ['a TCB minimum in a measurement set (it moved to the KBS)', { measurements: [{ tee: 'az-snp-vtpm' as const, pcrs: { 11: hex32('a') }, snpTcbMinimums: { tee: '1' } }], initdataPcr8: [] }, /snpTcbMinimums: is no longer read from measurement sets.*snpTcbFloor/],
   ])('fails when %s', (_n, props, message) => {
     expect(() => new ReferenceValues(props as ReferenceValuesProps)).toThrow(message);
   });

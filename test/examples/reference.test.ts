@@ -6,7 +6,9 @@ import { gunzipSync } from 'node:zlib';
 import { Initdata, parseKbsConfig } from '../../src';
 import { ImageConfig, K8sPod, containerId, copyFiles, createContainer, createPause, createSandbox, podOfDeployment } from '../helpers/kata-runtime';
 import { CONTAINER_TAMPERINGS } from '../attestation/fixtures/tamperings';
-import { agentAllows, describeWithEngine } from '../helpers/rego-engine';
+import { gunzipBase64, pcr8OfBytes } from '../helpers/external';
+import { agentAllows, describeWithEngine, regoEval } from '../helpers/rego-engine';
+import { earToken, resourceRequest, snpInput, tdxInput } from '../helpers/trustee-claims';
 import { Synthesized, resourceOf, resourcesOf, synthApp } from '../helpers/synth';
 
 function synthReference(): Record<string, string> {
@@ -162,6 +164,48 @@ describe('reference app', () => {
             expect(agentAllows(policyOf(policyPod), 'CreateContainerRequest', createContainer(other, c.name, imageConfig(c.image)))).toBe(false);
           }
           expect(agentAllows(policyOf(policyPod), 'ExecProcessRequest', { container_id: containerId(policyPod, policyPod.containers[0].name), exec_id: 'e', process: { Args: ['sh'] } })).toBe(false);
+        }
+      });
+    });
+
+    describeWithEngine('the seeded Trustee policies, evaluated as Trustee v0.21.0 does', () => {
+      const seed = Object.values(resourcesOf(cluster, 'kubernetes_config_map_v1')).find((c) => (c.metadata as { name: string }).name === 'kbs-seed')!.data as Record<string, string>;
+      // What the RVPS serves: the value of every seeded record.
+      const served = Object.fromEntries(Object.entries(seed).filter(([k]) => k.startsWith('rv.')).map(([k, v]) => [k.slice(3), (JSON.parse(v) as { value: unknown }).value]));
+      const measured = (tee: string): Record<number, string> => {
+        const bank = (JSON.parse(readFileSync(join(__dirname, `../../examples/reference/podvm/measurements-${tee}.example.json`), 'utf8')) as { measurements: { sha256: Record<string, string> } }).measurements.sha256;
+        return Object.fromEntries(Object.entries(bank).map(([name, hex]) => [Number(name.slice(3)), hex]));
+      };
+      // PCR 8 of each workload from its pod annotation, computed with sha256sum.
+      const pcr8 = (name: string): string => {
+        const deployment = Object.values(resourcesOf(cluster, 'kubernetes_deployment_v1')).find((d) => (d.metadata as { name: string }).name === name)!;
+        return pcr8OfBytes(gunzipBase64(podOfDeployment(deployment).annotations['io.katacontainers.config.hypervisor.cc_init_data']));
+      };
+      const token = (input: Record<string, unknown>): unknown => {
+        const trust = regoEval(seed['default_cpu.rego'], input, ['data.policy.trust_claims'], { referenceValues: served }) as Record<string, number>;
+        return earToken({ cpu0: { vector: trust, evidence: input } });
+      };
+      const allows = (t: unknown, path: string): boolean => regoEval(seed['resource-policy.rego'], t, ['data.policy.allow'], { data: resourceRequest(path) }) === true;
+
+      test.each([
+        ['key-manager', 'enkrypt/key-manager/private-key', 'enkrypt/model/decryption-key'],
+        ['inference', 'enkrypt/model/decryption-key', 'enkrypt/key-manager/private-key'],
+      ])('%s on SNP and on TDX gets its own key and the registry credentials, never the other key', (name, own, other) => {
+        for (const input of [snpInput({ pcrs: { ...measured('snp'), 8: pcr8(name) } }), tdxInput({ pcrs: { ...measured('tdx'), 8: pcr8(name) } })]) {
+          const t = token(input);
+          expect([allows(t, own), allows(t, 'enkrypt/registry/credentials'), allows(t, other)]).toEqual([true, true, false]);
+        }
+      });
+
+      test('a pod VM with debug on, an unknown initdata or another image gets nothing', () => {
+        const km = pcr8('key-manager');
+        for (const input of [
+          snpInput({ pcrs: { ...measured('snp'), 8: km }, debug: true }),
+          snpInput({ pcrs: { ...measured('snp'), 8: pcr8OfBytes('other initdata') } }),
+          snpInput({ pcrs: { ...measured('snp'), 11: 'ab'.repeat(32), 8: km } }),
+          snpInput({ pcrs: { ...measured('snp'), 8: km }, tcb: { microcode: '200' } }),
+        ]) {
+          expect(allows(token(input), 'enkrypt/key-manager/private-key')).toBe(false);
         }
       });
     });

@@ -24,6 +24,7 @@ export function trusteeProps(network: TrusteeProps['network']): TrusteeProps {
     tokenSignerSecretName: 'kbs-token-signer',
     tokenSignerCaCertPem: PUBLIC_MATERIAL.signerCa,
     referenceValuesExpire: '2027-12-31T00:00:00Z',
+    snpTcbFloor: { bootloader: 4, tee: 0, snp: 24, microcode: 219 },
   };
 }
 

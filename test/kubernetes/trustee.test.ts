@@ -109,6 +109,7 @@ describe('Trustee validation', () => {
     [{ image: 'ghcr.io/confidential-containers/key-broker-service' }, /image: must pin a tag or digest/],
     [{ adminPublicKeyPem: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----' }, /adminPublicKeyPem: must be a PEM public key/],
     [{ referenceValuesExpire: '2027-12-31' }, /referenceValuesExpire: must be a UTC time/],
+    [{ snpTcbFloor: { bootloader: 4, tee: 0, snp: 24 } }, /Trustee test\/t: snpTcbFloor.microcode: must be the minimum microcode version/],
   ])('fails when %p', (override, message) => {
     expect(() => build(override)).toThrow(message);
   });
@@ -142,5 +143,21 @@ describe('Trustee validation', () => {
       expect.stringMatching(/^x\/km runs on az-snp-vtpm pod VMs, but no trusted image has az-snp-vtpm measurements/),
     ]);
     expect(() => Testing.synth(stack, true)).toThrow(/which no one declared/);
+  });
+
+  test('synth fails when SNP images are trusted without a TCB floor, unless allowed insecurely with a warning', () => {
+    const attempt = (override: object): Trustee => {
+      let t: Trustee | undefined;
+      synth((stack) => {
+        const parts = clusterParts(stack);
+        t = new Trustee(stack, 'floorless', { ...trusteeProps(parts.network), snpTcbFloor: undefined, ...override });
+        t.trustImage(parts.image);
+      });
+      return t!;
+    };
+    expect(() => attempt({})).toThrow(/trusts az-snp-vtpm pod VM images but has no snpTcbFloor, so SNP hardware would never be affirming/);
+    const t = attempt({ allowAnySnpTcbInsecure: true });
+    expect(t.node.metadata.map((m) => m.data)).toContainEqual(expect.stringContaining('allowAnySnpTcbInsecure: SNP hosts with old, vulnerable firmware are affirming'));
+    expect(t.registry.attestationPolicy()).not.toContain('reported_tcb');
   });
 });
