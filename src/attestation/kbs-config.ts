@@ -1,158 +1,45 @@
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { z } from 'zod';
 import { AttestationInputError } from './errors';
+import { legacyKey } from './kbs-config-legacy';
+import { KbsConfig, canonicalStorageType, kbsConfigSchema } from './kbs-config-schema';
 import { requireSynthTimeString } from './tokens';
 
-// The schema of Trustee v0.21.0's kbs-config.toml (kbs/src/config.rs and the structs it pulls in).
-// Trustee ignores unknown keys outside [admin], so every object here is strict: a typo is an error here,
-// not a silently insecure default at runtime.
+export { KbsConfig, canonicalStorageType, isSocketAddress, kbsConfigSchema } from './kbs-config-schema';
+export { LEGACY_KBS_KEYS } from './kbs-config-legacy';
 
-const path = z.string().min(1);
-const socket = z.string().regex(/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):\d{1,5}$/, 'must be "ip:port", e.g. "0.0.0.0:8080"');
-const storageType = z.enum(['Memory', 'LocalFs', 'LocalJson', 'Postgres', 'Redis']);
+/** One reason the KBS would ignore or refuse a configuration: the dotted key and what is wrong, with the fix. */
+export interface KbsConfigProblem {
+  /** The TOML key, dotted (`http_server.sockets.0`); empty for the whole file. */
+  readonly key: string;
+  /** What is wrong and how to fix it. */
+  readonly message: string;
+}
 
-const httpServer = z.strictObject({
-  sockets: z.array(socket).min(1).optional(),
-  insecure_http: z.boolean().optional(),
-  private_key: path.optional(),
-  certificate: path.optional(),
-  payload_request_size: z.number().int().positive().optional(),
-  worker_count: z.number().int().positive().optional(),
-  tls_profile: z.enum(['old', 'intermediate', 'modern', 'custom']).optional(),
-  tls_min_version: z.enum(['1.2', '1.3']).optional(),
-  tls_max_version: z.enum(['1.2', '1.3']).optional(),
-  tls_ciphers: z.string().optional(),
-  tls_groups: z.string().optional(),
-});
+/**
+ * Every reason Trustee v0.21.0 would not run `doc` as written: keys it does not read (legacy keys with their
+ * replacement), values its structs refuse, and what `ApiServer::new` and `server` refuse at start-up that can
+ * be known from the file alone (token trust material, admin identity providers and ACL anchoring, TLS files
+ * and version order, storage backends of every storage type in use, external plugin backends).
+ */
+export function kbsConfigProblems(doc: unknown): KbsConfigProblem[] {
+  const problems = legacyProblems(doc, []);
+  const result = kbsConfigSchema.safeParse(doc, { reportInput: true });
+  problems.push(...(result.success ? startUpProblems(result.data) : formatIssues(result.error.issues)));
+  const unique = new Map(problems.map((p) => [`${p.key}\n${p.message}`, p]));
+  return [...unique.values()];
+}
 
-const identityProvider = z
-  .strictObject({
-    issuer: z.string().optional(),
-    audience: z.string().optional(),
-    public_key_uri: z.string().min(1).optional(),
-    jwk_set_uri: z.string().min(1).optional(),
-  })
-  .refine((p) => p.public_key_uri !== undefined || p.jwk_set_uri !== undefined, {
-    message: 'each identity provider needs public_key_uri and/or jwk_set_uri',
+/** Legacy keys anywhere in the document, found before the schema (which may fail earlier on the same table). */
+function legacyProblems(node: unknown, at: Array<string | number>): KbsConfigProblem[] {
+  if (Array.isArray(node)) return node.flatMap((v, i) => legacyProblems(v, [...at, i]));
+  if (typeof node !== 'object' || node === null) return [];
+  return Object.entries(node).flatMap(([key, value]) => {
+    const here = [...at, key];
+    const legacy = legacyKey(here);
+    return legacy ? [{ key: here.join('.'), message: `is not read by Trustee v0.21.0; ${legacy.replacement}` }] : legacyProblems(value, here);
   });
-
-const acl = z.strictObject({
-  role: z.string().min(1),
-  allowed_endpoints: z
-    .string()
-    .refine((r) => r.startsWith('^/kbs') && r.endsWith('$'), { message: 'must start with "^/kbs" and end with "$" (Trustee refuses unanchored regexes)' }),
-});
-
-const admin = z.discriminatedUnion('authorization_mode', [
-  z.strictObject({ authorization_mode: z.literal('DenyAll') }),
-  z.strictObject({ authorization_mode: z.literal('InsecureAllowAll') }),
-  z.strictObject({
-    authorization_mode: z.literal('AuthenticatedAuthorization'),
-    authentication: z.strictObject({
-      bearer_jwt: z.strictObject({ identity_providers: z.array(identityProvider).min(1) }),
-    }),
-    authorization: z.strictObject({
-      regex_acl: z.strictObject({ acls: z.array(acl) }),
-    }),
-  }),
-]);
-
-const attestationToken = z.strictObject({
-  trusted_certs_paths: z.array(path).optional(),
-  trusted_jwk_sets: z.array(z.string().min(1)).optional(),
-  extra_teekey_paths: z.array(z.string().min(1)).optional(),
-  insecure_header_jwk: z.boolean().optional(),
-});
-
-const tokenBroker = z.strictObject({
-  duration_min: z.number().int().positive().optional(),
-  issuer_name: z.string().optional(),
-  developer_name: z.string().optional(),
-  build_name: z.string().optional(),
-  profile_name: z.string().optional(),
-  verbose_token: z.boolean().optional(),
-  signer: z
-    .strictObject({
-      key_path: path,
-      cert_path: path.optional(),
-      cert_url: z.string().optional(),
-    })
-    .optional(),
-});
-
-const rvpsConfig = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('BuiltIn'),
-    storage_type: storageType.optional(),
-    extractors: z.record(z.string(), z.unknown()).optional(),
-  }),
-  z.strictObject({ type: z.literal('GrpcRemote'), address: z.string().optional() }),
-]);
-
-const attestationService = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('coco_as_builtin'),
-    timeout: z.number().int().positive().optional(),
-    attestation_token_broker: tokenBroker.optional(),
-    rvps_config: rvpsConfig.optional(),
-    verifier_config: z.record(z.string(), z.unknown()).optional(),
-    storage_type: storageType.optional(),
-  }),
-  z.strictObject({
-    type: z.literal('coco_as_grpc'),
-    timeout: z.number().int().positive().optional(),
-    as_addr: z.string().optional(),
-    pool_size: z.number().int().positive().optional(),
-  }),
-]);
-
-const storageBackend = z.strictObject({
-  storage_type: storageType.optional(),
-  backends: z
-    .strictObject({
-      local_fs: z.strictObject({ dir_path: path.optional() }).optional(),
-      local_json: z.strictObject({ file_dir_path: path.optional() }).optional(),
-      postgres: z.record(z.string(), z.unknown()).optional(),
-      redis: z.record(z.string(), z.unknown()).optional(),
-    })
-    .optional(),
-});
-
-const resourcePlugin = z.strictObject({
-  name: z.literal('resource'),
-  storage_backend_type: z.enum(['kvstorage', 'KvStorage', 'Aliyun', 'aliyun', 'Aws', 'aws', 'Gcp', 'gcp', 'Vault', 'vault']).optional(),
-});
-const otherPlugin = z.looseObject({
-  name: z.string().refine((n) => n !== 'resource'),
-});
-
-/** Zod schema of Trustee v0.21.0's kbs-config.toml. */
-export const kbsConfigSchema = z.strictObject({
-  http_server: httpServer,
-  admin,
-  attestation_token: attestationToken.optional(),
-  attestation_service: attestationService.optional(),
-  storage_backend: storageBackend.optional(),
-  session_storage_type: storageType.optional(),
-  plugins: z.array(z.union([resourcePlugin, otherPlugin])).optional(),
-});
-
-/** A kbs-config.toml document, with the TOML key names. */
-export type KbsConfig = z.infer<typeof kbsConfigSchema>;
-
-/** Keys of older Trustee versions that v0.21.0 ignores or refuses, and what replaced them. */
-const DEAD_KEYS: ReadonlyArray<{ path: string[]; replacement: string }> = [
-  { path: ['admin', 'type'], replacement: 'use [admin] authorization_mode = "DenyAll" | "AuthenticatedAuthorization" | "InsecureAllowAll"' },
-  { path: ['admin', 'auth_public_key'], replacement: 'use [admin.authentication.bearer_jwt] identity_providers = [{ public_key_uri = "<path>" }] with authorization_mode = "AuthenticatedAuthorization"' },
-  { path: ['admin', 'insecure_api'], replacement: 'use [admin] authorization_mode (InsecureAllowAll is for development only)' },
-  { path: ['policy_engine'], replacement: 'the resource policy is stored in the storage backend (namespace "kbs", key "resource-policy"); remove [policy_engine]' },
-  { path: ['work_dir'], replacement: 'use [storage_backend] storage_type = "LocalFs" with [storage_backend.backends.local_fs] dir_path' },
-  { path: ['attestation_service', 'work_dir'], replacement: 'use [storage_backend.backends.local_fs] dir_path' },
-  { path: ['attestation_service', 'policy_engine'], replacement: 'attestation policies are stored in the storage backend (namespace "attestation_service_policy")' },
-  { path: ['attestation_service', 'rvps_config', 'storage'], replacement: 'reference values use [storage_backend] (or rvps_config.storage_type to override the type)' },
-  { path: ['attestation_token', 'insecure_key'], replacement: 'use [attestation_token] insecure_header_jwk (keep it false outside tests)' },
-  { path: ['repository_config'], replacement: 'use [[plugins]] name = "resource" with storage_backend_type = "kvstorage" and [storage_backend]' },
-];
+}
 
 /** Validates a KBS configuration object and renders it as kbs-config.toml text (deterministic key order). */
 export function renderKbsConfig(config: KbsConfig): string {
@@ -163,53 +50,113 @@ export function renderKbsConfig(config: KbsConfig): string {
 }
 
 /**
- * Parses and validates an existing kbs-config.toml for Trustee v0.21.0. Keys of older versions are refused
- * with the key and its replacement; any other unknown key is refused too (Trustee would ignore it).
+ * Parses and validates an existing kbs-config.toml for Trustee v0.21.0: accepts every spelling and variant the
+ * KBS accepts, and refuses, all problems at once, what it would ignore (unknown and legacy keys, each legacy
+ * key with its replacement) or refuse (at parse time or at start-up).
  */
 export function parseKbsConfig(text: string): KbsConfig {
-  let doc: Record<string, unknown>;
+  let doc: unknown;
   try {
-    doc = parseToml(text) as Record<string, unknown>;
+    doc = parseToml(text);
   } catch (e) {
     throw new AttestationInputError('kbs-config.toml', `is not valid TOML: ${(e as Error).message.split('\n')[0]}`);
-  }
-  for (const dead of DEAD_KEYS) {
-    if (hasPath(doc, dead.path)) {
-      throw new AttestationInputError(`kbs-config.toml ${dead.path.join('.')}`, `is not read by Trustee v0.21.0; ${dead.replacement}`);
-    }
-  }
-  if (Array.isArray(doc.plugins)) {
-    doc.plugins.forEach((p: unknown, i: number) => {
-      const plugin = p as Record<string, unknown>;
-      if (plugin?.name === 'resource' && ('type' in plugin || 'dir_path' in plugin)) {
-        throw new AttestationInputError(
-          `kbs-config.toml plugins[${i}]`,
-          'uses the legacy resource plugin keys "type"/"dir_path"; use storage_backend_type = "kvstorage" and [storage_backend]',
-        );
-      }
-    });
   }
   return validate(doc, 'kbs-config.toml');
 }
 
-function validate(value: unknown, where: string): KbsConfig {
-  const result = kbsConfigSchema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const at = issue.path.length > 0 ? `${where} ${issue.path.join('.')}` : where;
-    const detail = issue.code === 'unrecognized_keys' ? `has keys Trustee v0.21.0 does not read: ${issue.keys.join(', ')}` : issue.message;
-    throw new AttestationInputError(at, detail);
+function validate(doc: unknown, where: string): KbsConfig {
+  const problems = kbsConfigProblems(doc);
+  if (problems.length === 1) {
+    const [p] = problems;
+    throw new AttestationInputError(p.key ? `${where} ${p.key}` : where, p.message);
   }
-  return result.data;
+  if (problems.length > 1) {
+    throw new AttestationInputError(where, `has ${problems.length} problems:\n${problems.map((p) => `  - ${p.key || '(file)'}: ${p.message}`).join('\n')}`);
+  }
+  return doc as KbsConfig;
 }
 
-function hasPath(doc: Record<string, unknown>, keys: string[]): boolean {
-  let node: unknown = doc;
-  for (const key of keys) {
-    if (typeof node !== 'object' || node === null || !(key in node)) return false;
-    node = (node as Record<string, unknown>)[key];
+function formatIssues(issues: readonly z.core.$ZodIssue[]): KbsConfigProblem[] {
+  const out: KbsConfigProblem[] = [];
+  for (const issue of issues) {
+    const base = issue.path.map(String);
+    if (issue.code === 'unrecognized_keys') {
+      const unknown: string[] = [];
+      // Legacy keys are reported with their replacement by legacyProblems.
+      for (const key of issue.keys) if (!legacyKey([...issue.path, key] as Array<string | number>)) unknown.push(key);
+      if (unknown.length > 0) out.push({ key: base.join('.'), message: `has keys Trustee v0.21.0 does not read: ${unknown.join(', ')}` });
+    } else {
+      out.push({ key: base.join('.'), message: issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message });
+    }
   }
-  return true;
+  return out;
+}
+
+function startUpProblems(c: KbsConfig): KbsConfigProblem[] {
+  const out: KbsConfigProblem[] = [];
+  const add = (key: string, message: string): void => void out.push({ key, message });
+  const http = c.http_server;
+  if (http.insecure_http !== true) {
+    if (!http.certificate) add('http_server.certificate', 'is required for HTTPS (insecure_http is false): the KBS refuses to start with "Missing certificate"');
+    if (!http.private_key) add('http_server.private_key', 'is required for HTTPS (insecure_http is false): the KBS refuses to start with "Missing private key"');
+  }
+  if (http.tls_min_version === '1.3' && http.tls_max_version === '1.2') add('http_server.tls_min_version', 'is above tls_max_version ("1.3" > "1.2"): the KBS refuses to start');
+
+  const token = c.attestation_token ?? {};
+  if ((token.trusted_certs_paths ?? []).length === 0 && (token.trusted_jwk_sets ?? []).length === 0 && token.insecure_header_jwk !== true) {
+    add('attestation_token', 'has no trust material: the KBS refuses to start without trusted_certs_paths or trusted_jwk_sets (or, for tests only, insecure_header_jwk = true)');
+  }
+  (token.trusted_jwk_sets ?? []).forEach((uri, i) => {
+    if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(uri) && !/^(https|file):\/\//.test(uri)) add(`attestation_token.trusted_jwk_sets.${i}`, `has an unsupported scheme: use https://, file:// or a local path, got "${uri}"`);
+  });
+
+  if (c.admin.authorization_mode === 'AuthenticatedAuthorization') {
+    const providers = c.admin.authentication.bearer_jwt.identity_providers ?? [];
+    if (providers.length === 0) add('admin.authentication.bearer_jwt.identity_providers', 'must list at least one identity provider: AuthenticatedAuthorization refuses to start without one');
+    providers.forEach((p, i) => {
+      if (p.public_key_uri === undefined && p.jwk_set_uri === undefined) add(`admin.authentication.bearer_jwt.identity_providers.${i}`, 'must set public_key_uri and/or jwk_set_uri');
+      if (p.public_key_uri !== undefined && /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(p.public_key_uri) && !/^(https|file):\/\//.test(p.public_key_uri)) {
+        add(`admin.authentication.bearer_jwt.identity_providers.${i}.public_key_uri`, 'has an unsupported scheme: use https://, file:// or a local path');
+      }
+    });
+    (c.admin.authorization.regex_acl.acls ?? []).forEach((a, i) => {
+      const r = a.allowed_endpoints ?? '';
+      if (!r.startsWith('^/kbs') || !r.endsWith('$')) add(`admin.authorization.regex_acl.acls.${i}.allowed_endpoints`, `must start with "^/kbs" and end with "$" (Trustee refuses unanchored regexes), got "${r}"`);
+    });
+  }
+
+  const backends = c.storage_backend?.backends ?? {};
+  const table = { LocalFs: 'local_fs', LocalJson: 'local_json', Postgres: 'postgres', Redis: 'redis' } as const;
+  for (const { key, type } of storageTypesInUse(c)) {
+    if (type !== 'Memory' && backends[table[type]] === undefined) {
+      add(key, `is ${type}, but [storage_backend.backends.${table[type]}] is missing: the KBS refuses to start ("${type} configuration is required"); add the table (it may be empty to take the defaults)`);
+    }
+  }
+
+  (c.plugins ?? []).forEach((p, i) => {
+    if (p.name !== 'external' && p.name !== 'ExternalPlugin') return;
+    if (p.backends.length === 0) add(`plugins.${i}.backends`, 'must list at least one backend: the KBS refuses to start an external plugin without one');
+    const names = p.backends.map((b) => b.name);
+    const twice = names.find((n, j) => names.indexOf(n) !== j);
+    if (twice !== undefined) add(`plugins.${i}.backends`, `names the backend "${twice}" twice: the KBS refuses duplicate backend names`);
+  });
+  return out;
+}
+
+/** Every storage type the KBS will open, with the key that selects it (kbs, sessions, AS policies, RVPS). */
+function storageTypesInUse(c: KbsConfig): Array<{ key: string; type: ReturnType<typeof canonicalStorageType> }> {
+  const kbs = canonicalStorageType(c.storage_backend?.storage_type);
+  const kbsKey = 'storage_backend.storage_type';
+  const used = [{ key: kbsKey, type: kbs }];
+  if (c.session_storage_type !== undefined) used.push({ key: 'session_storage_type', type: canonicalStorageType(c.session_storage_type) });
+  const as = c.attestation_service;
+  if (as === undefined || as.type === 'coco_as_builtin' || as.type === 'CoCoASBuiltIn') {
+    const asType = as?.storage_type !== undefined ? canonicalStorageType(as.storage_type) : kbs;
+    if (as?.storage_type !== undefined) used.push({ key: 'attestation_service.storage_type', type: asType });
+    const rvps = as?.rvps_config;
+    if (rvps?.type === 'BuiltIn' && rvps.storage_type !== undefined) used.push({ key: 'attestation_service.rvps_config.storage_type', type: canonicalStorageType(rvps.storage_type) });
+  }
+  return used;
 }
 
 function deepCheckTokens(value: unknown, field: string): void {

@@ -1,5 +1,5 @@
 import { check, show } from './errors';
-import { KbsConfig } from './kbs-config';
+import { KbsConfig, canonicalStorageType } from './kbs-config';
 
 /** Where the secure default configuration expects Trustee's files inside its container. */
 export interface SecureKbsConfigProps {
@@ -95,8 +95,7 @@ export function kbsConfigFindings(config: KbsConfig): KbsConfigFinding[] {
   if (config.attestation_token?.insecure_header_jwk === true) findings.push({ key: 'attestation_token.insecure_header_jwk', message: 'accepts attestation tokens signed by any key in their own header; set it to false and list the signer CA in trusted_certs_paths' });
   if ((config.attestation_token?.trusted_certs_paths ?? []).length === 0) findings.push({ key: 'attestation_token.trusted_certs_paths', message: 'is empty, so tokens with a header key cannot be verified; list the token signer CA' });
   const as = config.attestation_service;
-  if (as?.type === 'coco_as_builtin' && as.attestation_token_broker?.signer === undefined) findings.push({ key: 'attestation_service.attestation_token_broker.signer', message: 'is missing: tokens are signed by an ephemeral key that no trusted_certs_paths entry can vouch for' });
-  const storage = config.storage_backend?.storage_type ?? 'Memory';
-  if (storage === 'Memory') findings.push({ key: 'storage_backend.storage_type', message: 'Memory loses policies, reference values and resources on restart; use LocalFs on a persistent volume' });
+  if ((as === undefined || as.type === 'coco_as_builtin' || as.type === 'CoCoASBuiltIn') && as?.attestation_token_broker?.signer === undefined) findings.push({ key: 'attestation_service.attestation_token_broker.signer', message: 'is missing: tokens are signed by an ephemeral key that no trusted_certs_paths entry can vouch for' });
+  if (canonicalStorageType(config.storage_backend?.storage_type) === 'Memory') findings.push({ key: 'storage_backend.storage_type', message: 'Memory loses policies, reference values and resources on restart; use LocalFs on a persistent volume' });
   return findings;
 }

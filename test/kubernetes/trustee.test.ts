@@ -121,7 +121,8 @@ describe('Trustee validation', () => {
   });
 
   test('fails when the configuration edit adds a key Trustee would ignore', () => {
-    expect(() => build({ configure: (c: object) => ({ ...c, policy_engine: {} }) })).toThrow(/Trustee test\/t: configure.kbsConfig: has keys Trustee v0.21.0 does not read: policy_engine/);
+    expect(() => build({ configure: (c: object) => ({ ...c, policy_engine: {} }) })).toThrow(/Trustee test\/t: configure.kbsConfig policy_engine: is not read by Trustee v0.21.0; the resource policy lives in the storage backend/);
+    expect(() => build({ configure: (c: object) => ({ ...c, policy_enigne: {} }) })).toThrow(/Trustee test\/t: configure.kbsConfig: has keys Trustee v0.21.0 does not read: policy_enigne/);
   });
 
   test('fails when one resource is declared from two different sources', () => {
