@@ -2,8 +2,10 @@ import { KubernetesCluster } from '@cdktf/provider-azurerm/lib/kubernetes-cluste
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { z } from 'zod';
 import { Construct } from '../internal/cdktf';
-import { literalString, parseProps } from '../internal/validation';
+import { isToken, literalString, parseProps } from '../internal/validation';
+import { overlaps, parseCidr, parseIpv4 } from './cidr';
 import { IPeerPodNetwork } from './peer-pod-network';
+import { azureLocation, resourceGroupName } from './azure-names';
 
 /** The node label the cloud-api-adaptor DaemonSet selects worker nodes by. */
 export const WORKER_NODE_LABEL = { key: 'node.kubernetes.io/worker', value: '' } as const;
@@ -90,21 +92,30 @@ export interface ConfidentialAksClusterProps {
   readonly tags?: Record<string, string>;
 }
 
+const aksCidr = literalString((s) => parseCidr(s) !== undefined, 'must be an IPv4 CIDR with zero host bits, e.g. "10.0.0.0/16"');
+
 const schema = z
   .object({
-  resourceGroupName: z.string().min(1),
-  location: z.string().min(1),
+  resourceGroupName: resourceGroupName(),
+  location: azureLocation,
   name: literalString((s) => /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,61}[a-zA-Z0-9]$/.test(s), 'must be 2-63 letters, digits, "-" or "_"'),
   network: z.custom<IPeerPodNetwork>((n) => typeof n === 'object' && n !== null && 'nodeSubnetId' in n, 'must be a PeerPodNetwork or PeerPodNetwork.fromExisting(...)'),
   adminGroupObjectIds: z.array(z.string().min(1)).min(1, 'must name at least one Entra ID admin group: local accounts are disabled'),
   kubernetesVersion: z.string().optional(),
   nodeVmSize: z.string().default('Standard_D4s_v5'),
   nodeCount: z.number().int().min(1).max(1000).default(2),
-  apiServerAuthorizedIpRanges: z.array(z.string()).default([]),
+  apiServerAuthorizedIpRanges: z
+    .array(
+      literalString((s) => parseCidr(s) !== undefined || parseCidr(`${s}/32`) !== undefined, 'must be an IPv4 address or CIDR with zero host bits, e.g. "203.0.113.0/24"').refine(
+        (s) => isToken(s) || !(parseCidr(s)?.start === 0 && s.endsWith('/0')),
+        'must not be 0.0.0.0/0, which opens the API server to the internet: name your ranges, or leave the list empty and suppress CAI-AKS-6 with a reason',
+      ),
+    )
+    .default([]),
   privateCluster: z.boolean().default(false),
-  podCidr: z.string().default('192.168.0.0/16'),
-  serviceCidr: z.string().default('10.0.0.0/16'),
-  dnsServiceIp: z.string().default('10.0.0.10'),
+  podCidr: aksCidr.default('192.168.0.0/16'),
+  serviceCidr: aksCidr.default('10.0.0.0/16'),
+  dnsServiceIp: literalString((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address').default('10.0.0.10'),
   keyVaultSecretsProvider: z.boolean().default(false),
   azurePolicy: z.boolean().default(true),
   tags: z.record(z.string(), z.string()).default({}),
@@ -112,6 +123,26 @@ const schema = z
   .refine((p) => !(p.privateCluster && p.apiServerAuthorizedIpRanges.length > 0), {
     message: 'a private cluster has no public API server: drop apiServerAuthorizedIpRanges or privateCluster',
     path: ['apiServerAuthorizedIpRanges'],
+  })
+  .superRefine((p, ctx) => {
+    // Azure refuses pod and service ranges that overlap the VNet, and a DNS service IP outside the service range.
+    const block = (s: string | undefined) => (s === undefined || isToken(s) ? undefined : parseCidr(s));
+    const pods = block(p.podCidr);
+    const services = block(p.serviceCidr);
+    const known = [
+      ['the VNet address space', block(p.network.addressSpace)],
+      ['the node subnet', block(p.network.nodeSubnetCidr)],
+    ] as const;
+    for (const [field, own] of [['podCidr', pods], ['serviceCidr', services]] as const) {
+      for (const [what, other] of known) {
+        if (own && other && overlaps(own, other)) ctx.addIssue({ code: 'custom', path: [field], message: `"${own.cidr}" overlaps ${what} "${other.cidr}"; choose a range outside the VNet` });
+      }
+    }
+    if (pods && services && overlaps(pods, services)) ctx.addIssue({ code: 'custom', path: ['serviceCidr'], message: `"${services.cidr}" overlaps podCidr "${pods.cidr}"` });
+    const dns = isToken(p.dnsServiceIp) ? undefined : parseIpv4(p.dnsServiceIp);
+    if (services && dns !== undefined && !(dns > services.start && dns < services.end)) {
+      ctx.addIssue({ code: 'custom', path: ['dnsServiceIp'], message: `"${p.dnsServiceIp}" is not a usable address of serviceCidr "${services.cidr}"` });
+    }
   });
 
 /**

@@ -12,6 +12,7 @@ import { IConfidentialAksCluster } from './confidential-aks-cluster';
 import { IPeerPodNetwork } from './peer-pod-network';
 import { IPodVmImage } from './pod-vm-image';
 import { ConfidentialVmSize } from './vm-sizes';
+import { azureLocation, resourceGroupName } from './azure-names';
 
 /** The namespace the peer-pods Helm release is installed in upstream. */
 export const DEFAULT_RUNTIME_NAMESPACE = 'confidential-containers-system';
@@ -99,8 +100,8 @@ const vmSize = z.custom<ConfidentialVmSize>(
 );
 
 const schema = z.object({
-  location: z.string().min(1),
-  podVmResourceGroupName: literalString((s) => /^[-\w._()]{1,89}[-\w_()]$/.test(s), 'must be a valid resource group name'),
+  location: azureLocation,
+  podVmResourceGroupName: resourceGroupName(),
   createPodVmResourceGroup: z.boolean().default(true),
   cluster: z.custom<IConfidentialAksCluster>((c) => typeof c === 'object' && c !== null && 'clusterOidcIssuerUrl' in c, 'must be a ConfidentialAksCluster or ConfidentialAksCluster.fromExisting(...)'),
   network: z.custom<IPeerPodNetwork>((n) => typeof n === 'object' && n !== null && 'podVmSubnetId' in n, 'must be a PeerPodNetwork or PeerPodNetwork.fromExisting(...)'),

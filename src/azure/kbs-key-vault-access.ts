@@ -6,6 +6,7 @@ import { Construct } from '../internal/cdktf';
 import { literalString, parseProps } from '../internal/validation';
 import { IConfidentialAksCluster } from './confidential-aks-cluster';
 import { WORKLOAD_IDENTITY_AUDIENCE } from './confidential-vm-pool';
+import { azureLocation, resourceGroupName } from './azure-names';
 
 /** What Trustee needs to read resources from the model owner's Key Vault. */
 export interface IKbsKeyVaultAccess {
@@ -49,8 +50,8 @@ const schema = z.object({
   cluster: z.custom<IConfidentialAksCluster>((c) => typeof c === 'object' && c !== null && 'clusterOidcIssuerUrl' in c, 'must be a ConfidentialAksCluster'),
   keyVaultId: literalString((s) => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+$/i.test(s), 'must be the ARM id of a Key Vault'),
   keyVaultName: literalString((s) => /^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/.test(s), 'must be a Key Vault name (3-24 letters, digits and "-")'),
-  location: z.string().min(1),
-  resourceGroupName: z.string().min(1),
+  location: azureLocation,
+  resourceGroupName: resourceGroupName(),
   secretNames: z.array(z.string().regex(/^[0-9a-zA-Z-]{1,127}$/, 'must be Key Vault secret names')).min(1).optional(),
   namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/).default('trustee'),
 });

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { Construct } from '../internal/cdktf';
 import { ConstructValidationError, isToken, literalString, parseProps } from '../internal/validation';
 import { Ipv4Block, contains, overlaps, parseCidr } from './cidr';
+import { azureLocation, resourceGroupName } from './azure-names';
 
 /** The ports the adaptor and pod traffic use between the node subnet and pod VMs. */
 export const PEER_POD_PORTS = { agentProtocolForwarder: 15150, vxlan: 4789 } as const;
@@ -27,6 +28,8 @@ export interface IPeerPodNetwork {
   readonly podVmNsgId?: string;
   /** CIDR of the node subnet, when known at synth time (used to validate static IPs). */
   readonly nodeSubnetCidr?: string;
+  /** Address space of the VNet, when known at synth time (AKS pod and service CIDRs must stay outside it). */
+  readonly addressSpace?: string;
 }
 
 /** Props of PeerPodNetwork. */
@@ -67,8 +70,8 @@ export interface PeerPodNetworkProps {
 const cidr = (what: string) => literalString((s) => parseCidr(s) !== undefined, `must be an IPv4 CIDR with zero host bits, e.g. "10.224.0.0/16" (${what})`);
 
 const schema = z.object({
-  resourceGroupName: z.string().min(1, 'must name the resource group'),
-  location: z.string().min(1, 'must name an Azure region, e.g. "westeurope"'),
+  resourceGroupName: resourceGroupName(),
+  location: azureLocation,
   namePrefix: literalString((s) => /^[a-z][a-z0-9-]{0,40}$/.test(s), 'must be lowercase letters, digits and "-", starting with a letter').default('peerpods'),
   addressSpace: cidr('the VNet address space').default('10.224.0.0/12'),
   nodeSubnetCidr: cidr('the node subnet').default('10.224.0.0/16'),
@@ -92,6 +95,7 @@ export class PeerPodNetwork extends Construct implements IPeerPodNetwork {
       podVmSubnetId: z.string().min(1),
       podVmNsgId: z.string().min(1).optional(),
       nodeSubnetCidr: cidr('the node subnet').optional(),
+      addressSpace: cidr('the VNet address space').optional(),
     });
     const parsed = parseProps(existing, 'PeerPodNetwork', ids, attrs);
     return { ...parsed };
@@ -117,6 +121,8 @@ export class PeerPodNetwork extends Construct implements IPeerPodNetwork {
   public readonly podVmNsgId: string;
   /** @inheritdoc */
   public readonly nodeSubnetCidr: string;
+  /** @inheritdoc */
+  public readonly addressSpace: string;
   /** CIDR of the pod-VM subnet. */
   public readonly podVmSubnetCidr: string;
 
@@ -186,6 +192,7 @@ export class PeerPodNetwork extends Construct implements IPeerPodNetwork {
     this.podVmSubnetId = this.podVmSubnet.id;
     this.podVmNsgId = this.podVmNsg.id;
     this.nodeSubnetCidr = p.nodeSubnetCidr;
+    this.addressSpace = p.addressSpace;
     this.podVmSubnetCidr = p.podVmSubnetCidr;
   }
 }

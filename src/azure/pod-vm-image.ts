@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { AzureTee, MeasurementSet, NormalizedMeasurementSet, normalizeMeasurementSet, parseMeasurementsJson } from '../attestation/reference-values';
 import { Construct } from '../internal/cdktf';
 import { ConstructValidationError, literalString, parseProps, withConstructPath } from '../internal/validation';
+import { azureLocation, resourceGroupName } from './azure-names';
 
 /** A pod VM image and the measurements it boots with. */
 export interface IPodVmImage {
@@ -53,8 +54,8 @@ export interface PodVmImageProps {
 const measurementsSchema = z.array(z.custom<MeasurementSet>((m) => typeof m === 'object' && m !== null)).min(1, 'must give the measurements of at least one TEE (PodVmImage.measurementsFromFile(...)): an image without reference values can never attest');
 
 const schema = z.object({
-  resourceGroupName: z.string().min(1),
-  location: z.string().min(1),
+  resourceGroupName: resourceGroupName(),
+  location: azureLocation,
   galleryName: literalString((s) => /^[A-Za-z0-9][A-Za-z0-9_.]{0,78}[A-Za-z0-9]$/.test(s), 'must be 2-80 letters, digits, "_" or "." (no "-")'),
   imageName: literalString((s) => /^[A-Za-z0-9][A-Za-z0-9_.-]{0,78}[A-Za-z0-9]$/.test(s), 'must be 2-80 letters, digits, "_", "-" or "."').default('podvm'),
   version: literalString((s) => /^\d+\.\d+\.\d+$/.test(s), 'must be major.minor.patch, e.g. "0.22.0"'),

@@ -52,10 +52,27 @@ describe('ConfidentialAksCluster', () => {
     [{ name: '-bad' }, /name: must be 2-63 letters/],
     [{ privateCluster: true, apiServerAuthorizedIpRanges: ['1.2.3.0/24'] }, /apiServerAuthorizedIpRanges: a private cluster has no public API server/],
     [{ network: 'subnet-id' }, /network: must be a PeerPodNetwork/],
+    [{ serviceCidr: '10.224.0.0/16' }, /serviceCidr: "10.224.0.0\/16" overlaps the VNet address space "10.224.0.0\/12"; choose a range outside the VNet/],
+    [{ podCidr: '10.230.0.0/16' }, /podCidr: "10.230.0.0\/16" overlaps the VNet address space/],
+    [{ podCidr: '10.0.0.0/16' }, /serviceCidr: "10.0.0.0\/16" overlaps podCidr/],
+    [{ dnsServiceIp: '10.1.0.10' }, /dnsServiceIp: "10.1.0.10" is not a usable address of serviceCidr "10.0.0.0\/16"/],
+    [{ serviceCidr: '10.0.0.0/33' }, /serviceCidr: must be an IPv4 CIDR/],
+    [{ apiServerAuthorizedIpRanges: ['not-a-cidr'] }, /apiServerAuthorizedIpRanges.0: must be an IPv4 address or CIDR/],
+    [{ apiServerAuthorizedIpRanges: ['0.0.0.0/0'] }, /apiServerAuthorizedIpRanges.0: must not be 0.0.0.0\/0, which opens the API server to the internet/],
+    [{ location: 'north-europe' }, /location: must be the region's API name: write "northeurope"/],
+    [{ location: 'West Europe' }, /location: must be the region's API name: write "westeurope"/],
+    [{ location: 'atlantis' }, /location: must be an Azure region name such as "westeurope"/],
+    [{ resourceGroupName: 'rg.' }, /resourceGroupName: must be 1-90 letters/],
   ])('fails when %p', (override, message) => {
     const scope = emptyStack();
     const network = new PeerPodNetwork(scope, 'n', { resourceGroupName: 'rg', location: 'westeurope' });
     expect(() => new ConfidentialAksCluster(scope, 'c', { resourceGroupName: 'rg', location: 'westeurope', name: 'coco', network, adminGroupObjectIds: ['g'], ...(override as object) })).toThrow(message);
+  });
+
+  test('accepts a single address as authorized range, and a one-character resource group', () => {
+    const scope = emptyStack();
+    const network = new PeerPodNetwork(scope, 'n', { resourceGroupName: 'r', location: 'westeurope' });
+    expect(() => new ConfidentialAksCluster(scope, 'c', { resourceGroupName: 'r', location: 'westeurope', name: 'coco', network, adminGroupObjectIds: ['g'], apiServerAuthorizedIpRanges: ['203.0.113.7'] })).not.toThrow();
   });
 
   test('fromExisting needs the https OIDC issuer URL', () => {

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { isToken, literalString } from '../internal/validation';
+
+// Azure public-cloud regions (`az account list-locations --query "[].name"`), as of azurerm 4.55.
+const REGIONS = [
+  'australiacentral', 'australiacentral2', 'australiaeast', 'australiasoutheast', 'austriaeast', 'belgiumcentral', 'brazilsouth',
+  'brazilsoutheast', 'canadacentral', 'canadaeast', 'centralindia', 'centralus', 'chilecentral', 'denmarkeast', 'eastasia', 'eastus',
+  'eastus2', 'francecentral', 'francesouth', 'germanynorth', 'germanywestcentral', 'indonesiacentral', 'israelcentral', 'italynorth',
+  'japaneast', 'japanwest', 'jioindiacentral', 'jioindiawest', 'koreacentral', 'koreasouth', 'malaysiawest', 'mexicocentral',
+  'newzealandnorth', 'northcentralus', 'northeurope', 'norwayeast', 'norwaywest', 'polandcentral', 'qatarcentral', 'southafricanorth',
+  'southafricawest', 'southcentralus', 'southeastasia', 'southindia', 'spaincentral', 'swedencentral', 'swedensouth', 'switzerlandnorth',
+  'switzerlandwest', 'uaecentral', 'uaenorth', 'uksouth', 'ukwest', 'westcentralus', 'westeurope', 'westindia', 'westus', 'westus2', 'westus3',
+];
+
+/** The region name Azure expects for `text` ("West Europe" and "west-europe" are written "westeurope"). */
+function normalizeRegion(text: string): string {
+  return text.toLowerCase().replace(/[\s_-]/g, '');
+}
+
+/**
+ * An Azure region prop: a region name as the API spells it (`westeurope`). Display names and dashed forms are
+ * refused with the right spelling; names this library does not know are refused too (a typo would otherwise
+ * fail only at apply).
+ */
+export const azureLocation: z.ZodType<string> = z.string().superRefine((s, ctx) => {
+  if (REGIONS.includes(s) || isToken(s)) return;
+  const suggestion = REGIONS.find((r) => r === normalizeRegion(s));
+  ctx.addIssue({
+    code: 'custom',
+    message: suggestion
+      ? `must be the region's API name: write "${suggestion}"`
+      : 'must be an Azure region name such as "westeurope" (see `az account list-locations --query "[].name"`)',
+  });
+});
+
+/** A resource group name: 1-90 letters, digits, "_", "-", ".", "(" and ")", not ending with ".". */
+export const resourceGroupName = (message = 'must be 1-90 letters, digits, "_", "-", ".", "(" or ")", not ending with "."'): z.ZodType<string> =>
+  literalString((s) => /^[-\w.()]{0,89}[-\w()]$/u.test(s), message);
