@@ -15,6 +15,8 @@ export const VERSIONS = {
   kataDeploy: '4.0.0',
   /** Trustee (KBS, attestation service, RVPS). */
   trustee: 'v0.21.0',
+  /** The release date of that Trustee (a reference value expiring before it has certainly expired). */
+  trusteeReleasedOn: '2026-07-16T00:00:00Z',
   /** The all-in-one Trustee image (KBS with the built-in attestation service). */
   trusteeImage: 'ghcr.io/confidential-containers/key-broker-service:built-in-as-v0.21.0',
   /** guest-components (attestation agent and confidential data hub in the pod VM). */

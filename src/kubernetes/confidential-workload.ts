@@ -35,6 +35,8 @@ export class ConfidentialWorkload extends Construct {
   public readonly pcr8: string;
   /** The workload's identity name, `<namespace>/<name>`. */
   public readonly workloadName: string;
+  /** The name it is registered under with the KBS, `<construct path> (<namespace>/<name>)`. */
+  public readonly registeredName: string;
   /** The namespace. */
   public readonly namespace: string;
   /** The pod VM size. */
@@ -54,6 +56,13 @@ export class ConfidentialWorkload extends Construct {
     };
     this.namespace = typeof p.namespace === 'string' ? p.namespace : p.namespace.namespaceName;
     this.workloadName = `${this.namespace}/${p.name}`;
+    this.registeredName = `${this.node.path} (${this.workloadName})`;
+    const twin = TerraformStack.of(this)
+      .node.findAll()
+      .find((c): c is ConfidentialWorkload => c !== this && c instanceof ConfidentialWorkload && c.workloadName === this.workloadName);
+    if (twin) {
+      fail('name', `${this.workloadName} is already the name of ${twin.node.path} in this stack: two Deployments cannot share a namespace and name; rename one of them`);
+    }
 
     const size = p.instanceSize ?? p.runtime.defaultInstanceSize;
     if (!p.runtime.instanceSizes.some((s) => s.name === size.name)) {
@@ -110,7 +119,7 @@ export class ConfidentialWorkload extends Construct {
     this.pcr8 = this.initdata.azureVtpmPcr8;
 
     p.kbs.registerWorkload({
-      name: `${this.node.path} (${this.workloadName})`,
+      name: this.registeredName,
       pcr8: this.pcr8,
       resources: [...this.kbsResources.map((r) => r.path), ...Object.values(imagePull)],
       evidenceTypes: size.evidenceType ? [size.evidenceType] : [],

@@ -1,7 +1,7 @@
 import { KbsEndpoint } from '../attestation/guest-config';
 import { ResourcePath } from '../attestation/resource-path';
 import { ResourceSource } from './kbs-resource-source';
-import { RegisteredWorkload } from './trustee-registry';
+import { DeclareResourceOptions, RegisteredWorkload } from './trustee-registry';
 
 /** What confidential workloads need of a Key Broker Service. */
 export interface IKeyBrokerService {
@@ -9,8 +9,8 @@ export interface IKeyBrokerService {
   readonly kbsEndpoint: KbsEndpoint;
   /** Registers a workload's PCR 8, evidence types and needed resources. */
   registerWorkload(workload: RegisteredWorkload): void;
-  /** Declares a resource and its source (idempotent for the same source). */
-  declareResource(resource: string | ResourcePath, source: ResourceSource): ResourcePath;
+  /** Declares a resource and its source (idempotent for the same source); optionally reserved for one workload. */
+  declareResource(resource: string | ResourcePath, source: ResourceSource, options?: DeclareResourceOptions): ResourcePath;
   /** The out-of-band command that writes a declared resource. */
   setResourceCommand(resource: string, resourceFile?: string): string;
 }

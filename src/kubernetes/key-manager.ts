@@ -93,7 +93,7 @@ export class KeyManager extends Construct {
     super(scope, id);
     const p = parseProps(this, 'KeyManager', schema, props);
     this.kbs = p.kbs;
-    this.privateKey = withConstructPath(this, 'KeyManager', 'privateKey', () => p.kbs.declareResource(p.privateKey, p.privateKeySource));
+    const privateKey = withConstructPath(this, 'KeyManager', 'privateKey', () => ResourcePath.parse(p.privateKey, 'privateKey'));
     this.workload = withConstructPath(this, 'KeyManager', 'workload', () => new ConfidentialWorkload(this, 'Workload', {
       runtime: p.runtime,
       kbs: p.kbs,
@@ -113,10 +113,14 @@ export class KeyManager extends Construct {
           env: { PORT: String(p.port), ...p.env },
         },
       ],
-      resources: [{ resource: this.privateKey, env: 'PRIVATE_KEY_URL' }],
+      resources: [{ resource: privateKey, env: 'PRIVATE_KEY_URL' }],
       service: { port: p.port },
       ...(p.registryCredentials ? { imagePull: { registryCredentials: p.registryCredentials } } : {}),
     }));
+    // The private key is reserved for this workload: another workload listing it is a synth error.
+    this.privateKey = withConstructPath(this, 'KeyManager', 'privateKey', () =>
+      p.kbs.declareResource(privateKey, p.privateKeySource, { exclusiveTo: this.workload.registeredName }),
+    );
     this.serviceUrl = this.workload.serviceUrl!;
   }
 

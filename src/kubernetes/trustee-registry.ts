@@ -4,6 +4,7 @@ import { requireHex } from '../attestation/encoding';
 import { AzureTee, NormalizedMeasurementSet, ReferenceValues, SnpTcbFloor, normalizeSnpTcbFloor, requireExpiration } from '../attestation/reference-values';
 import { ResourcePath } from '../attestation/resource-path';
 import { renderResourcePolicy } from '../attestation/resource-policy';
+import { VERSIONS } from '../versions';
 import { ResourceSource } from './kbs-resource-source';
 
 /** A workload registered with a KBS: its identity (PCR 8) and what it may receive. */
@@ -28,6 +29,15 @@ export interface RegisteredWorkload {
   readonly image?: { readonly measurements: readonly NormalizedMeasurementSet[] };
 }
 
+/** Options of `declareResource`. */
+export interface DeclareResourceOptions {
+  /**
+   * The registered name of the only workload that may need the resource (e.g. the key manager's private key).
+   * @default - any workload may
+   */
+  readonly exclusiveTo?: string;
+}
+
 /** Options of the registry. */
 export interface TrusteeRegistryOptions {
   /** Expiration of every reference value record. */
@@ -46,18 +56,20 @@ export interface TrusteeRegistryOptions {
  * registering a workload updates all of them in the same synth.
  */
 export class TrusteeRegistry {
-  /** Validates an RVPS expiration. */
-  public static checkExpiration(value: string): void {
-    requireExpiration(value, 'referenceValuesExpire');
-  }
-
   private readonly images: NormalizedMeasurementSet[][] = [];
   private changes = 0;
   private readonly workloads: RegisteredWorkload[] = [];
-  private readonly resources = new Map<string, { path: ResourcePath; source: ResourceSource }>();
+  private readonly resources = new Map<string, { path: ResourcePath; source: ResourceSource; exclusiveTo?: string }>();
 
   constructor(private readonly options: TrusteeRegistryOptions) {
     requireExpiration(options.expiration, 'referenceValuesExpire');
+    // Synth reads no clock, but an expiration before the pinned Trustee release has certainly passed.
+    if (options.expiration < VERSIONS.trusteeReleasedOn) {
+      throw new AttestationInputError(
+        'referenceValuesExpire',
+        `is ${options.expiration}, before Trustee ${VERSIONS.trustee} was even released (${VERSIONS.trusteeReleasedOn}): every reference value would have expired and no attestation could pass; set a date in the future`,
+      );
+    }
     if (options.snpTcbFloor !== undefined) normalizeSnpTcbFloor(options.snpTcbFloor);
   }
 
@@ -75,14 +87,22 @@ export class TrusteeRegistry {
     return this.images.some((m) => JSON.stringify(m) === key);
   }
 
-  /** Declares where a resource comes from; declaring one path twice with different sources is an error. */
-  public declareResource(resource: string | ResourcePath, source: ResourceSource): ResourcePath {
+  /**
+   * Declares where a resource comes from; declaring one path twice with different sources is an error.
+   * `options.exclusiveTo` names the one workload (its registered name) allowed to need it, such as the key
+   * manager's private key: any other workload needing it is a wiring problem.
+   */
+  public declareResource(resource: string | ResourcePath, source: ResourceSource, options: DeclareResourceOptions = {}): ResourcePath {
     const path = typeof resource === 'string' ? ResourcePath.parse(resource, 'resource') : resource;
     const existing = this.resources.get(path.path);
     if (existing && existing.source.describe() !== source.describe()) {
       throw new AttestationInputError('resource', `${path.uri} is already declared from ${existing.source.describe()}; it cannot also come from ${source.describe()}`);
     }
-    this.resources.set(path.path, { path, source });
+    const exclusiveTo = options.exclusiveTo ?? existing?.exclusiveTo;
+    if (existing?.exclusiveTo !== undefined && options.exclusiveTo !== undefined && existing.exclusiveTo !== options.exclusiveTo) {
+      throw new AttestationInputError('resource', `${path.uri} is reserved for ${existing.exclusiveTo}; it cannot also be reserved for ${options.exclusiveTo}`);
+    }
+    this.resources.set(path.path, { path, source, ...(exclusiveTo !== undefined ? { exclusiveTo } : {}) });
     this.changes++;
     return path;
   }
@@ -186,7 +206,20 @@ export class TrusteeRegistry {
       for (const tee of w.evidenceTypes) {
         if (!measured.has(tee)) problems.push(`${w.name} runs on ${tee} pod VMs, but no trusted image has ${tee} measurements; trust the pool's image (trustImage)`);
       }
+      for (const r of w.resources) {
+        const owner = this.resources.get(r.path)?.exclusiveTo;
+        if (owner !== undefined && owner !== w.name) {
+          problems.push(`${w.name} needs ${r.uri}, which is reserved for ${owner} (it would be released to both); give ${w.name} its own resource`);
+        }
+      }
     }
     return problems;
+  }
+
+  /** What is probably a mistake but may be deliberate: resources declared and bound to no workload. */
+  public warnings(): string[] {
+    return this.declaredResources
+      .filter(({ path }) => !this.workloads.some((w) => w.resources.some((r) => r.equals(path))))
+      .map(({ path }) => `${path.uri} is declared but no workload needs it, so the KBS releases it to no one; bind it to a workload or remove it`);
   }
 }

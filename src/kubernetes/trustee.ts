@@ -24,7 +24,7 @@ import { KEY_VAULT_DIR, keyVaultAlias, keyVaultSecretProviderClass } from './tru
 import { TrusteeProps, trusteePropsSchema } from './trustee-props';
 import { IKeyBrokerService } from './key-broker';
 import { renderTrustReport } from './trust-report';
-import { RegisteredWorkload, TrusteeRegistry } from './trustee-registry';
+import { DeclareResourceOptions, RegisteredWorkload, TrusteeRegistry } from './trustee-registry';
 import { ResourceSource } from './kbs-resource-source';
 import { SEED_MOUNT, TrusteeSeed, renderTrusteeSeed } from './trustee-seed';
 
@@ -63,7 +63,6 @@ export class Trustee extends Construct implements IKeyBrokerService {
     const fail = (field: string, message: string): never => {
       throw new ConstructValidationError(this.node.path, 'Trustee', field, message);
     };
-    withConstructPath(this, 'Trustee', 'referenceValuesExpire', () => (TrusteeRegistry.checkExpiration(p.referenceValuesExpire), undefined));
 
     const cidr = p.network.nodeSubnetCidr;
     if (cidr === undefined || Token.isUnresolved(cidr)) {
@@ -273,13 +272,21 @@ export class Trustee extends Construct implements IKeyBrokerService {
       },
     });
 
+    let warned = false;
     this.node.addValidation({
-      validate: () => [
-        ...this.registry.problems(),
-        ...(this.registry.keyVaultResources().length > 0 && !p.keyVault
-          ? ['resources come from Azure Key Vault, but the Trustee has no keyVault access; pass keyVault: new KbsKeyVaultAccess(...)']
-          : []),
-      ],
+      validate: () => {
+        // Warnings need the whole tree too; validation is the first moment it is complete.
+        if (!warned) {
+          warned = true;
+          for (const warning of this.registry.warnings()) Annotations.of(this).addWarning(warning);
+        }
+        return [
+          ...this.registry.problems(),
+          ...(this.registry.keyVaultResources().length > 0 && !p.keyVault
+            ? ['resources come from Azure Key Vault, but the Trustee has no keyVault access; pass keyVault: new KbsKeyVaultAccess(...)']
+            : []),
+        ];
+      },
     });
   }
 
@@ -289,8 +296,8 @@ export class Trustee extends Construct implements IKeyBrokerService {
   }
 
   /** Declares a KBS resource and where its bytes come from (`kbs:///repo/type/tag`). */
-  public declareResource(resource: string | ResourcePath, source: ResourceSource): ResourcePath {
-    return withConstructPath(this, 'Trustee', '', () => this.registry.declareResource(resource, source));
+  public declareResource(resource: string | ResourcePath, source: ResourceSource, options?: DeclareResourceOptions): ResourcePath {
+    return withConstructPath(this, 'Trustee', '', () => this.registry.declareResource(resource, source, options));
   }
 
   /** Registers a workload's PCR 8 and the resources it needs (the confidential workloads call this). */

@@ -188,6 +188,21 @@ describe('ConfidentialWorkload wiring checks', () => {
     expect(() => Testing.synth(stack, true)).toThrow(/have the same initdata .* so the KBS cannot tell them apart/);
   });
 
+  test('fails when two workloads of a stack share a namespace and name, naming both', () => {
+    const parts = clusterParts(emptyStack());
+    const first = workload(parts);
+    expect(() => workload(parts)).toThrow(new RegExp(`ConfidentialWorkload test/w\\w+: name: confidential-ai/app is already the name of ${first.node.path} in this stack`));
+    expect(() => workload(parts, { name: 'other' })).not.toThrow();
+  });
+
+  test("synth fails when another workload needs the key manager's private key", () => {
+    const stack = new TerraformStack(Testing.app(), 's');
+    const parts = clusterParts(stack);
+    const km = new KeyManager(stack, 'km', { runtime: parts.runtime, kbs: parts.trustee, image: pinned('key-manager'), command: ['/app/server'], runAsUser: 1000 });
+    workload(parts, { name: 'thief', resources: [km.privateKey] });
+    expect(() => Testing.synth(stack, true)).toThrow(/s\/w\w+ \(confidential-ai\/thief\) needs kbs:\/\/\/enkrypt\/key-manager\/private-key, which is reserved for s\/km\/Workload \(confidential-ai\/key-manager\)/);
+  });
+
   test('fails when a resource path is declared from two sources', () => {
     const parts = clusterParts(emptyStack());
     parts.trustee.declareResource('kbs:///enkrypt/model/decryption-key', ResourceSource.kubernetesSecret('s', 'k'));

@@ -1,4 +1,4 @@
-import { ConfidentialVmPool, ConfidentialVmSize, PeerPodsRuntime } from '../../src';
+import { ConfidentialVmPool, ConfidentialVmSize, IConfidentialVmPool, PeerPodsRuntime } from '../../src';
 import { baseInfra } from '../azure/fixtures';
 import { emptyStack, resourceOf, synth } from '../helpers/synth';
 import { clusterParts } from './fixtures';
@@ -77,7 +77,18 @@ describe('PeerPodsRuntime', () => {
   test('fails when a provider config value would break the chart ConfigMap', () => {
     const scope = emptyStack();
     const infra = baseInfra(scope);
-    const pool = new ConfidentialVmPool(scope, 'pool', { location: 'west"europe', podVmResourceGroupName: 'podvms', ...infra });
+    const real = new ConfidentialVmPool(scope, 'pool', { location: 'westeurope', podVmResourceGroupName: 'podvms', ...infra });
+    // ConfidentialVmPool refuses such a region itself; a pool of the user's own (IConfidentialVmPool) may not.
+    const pool: IConfidentialVmPool = {
+      providerConfig: { ...real.providerConfig, AZURE_REGION: 'west"europe' },
+      poolIdentityClientId: real.poolIdentityClientId,
+      poolIdentityTenantId: real.poolIdentityTenantId,
+      runtimeNamespace: real.runtimeNamespace,
+      instanceSizes: real.instanceSizes,
+      defaultInstanceSize: real.defaultInstanceSize,
+      evidenceTypes: real.evidenceTypes,
+      image: real.image,
+    };
     expect(() => new PeerPodsRuntime(scope, 'runtime', { pool })).toThrow(/pool.providerConfig.AZURE_REGION: "west\\"europe" contains a quote/);
   });
 

@@ -109,6 +109,7 @@ describe('Trustee validation', () => {
     [{ image: 'ghcr.io/confidential-containers/key-broker-service' }, /image: must pin a tag or digest/],
     [{ adminPublicKeyPem: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----' }, /adminPublicKeyPem: must be a PEM public key/],
     [{ referenceValuesExpire: '2027-12-31' }, /referenceValuesExpire: must be a UTC time/],
+    [{ referenceValuesExpire: '2025-01-01T00:00:00Z' }, /Trustee test\/t: referenceValuesExpire: is 2025-01-01T00:00:00Z, before Trustee v0.21.0 was even released \(2026-07-16T00:00:00Z\)/],
     [{ snpTcbFloor: { bootloader: 4, tee: 0, snp: 24 } }, /Trustee test\/t: snpTcbFloor.microcode: must be the minimum microcode version/],
   ])('fails when %p', (override, message) => {
     expect(() => build(override)).toThrow(message);
@@ -131,6 +132,33 @@ describe('Trustee validation', () => {
     const t = new Trustee(scope, 't', trusteeProps(network));
     t.declareResource('a/b/c', ResourceSource.outOfBand());
     expect(() => t.declareResource('a/b/c', ResourceSource.kubernetesSecret('s', 'k'))).toThrow(/kbs:\/\/\/a\/b\/c is already declared from out of band/);
+  });
+
+  test('synth fails when a workload needs a resource reserved for another one', () => {
+    const stack = new TerraformStack(Testing.app(), 'x');
+    const network = new PeerPodNetwork(stack, 'n', { resourceGroupName: 'rg', location: 'westeurope' });
+    const t = new Trustee(stack, 't', trusteeProps(network));
+    const key = t.declareResource('enkrypt/key-manager/private-key', ResourceSource.outOfBand(), { exclusiveTo: 'x/km' });
+    expect(() => t.declareResource(key, ResourceSource.outOfBand(), { exclusiveTo: 'x/other' })).toThrow(/is reserved for x\/km; it cannot also be reserved for x\/other/);
+    t.registerWorkload({ name: 'x/km', pcr8: 'a'.repeat(64), resources: [key], evidenceTypes: [] });
+    expect(t.registry.problems()).toEqual([]);
+    t.registerWorkload({ name: 'x/inf', pcr8: 'b'.repeat(64), resources: [key], evidenceTypes: [] });
+    expect(t.registry.problems()).toEqual([
+      'x/inf needs kbs:///enkrypt/key-manager/private-key, which is reserved for x/km (it would be released to both); give x/inf its own resource',
+    ]);
+    expect(() => Testing.synth(stack, true)).toThrow(/which is reserved for x\/km/);
+  });
+
+  test('warns at synth about a resource declared but bound to no workload', () => {
+    let t: Trustee | undefined;
+    synth((stack) => {
+      t = new Trustee(stack, 't', trusteeProps(new PeerPodNetwork(stack, 'n', { resourceGroupName: 'rg', location: 'westeurope' })));
+      const used = t.declareResource('a/b/used', ResourceSource.outOfBand());
+      t.declareResource('a/b/forgotten', ResourceSource.outOfBand());
+      t.registerWorkload({ name: 'x/w', pcr8: 'a'.repeat(64), resources: [used], evidenceTypes: [] });
+    });
+    const warnings = t!.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => m.data);
+    expect(warnings).toEqual(['kbs:///a/b/forgotten is declared but no workload needs it, so the KBS releases it to no one; bind it to a workload or remove it']);
   });
 
   test('synth fails when a workload needs a resource no one declared', () => {
