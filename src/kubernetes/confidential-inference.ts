@@ -106,7 +106,7 @@ export interface ConfidentialInferenceProps {
   readonly sigstoreConfig?: string;
   /** Deployment and Service name. @default 'inference' */
   readonly name?: string;
-  /** Namespace. @default 'confidential-ai' */
+  /** Namespace: a WorkloadNamespace, or the name of one that already exists. @default - the stack's `confidential-ai` WorkloadNamespace, created if missing */
   readonly namespace?: WorkloadNamespace | string;
   /** Port of the model server. @default 8000 */
   readonly port?: number;

@@ -4,7 +4,6 @@ import { ImageFacts } from '../attestation/image-facts';
 import { isPinnedImage } from '../attestation/image-reference';
 import { ResourcePath } from '../attestation/resource-path';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
-import { Construct } from '../internal/cdktf';
 import { ResourceSource } from './kbs-resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
 import { IKeyBrokerService } from './key-broker';
@@ -113,8 +112,9 @@ export interface ConfidentialWorkloadProps {
   /** Deployment name (part of the workload's identity). */
   readonly name: string;
   /**
-   * Namespace (a literal: part of the workload's identity).
-   * @default 'confidential-ai'
+   * Namespace (a literal: part of the workload's identity). A `WorkloadNamespace` is created by this app; a
+   * name is a namespace that must already exist in the cluster.
+   * @default - the stack's `confidential-ai` WorkloadNamespace, created if the stack has none (`WorkloadNamespace.defaultOf`)
    */
   readonly namespace?: WorkloadNamespace | string;
   /** The containers; their images are the only ones the pod VM will run. */
@@ -155,6 +155,10 @@ export const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 
 /** Verified image facts. */
 export const imageFactsSchema = z.custom<ImageFacts>((f) => f instanceof ImageFacts, 'must be ImageFacts.fromDirectory(image, dir) or ImageFacts.verify(...)');
 
+/** A Kubernetes memory or storage quantity in bytes, with an optional binary or decimal suffix ("512Mi", "1G"). */
+const byteQuantity = (example: string) =>
+  z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/, `must be a Kubernetes quantity such as "${example}"`);
+
 /** A UID or GID. */
 const id = (min: number, message: string) => z.number().int().min(min, message).max(2147483647);
 
@@ -174,7 +178,7 @@ const container = z.object({
   workingDir: z.string().regex(/^\/[^\0]*$/, 'must be an absolute path').optional(),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), z.string()).optional(),
   ports: z.array(z.number().int().min(1).max(65535)).optional(),
-  resources: z.object({ cpu: z.string().regex(/^\d+(\.\d+)?m?$/, 'must be a CPU quantity such as "500m"'), memory: z.string().regex(/^\d+(Ki|Mi|Gi|Ti)$/, 'must be a memory quantity such as "2Gi"') }).default({ cpu: '250m', memory: '512Mi' }),
+  resources: z.object({ cpu: z.string().regex(/^\d+(\.\d+)?m?$/, 'must be a CPU quantity such as "500m"'), memory: byteQuantity('2Gi') }).default({ cpu: '250m', memory: '512Mi' }),
   readOnlyRootFilesystem: z.boolean().default(true),
   runAsUser: id(1, 'must not be 0: the namespace enforces non-root pods').optional(),
   runAsGroup: id(0, 'must be a GID').optional(),
@@ -200,7 +204,7 @@ export const workloadSchema = z.object({
   runtime: runtimeSchema,
   kbs: kbsSchema,
   name: k8sName,
-  namespace: z.union([z.string(), z.custom<WorkloadNamespace>((n) => n instanceof Construct && 'namespaceName' in n)]).default('confidential-ai'),
+  namespace: z.union([k8sName, z.custom<WorkloadNamespace>((n) => n instanceof WorkloadNamespace, 'must be a WorkloadNamespace or a namespace name')]).optional(),
   containers: z.array(container).min(1, 'must have at least one container'),
   initContainers: z.array(container).default([]),
   resources: z.array(z.union([z.string(), z.instanceof(ResourcePath), z.object({ resource: z.union([z.string(), z.instanceof(ResourcePath)]), env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional() })])).default([]),
@@ -208,7 +212,33 @@ export const workloadSchema = z.object({
   replicas: z.number().int().min(0).max(100).default(1),
   service: z.object({ port: z.number().int().min(1).max(65535), targetPort: z.number().int().min(1).max(65535).optional() }).optional(),
   imagePull: z.object({ registryCredentials: kbsResourceSpecSchema.optional(), signaturePolicy: kbsResourceSpecSchema.optional(), sigstoreConfig: kbsResourceSpecSchema.optional() }).strict().optional(),
-  scratchVolumes: z.array(z.object({ name: k8sName, mountPath: z.string().regex(/^\/[A-Za-z0-9._/-]*$/, 'must be an absolute path'), sizeLimit: z.string().optional() })).default([]),
+  scratchVolumes: z
+    .array(
+      z.object({
+        name: k8sName.refine((n) => n !== 'tmp', 'must not be "tmp": every workload already has a "tmp" volume on /tmp'),
+        mountPath: z.string().regex(/^\/[A-Za-z0-9._/-]*$/, 'must be an absolute path').refine((m) => m.replace(/\/+$/, '') !== '/tmp', 'must not be /tmp: every workload already mounts a scratch volume there'),
+        sizeLimit: byteQuantity('1Gi').optional(),
+      }),
+    )
+    .default([]),
   allowLogStreaming: z.boolean().default(false),
   agentPolicy: z.custom<AgentPolicy>((a) => a instanceof AgentPolicy, 'must be an AgentPolicy').optional(),
+}).superRefine((p, ctx) => {
+  // Kubernetes refuses a pod whose containers and init containers share a name, or whose volumes do.
+  const seen = new Map<string, string>();
+  for (const [list, items] of [['initContainers', p.initContainers], ['containers', p.containers]] as const) {
+    items.forEach((c, i) => {
+      const first = seen.get(c.name);
+      if (first) ctx.addIssue({ code: 'custom', path: [list, i, 'name'], message: `"${c.name}" is already the name of ${first}; containers and init containers of a pod need distinct names` });
+      else seen.set(c.name, `${list}.${i}`);
+    });
+  }
+  const volumes = new Set<string>();
+  const mounts = new Set<string>();
+  p.scratchVolumes.forEach((v, i) => {
+    if (volumes.has(v.name)) ctx.addIssue({ code: 'custom', path: ['scratchVolumes', i, 'name'], message: `"${v.name}" names two scratch volumes; give each its own name` });
+    if (mounts.has(v.mountPath)) ctx.addIssue({ code: 'custom', path: ['scratchVolumes', i, 'mountPath'], message: `${v.mountPath} is the mount path of two scratch volumes; give each its own` });
+    volumes.add(v.name);
+    mounts.add(v.mountPath);
+  });
 });

@@ -12,6 +12,7 @@ import { ConfidentialWorkloadProps, ImagePullSettings, KbsResourceSpec, ParsedWo
 import { ResourceSource } from './kbs-resource-source';
 import { IKeyBrokerService } from './key-broker';
 import { PeerPodsRuntime } from './peer-pods-runtime';
+import { WorkloadNamespace } from './workload-namespace';
 
 /** The pod annotation that picks the pod VM size. */
 export const MACHINE_TYPE_ANNOTATION = 'io.katacontainers.config.hypervisor.machine_type';
@@ -54,7 +55,8 @@ export class ConfidentialWorkload extends Construct {
     const fail = (field: string, message: string): never => {
       throw new ConstructValidationError(this.node.path, 'ConfidentialWorkload', field, message);
     };
-    this.namespace = typeof p.namespace === 'string' ? p.namespace : p.namespace.namespaceName;
+    const namespace = p.namespace ?? WorkloadNamespace.defaultOf(this);
+    this.namespace = typeof namespace === 'string' ? namespace : namespace.namespaceName;
     this.workloadName = `${this.namespace}/${p.name}`;
     this.registeredName = `${this.node.path} (${this.workloadName})`;
     const twin = TerraformStack.of(this)
@@ -150,7 +152,7 @@ export class ConfidentialWorkload extends Construct {
       volumeMount: pod.volumeMounts.map((v) => ({ name: v.volume, mountPath: v.mountPath })),
     });
 
-    const namespaceDeps = typeof p.namespace === 'string' ? [] : [p.namespace.resource];
+    const namespaceDeps = typeof namespace === 'string' ? [] : [namespace.resource];
     this.resource = new DeploymentV1(this, 'Resource', {
       metadata: { name: p.name, namespace: this.namespace, labels },
       spec: {

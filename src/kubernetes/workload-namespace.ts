@@ -1,7 +1,10 @@
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { z } from 'zod';
-import { Construct } from '../internal/cdktf';
-import { parseProps } from '../internal/validation';
+import { Construct, TerraformStack } from '../internal/cdktf';
+import { ConstructValidationError, parseProps } from '../internal/validation';
+
+/** The namespace confidential workloads use when given none. */
+export const DEFAULT_WORKLOAD_NAMESPACE = 'confidential-ai';
 
 /** Props of WorkloadNamespace. */
 export interface WorkloadNamespaceProps {
@@ -12,8 +15,25 @@ export interface WorkloadNamespaceProps {
   readonly name?: string;
 }
 
-/** A namespace for confidential workloads, with the `restricted` pod security level enforced. */
+const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * A namespace for confidential workloads, with the `restricted` pod security level enforced.
+ *
+ * Workloads given no namespace use `confidential-ai` and create it (see `WorkloadNamespace.defaultOf`); a
+ * namespace given by name is taken to exist already.
+ */
 export class WorkloadNamespace extends Construct {
+  /**
+   * The stack's `confidential-ai` WorkloadNamespace: the one already in the stack, or a new one at the stack's
+   * root (id `ConfidentialAiNamespace`). Workloads given no namespace use it.
+   */
+  public static defaultOf(scope: Construct): WorkloadNamespace {
+    const stack = TerraformStack.of(scope);
+    const existing = stack.node.findAll().find((c): c is WorkloadNamespace => c instanceof WorkloadNamespace && c.namespaceName === DEFAULT_WORKLOAD_NAMESPACE);
+    return existing ?? new WorkloadNamespace(stack, 'ConfidentialAiNamespace');
+  }
+
   /** The namespace (escape hatch). */
   public readonly resource: NamespaceV1;
   /** The namespace name, a literal. */
@@ -24,9 +44,19 @@ export class WorkloadNamespace extends Construct {
     const p = parseProps(
       this,
       'WorkloadNamespace',
-      z.object({ name: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a Kubernetes namespace name').default('confidential-ai') }),
+      z.object({ name: z.string().regex(NAME, 'must be a Kubernetes namespace name').default(DEFAULT_WORKLOAD_NAMESPACE) }),
       props,
     );
+    const twin = TerraformStack.of(this)
+      .node.findAll()
+      .find((c): c is WorkloadNamespace => c !== this && c instanceof WorkloadNamespace && c.namespaceName === p.name);
+    if (twin) {
+      const hint =
+        twin.node.id === 'ConfidentialAiNamespace'
+          ? 'a workload given no namespace created it first; create this WorkloadNamespace before the workloads, or pass the existing one'
+          : 'pass that one to the workloads instead';
+      throw new ConstructValidationError(this.node.path, 'WorkloadNamespace', 'name', `"${p.name}" is already created by ${twin.node.path} in this stack; ${hint}`);
+    }
     this.namespaceName = p.name;
     this.resource = new NamespaceV1(this, 'Resource', {
       metadata: { name: p.name, labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } },

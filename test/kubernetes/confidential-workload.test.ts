@@ -203,6 +203,63 @@ describe('ConfidentialWorkload wiring checks', () => {
     expect(() => Testing.synth(stack, true)).toThrow(/s\/w\w+ \(confidential-ai\/thief\) needs kbs:\/\/\/enkrypt\/key-manager\/private-key, which is reserved for s\/km\/Workload \(confidential-ai\/key-manager\)/);
   });
 
+  test("GIVEN no namespace WHEN workloads are created THEN the stack's confidential-ai namespace is created once and they depend on it", () => {
+    const json = synth((stack) => {
+      const parts = clusterParts(stack);
+      workload(parts);
+      workload(parts, { name: 'other' });
+      workload(parts, { name: 'elsewhere', namespace: 'existing-team-ns' });
+    });
+    const namespaces = Object.entries(resourcesOf(json, 'kubernetes_namespace_v1')).filter(([, n]) => (n.metadata as { name: string }).name === 'confidential-ai');
+    expect(namespaces).toHaveLength(1);
+    const [[nsId, ns]] = namespaces;
+    expect((ns.metadata as { labels: Record<string, string> }).labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    const byName = (name: string) => Object.values(resourcesOf(json, 'kubernetes_deployment_v1')).find((d) => (d.metadata as { name: string }).name === name)!;
+    expect(byName('app').depends_on).toContain(`kubernetes_namespace_v1.${nsId}`);
+    expect(byName('other').depends_on).toContain(`kubernetes_namespace_v1.${nsId}`);
+    expect(byName('elsewhere').depends_on).not.toContain(`kubernetes_namespace_v1.${nsId}`);
+    expect((byName('elsewhere').metadata as { namespace: string }).namespace).toBe('existing-team-ns');
+  });
+
+  test("GIVEN the app's own confidential-ai WorkloadNamespace WHEN a workload gets no namespace THEN it uses that one", () => {
+    const parts = clusterParts(emptyStack());
+    const own = new WorkloadNamespace(parts.trustee.node.scope!, 'Mine');
+    workload(parts);
+    expect(WorkloadNamespace.defaultOf(parts.trustee)).toBe(own);
+  });
+
+  test('fails when a WorkloadNamespace repeats one the stack already creates, saying which to pass', () => {
+    const parts = clusterParts(emptyStack());
+    workload(parts);
+    expect(() => new WorkloadNamespace(parts.trustee.node.scope!, 'Late')).toThrow(
+      /WorkloadNamespace test\/Late: name: "confidential-ai" is already created by test\/ConfidentialAiNamespace in this stack; a workload given no namespace created it first; create this WorkloadNamespace before the workloads/,
+    );
+  });
+
+  test.each<[Partial<ConfidentialWorkloadProps>, RegExp]>([
+    [
+      { containers: [{ name: 'app', image: pinned('a'), runAsUser: 1000 }, { name: 'app', image: pinned('b'), runAsUser: 1000 }] },
+      /containers.1.name: "app" is already the name of containers.0; containers and init containers of a pod need distinct names \(got "app"\)/,
+    ],
+    [
+      { initContainers: [{ name: 'app', image: pinned('init'), runAsUser: 1000 }] },
+      /containers.0.name: "app" is already the name of initContainers.0/,
+    ],
+    [{ scratchVolumes: [{ name: 'cache', mountPath: '/cache', sizeLimit: 'lots' }] }, /scratchVolumes.0.sizeLimit: must be a Kubernetes quantity such as "1Gi" \(got "lots"\)/],
+    [{ scratchVolumes: [{ name: 'tmp', mountPath: '/scratch' }] }, /scratchVolumes.0.name: must not be "tmp"/],
+    [{ scratchVolumes: [{ name: 'cache', mountPath: '/tmp/' }] }, /scratchVolumes.0.mountPath: must not be \/tmp/],
+    [{ scratchVolumes: [{ name: 'a', mountPath: '/a' }, { name: 'a', mountPath: '/b' }] }, /scratchVolumes.1.name: "a" names two scratch volumes/],
+    [{ scratchVolumes: [{ name: 'a', mountPath: '/a' }, { name: 'b', mountPath: '/a' }] }, /scratchVolumes.1.mountPath: \/a is the mount path of two scratch volumes/],
+    [{ containers: [{ name: 'app', image: pinned('a'), runAsUser: 1000, resources: { cpu: '1', memory: 'much' } }] }, /containers.0.resources.memory: must be a Kubernetes quantity such as "2Gi"/],
+  ])('fails, naming the field, when Kubernetes would refuse the pod: %#', (override, message) => {
+    expect(() => workload(clusterParts(emptyStack()), override)).toThrow(message);
+  });
+
+  test('accepts decimal and binary quantities Kubernetes accepts', () => {
+    expect(() => workload(clusterParts(emptyStack()), { scratchVolumes: [{ name: 'cache', mountPath: '/cache', sizeLimit: '1.5G' }] })).not.toThrow();
+    expect(() => workload(clusterParts(emptyStack()), { name: 'b', scratchVolumes: [{ name: 'cache', mountPath: '/cache', sizeLimit: '500Mi' }] })).not.toThrow();
+  });
+
   test('fails when a resource path is declared from two sources', () => {
     const parts = clusterParts(emptyStack());
     parts.trustee.declareResource('kbs:///enkrypt/model/decryption-key', ResourceSource.kubernetesSecret('s', 'k'));
