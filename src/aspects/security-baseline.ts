@@ -1,7 +1,7 @@
 import { kbsConfigFindings } from '../attestation/kbs-defaults';
 import { ConfidentialVmPool } from '../azure/confidential-vm-pool';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
-import { Annotations, Aspects, IAspect, IConstruct, TerraformResource, TerraformStack } from '../internal/cdktf';
+import { Annotations, Aspects, IAspect, IConstruct, TerraformResource, TerraformStack, Tokenization } from '../internal/cdktf';
 import { ConfidentialWorkload } from '../kubernetes/confidential-workload';
 import { PEER_PODS_RUNTIME_CLASS } from '../kubernetes/peer-pods-runtime';
 import { Trustee } from '../kubernetes/trustee';
@@ -81,6 +81,7 @@ export class SecurityBaseline implements IAspect {
     if (c.private_cluster_enabled !== true && ((api?.authorized_ip_ranges as unknown[] | undefined) ?? []).length === 0) this.report(node, R.AKS_API_SERVER_ACCESS, 'the API server is public and unrestricted');
     if (!c.automatic_upgrade_channel || c.automatic_upgrade_channel === 'none') this.report(node, R.AKS_UPGRADE_CHANNEL);
     if (c.azure_policy_enabled !== true) this.report(node, R.AKS_AZURE_POLICY);
+    if (!exportsAuditLog(node as TerraformResource)) this.report(node, R.AKS_AUDIT_LOGS);
   }
 
   private checkVm(node: IConstruct, c: Json): void {
@@ -94,13 +95,15 @@ export class SecurityBaseline implements IAspect {
   }
 
   private checkRoleAssignment(node: IConstruct, c: Json): void {
-    const role = String(c.role_definition_name ?? '');
-    if (['Owner', 'Contributor', 'User Access Administrator', 'Role Based Access Control Administrator'].includes(role)) {
-      this.report(node, R.IAM_NO_PRIVILEGED_ROLES, `role ${JSON.stringify(role)}`);
-    }
+    const name = typeof c.role_definition_name === 'string' ? c.role_definition_name : '';
+    const id = typeof c.role_definition_id === 'string' ? c.role_definition_id : '';
+    // Azure matches role names case-insensitively; by id, a built-in role is its GUID under any scope prefix.
+    const privileged = PRIVILEGED_ROLES.find((r) => r.name.toLowerCase() === name.trim().toLowerCase() || id.toLowerCase().endsWith(`/roledefinitions/${r.id}`));
+    if (privileged) this.report(node, R.IAM_NO_PRIVILEGED_ROLES, `role ${privileged.name}${name ? '' : ` (${id})`}`);
     const scope = String(c.scope ?? '');
     if (/^\/subscriptions\/[^/]+\/?$/.test(scope) || /^\/providers\/Microsoft\.Management\//i.test(scope)) {
-      if (role !== '') this.report(node, R.IAM_SUBSCRIPTION_SCOPE, `built-in role ${JSON.stringify(role)} at ${scope}`);
+      const builtIn = name !== '' || BUILT_IN_ROLE_ID.test(id);
+      if (builtIn) this.report(node, R.IAM_SUBSCRIPTION_SCOPE, `built-in role ${JSON.stringify(name || id)} at ${scope}`);
     }
   }
 
@@ -159,6 +162,38 @@ export class SecurityBaseline implements IAspect {
     else if (rule.severity === 'error') Annotations.of(node).addError(message);
     else Annotations.of(node).addWarning(message);
   }
+}
+
+// Built-in roles that can change access or every resource (ids are the same in every Azure tenant).
+const PRIVILEGED_ROLES = [
+  { name: 'Owner', id: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635' },
+  { name: 'Contributor', id: 'b24988ac-6180-42a0-ab88-20f7382dd24c' },
+  { name: 'User Access Administrator', id: '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9' },
+  { name: 'Role Based Access Control Administrator', id: 'f58310d9-a9f6-439a-9e8d-f62e7b41a168' },
+] as const;
+
+// A built-in role definition id: `/providers/Microsoft.Authorization/roleDefinitions/<guid>`, optionally under a subscription.
+const BUILT_IN_ROLE_ID = /^(\/subscriptions\/[^/]+)?\/providers\/Microsoft\.Authorization\/roleDefinitions\/[0-9a-f-]{36}$/i;
+
+/** True when a diagnostic setting of the cluster's stack exports kube-audit or kube-audit-admin of this cluster. */
+function exportsAuditLog(cluster: TerraformResource): boolean {
+  const clusterId = `${cluster.terraformResourceType}.${cluster.friendlyUniqueId}.id`;
+  return TerraformStack.of(cluster)
+    .node.findAll()
+    .some((c) => {
+      if (!(c instanceof TerraformResource) || c.terraformResourceType !== 'azurerm_monitor_diagnostic_setting') return false;
+      const config = configOf(c);
+      if (referenceOf(config.target_resource_id) !== clusterId) return false;
+      return asList(config.enabled_log).some((l) => ['kube-audit', 'kube-audit-admin'].includes(String(l.category)) || ['audit', 'allLogs'].includes(String(l.category_group)));
+    });
+}
+
+/** The Terraform address a value refers to when it is exactly one attribute reference (`type.name.attr`). */
+function referenceOf(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const fragments = Tokenization.reverseString(value);
+  const token = fragments.firstToken as { identifier?: unknown } | undefined;
+  return fragments.length === 1 && typeof token?.identifier === 'string' ? token.identifier : undefined;
 }
 
 function suppressionOf(node: IConstruct, ruleId: string): string | undefined {

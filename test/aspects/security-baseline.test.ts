@@ -1,5 +1,6 @@
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { LinuxVirtualMachine } from '@cdktf/provider-azurerm/lib/linux-virtual-machine';
+import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { RoleDefinition } from '@cdktf/provider-azurerm/lib/role-definition';
 import { Testing, TerraformStack } from 'cdktf';
@@ -7,7 +8,7 @@ import { IConstruct } from 'constructs';
 import { ByoClusterStack } from '../../examples/byo-cluster/byo-cluster-stack';
 import { ClusterStack } from '../../examples/reference/cluster-stack';
 import { InfraStack } from '../../examples/reference/infra-stack';
-import { AgentPolicy, BASELINE_RULES, BASELINE_RULE_LIST, ConfidentialVmPool, ConfidentialVmSize, ConfidentialWorkload, KeyManager, SecurityBaseline, Trustee, TrusteeProps } from '../../src';
+import { AgentPolicy, BASELINE_RULES, ConfidentialAksCluster, ConfidentialAksClusterProps, PeerPodNetwork, BASELINE_RULE_LIST, ConfidentialVmPool, ConfidentialVmSize, ConfidentialWorkload, KeyManager, SecurityBaseline, Trustee, TrusteeProps } from '../../src';
 import { baseInfra } from '../azure/fixtures';
 import { pinned } from '../attestation/fixtures/values';
 import { clusterParts, trusteeProps } from '../kubernetes/fixtures';
@@ -56,7 +57,7 @@ describe('the examples pass the security baseline', () => {
     const { cluster } = baseInfra(s);
     cluster.resource.addOverride('local_account_disabled', false);
     SecurityBaseline.applyTo(app);
-    expect(() => app.synth()).toThrow(/CAI-AKS-1 AKS local accounts are disabled\. Fix: set local_account_disabled = true/);
+    expect(() => app.synth()).toThrow(/CAI-AKS-1 AKS local accounts are disabled\. Fix: ConfidentialAksCluster sets it; on your own azurerm_kubernetes_cluster, set local_account_disabled = true/);
   });
 });
 
@@ -81,6 +82,28 @@ describe('each rule fails a violating stack', () => {
     const { cluster } = baseInfra(s);
     cluster.resource.addOverride('azure_policy_enabled', false);
     expect(findings(s).warnings).toContain('CAI-AKS-8 s/cluster/Resource');
+  });
+
+  test('CAI-AKS-9 is a warning when no diagnostic setting exports the audit log of the cluster', () => {
+    const aks = (extra: Partial<ConfidentialAksClusterProps>) => {
+      const s = stack();
+      const network = new PeerPodNetwork(s, 'network', { resourceGroupName: 'rg', location: 'westeurope' });
+      const cluster = new ConfidentialAksCluster(s, 'cluster', { resourceGroupName: 'rg', location: 'westeurope', name: 'coco', network, adminGroupObjectIds: ['g'], ...extra });
+      return { s, cluster, network };
+    };
+    expect(findings(aks({}).s).warnings).not.toContain('CAI-AKS-9 s/cluster/Resource');
+    expect(findings(aks({ auditLogs: { logAnalyticsWorkspaceId: '/subscriptions/x/resourceGroups/sec/providers/Microsoft.OperationalInsights/workspaces/audit' } }).s).warnings).not.toContain('CAI-AKS-9 s/cluster/Resource');
+
+    const disabled = aks({ disableAuditLogsInsecure: true });
+    expect(disabled.cluster.auditDiagnosticSetting).toBeUndefined();
+    expect(findings(disabled.s).warnings).toContain('CAI-AKS-9 s/cluster/Resource');
+
+    expect(findings(aks({ auditLogs: { categories: ['kube-apiserver'] } }).s).warnings).toContain('CAI-AKS-9 s/cluster/Resource');
+
+    // A setting of another resource does not count.
+    const elsewhere = aks({ disableAuditLogsInsecure: true });
+    new MonitorDiagnosticSetting(elsewhere.s, 'other', { name: 'x', targetResourceId: elsewhere.network.nodeSubnetId, logAnalyticsWorkspaceId: 'w', enabledLog: [{ category: 'kube-audit' }] });
+    expect(findings(elsewhere.s).warnings).toContain('CAI-AKS-9 s/cluster/Resource');
   });
 
   test.each([
@@ -117,6 +140,25 @@ describe('each rule fails a violating stack', () => {
     new RoleAssignment(s, 'reader', { scope: '/subscriptions/x', roleDefinitionName: 'Reader', principalId: 'p' });
     new RoleDefinition(s, 'wild', { name: 'w', scope: '/subscriptions/x', permissions: [{ actions: ['Microsoft.Compute/*'] }] });
     expect(findings(s).errors.sort()).toEqual(['CAI-IAM-1 s/owner', 'CAI-IAM-2 s/reader', 'CAI-IAM-3 s/wild']);
+  });
+
+  test.each([
+    ['the name in another case', { roleDefinitionName: 'owner' }],
+    ['the name with spaces around it', { roleDefinitionName: ' User Access Administrator ' }],
+    ['the built-in id', { roleDefinitionId: '/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635' }],
+    ['the subscription-scoped id in upper case', { roleDefinitionId: '/subscriptions/x/providers/Microsoft.Authorization/roleDefinitions/B24988AC-6180-42A0-AB88-20F7382DD24C' }],
+    ['the id of Role Based Access Control Administrator', { roleDefinitionId: '/providers/Microsoft.Authorization/roleDefinitions/f58310d9-a9f6-439a-9e8d-f62e7b41a168' }],
+  ])('CAI-IAM-1 catches a privileged role given by %s', (_how, role) => {
+    const s = stack();
+    new RoleAssignment(s, 'a', { scope: '/subscriptions/x/resourceGroups/rg', principalId: 'p', ...role });
+    expect(findings(s).errors).toEqual(['CAI-IAM-1 s/a']);
+  });
+
+  test('CAI-IAM-2 catches a built-in role by id at subscription scope, not a custom role', () => {
+    const s = stack();
+    new RoleAssignment(s, 'builtin', { scope: '/subscriptions/x', principalId: 'p', roleDefinitionId: '/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7' });
+    new RoleAssignment(s, 'custom', { scope: '/subscriptions/x', principalId: 'p', roleDefinitionId: '${azurerm_role_definition.narrow.role_definition_resource_id}' });
+    expect(findings(s).errors).toEqual(['CAI-IAM-2 s/builtin']);
   });
 
   test('CAI-KBS-1, CAI-KBS-2, CAI-KBS-3, CAI-KBS-5 (an insecure KBS allowed for development)', () => {
@@ -175,7 +217,7 @@ describe('each rule fails a violating stack', () => {
 
   test('every documented rule is exercised above', () => {
     expect(BASELINE_RULE_LIST.map((r) => r.id)).toEqual(expect.arrayContaining(Object.values(BASELINE_RULES).map((r) => r.id)));
-    expect(BASELINE_RULE_LIST).toHaveLength(28);
+    expect(BASELINE_RULE_LIST).toHaveLength(29);
   });
 });
 

@@ -1,5 +1,5 @@
 import { ConfidentialAksCluster, PeerPodNetwork } from '../../src';
-import { emptyStack, resourceOf, synth } from '../helpers/synth';
+import { emptyStack, resourceOf, resourcesOf, synth } from '../helpers/synth';
 import { baseInfra } from './fixtures';
 
 describe('ConfidentialAksCluster', () => {
@@ -47,6 +47,43 @@ describe('ConfidentialAksCluster', () => {
     expect(resourceOf(restricted, 'azurerm_kubernetes_cluster').api_server_access_profile).toEqual({ authorized_ip_ranges: ['203.0.113.0/24'] });
   });
 
+  test('exports the control-plane audit log (admin writes and Entra ID decisions) to a new workspace kept 90 days', () => {
+    const workspace = resourceOf(json, 'azurerm_log_analytics_workspace');
+    expect(workspace).toMatchObject({ name: 'coco-audit', sku: 'PerGB2018', retention_in_days: 90, local_authentication_enabled: false, location: 'westeurope' });
+    expect(resourceOf(json, 'azurerm_monitor_diagnostic_setting')).toEqual({
+      name: 'control-plane-audit',
+      target_resource_id: expect.stringMatching(/^\$\{azurerm_kubernetes_cluster\.cluster_\w+\.id\}$/),
+      log_analytics_workspace_id: expect.stringMatching(/^\$\{azurerm_log_analytics_workspace\.cluster_AuditWorkspace_\w+\.id\}$/),
+      log_analytics_destination_type: 'Dedicated',
+      enabled_log: [{ category: 'kube-audit-admin' }, { category: 'guard' }],
+    });
+  });
+
+  test('sends the audit log to an existing workspace, or keeps it as long as asked, with the categories asked', () => {
+    const WS = '/subscriptions/x/resourceGroups/security/providers/Microsoft.OperationalInsights/workspaces/soc';
+    const build = (auditLogs: object, name = 'coco') =>
+      synth((stack) => {
+        const network = new PeerPodNetwork(stack, 'n', { resourceGroupName: 'rg', location: 'westeurope' });
+        new ConfidentialAksCluster(stack, 'c', { resourceGroupName: 'rg', location: 'westeurope', name, network, adminGroupObjectIds: ['g'], auditLogs });
+      });
+    const existing = build({ logAnalyticsWorkspaceId: WS, categories: ['kube-audit', 'guard'] });
+    expect(resourcesOf(existing, 'azurerm_log_analytics_workspace')).toEqual({});
+    expect(resourceOf(existing, 'azurerm_monitor_diagnostic_setting')).toMatchObject({ log_analytics_workspace_id: WS, enabled_log: [{ category: 'kube-audit' }, { category: 'guard' }] });
+    const kept = build({ retentionInDays: 730 }, `a_${'b'.repeat(61)}`);
+    expect(resourceOf(kept, 'azurerm_log_analytics_workspace')).toMatchObject({ retention_in_days: 730, name: `a-${'b'.repeat(55)}-audit` });
+    expect((resourceOf(kept, 'azurerm_log_analytics_workspace').name as string).length).toBe(63);
+  });
+
+  test('exports nothing only when told so insecurely, with a warning', () => {
+    let cluster: ConfidentialAksCluster | undefined;
+    const json = synth((stack) => {
+      const network = new PeerPodNetwork(stack, 'n', { resourceGroupName: 'rg', location: 'westeurope' });
+      cluster = new ConfidentialAksCluster(stack, 'c', { resourceGroupName: 'rg', location: 'westeurope', name: 'coco', network, adminGroupObjectIds: ['g'], disableAuditLogsInsecure: true });
+    });
+    expect(resourcesOf(json, 'azurerm_monitor_diagnostic_setting')).toEqual({});
+    expect(cluster!.node.metadata.map((m) => m.data)).toContainEqual(expect.stringContaining('disableAuditLogsInsecure: the AKS control plane exports no audit log'));
+  });
+
   test.each([
     [{ adminGroupObjectIds: [] }, /ConfidentialAksCluster test\/c: adminGroupObjectIds: must name at least one Entra ID admin group/],
     [{ name: '-bad' }, /name: must be 2-63 letters/],
@@ -63,6 +100,14 @@ describe('ConfidentialAksCluster', () => {
     [{ location: 'West Europe' }, /location: must be the region's API name: write "westeurope"/],
     [{ location: 'atlantis' }, /location: must be an Azure region name such as "westeurope"/],
     [{ resourceGroupName: 'rg.' }, /resourceGroupName: must be 1-90 letters/],
+    [{ auditLogs: { retentionInDays: 7 } }, /auditLogs.retentionInDays: must be 30-730 days \(Log Analytics\) \(got 7\)/],
+    [{ auditLogs: { logAnalyticsWorkspaceId: 'soc' } }, /auditLogs.logAnalyticsWorkspaceId: must be the ARM id of a Log Analytics workspace/],
+    [{ auditLogs: { logAnalyticsWorkspaceId: '/subscriptions/x/resourceGroups/s/providers/Microsoft.OperationalInsights/workspaces/w', retentionInDays: 90 } }, /auditLogs.retentionInDays: sets the retention of the workspace this construct creates; an existing workspace keeps its own/],
+    [{ auditLogs: { categories: ['kube-audit', 'kube-audit'] } }, /auditLogs.categories: must not repeat a category/],
+    [{ auditLogs: { categories: ['audit'] } }, /auditLogs.categories.0: must be one of kube-apiserver, kube-audit, kube-audit-admin/],
+    [{ auditLogs: { categories: [] } }, /auditLogs.categories: must name at least one category; to export nothing, set disableAuditLogsInsecure/],
+    [{ auditLogs: { retentionDays: 90 } }, /auditLogs: Unrecognized key/],
+    [{ auditLogs: {}, disableAuditLogsInsecure: true }, /auditLogs: configures the audit logs that disableAuditLogsInsecure turns off/],
   ])('fails when %p', (override, message) => {
     const scope = emptyStack();
     const network = new PeerPodNetwork(scope, 'n', { resourceGroupName: 'rg', location: 'westeurope' });
