@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { SharedImage } from '@cdktf/provider-azurerm/lib/shared-image';
 import { SharedImageGallery } from '@cdktf/provider-azurerm/lib/shared-image-gallery';
 import { SharedImageVersion } from '@cdktf/provider-azurerm/lib/shared-image-version';
 import { z } from 'zod';
 import { AzureTee, MeasurementSet, NormalizedMeasurementSet, normalizeMeasurementSet, parseMeasurementsJson } from '../attestation/reference-values';
+import { AttestationInputError } from '../attestation/errors';
 import { Construct } from '../internal/cdktf';
 import { ConstructValidationError, literalString, parseProps, withConstructPath } from '../internal/validation';
 import { azureLocation, resourceGroupName } from './azure-names';
@@ -61,7 +63,7 @@ const schema = z.object({
   version: literalString((s) => /^\d+\.\d+\.\d+$/.test(s), 'must be major.minor.patch, e.g. "0.22.0"'),
   vhdBlobUri: literalString((s) => /^https:\/\/[a-z0-9]+\.blob\.core\.windows\.net\/.+\.vhd$/.test(s), 'must be the https URI of a .vhd page blob'),
   storageAccountId: z.string().min(1),
-  targetRegions: z.array(z.string().min(1)).optional(),
+  targetRegions: z.array(azureLocation).optional(),
   identifier: z.object({ publisher: z.string().min(1), offer: z.string().min(1), sku: z.string().min(1) }).default({ publisher: 'confidential-containers', offer: 'peerpods-podvm', sku: 'azure-cvm' }),
   measurements: measurementsSchema,
   tags: z.record(z.string(), z.string()).default({}),
@@ -75,7 +77,17 @@ const schema = z.object({
 export class PodVmImage extends Construct implements IPodVmImage {
   /** Reads the `measurements.json` of an image build as the measurement set of `tee`. */
   public static measurementsFromFile(path: string, tee: AzureTee): MeasurementSet {
-    const set = parseMeasurementsJson(readFileSync(path, 'utf8'), tee, path);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(e as Error).message})`;
+      throw new AttestationInputError(
+        'measurementsFromFile',
+        `${path} (${resolve(path)}) ${reason}; pass the measurements.json your pod VM image build wrote for ${tee} (a path relative to the working directory, or build it from __dirname)`,
+      );
+    }
+    const set = parseMeasurementsJson(text, tee, path);
     return { tee: set.tee, pcrs: Object.fromEntries(set.pcrs) };
   }
 

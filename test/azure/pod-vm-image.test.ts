@@ -34,6 +34,14 @@ describe('PodVmImage', () => {
     expect(PodVmImage.measurementsFromFile(file, 'az-tdx-vtpm')).toEqual({ tee: 'az-tdx-vtpm', pcrs: { 3: hex32('3'), 9: hex32('9'), 11: hex32('11') } });
   });
 
+  test('fails with the path and what to pass when measurements.json is missing or unreadable', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podvm-'));
+    expect(() => PodVmImage.measurementsFromFile(join(dir, 'measurements.json'), 'az-snp-vtpm')).toThrow(
+      /^measurementsFromFile: \/.*\/measurements.json \(\/.*\) does not exist; pass the measurements.json your pod VM image build wrote for az-snp-vtpm/,
+    );
+    expect(() => PodVmImage.measurementsFromFile(dir, 'az-snp-vtpm')).toThrow(/measurementsFromFile: .* cannot be read \(EISDIR/);
+  });
+
   const base = {
     resourceGroupName: 'rg',
     location: 'westeurope',

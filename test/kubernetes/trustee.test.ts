@@ -108,7 +108,7 @@ describe('Trustee validation', () => {
     [{ image: 'ghcr.io/confidential-containers/key-broker-service:latest' }, /image: must pin a release/],
     [{ image: 'ghcr.io/confidential-containers/key-broker-service' }, /image: must pin a tag or digest/],
     [{ adminPublicKeyPem: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----' }, /adminPublicKeyPem: must be a PEM public key/],
-    [{ referenceValuesExpire: '2027-12-31' }, /referenceValuesExpire: must be a UTC time/],
+    [{ referenceValuesExpire: '2027-12-31' }, /Trustee test\/t: referenceValuesExpire: must be a UTC time/],
     [{ referenceValuesExpire: '2025-01-01T00:00:00Z' }, /Trustee test\/t: referenceValuesExpire: is 2025-01-01T00:00:00Z, before Trustee v0.21.0 was even released \(2026-07-16T00:00:00Z\)/],
     [{ snpTcbFloor: { bootloader: 4, tee: 0, snp: 24 } }, /Trustee test\/t: snpTcbFloor.microcode: must be the minimum microcode version/],
   ])('fails when %p', (override, message) => {
