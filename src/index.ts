@@ -2,5 +2,6 @@ export * from './attestation';
 export * from './azure';
 export * from './kubernetes';
 export * from './aspects';
+export * from './app';
 export { ConstructValidationError } from './internal/validation';
 export { VERSIONS } from './versions';

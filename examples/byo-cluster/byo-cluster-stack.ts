@@ -15,8 +15,8 @@ import {
   PeerPodsRuntime,
   ResourceSource,
   Trustee,
+  configureAksProviders,
 } from '../../src';
-import { configureAksProviders } from '../shared/aks-providers';
 
 /** What the company already has: replace these with your own ids. */
 export const existing = {

@@ -1,8 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'cdktf';
-import { SecurityBaseline } from '../../src';
-import { printAnnotations } from './annotations';
+import { SecurityBaseline, synthAndReport } from '../../src';
 import { ClusterStack } from './cluster-stack';
 import { InfraStack } from './infra-stack';
 
@@ -13,7 +12,7 @@ const infra = new InfraStack(app, 'infra');
 const cluster = new ClusterStack(app, 'cluster', infra);
 // Every violation of the security baseline fails synth (see docs/security.md).
 SecurityBaseline.applyTo(app);
-app.synth();
+// Synthesizes and prints every warning and note the constructs attached (plain app.synth() prints none).
+synthAndReport(app);
 // Next to the stacks: who may receive which key, in words rather than rego.
 writeFileSync(join(app.outdir, 'trust-report.md'), cluster.trustee.trustReport());
-printAnnotations(app);

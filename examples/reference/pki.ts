@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { readKbsPublicMaterial } from '../../src';
 
 /** The public key material the cluster stack puts into the plan (certificates and a public key only). */
 export interface PublicMaterial {
@@ -9,22 +10,15 @@ export interface PublicMaterial {
   readonly tokenSignerCaPem: string;
   /** The KBS administrator's public key. */
   readonly adminPublicKeyPem: string;
-  /** True when the committed example material was used because pki/create-key-material.sh has not run. */
+  /** True when the committed example material was used because bin/create-key-material.sh has not run. */
   readonly isExample: boolean;
 }
 
 const OWN = join(__dirname, '.secrets');
 const EXAMPLE = join(__dirname, 'pki', 'example');
 
-/** Reads the material create-key-material.sh wrote, or the committed example material when there is none. */
+/** Reads the material `bin/create-key-material.sh examples/reference/.secrets` wrote, or the committed example material when there is none. */
 export function loadPublicMaterial(): PublicMaterial {
   const isExample = !existsSync(join(OWN, 'kbs-ca.pem'));
-  const dir = isExample ? EXAMPLE : OWN;
-  const read = (name: string): string => readFileSync(join(dir, name), 'utf8');
-  return {
-    kbsCaPem: read('kbs-ca.pem'),
-    tokenSignerCaPem: read('token-signer-ca.pem'),
-    adminPublicKeyPem: read('admin-public.pem'),
-    isExample,
-  };
+  return { ...readKbsPublicMaterial(isExample ? EXAMPLE : OWN), isExample };
 }

@@ -5,7 +5,7 @@ import { legacyKey } from './kbs-config-legacy';
 import { KbsConfig, canonicalStorageType, kbsConfigSchema } from './kbs-config-schema';
 import { requireSynthTimeString } from './tokens';
 
-export { KbsConfig, canonicalStorageType, isSocketAddress, kbsConfigSchema } from './kbs-config-schema';
+export { KbsConfig, canonicalStorageType, isSocketAddress } from './kbs-config-schema';
 export { LEGACY_KBS_KEYS } from './kbs-config-legacy';
 
 /** One reason the KBS would ignore or refuse a configuration: the dotted key and what is wrong, with the fix. */

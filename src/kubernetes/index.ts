@@ -2,11 +2,12 @@ export * from './peer-pods-runtime';
 export * from './kbs-resource-source';
 export * from './trustee-seed';
 export * from './trustee-registry';
-export * from './trustee-props';
+export type { TrusteeProps } from './trustee-props';
 export * from './trustee';
 export * from './trustee-key-vault';
 export * from './workload-namespace';
-export * from './confidential-workload-props';
+// The props types only: the zod schemas that parse them are internal.
+export type { ConfidentialContainer, ConfidentialWorkloadProps, ImagePullSettings, KbsResourceSpec, ScratchVolume, WorkloadResource } from './confidential-workload-props';
 export * from './confidential-workload';
 export * from './key-manager';
 export * from './confidential-inference';

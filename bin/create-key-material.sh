@@ -1,23 +1,32 @@
 #!/usr/bin/env bash
-# Creates the key material of the reference deployment, once, into examples/reference/.secrets (git-ignored):
+# Creates the KBS key material of a deployment, once, into a new directory (keep it out of version control):
 #   kbs-ca.pem / kbs-ca.key            CA of the KBS HTTPS certificate (pod VMs pin kbs-ca.pem via initdata)
 #   kbs-https.crt / kbs-https.key      KBS server certificate for the static IP (and 127.0.0.1 for port-forward)
 #   token-signer-ca.pem / .key         CA of the attestation token signer (the KBS trusts tokens it vouches for)
 #   token-signer.crt / .key            the signer (EC P-256, the only kind Trustee v0.21.0 accepts)
 #   admin.key / admin-public.pem       the KBS administrator's Ed25519 key pair
-# Only the public halves (*.pem) are read by `npm run synth`; the private keys go into Kubernetes Secrets with
-# the kubectl commands printed at the end, and never into Terraform.
-# Usage: KBS_IP=10.224.0.250 bash examples/reference/pki/create-key-material.sh
+# Only the public halves (*.pem) are read at synth (readKbsPublicMaterial); the private keys go into Kubernetes
+# Secrets with the kubectl commands printed at the end, and never into Terraform.
+# Usage: KBS_IP=<the Trustee staticIp> [NAMESPACE=trustee] cai-create-key-material <new directory>
+# Needs openssl (1.1.1 or later).
 set -euo pipefail
+if [ $# -ne 1 ] || [ "${1#-}" != "$1" ]; then
+  echo "usage: KBS_IP=<the Trustee staticIp> [NAMESPACE=trustee] cai-create-key-material <new directory>" >&2
+  exit 2
+fi
 KBS_IP=${KBS_IP:-10.224.0.250}
 NAMESPACE=${NAMESPACE:-trustee}
-out="$(cd "$(dirname "$0")/.." && pwd)/.secrets"
-if [ -e "$out" ]; then
-  echo "$out exists; remove it first to create new material" >&2
+if ! [[ "$KBS_IP" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]]; then
+  echo "KBS_IP must be the IPv4 address of the KBS (the Trustee staticIp), not \"$KBS_IP\"" >&2
+  exit 2
+fi
+if [ -e "$1" ]; then
+  echo "$1 exists; remove it first to create new material (the KBS and every workload pin the old CA)" >&2
   exit 1
 fi
-mkdir -p "$out"
-chmod 700 "$out"
+mkdir -p "$1"
+chmod 700 "$1"
+out="$(cd "$1" && pwd)"
 cd "$out"
 umask 077
 
@@ -44,7 +53,7 @@ openssl pkey -in admin.key -pubout -out admin-public.pem
 chmod 644 ./*.pem
 
 cat <<MSG
-Key material written to $out (git-ignored). Keep the *.key files offline after creating the Secrets.
+Key material written to $out. Keep the *.key files offline after creating the Secrets.
 Create the Kubernetes Secrets after 'cdktf deploy cluster' has created the $NAMESPACE namespace
 (the KBS pod waits for them):
 
@@ -53,6 +62,6 @@ Create the Kubernetes Secrets after 'cdktf deploy cluster' has created the $NAME
 
   kubectl -n $NAMESPACE rollout status deploy/kbs
 
-'npm run synth' uses kbs-ca.pem, token-signer-ca.pem and admin-public.pem from this folder.
-An admin token for kbs-client: node examples/reference/pki/mint-admin-token.mjs > admin-token.jwt
+Synth reads kbs-ca.pem, token-signer-ca.pem and admin-public.pem (readKbsPublicMaterial('$out')).
+An admin token for kbs-client: cai-mint-admin-token "$out/admin.key" > admin-token.jwt
 MSG

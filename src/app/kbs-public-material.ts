@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** The public halves of the KBS key material: what the Trustee construct puts into the plan. */
+export interface KbsPublicMaterial {
+  /** CA of the KBS HTTPS certificate (`kbs-ca.pem`); pod VMs pin it through their initdata. */
+  readonly kbsCaPem: string;
+  /** CA of the attestation token signer (`token-signer-ca.pem`). */
+  readonly tokenSignerCaPem: string;
+  /** The KBS administrator's Ed25519 public key (`admin-public.pem`). */
+  readonly adminPublicKeyPem: string;
+}
+
+/**
+ * Reads the public material that `cai-create-key-material <dir>` wrote into `dir` (never the private keys,
+ * which stay out of Terraform). Fails naming the missing file and the command that creates it.
+ */
+export function readKbsPublicMaterial(dir: string): KbsPublicMaterial {
+  const read = (name: string): string => {
+    try {
+      return readFileSync(join(dir, name), 'utf8');
+    } catch {
+      throw new Error(`readKbsPublicMaterial: ${join(dir, name)} (${resolve(dir, name)}) cannot be read; create the key material first: npx cai-create-key-material ${dir}`);
+    }
+  };
+  return { kbsCaPem: read('kbs-ca.pem'), tokenSignerCaPem: read('token-signer-ca.pem'), adminPublicKeyPem: read('admin-public.pem') };
+}

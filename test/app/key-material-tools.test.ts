@@ -1,0 +1,80 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { X509Certificate, createPublicKey, verify } from 'node:crypto';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readKbsPublicMaterial } from '../../src';
+
+const ROOT = join(__dirname, '..', '..');
+const CREATE = join(ROOT, 'bin', 'create-key-material.sh');
+const MINT = join(ROOT, 'bin', 'mint-admin-token.mjs');
+
+describe('cai-create-key-material and cai-mint-admin-token (shipped as package bins)', () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'kbs-pki-')), 'secrets');
+  const log = execFileSync('bash', [CREATE, out], { env: { ...process.env, KBS_IP: '10.40.15.250', NAMESPACE: 'kbs' }, encoding: 'utf8' });
+  const cert = (name: string) => new X509Certificate(readFileSync(join(out, name)));
+
+  test('GIVEN a new directory WHEN run THEN the KBS server certificate is issued by its CA for the static IP', () => {
+    const ca = cert('kbs-ca.pem');
+    const server = cert('kbs-https.crt');
+    expect(ca.ca).toBe(true);
+    expect(server.ca).toBe(false);
+    expect(server.verify(ca.publicKey)).toBe(true);
+    expect(server.checkIP('10.40.15.250')).toBe('10.40.15.250');
+    expect(server.checkIP('127.0.0.1')).toBe('127.0.0.1');
+  });
+
+  test('the token signer is an EC P-256 key certified by its CA, with the chain the KBS Secret needs', () => {
+    const signer = cert('token-signer.crt');
+    expect(signer.verify(cert('token-signer-ca.pem').publicKey)).toBe(true);
+    expect(signer.publicKey.asymmetricKeyDetails).toEqual({ namedCurve: 'prime256v1' });
+    expect(readFileSync(join(out, 'token-signer-chain.pem'), 'utf8')).toBe(readFileSync(join(out, 'token-signer.crt'), 'utf8') + readFileSync(join(out, 'token-signer-ca.pem'), 'utf8'));
+  });
+
+  test('private keys are readable by the owner only; the printed commands name the namespace and the directory', () => {
+    expect(statSync(out).mode & 0o777).toBe(0o700);
+    for (const key of ['kbs-ca.key', 'kbs-https.key', 'token-signer.key', 'admin.key']) expect(statSync(join(out, key)).mode & 0o077).toBe(0);
+    expect(log).toContain(`kubectl -n kbs create secret tls kbs-https --cert="${out}/kbs-https.crt" --key="${out}/kbs-https.key"`);
+  });
+
+  test('readKbsPublicMaterial reads the public halves only', () => {
+    const material = readKbsPublicMaterial(out);
+    expect(material.kbsCaPem).toBe(readFileSync(join(out, 'kbs-ca.pem'), 'utf8'));
+    expect(createPublicKey(material.adminPublicKeyPem).asymmetricKeyType).toBe('ed25519');
+    expect(JSON.stringify(material)).not.toMatch(/PRIVATE KEY/);
+    expect(() => readKbsPublicMaterial(join(out, 'missing'))).toThrow(/kbs-ca.pem .* cannot be read; create the key material first: npx cai-create-key-material/);
+  });
+
+  test('GIVEN the admin key WHEN a token is minted THEN it is an EdDSA JWT with role admin that the admin public key verifies', () => {
+    const token = execFileSync('node', [MINT, join(out, 'admin.key'), '5'], { encoding: 'utf8' }).trim();
+    const [header, payload, signature] = token.split('.');
+    expect(JSON.parse(Buffer.from(header, 'base64url').toString())).toEqual({ alg: 'EdDSA', typ: 'JWT' });
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    expect(claims.role).toBe('admin');
+    expect(claims.exp - claims.iat).toBe(300);
+    const publicKey = createPublicKey(readFileSync(join(out, 'admin-public.pem')));
+    expect(verify(null, Buffer.from(`${header}.${payload}`), publicKey, Buffer.from(signature, 'base64url'))).toBe(true);
+  });
+
+  test.each([
+    ['an existing directory', [CREATE], () => [out], { KBS_IP: '10.0.0.1' }, 1, /exists; remove it first/],
+    ['no directory', [CREATE], () => [], {}, 2, /usage: KBS_IP=/],
+    ['a KBS_IP that is not an address', [CREATE], () => [join(out, 'new')], { KBS_IP: 'kbs.local' }, 2, /KBS_IP must be the IPv4 address/],
+  ])('create refuses %s', (_what, script, args, env, status, message) => {
+    const r = spawnSync('bash', [...script, ...args()], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    expect(r.status).toBe(status);
+    expect(r.stderr).toMatch(message);
+  });
+
+  test.each([
+    ['no key', () => [], 2, /usage: cai-mint-admin-token/],
+    ['a lifetime that is not minutes', () => [join(out, 'admin.key'), 'soon'], 2, /usage: cai-mint-admin-token/],
+    ['a missing key', () => [join(out, 'nope.key')], 1, /cannot read the admin private key/],
+    ['a key that is not Ed25519', () => [join(out, 'kbs-ca.key')], 1, /is a ec key; the KBS admin key is Ed25519/],
+  ])('mint refuses %s', (_what, args, status, message) => {
+    const r = spawnSync('node', [MINT, ...args()], { encoding: 'utf8' });
+    expect(r.status).toBe(status);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+});
