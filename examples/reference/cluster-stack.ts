@@ -46,7 +46,7 @@ export class ClusterStack extends TerraformStack {
     if (material.isExample) {
       Annotations.of(this.trustee).addWarning(
         'example material: the KBS CA, token signer CA and admin public key are the committed examples under examples/reference/pki/example; ' +
-          'create your own with examples/reference/pki/create-key-material.sh before deploying, and set snpTcbFloor in examples/reference/config.ts for your hosts',
+          'create your own with bin/create-key-material.sh examples/reference/.secrets before deploying, and set snpTcbFloor in examples/reference/config.ts for your hosts',
       );
     }
     this.trustee.trustImage(infra.image);

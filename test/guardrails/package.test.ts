@@ -1,0 +1,48 @@
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { dirname, join, normalize } from 'node:path';
+import * as api from '../../src';
+
+const ROOT = join(__dirname, '..', '..');
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { license: string; bin: Record<string, string>; main: string; types: string; files: string[] };
+// What `npm pack` ships (lib/ is built by the prepack script, so it is absent from a dry run without scripts).
+const packed: string[] = (JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' })) as Array<{ files: Array<{ path: string }> }>)[0].files.map((f) => f.path);
+
+describe('the published package', () => {
+  test('ships the license it declares, the README, the docs and the tools, and no sources, tests or examples', () => {
+    expect(pkg.license).toBe('Apache-2.0');
+    expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(/^\s+Apache License\n\s+Version 2\.0, January 2004\n/);
+    expect(packed).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'docs/security.md', ...Object.values(pkg.bin)]));
+    expect(packed.filter((f) => /^(src|test|examples|scripts|bench)\//.test(f))).toEqual([]);
+    expect(pkg.files).toEqual(expect.arrayContaining(['lib/**/*.js', 'lib/**/*.d.ts']));
+    expect(pkg.main).toBe('lib/index.js');
+  });
+
+  test('every relative link of the README and the docs resolves to a file inside the package', () => {
+    const broken: string[] = [];
+    for (const doc of packed.filter((f) => f.endsWith('.md'))) {
+      // Links only: code blocks and inline code (rego, regexes) are not.
+      const text = readFileSync(join(ROOT, doc), 'utf8').replace(/```[\s\S]*?```/g, '').replace(/`[^`\n]*`/g, '');
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/.test(target) || target.startsWith('#')) continue;
+        const file = normalize(join(dirname(doc), target.split('#')[0]));
+        if (!packed.includes(file)) broken.push(`${doc} -> ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
+  test('each bin is an executable script with an interpreter line', () => {
+    for (const [name, file] of Object.entries(pkg.bin)) {
+      expect(name).toMatch(/^cai-/);
+      accessSync(join(ROOT, file), constants.X_OK);
+      expect(readFileSync(join(ROOT, file), 'utf8')).toMatch(/^#!\/usr\/bin\/env (bash|node)\n/);
+    }
+  });
+
+  test('the main entry exports the API, not the internal zod schemas', () => {
+    const schemas = Object.entries(api).filter(([, v]) => typeof v === 'object' && v !== null && ('_zod' in v || 'safeParse' in v)).map(([k]) => k);
+    expect(schemas).toEqual([]);
+    expect(Object.keys(api)).toEqual(expect.arrayContaining(['synthAndReport', 'collectAnnotations', 'configureAksProviders', 'readKbsPublicMaterial', 'SecurityBaseline']));
+  });
+});
