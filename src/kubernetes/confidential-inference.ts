@@ -16,11 +16,13 @@ import {
   kbsResourceSpecSchema,
   kbsSchema,
   runtimeSchema,
+  serverProbesSchema,
 } from './confidential-workload-props';
 import { ConfidentialWorkload } from './confidential-workload';
 import { ResourceSource } from './kbs-resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
 import { IKeyBrokerService } from './key-broker';
+import { Probe, ServerProbes, serverProbes } from './probe';
 import { WorkloadNamespace } from './workload-namespace';
 
 /** Where the model comes from, and the KBS resource that decrypts it. */
@@ -118,7 +120,20 @@ export interface ConfidentialInferenceProps {
   readonly containerResources?: { readonly cpu: string; readonly memory: string };
   /** Extra plain environment (no secrets). @default - none */
   readonly env?: Record<string, string>;
+  /**
+   * Probes of the model server, HTTP or TCP (`Probe`), e.g. `{ readiness: Probe.fromHttpGet('/health') }` for
+   * a server that listens before its model is loaded.
+   * @default - TCP on the port: ready once listening, restarted after 30 s without, 15 minutes to start (model loading)
+   */
+  readonly probes?: ServerProbes;
 }
+
+/** The model server's default probes: loading a large model can take many minutes. */
+const INFERENCE_PROBES = {
+  readiness: Probe.fromTcpSocket({ periodSeconds: 10 }),
+  liveness: Probe.fromTcpSocket({ periodSeconds: 10, failureThreshold: 3 }),
+  startup: Probe.fromTcpSocket({ periodSeconds: 10, failureThreshold: 90 }),
+};
 
 const schema = z.object({
   runtime: runtimeSchema,
@@ -139,6 +154,7 @@ const schema = z.object({
   port: z.number().int().min(1).max(65535).default(8000),
   containerResources: z.object({ cpu: z.string(), memory: z.string() }).default({ cpu: '1', memory: '4Gi' }),
   env: z.record(z.string(), z.string()).default({}),
+  probes: serverProbesSchema,
 });
 
 /**
@@ -196,7 +212,7 @@ export class ConfidentialInference extends Construct {
       replicas: p.replicas,
       initContainers,
       containers: [
-        { name: 'server', image: p.image, imageFacts: p.imageFacts, command: p.command, args: p.args, runAsUser: p.runAsUser, ports: [p.port], env, resources: p.containerResources },
+        { name: 'server', image: p.image, imageFacts: p.imageFacts, command: p.command, args: p.args, runAsUser: p.runAsUser, ports: [p.port], env, resources: p.containerResources, ...serverProbes(INFERENCE_PROBES, p.probes) },
       ],
       resources,
       scratchVolumes,

@@ -7,6 +7,7 @@ import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { ResourceSource } from './kbs-resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
 import { IKeyBrokerService } from './key-broker';
+import { Probe } from './probe';
 import { WorkloadNamespace } from './workload-namespace';
 
 /** A container of a confidential pod. */
@@ -55,6 +56,16 @@ export interface ConfidentialContainer {
    * @default 0
    */
   readonly runAsGroup?: number;
+  /**
+   * When the Service may route to the container. HTTP or TCP only (`Probe`): exec probes are denied by the
+   * agent policy.
+   * @default - a TCP probe of the first port when the container has ports, else none
+   */
+  readonly readinessProbe?: Probe;
+  /** When the kubelet restarts the container. @default - none */
+  readonly livenessProbe?: Probe;
+  /** Holds off the other probes until the container has started (slow starts such as model loading). @default - none */
+  readonly startupProbe?: Probe;
 }
 
 /** A KBS resource, and where its bytes come from. */
@@ -169,6 +180,11 @@ export const kbsResourceSpecSchema = z.union([
   z.object({ resource: z.union([z.string(), z.instanceof(ResourcePath)]), source: z.custom<ResourceSource>((s) => s instanceof ResourceSource, 'must be a ResourceSource').optional() }),
 ]);
 
+const probeSchema = z.custom<Probe>((p) => p instanceof Probe, 'must be Probe.fromHttpGet(...) or Probe.fromTcpSocket(...); exec probes are denied by the agent policy');
+
+/** The zod schema of a ServerProbes prop. */
+export const serverProbesSchema = z.object({ readiness: probeSchema.optional(), liveness: probeSchema.optional(), startup: probeSchema.optional() }).strict().default({});
+
 const container = z.object({
   name: k8sName,
   image: z.string().refine(isPinnedImage, 'must be fully qualified and pinned by digest, like "myregistry.azurecr.io/app@sha256:<64 hex>"; a tag can be moved to another image, a digest cannot'),
@@ -182,6 +198,9 @@ const container = z.object({
   readOnlyRootFilesystem: z.boolean().default(true),
   runAsUser: id(1, 'must not be 0: the namespace enforces non-root pods').optional(),
   runAsGroup: id(0, 'must be a GID').optional(),
+  readinessProbe: probeSchema.optional(),
+  livenessProbe: probeSchema.optional(),
+  startupProbe: probeSchema.optional(),
 });
 
 /** The parsed ConfidentialWorkload props. */
@@ -224,6 +243,11 @@ export const workloadSchema = z.object({
   allowLogStreaming: z.boolean().default(false),
   agentPolicy: z.custom<AgentPolicy>((a) => a instanceof AgentPolicy, 'must be an AgentPolicy').optional(),
 }).superRefine((p, ctx) => {
+  p.initContainers.forEach((c, i) => {
+    for (const key of ['readinessProbe', 'livenessProbe', 'startupProbe'] as const) {
+      if (c[key]) ctx.addIssue({ code: 'custom', path: ['initContainers', i, key], message: 'init containers run to completion and take no probes; drop it' });
+    }
+  });
   // Kubernetes refuses a pod whose containers and init containers share a name, or whose volumes do.
   const seen = new Map<string, string>();
   for (const [list, items] of [['initContainers', p.initContainers], ['containers', p.containers]] as const) {

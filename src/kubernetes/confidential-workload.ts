@@ -12,6 +12,7 @@ import { ConfidentialWorkloadProps, ImagePullSettings, KbsResourceSpec, ParsedWo
 import { ResourceSource } from './kbs-resource-source';
 import { IKeyBrokerService } from './key-broker';
 import { PeerPodsRuntime } from './peer-pods-runtime';
+import { Probe } from './probe';
 import { WorkloadNamespace } from './workload-namespace';
 
 /** The pod annotation that picks the pod VM size. */
@@ -130,7 +131,7 @@ export class ConfidentialWorkload extends Construct {
     });
 
     const labels = { 'app.kubernetes.io/name': p.name, 'app.kubernetes.io/part-of': 'confidential-ai' };
-    const toContainer = (c: ParsedWorkloadProps['containers'][number], pod: PodContainer): DeploymentV1SpecTemplateSpecContainer => ({
+    const toContainer = (c: ParsedWorkloadProps['containers'][number], pod: PodContainer, init: boolean): DeploymentV1SpecTemplateSpecContainer => ({
       name: c.name,
       image: c.image,
       command: c.command,
@@ -150,6 +151,7 @@ export class ConfidentialWorkload extends Construct {
         seccompProfile: { type: 'RuntimeDefault' },
       },
       volumeMount: pod.volumeMounts.map((v) => ({ name: v.volume, mountPath: v.mountPath })),
+      ...(init ? {} : probesOf(this, c)),
     });
 
     const namespaceDeps = typeof namespace === 'string' ? [] : [namespace.resource];
@@ -169,8 +171,8 @@ export class ConfidentialWorkload extends Construct {
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-            initContainer: p.initContainers.map((c, i) => toContainer(c, this.pod.initContainers[i])),
-            container: p.containers.map((c, i) => toContainer(c, this.pod.containers[i])),
+            initContainer: p.initContainers.map((c, i) => toContainer(c, this.pod.initContainers[i], true)),
+            container: p.containers.map((c, i) => toContainer(c, this.pod.containers[i], false)),
             volume: scratch.map((v) => ({ name: v.name, emptyDir: v.sizeLimit ? { sizeLimit: v.sizeLimit } : {} })),
           },
         },
@@ -190,6 +192,17 @@ export class ConfidentialWorkload extends Construct {
       this.serviceUrl = `http://${p.name}.${this.namespace}.svc.cluster.local:${port}`;
     }
   }
+}
+
+/** The container's probes: those given, and by default a TCP readiness probe of its first port. */
+function probesOf(scope: Construct, c: ParsedWorkloadProps['containers'][number]): Pick<DeploymentV1SpecTemplateSpecContainer, 'readinessProbe' | 'livenessProbe' | 'startupProbe'> {
+  const ports = c.ports ?? [];
+  const readiness = c.readinessProbe ?? (ports.length > 0 ? Probe.fromTcpSocket() : undefined);
+  const out: { -readonly [K in 'readinessProbe' | 'livenessProbe' | 'startupProbe']?: ReturnType<Probe['render']> } = {};
+  for (const [key, probe] of [['readinessProbe', readiness], ['livenessProbe', c.livenessProbe], ['startupProbe', c.startupProbe]] as const) {
+    if (probe) out[key] = withConstructPath(scope, 'ConfidentialWorkload', `containers.${c.name}.${key}`, () => probe.render(ports));
+  }
+  return out;
 }
 
 /** `KBS_RESOURCE_<REPO>_<TYPE>_<TAG>`, upper case, with every other character as "_". */

@@ -13,3 +13,5 @@ export * from './key-manager';
 export * from './confidential-inference';
 export * from './trust-report';
 export * from './key-broker';
+export { Probe } from './probe';
+export type { HttpProbeOptions, ProbeOptions, ServerProbes } from './probe';

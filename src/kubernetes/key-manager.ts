@@ -6,10 +6,11 @@ import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Construct } from '../internal/cdktf';
 import { parseProps, withConstructPath } from '../internal/validation';
 import { ConfidentialWorkload } from './confidential-workload';
-import { KbsResourceSpec, imageFactsSchema, k8sName, kbsResourceSpecSchema, kbsSchema, runtimeSchema } from './confidential-workload-props';
+import { KbsResourceSpec, imageFactsSchema, k8sName, kbsResourceSpecSchema, kbsSchema, runtimeSchema, serverProbesSchema } from './confidential-workload-props';
 import { ResourceSource } from './kbs-resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
 import { IKeyBrokerService } from './key-broker';
+import { Probe, ServerProbes, serverProbes } from './probe';
 import { WorkloadNamespace } from './workload-namespace';
 
 /** The KBS resource that holds the model owner's private key, unless told otherwise. */
@@ -53,7 +54,20 @@ export interface KeyManagerProps {
   readonly replicas?: number;
   /** Extra plain environment (no secrets). @default - none */
   readonly env?: Record<string, string>;
+  /**
+   * Probes of the server, HTTP or TCP (`Probe`), e.g. `{ readiness: Probe.fromHttpGet('/healthz') }` when the
+   * server answers only once it holds the private key.
+   * @default - TCP on the port: ready once listening, restarted after 30 s without, 2 minutes to start
+   */
+  readonly probes?: ServerProbes;
 }
+
+/** The key manager's default probes. */
+const KEY_MANAGER_PROBES = {
+  readiness: Probe.fromTcpSocket({ periodSeconds: 5 }),
+  liveness: Probe.fromTcpSocket({ periodSeconds: 10, failureThreshold: 3 }),
+  startup: Probe.fromTcpSocket({ periodSeconds: 5, failureThreshold: 24 }),
+};
 
 const schema = z.object({
   runtime: runtimeSchema,
@@ -72,6 +86,7 @@ const schema = z.object({
   instanceSize: z.custom<ConfidentialVmSize>((s) => s instanceof ConfidentialVmSize).optional(),
   replicas: z.number().int().min(0).default(1),
   env: z.record(z.string(), z.string()).default({}),
+  probes: serverProbesSchema,
 });
 
 /**
@@ -111,6 +126,7 @@ export class KeyManager extends Construct {
           runAsUser: p.runAsUser,
           ports: [p.port],
           env: { PORT: String(p.port), ...p.env },
+          ...serverProbes(KEY_MANAGER_PROBES, p.probes),
         },
       ],
       resources: [{ resource: privateKey, env: 'PRIVATE_KEY_URL' }],

@@ -12,6 +12,7 @@ import {
   KeyManager,
   ModelSource,
   PeerPodsRuntime,
+  Probe,
   ResourceSource,
   WorkloadNamespace,
 } from '../../src';
@@ -121,6 +122,35 @@ describe('KeyManager and ConfidentialInference, wired end to end', () => {
   test('the key manager exposes the command that pushes the owner key out of band', () => {
     expect(km!.setPrivateKeyCommand('owner.pem')).toContain('set-resource --path enkrypt/key-manager/private-key --resource-file owner.pem');
     expect(resourceOf(json, 'kubernetes_service_v1', 'km')).toMatchObject({ spec: { type: 'ClusterIP' } });
+  });
+
+  test('the key manager and the model server are ready once listening, restarted when not, with time to start (model loading)', () => {
+    const server = (idPart: string) => (podTemplate(json, idPart).spec.container as Array<Record<string, unknown>>)[0];
+    expect(server('km_')).toMatchObject({
+      readiness_probe: { tcp_socket: [{ port: '8080' }], period_seconds: 5 },
+      liveness_probe: { tcp_socket: [{ port: '8080' }], period_seconds: 10, failure_threshold: 3 },
+      startup_probe: { tcp_socket: [{ port: '8080' }], period_seconds: 5, failure_threshold: 24 },
+    });
+    expect(server('inf_')).toMatchObject({
+      readiness_probe: { tcp_socket: [{ port: '8000' }] },
+      startup_probe: { tcp_socket: [{ port: '8000' }], period_seconds: 10, failure_threshold: 90 },
+    });
+  });
+
+  test('a probe given replaces only its default', () => {
+    let km: KeyManager | undefined;
+    const own = synth((stack) => {
+      const parts = clusterParts(stack);
+      km = new KeyManager(stack, 'km', { runtime: parts.runtime, kbs: parts.trustee, image: pinned('key-manager'), command: ['/app/server'], runAsUser: 1000, probes: { readiness: Probe.fromHttpGet('/healthz') } });
+    });
+    const c = (podTemplate(own, 'km_').spec.container as Array<Record<string, unknown>>)[0];
+    expect(c.readiness_probe).toEqual({ http_get: { path: '/healthz', port: '8080', scheme: 'HTTP' } });
+    expect(c.liveness_probe).toEqual({ tcp_socket: [{ port: '8080' }], period_seconds: 10, failure_threshold: 3 });
+    expect(km).toBeDefined();
+    const parts = clusterParts(emptyStack());
+    expect(() => new KeyManager(parts.trustee.node.scope!, 'km', { runtime: parts.runtime, kbs: parts.trustee, image: pinned('k'), command: ['/k'], runAsUser: 1000, probes: { ready: Probe.fromTcpSocket() } as never })).toThrow(
+      /KeyManager test\/km: probes: Unrecognized key: "ready"/,
+    );
   });
 
   test('workloads are created after the runtime and their namespace', () => {
@@ -258,6 +288,57 @@ describe('ConfidentialWorkload wiring checks', () => {
   test('accepts decimal and binary quantities Kubernetes accepts', () => {
     expect(() => workload(clusterParts(emptyStack()), { scratchVolumes: [{ name: 'cache', mountPath: '/cache', sizeLimit: '1.5G' }] })).not.toThrow();
     expect(() => workload(clusterParts(emptyStack()), { name: 'b', scratchVolumes: [{ name: 'cache', mountPath: '/cache', sizeLimit: '500Mi' }] })).not.toThrow();
+  });
+
+  test('GIVEN a container with ports WHEN no probe is given THEN the Service waits for a TCP readiness probe of its first port', () => {
+    const json = synth((stack) => {
+      const parts = clusterParts(stack);
+      workload(parts, { containers: [{ name: 'app', image: pinned('app'), command: ['/app/server'], runAsUser: 1000, ports: [8443, 9090] }], initContainers: [{ name: 'init', image: pinned('init'), command: ['/init'], runAsUser: 1000, ports: [1] }] });
+      workload(parts, { name: 'quiet' });
+    });
+    const spec = (name: string) => (Object.values(resourcesOf(json, 'kubernetes_deployment_v1')).find((d) => (d.metadata as { name: string }).name === name)!.spec as never as { template: { spec: { container: Array<Record<string, unknown>>; init_container: Array<Record<string, unknown>> } } }).template.spec;
+    expect(spec('app').container[0].readiness_probe).toEqual({ tcp_socket: [{ port: '8443' }] });
+    expect(spec('app').container[0].liveness_probe).toBeUndefined();
+    expect(spec('app').init_container[0].readiness_probe).toBeUndefined();
+    expect(spec('quiet').container[0].readiness_probe).toBeUndefined();
+  });
+
+  test('renders the HTTP and TCP probes given, with their timings', () => {
+    const json = synth((stack) => {
+      workload(clusterParts(stack), {
+        containers: [
+          {
+            name: 'app',
+            image: pinned('app'),
+            command: ['/app/server'],
+            runAsUser: 1000,
+            ports: [8080],
+            readinessProbe: Probe.fromHttpGet('/healthz', { scheme: 'HTTPS', periodSeconds: 5 }),
+            livenessProbe: Probe.fromTcpSocket({ port: 9000, failureThreshold: 5, timeoutSeconds: 2 }),
+            startupProbe: Probe.fromHttpGet('/ready', { initialDelaySeconds: 10, failureThreshold: 60 }),
+          },
+        ],
+      });
+    });
+    const container = ((resourceOf(json, 'kubernetes_deployment_v1', /^w/).spec as never as { template: { spec: { container: Array<Record<string, unknown>> } } }).template.spec.container)[0];
+    expect(container.readiness_probe).toEqual({ http_get: { path: '/healthz', port: '8080', scheme: 'HTTPS' }, period_seconds: 5 });
+    expect(container.liveness_probe).toEqual({ tcp_socket: [{ port: '9000' }], failure_threshold: 5, timeout_seconds: 2 });
+    expect(container.startup_probe).toEqual({ http_get: { path: '/ready', port: '8080', scheme: 'HTTP' }, initial_delay_seconds: 10, failure_threshold: 60 });
+  });
+
+  test.each<[() => Partial<ConfidentialWorkloadProps>, RegExp]>([
+    [() => ({ containers: [{ name: 'app', image: pinned('a'), command: ['/a'], runAsUser: 1000, livenessProbe: Probe.fromTcpSocket() }] }), /ConfidentialWorkload test\/w\w+: containers.app.livenessProbe.port: the container exposes no port for the TCP probe; set ports on the container or port on the probe/],
+    [() => ({ initContainers: [{ name: 'init', image: pinned('i'), runAsUser: 1000, readinessProbe: Probe.fromTcpSocket({ port: 1 }) }] }), /initContainers.0.readinessProbe: init containers run to completion and take no probes/],
+    [() => ({ containers: [{ name: 'app', image: pinned('a'), runAsUser: 1000, readinessProbe: { exec: { command: ['cat', '/ready'] } } as never }] }), /containers.0.readinessProbe: must be Probe.fromHttpGet\(...\) or Probe.fromTcpSocket\(...\); exec probes are denied by the agent policy/],
+  ])('fails on a probe Kubernetes or the agent policy would refuse: %#', (override, message) => {
+    expect(() => workload(clusterParts(emptyStack()), override())).toThrow(message);
+  });
+
+  test('Probe refuses a relative path, unknown options and out-of-range timings', () => {
+    expect(() => Probe.fromHttpGet('healthz')).toThrow(/probe.path: must be an absolute request path such as "\/healthz"/);
+    expect(() => Probe.fromTcpSocket({ periodSecond: 5 } as never)).toThrow(/probe: Unrecognized key: "periodSecond"/);
+    expect(() => Probe.fromTcpSocket({ port: 70000 })).toThrow(/probe.port: /);
+    expect(() => Probe.fromHttpGet('/x', { failureThreshold: 0 })).toThrow(/probe.failureThreshold: /);
   });
 
   test('fails when a resource path is declared from two sources', () => {
