@@ -5,7 +5,7 @@ import { agentAllows, describeWithEngine } from '../helpers/rego-engine';
 import { POD } from './fixtures/inference-pod';
 
 // Bounded runs: each one is an evaluation by the engine. fast-check prints the seed and the shrunk request.
-const RUNS = { numRuns: 60 };
+const RUNS = { numRuns: Number(process.env.FUZZ_RUNS ?? 60) };
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- request JSON is mutated freely
 
@@ -98,7 +98,7 @@ describeWithEngine('no mutation of a legitimate request is admitted (engine-back
         if (allows(r)) expect(sorted(r.storages)).toEqual(sorted(legit.storages));
       }),
       // More runs: one field of one storage among seven is the interesting edit.
-      { numRuns: 200 },
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 200) },
     );
   });
 });

@@ -4,7 +4,7 @@ import { AgentPolicy, Initdata, ReferenceValues, parseKbsConfig, renderAaToml, r
 import { EXAMPLE_CA_PEM, podPolicy } from './fixtures/values';
 
 // Bounded runs keep `npm test` fast; fast-check prints the seed and the shrunk counterexample on failure.
-const RUNS = { numRuns: 60 };
+const RUNS = { numRuns: Number(process.env.FUZZ_RUNS ?? 60) };
 
 const hex64 = fc.stringMatching(/^[0-9a-f]{64}$/);
 const ipv4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((p) => p.join('.'));
@@ -84,7 +84,7 @@ describe('properties of the attestation core', () => {
           expect((e as Error).message).toMatch(/^containers\[0\]\.image: /);
         }
       }),
-      { numRuns: 200 },
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 200) },
     );
   });
 
@@ -112,7 +112,7 @@ describe('properties of the attestation core', () => {
         expect(data.containers[0].args).toEqual(['/bin/app', arg]);
         expect(data.containers[0].env).toContain(`V=${value}`);
       }),
-      { numRuns: 200 },
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 200) },
     );
   });
 });

@@ -55,7 +55,7 @@ const CASES: Case[] = [
   },
   {
     name: 'ConfidentialAksCluster',
-    base: (s) => ({ resourceGroupName: 'rg', location: 'westeurope', name: 'coco', network: new PeerPodNetwork(s, 'n', { resourceGroupName: 'rg', location: 'westeurope' }), adminGroupObjectIds: ['g'], nodeCount: 2, apiServerAuthorizedIpRanges: [], privateCluster: false }),
+    base: (s) => ({ resourceGroupName: 'rg', location: 'westeurope', name: 'coco', network: new PeerPodNetwork(s, 'n', { resourceGroupName: 'rg', location: 'westeurope' }), adminGroupObjectIds: ['g'], nodeCount: 2, apiServerAuthorizedIpRanges: [], privateCluster: false, auditLogs: { retentionInDays: 90 }, serviceCidr: '10.0.0.0/16' }),
     build: (s, p) => new ConfidentialAksCluster(s, 'x', p as never),
   },
   {
@@ -93,7 +93,7 @@ const CASES: Case[] = [
     name: 'ConfidentialWorkload',
     base: (s) => {
       const parts = clusterParts(s);
-      return { runtime: parts.runtime, kbs: parts.trustee, name: 'app', namespace: 'apps', containers: [{ name: 'app', image: pinned('app'), command: ['/app/server'], runAsUser: 1000 }], resources: [], replicas: 1, allowLogStreaming: false };
+      return { runtime: parts.runtime, kbs: parts.trustee, name: 'app', namespace: 'apps', containers: [{ name: 'app', image: pinned('app'), command: ['/app/server'], runAsUser: 1000 }], resources: [], replicas: 1, allowLogStreaming: false, scratchVolumes: [] };
     },
     build: (s, p) => new ConfidentialWorkload(s, 'x', p as never),
     verify: (w) => {
@@ -105,7 +105,7 @@ const CASES: Case[] = [
     name: 'KeyManager',
     base: (s) => {
       const parts = clusterParts(s);
-      return { runtime: parts.runtime, kbs: parts.trustee, image: pinned('km'), command: ['/app/server'], runAsUser: 1000, name: 'km', port: 8080, privateKey: 'kbs:///enkrypt/key-manager/private-key' };
+      return { runtime: parts.runtime, kbs: parts.trustee, image: pinned('km'), command: ['/app/server'], runAsUser: 1000, name: 'km', port: 8080, privateKey: 'kbs:///enkrypt/key-manager/private-key', probes: {} };
     },
     build: (s, p) => new KeyManager(s, 'x', p as never),
   },
@@ -150,7 +150,7 @@ describe('bad input never crashes: every public construct either synthesizes or 
 
   test('ConfidentialWorkload with hostile container and resource fields', () => {
     const c = CASES.find((x) => x.name === 'ConfidentialWorkload')!;
-    const field = fc.constantFrom('name', 'image', 'imageFacts', 'command', 'args', 'workingDir', 'env', 'ports', 'resources', 'runAsUser', 'runAsGroup', 'readOnlyRootFilesystem');
+    const field = fc.constantFrom('name', 'image', 'imageFacts', 'command', 'args', 'workingDir', 'env', 'ports', 'resources', 'runAsUser', 'runAsGroup', 'readOnlyRootFilesystem', 'readinessProbe', 'livenessProbe', 'startupProbe');
     const pull = fc.constantFrom('registryCredentials', 'signaturePolicy', 'sigstoreConfig');
     fc.assert(
       fc.property(field, chaos, chaos, pull, (key, value, resource, pullKey) => {
