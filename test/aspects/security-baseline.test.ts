@@ -50,6 +50,20 @@ describe('the examples pass the security baseline', () => {
     expect(findings(app).errors).toEqual([]);
   });
 
+  test("GIVEN ConfidentialAksCluster's defaults WHEN the baseline runs THEN the one finding names the prop that fixes it, and setting it passes", () => {
+    const build = (extra: Partial<ConfidentialAksClusterProps>) => {
+      const s = stack();
+      const network = new PeerPodNetwork(s, 'network', { resourceGroupName: 'rg', location: 'westeurope' });
+      new ConfidentialAksCluster(s, 'cluster', { resourceGroupName: 'rg', location: 'westeurope', name: 'coco', network, adminGroupObjectIds: ['g'], ...extra });
+      const baseline = new SecurityBaseline();
+      for (const c of s.node.findAll()) baseline.visit(c);
+      return s.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === '@cdktf/error' || m.type === '@cdktf/warn').map((m) => String(m.data)));
+    };
+    expect(build({})).toEqual([expect.stringMatching(/^CAI-AKS-6 .* Fix: ConfidentialAksCluster: set apiServerAuthorizedIpRanges .* or privateCluster: true/)]);
+    expect(build({ apiServerAuthorizedIpRanges: ['203.0.113.0/24'] })).toEqual([]);
+    expect(build({ privateCluster: true })).toEqual([]);
+  });
+
   test('a violation fails synth with the rule id, the construct path and the fix', () => {
     const app = Testing.app();
     const s = new TerraformStack(app, 's');
