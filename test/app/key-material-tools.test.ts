@@ -11,7 +11,7 @@ const MINT = join(ROOT, 'bin', 'mint-admin-token.mjs');
 
 describe('cai-create-key-material and cai-mint-admin-token (shipped as package bins)', () => {
   const out = join(mkdtempSync(join(tmpdir(), 'kbs-pki-')), 'secrets');
-  const log = execFileSync('bash', [CREATE, out], { env: { ...process.env, KBS_IP: '10.40.15.250', NAMESPACE: 'kbs' }, encoding: 'utf8' });
+  const log = execFileSync('bash', [CREATE, out], { env: { ...process.env, KBS_IP: '10.40.15.250', NAMESPACE: 'kbs' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const cert = (name: string) => new X509Certificate(readFileSync(join(out, name)));
 
   test('GIVEN a new directory WHEN run THEN the KBS server certificate is issued by its CA for the static IP', () => {
