@@ -1,3 +1,5 @@
+import { TRUSTEE_RELEASE } from './attestation/kbs-state';
+
 /**
  * The upstream versions this library is built and tested against. They move together: initdata, policy and
  * configuration formats are those of these releases.
@@ -14,9 +16,9 @@ export const VERSIONS = {
   /** kata-deploy, installed by the peerpods chart (creates RuntimeClass `kata-remote`). */
   kataDeploy: '4.0.0',
   /** Trustee (KBS, attestation service, RVPS). */
-  trustee: 'v0.21.0',
+  trustee: TRUSTEE_RELEASE.version,
   /** The release date of that Trustee (a reference value expiring before it has certainly expired). */
-  trusteeReleasedOn: '2026-07-16T00:00:00Z',
+  trusteeReleasedOn: TRUSTEE_RELEASE.releasedOn,
   /** The all-in-one Trustee image (KBS with the built-in attestation service). */
   trusteeImage: 'ghcr.io/confidential-containers/key-broker-service:built-in-as-v0.21.0',
   /** guest-components (attestation agent and confidential data hub in the pod VM). */

@@ -130,7 +130,7 @@ export class SecurityBaseline implements IAspect {
     if (type === 'NodePort' || (type === 'LoadBalancer' && annotations['service.beta.kubernetes.io/azure-load-balancer-internal'] !== 'true')) {
       this.report(trustee.service, R.KBS_INTERNAL_SERVICE, `Service type ${String(type)} without the internal annotation`);
     }
-    const policy = trustee.registry.resourcePolicy();
+    const policy = trustee.state.resourcePolicy();
     if (!policy.includes('default allow := false') || !policy.includes('submod["ear.status"] == "affirming"')) this.report(trustee, R.KBS_AFFIRMING_ONLY);
   }
 

@@ -15,3 +15,6 @@ export * from './resource-policy';
 export * from './kbs-config';
 export * from './kbs-defaults';
 export * from './storage-layout';
+export * from './resource-source';
+export * from './kbs-state';
+export * from './trust-report';

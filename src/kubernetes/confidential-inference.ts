@@ -19,7 +19,7 @@ import {
   serverProbesSchema,
 } from './confidential-workload-props';
 import { ConfidentialWorkload } from './confidential-workload';
-import { ResourceSource } from './kbs-resource-source';
+import { ResourceSource } from '../attestation/resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
 import { IKeyBrokerService } from './key-broker';
 import { Probe, ServerProbes, serverProbes } from './probe';

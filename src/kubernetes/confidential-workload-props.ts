@@ -4,7 +4,7 @@ import { ImageFacts } from '../attestation/image-facts';
 import { isPinnedImage } from '../attestation/image-reference';
 import { ResourcePath } from '../attestation/resource-path';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
-import { ResourceSource } from './kbs-resource-source';
+import { ResourceSource } from '../attestation/resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
 import { IKeyBrokerService } from './key-broker';
 import { Probe } from './probe';

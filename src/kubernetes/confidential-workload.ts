@@ -9,7 +9,7 @@ import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Annotations, Construct, TerraformStack } from '../internal/cdktf';
 import { ConstructValidationError, parseProps, withConstructPath } from '../internal/validation';
 import { ConfidentialWorkloadProps, ImagePullSettings, KbsResourceSpec, ParsedWorkloadProps, workloadSchema } from './confidential-workload-props';
-import { ResourceSource } from './kbs-resource-source';
+import { ResourceSource } from '../attestation/resource-source';
 import { IKeyBrokerService } from './key-broker';
 import { PeerPodsRuntime } from './peer-pods-runtime';
 import { Probe } from './probe';

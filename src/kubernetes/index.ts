@@ -1,7 +1,5 @@
 export * from './peer-pods-runtime';
-export * from './kbs-resource-source';
 export * from './trustee-seed';
-export * from './trustee-registry';
 export type { TrusteeProps } from './trustee-props';
 export * from './trustee';
 export * from './trustee-key-vault';
@@ -11,7 +9,6 @@ export type { ConfidentialContainer, ConfidentialWorkloadProps, ImagePullSetting
 export * from './confidential-workload';
 export * from './key-manager';
 export * from './confidential-inference';
-export * from './trust-report';
 export * from './key-broker';
 export { Probe } from './probe';
 export type { HttpProbeOptions, ProbeOptions, ServerProbes } from './probe';

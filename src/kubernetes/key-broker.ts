@@ -1,7 +1,7 @@
 import { KbsEndpoint } from '../attestation/guest-config';
 import { ResourcePath } from '../attestation/resource-path';
-import { ResourceSource } from './kbs-resource-source';
-import { DeclareResourceOptions, RegisteredWorkload } from './trustee-registry';
+import { ResourceSource } from '../attestation/resource-source';
+import { DeclareResourceOptions, RegisteredWorkload } from '../attestation/kbs-state';
 
 /** What confidential workloads need of a Key Broker Service. */
 export interface IKeyBrokerService {

@@ -7,7 +7,7 @@ import { Construct } from '../internal/cdktf';
 import { parseProps, withConstructPath } from '../internal/validation';
 import { ConfidentialWorkload } from './confidential-workload';
 import { KbsResourceSpec, imageFactsSchema, k8sName, kbsResourceSpecSchema, kbsSchema, runtimeSchema, serverProbesSchema } from './confidential-workload-props';
-import { ResourceSource } from './kbs-resource-source';
+import { ResourceSource } from '../attestation/resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
 import { IKeyBrokerService } from './key-broker';
 import { Probe, ServerProbes, serverProbes } from './probe';

@@ -1,7 +1,7 @@
 import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
 import { IKbsKeyVaultAccess } from '../azure/kbs-key-vault-access';
 import { Construct, Lazy } from '../internal/cdktf';
-import { TrusteeRegistry } from './trustee-registry';
+import { KbsState } from '../attestation/kbs-state';
 
 /** Where the Key Vault secrets are mounted in the KBS init container. */
 export const KEY_VAULT_DIR = '/kbs-keyvault';
@@ -15,7 +15,7 @@ export function keyVaultAlias(index: number): string {
  * Creates the SecretProviderClass that mounts every Key Vault resource of `registry` (one file per resource,
  * named by `keyVaultAlias`) with the KBS workload identity, and returns its name.
  */
-export function keyVaultSecretProviderClass(scope: Construct, namespace: string, keyVault: IKbsKeyVaultAccess, registry: TrusteeRegistry): string {
+export function keyVaultSecretProviderClass(scope: Construct, namespace: string, keyVault: IKbsKeyVaultAccess, registry: KbsState): string {
   const name = 'kbs-keyvault';
   new Manifest(scope, 'KeyVaultSecrets', {
     manifest: {

@@ -23,9 +23,9 @@ import { ConstructValidationError, parseProps, withConstructPath } from '../inte
 import { KEY_VAULT_DIR, keyVaultAlias, keyVaultSecretProviderClass } from './trustee-key-vault';
 import { TrusteeProps, trusteePropsSchema } from './trustee-props';
 import { IKeyBrokerService } from './key-broker';
-import { renderTrustReport } from './trust-report';
-import { DeclareResourceOptions, RegisteredWorkload, TrusteeRegistry } from './trustee-registry';
-import { ResourceSource } from './kbs-resource-source';
+import { renderTrustReport } from '../attestation/trust-report';
+import { DeclareResourceOptions, RegisteredWorkload, KbsState } from '../attestation/kbs-state';
+import { ResourceSource } from '../attestation/resource-source';
 import { SEED_MOUNT, TrusteeSeed, renderTrusteeSeed } from './trustee-seed';
 
 const CONFIG_DIR = '/etc/kbs/config';
@@ -55,7 +55,7 @@ export class Trustee extends Construct implements IKeyBrokerService {
   /** The configuration as Trustee will read it (parsed back from `kbsConfigToml`). */
   public readonly kbsConfig: KbsConfig;
   /** Images, workloads and resources registered with this KBS. */
-  public readonly registry: TrusteeRegistry;
+  public readonly state: KbsState;
 
   constructor(scope: Construct, id: string, props: TrusteeProps) {
     super(scope, id);
@@ -78,8 +78,8 @@ export class Trustee extends Construct implements IKeyBrokerService {
     this.kbsEndpoint = withConstructPath(this, 'Trustee', '', () =>
       validateKbsEndpoint({ url: `https://${p.staticIp}:${p.port}`, caCertPem: p.httpsCaCertPem }, 'kbsEndpoint'),
     );
-    this.registry = withConstructPath(this, 'Trustee', '', () =>
-      new TrusteeRegistry({
+    this.state = withConstructPath(this, 'Trustee', '', () =>
+      new KbsState({
         expiration: p.referenceValuesExpire,
         tdxAcceptedTcbStatuses: p.tdxAcceptedTcbStatuses,
         ...(p.snpTcbFloor ? { snpTcbFloor: p.snpTcbFloor } : {}),
@@ -132,18 +132,18 @@ export class Trustee extends Construct implements IKeyBrokerService {
     // The seed feeds three attributes (ConfigMap data, init script, checksum): render it once per registry state.
     let cached: { revision: number; seed: TrusteeSeed } | undefined;
     const seed = (): TrusteeSeed => {
-      if (cached?.revision === this.registry.revision) return cached.seed;
+      if (cached?.revision === this.state.revision) return cached.seed;
       const secretResources = [
-        ...this.registry.secretResources().map((r, i) => ({ resource: r.resource, mountedFile: `${RESOURCES_DIR}/${i}/value` })),
-        ...this.registry.keyVaultResources().map((r, i) => ({ resource: r.resource, mountedFile: `${KEY_VAULT_DIR}/${keyVaultAlias(i)}` })),
+        ...this.state.secretResources().map((r, i) => ({ resource: r.resource, mountedFile: `${RESOURCES_DIR}/${i}/value` })),
+        ...this.state.keyVaultResources().map((r, i) => ({ resource: r.resource, mountedFile: `${KEY_VAULT_DIR}/${keyVaultAlias(i)}` })),
       ];
       cached = {
-        revision: this.registry.revision,
+        revision: this.state.revision,
         seed: renderTrusteeSeed({
           storageDir,
-          resourcePolicy: this.registry.resourcePolicy(),
-          attestationPolicy: this.registry.attestationPolicy(),
-          referenceValues: this.registry.referenceValues().records(p.referenceValuesExpire),
+          resourcePolicy: this.state.resourcePolicy(),
+          attestationPolicy: this.state.attestationPolicy(),
+          referenceValues: this.state.referenceValues().records(p.referenceValuesExpire),
           secretResources,
         }),
       };
@@ -169,7 +169,7 @@ export class Trustee extends Construct implements IKeyBrokerService {
       // The Key Vault CSI driver gets its token from the kubelet; the KBS itself needs no API token.
       automountServiceAccountToken: false,
     });
-    const keyVaultClass = p.keyVault ? keyVaultSecretProviderClass(this, nsName, p.keyVault, this.registry) : undefined;
+    const keyVaultClass = p.keyVault ? keyVaultSecretProviderClass(this, nsName, p.keyVault, this.state) : undefined;
 
     const restricted = {
       allowPrivilegeEscalation: false,
@@ -182,8 +182,8 @@ export class Trustee extends Construct implements IKeyBrokerService {
     const initMounts = (): DeploymentV1SpecTemplateSpecInitContainerVolumeMount[] => [
       { name: 'seed', mountPath: SEED_MOUNT, readOnly: true },
       storageMount,
-      ...this.registry.secretResources().map((_, i) => ({ name: `resource-${i}`, mountPath: `${RESOURCES_DIR}/${i}`, readOnly: true })),
-      ...(this.registry.keyVaultResources().length > 0 ? [{ name: 'keyvault', mountPath: KEY_VAULT_DIR, readOnly: true }] : []),
+      ...this.state.secretResources().map((_, i) => ({ name: `resource-${i}`, mountPath: `${RESOURCES_DIR}/${i}`, readOnly: true })),
+      ...(this.state.keyVaultResources().length > 0 ? [{ name: 'keyvault', mountPath: KEY_VAULT_DIR, readOnly: true }] : []),
     ];
     const volumes = (): DeploymentV1SpecTemplateSpecVolume[] => [
       { name: 'config', configMap: { name: configMap.metadata.name } },
@@ -191,11 +191,11 @@ export class Trustee extends Construct implements IKeyBrokerService {
       { name: 'https', secret: { secretName: p.httpsSecretName } },
       { name: 'signer', secret: { secretName: p.tokenSignerSecretName } },
       { name: 'storage', persistentVolumeClaim: { claimName: claim.metadata.name } },
-      ...this.registry.secretResources().map((r, i) => ({
+      ...this.state.secretResources().map((r, i) => ({
         name: `resource-${i}`,
         secret: { secretName: r.secretName, items: [{ key: r.key, path: 'value' }] },
       })),
-      ...(keyVaultClass && this.registry.keyVaultResources().length > 0
+      ...(keyVaultClass && this.state.keyVaultResources().length > 0
         ? [{ name: 'keyvault', csi: { driver: 'secrets-store.csi.k8s.io', readOnly: true, volumeAttributes: { secretProviderClass: keyVaultClass } } }]
         : []),
     ];
@@ -278,11 +278,11 @@ export class Trustee extends Construct implements IKeyBrokerService {
         // Warnings need the whole tree too; validation is the first moment it is complete.
         if (!warned) {
           warned = true;
-          for (const warning of this.registry.warnings()) Annotations.of(this).addWarning(warning);
+          for (const warning of this.state.warnings()) Annotations.of(this).addWarning(warning);
         }
         return [
-          ...this.registry.problems(),
-          ...(this.registry.keyVaultResources().length > 0 && !p.keyVault
+          ...this.state.problems(),
+          ...(this.state.keyVaultResources().length > 0 && !p.keyVault
             ? ['resources come from Azure Key Vault, but the Trustee has no keyVault access; pass keyVault: new KbsKeyVaultAccess(...)']
             : []),
         ];
@@ -292,22 +292,22 @@ export class Trustee extends Construct implements IKeyBrokerService {
 
   /** Trusts a pod VM image: its measurements become reference values the attestation policy checks. */
   public trustImage(image: IPodVmImage): void {
-    withConstructPath(this, 'Trustee', 'image', () => this.registry.trustImage(image));
+    withConstructPath(this, 'Trustee', 'image', () => this.state.trustImage(image));
   }
 
   /** Declares a KBS resource and where its bytes come from (`kbs:///repo/type/tag`). */
   public declareResource(resource: string | ResourcePath, source: ResourceSource, options?: DeclareResourceOptions): ResourcePath {
-    return withConstructPath(this, 'Trustee', '', () => this.registry.declareResource(resource, source, options));
+    return withConstructPath(this, 'Trustee', '', () => this.state.declareResource(resource, source, options));
   }
 
   /** Registers a workload's PCR 8 and the resources it needs (the confidential workloads call this). */
   public registerWorkload(workload: RegisteredWorkload): void {
-    withConstructPath(this, 'Trustee', '', () => this.registry.registerWorkload(workload));
+    withConstructPath(this, 'Trustee', '', () => this.state.registerWorkload(workload));
   }
 
   /** The trust report of this KBS (markdown): images, workloads, resources and who receives what. */
   public trustReport(): string {
-    return renderTrustReport(this.registry, this.kbsEndpoint.url);
+    return renderTrustReport(this.state, this.kbsEndpoint.url);
   }
 
   /**
@@ -315,7 +315,7 @@ export class Trustee extends Construct implements IKeyBrokerService {
    * Terraform): kbs-client of Trustee v0.21.0 with an admin JWT signed by the admin key.
    */
   public setResourceCommand(resource: string, resourceFile = '<file>'): string {
-    const path = withConstructPath(this, 'Trustee', 'resource', () => this.registry.resourcePath(resource));
+    const path = withConstructPath(this, 'Trustee', 'resource', () => this.state.resourcePath(resource));
     return [
       'kbs-client',
       `--url ${this.kbsEndpoint.url}`,

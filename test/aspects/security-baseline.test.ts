@@ -205,7 +205,7 @@ describe('each rule fails a violating stack', () => {
   test('CAI-KBS-6 (a resource policy that releases to any TEE)', () => {
     const s = stack();
     const { trustee } = clusterParts(s);
-    trustee.registry.resourcePolicy = () => 'package policy\n\ndefault allow = false\n\nallow if {\n\tinput.submods.cpu0\n}\n';
+    trustee.state.resourcePolicy = () => 'package policy\n\ndefault allow = false\n\nallow if {\n\tinput.submods.cpu0\n}\n';
     expect(findings(s).errors).toContain('CAI-KBS-6 s/trustee');
   });
 

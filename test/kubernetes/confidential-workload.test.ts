@@ -368,11 +368,11 @@ describe('ConfidentialWorkload wiring checks', () => {
       authenticated_registry_credentials_uri: 'kbs:///apps/registry/auth',
       image_security_policy_uri: 'kbs:///apps/policy/images',
     });
-    expect(parts.trustee.registry.declaredResources.map((r) => [r.path.uri, r.source.describe()])).toEqual([
+    expect(parts.trustee.state.declaredResources.map((r) => [r.path.uri, r.source.describe()])).toEqual([
       ['kbs:///apps/policy/images', 'out of band'],
       ['kbs:///apps/registry/auth', 'Kubernetes Secret registry[auth.json]'],
     ]);
-    expect(parts.trustee.registry.registeredWorkloads[0].resources.map((r) => r.uri)).toEqual(['kbs:///apps/registry/auth', 'kbs:///apps/policy/images']);
+    expect(parts.trustee.state.registeredWorkloads[0].resources.map((r) => r.uri)).toEqual(['kbs:///apps/registry/auth', 'kbs:///apps/policy/images']);
   });
 
   test('a container without image facts is accepted with a warning that names what the policy assumes', () => {

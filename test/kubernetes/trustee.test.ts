@@ -22,8 +22,8 @@ describe('Trustee', () => {
     trustee.declareResource('kbs:///enkrypt/model/key', ResourceSource.kubernetesSecret('model-key', 'key.bin'));
     kmPcr8 = workloadPcr8(trustee, 'key-manager');
     infPcr8 = workloadPcr8(trustee, 'inference');
-    trustee.registerWorkload({ name: 'km', pcr8: kmPcr8, resources: [trustee.registry.resourcePath('enkrypt/key-manager/private-key')], evidenceTypes: ['az-snp-vtpm'] });
-    trustee.registerWorkload({ name: 'inf', pcr8: infPcr8, resources: [trustee.registry.resourcePath('enkrypt/model/key')], evidenceTypes: ['az-snp-vtpm'] });
+    trustee.registerWorkload({ name: 'km', pcr8: kmPcr8, resources: [trustee.state.resourcePath('enkrypt/key-manager/private-key')], evidenceTypes: ['az-snp-vtpm'] });
+    trustee.registerWorkload({ name: 'inf', pcr8: infPcr8, resources: [trustee.state.resourcePath('enkrypt/model/key')], evidenceTypes: ['az-snp-vtpm'] });
   });
   const config = resourceOf(json, 'kubernetes_config_map_v1', 'Config');
   const seed = resourceOf(json, 'kubernetes_config_map_v1', 'Seed');
@@ -141,9 +141,9 @@ describe('Trustee validation', () => {
     const key = t.declareResource('enkrypt/key-manager/private-key', ResourceSource.outOfBand(), { exclusiveTo: 'x/km' });
     expect(() => t.declareResource(key, ResourceSource.outOfBand(), { exclusiveTo: 'x/other' })).toThrow(/is reserved for x\/km; it cannot also be reserved for x\/other/);
     t.registerWorkload({ name: 'x/km', pcr8: 'a'.repeat(64), resources: [key], evidenceTypes: [] });
-    expect(t.registry.problems()).toEqual([]);
+    expect(t.state.problems()).toEqual([]);
     t.registerWorkload({ name: 'x/inf', pcr8: 'b'.repeat(64), resources: [key], evidenceTypes: [] });
-    expect(t.registry.problems()).toEqual([
+    expect(t.state.problems()).toEqual([
       'x/inf needs kbs:///enkrypt/key-manager/private-key, which is reserved for x/km (it would be released to both); give x/inf its own resource',
     ]);
     expect(() => Testing.synth(stack, true)).toThrow(/which is reserved for x\/km/);
@@ -167,7 +167,7 @@ describe('Trustee validation', () => {
     const network = new PeerPodNetwork(stack, 'n', { resourceGroupName: 'rg', location: 'westeurope' });
     const t = new Trustee(stack, 't', trusteeProps(network));
     t.registerWorkload({ name: 'x/km', pcr8: 'a'.repeat(64), resources: [ResourcePath.parse('enkrypt/key-manager/private-key')], evidenceTypes: ['az-snp-vtpm'] });
-    expect(t.registry.problems()).toEqual([
+    expect(t.state.problems()).toEqual([
       expect.stringMatching(/^x\/km needs kbs:\/\/\/enkrypt\/key-manager\/private-key, which no one declared; declare it on the Trustee/),
       expect.stringMatching(/^x\/km runs on az-snp-vtpm pod VMs, but no trusted image has az-snp-vtpm measurements/),
     ]);
@@ -187,6 +187,6 @@ describe('Trustee validation', () => {
     expect(() => attempt({})).toThrow(/trusts az-snp-vtpm pod VM images but has no snpTcbFloor, so SNP hardware would never be affirming/);
     const t = attempt({ allowAnySnpTcbInsecure: true });
     expect(t.node.metadata.map((m) => m.data)).toContainEqual(expect.stringContaining('allowAnySnpTcbInsecure: SNP hosts with old, vulnerable firmware are affirming'));
-    expect(t.registry.attestationPolicy()).not.toContain('reported_tcb');
+    expect(t.state.attestationPolicy()).not.toContain('reported_tcb');
   });
 });

@@ -1,11 +1,13 @@
-import { renderAttestationPolicy } from '../attestation/attestation-policy';
-import { AttestationInputError } from '../attestation/errors';
-import { requireHex } from '../attestation/encoding';
-import { AzureTee, NormalizedMeasurementSet, ReferenceValues, SnpTcbFloor, normalizeSnpTcbFloor, requireExpiration } from '../attestation/reference-values';
-import { ResourcePath } from '../attestation/resource-path';
-import { renderResourcePolicy } from '../attestation/resource-policy';
-import { VERSIONS } from '../versions';
-import { ResourceSource } from './kbs-resource-source';
+import { renderAttestationPolicy } from './attestation-policy';
+import { AttestationInputError } from './errors';
+import { requireHex } from './encoding';
+import { AzureTee, NormalizedMeasurementSet, ReferenceValues, SnpTcbFloor, normalizeSnpTcbFloor, requireExpiration } from './reference-values';
+import { ResourcePath } from './resource-path';
+import { renderResourcePolicy } from './resource-policy';
+import { ResourceSource } from './resource-source';
+
+/** The Trustee release the formats here are those of, and its release date (versions.ts repeats both). */
+export const TRUSTEE_RELEASE = { version: 'v0.21.0', releasedOn: '2026-07-16T00:00:00Z' } as const;
 
 /** A workload registered with a KBS: its identity (PCR 8) and what it may receive. */
 export interface RegisteredWorkload {
@@ -39,7 +41,7 @@ export interface DeclareResourceOptions {
 }
 
 /** Options of the registry. */
-export interface TrusteeRegistryOptions {
+export interface KbsStateOptions {
   /** Expiration of every reference value record. */
   readonly expiration: string;
   /** TDX TCB statuses accepted. */
@@ -55,19 +57,19 @@ export interface TrusteeRegistryOptions {
  * resources. Everything Trustee is seeded with (reference values, both policies) is derived from here, so
  * registering a workload updates all of them in the same synth.
  */
-export class TrusteeRegistry {
+export class KbsState {
   private readonly images: NormalizedMeasurementSet[][] = [];
   private changes = 0;
   private readonly workloads: RegisteredWorkload[] = [];
   private readonly resources = new Map<string, { path: ResourcePath; source: ResourceSource; exclusiveTo?: string }>();
 
-  constructor(private readonly options: TrusteeRegistryOptions) {
+  constructor(private readonly options: KbsStateOptions) {
     requireExpiration(options.expiration, 'referenceValuesExpire');
     // Synth reads no clock, but an expiration before the pinned Trustee release has certainly passed.
-    if (options.expiration < VERSIONS.trusteeReleasedOn) {
+    if (options.expiration < TRUSTEE_RELEASE.releasedOn) {
       throw new AttestationInputError(
         'referenceValuesExpire',
-        `is ${options.expiration}, before Trustee ${VERSIONS.trustee} was even released (${VERSIONS.trusteeReleasedOn}): every reference value would have expired and no attestation could pass; set a date in the future`,
+        `is ${options.expiration}, before Trustee ${TRUSTEE_RELEASE.version} was even released (${TRUSTEE_RELEASE.releasedOn}): every reference value would have expired and no attestation could pass; set a date in the future`,
       );
     }
     if (options.snpTcbFloor !== undefined) normalizeSnpTcbFloor(options.snpTcbFloor);

@@ -1,4 +1,4 @@
-import { RegisteredWorkload, TrusteeRegistry } from './trustee-registry';
+import { RegisteredWorkload, KbsState } from './kbs-state';
 
 /**
  * A human-readable account of what a KBS will release to whom: the image measurements pod VMs are held to,
@@ -6,8 +6,8 @@ import { RegisteredWorkload, TrusteeRegistry } from './trustee-registry';
  * released to. Everything in it is derived from the same registry as the policies, so it cannot disagree
  * with them.
  */
-export function renderTrustReport(registry: TrusteeRegistry, kbsUrl: string): string {
-  const rv = registry.referenceValues();
+export function renderTrustReport(state: KbsState, kbsUrl: string): string {
+  const rv = state.referenceValues();
   const lines = [
     `# Trust report: KBS ${kbsUrl}`,
     '',
@@ -24,7 +24,7 @@ export function renderTrustReport(registry: TrusteeRegistry, kbsUrl: string): st
     '',
     '| workload | PCR 8 (initdata) | evidence | runs (all its agent policy admits) | may receive |',
     '|---|---|---|---|---|',
-    ...registry.registeredWorkloads.map(
+    ...state.registeredWorkloads.map(
       (w) =>
         `| ${w.name} | \`${w.pcr8}\` | ${w.evidenceTypes.join(', ') || 'none (not confidential)'} | ${runs(w.runs)} | ${w.resources.map((r) => `\`${r.uri}\``).join('<br>') || 'nothing'} |`,
     ),
@@ -33,13 +33,13 @@ export function renderTrustReport(registry: TrusteeRegistry, kbsUrl: string): st
     '',
     '| resource | source | released to |',
     '|---|---|---|',
-    ...registry.declaredResources.map(({ path, source }) => {
-      const to = registry.registeredWorkloads.filter((w) => w.resources.some((r) => r.equals(path))).map((w) => w.name);
+    ...state.declaredResources.map(({ path, source }) => {
+      const to = state.registeredWorkloads.filter((w) => w.resources.some((r) => r.equals(path))).map((w) => w.name);
       return `| \`${path.uri}\` | ${source.describe()} | ${to.join('<br>') || 'no one'} |`;
     }),
     '',
   ];
-  const problems = registry.problems();
+  const problems = state.problems();
   if (problems.length > 0) lines.push('## Problems', '', ...problems.map((p) => `- ${p}`), '');
   return lines.join('\n');
 }
