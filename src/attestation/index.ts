@@ -18,3 +18,4 @@ export * from './storage-layout';
 export * from './resource-source';
 export * from './kbs-state';
 export * from './trust-report';
+export * from './kbs-bundle';

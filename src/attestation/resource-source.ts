@@ -1,3 +1,6 @@
+/** The kinds of resource sources. */
+export type ResourceSourceKind = 'out-of-band' | 'kubernetes-secret' | 'azure-key-vault';
+
 /** Where the bytes of a KBS resource come from. None of them puts the secret into Terraform state. */
 export class ResourceSource {
   /**
@@ -38,6 +41,11 @@ export class ResourceSource {
       | { readonly kind: 'kubernetes-secret'; readonly secretName: string; readonly key: string }
       | { readonly kind: 'azure-key-vault'; readonly secretName: string; readonly version?: string },
   ) {}
+
+  /** Where the bytes come from: `out-of-band`, `kubernetes-secret` or `azure-key-vault`. */
+  public get kind(): ResourceSourceKind {
+    return this.spec.kind;
+  }
 
   /** A stable description, to compare two declarations of one path. */
   public describe(): string {

@@ -6,7 +6,7 @@ import { ResourcePath } from '../attestation/resource-path';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { ResourceSource } from '../attestation/resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
-import { IKeyBrokerService } from './key-broker';
+import { IKeyBrokerService } from '../kbs/key-broker';
 import { Probe } from './probe';
 import { WorkloadNamespace } from './workload-namespace';
 

@@ -10,7 +10,7 @@ import { Annotations, Construct, TerraformStack } from '../internal/cdktf';
 import { ConstructValidationError, parseProps, withConstructPath } from '../internal/validation';
 import { ConfidentialWorkloadProps, ImagePullSettings, KbsResourceSpec, ParsedWorkloadProps, workloadSchema } from './confidential-workload-props';
 import { ResourceSource } from '../attestation/resource-source';
-import { IKeyBrokerService } from './key-broker';
+import { IKeyBrokerService } from '../kbs/key-broker';
 import { PeerPodsRuntime } from './peer-pods-runtime';
 import { Probe } from './probe';
 import { WorkloadNamespace } from './workload-namespace';

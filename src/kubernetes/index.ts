@@ -9,6 +9,5 @@ export type { ConfidentialContainer, ConfidentialWorkloadProps, ImagePullSetting
 export * from './confidential-workload';
 export * from './key-manager';
 export * from './confidential-inference';
-export * from './key-broker';
 export { Probe } from './probe';
 export type { HttpProbeOptions, ProbeOptions, ServerProbes } from './probe';

@@ -9,7 +9,7 @@ import { ConfidentialWorkload } from './confidential-workload';
 import { KbsResourceSpec, imageFactsSchema, k8sName, kbsResourceSpecSchema, kbsSchema, runtimeSchema, serverProbesSchema } from './confidential-workload-props';
 import { ResourceSource } from '../attestation/resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
-import { IKeyBrokerService } from './key-broker';
+import { IKeyBrokerService } from '../kbs/key-broker';
 import { Probe, ServerProbes, serverProbes } from './probe';
 import { WorkloadNamespace } from './workload-namespace';
 

@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import { KbsConfig } from '../attestation/kbs-config';
-import { SnpTcbFloor } from '../attestation/reference-values';
 import { parseIpv4 } from '../azure/cidr';
 import { IKbsKeyVaultAccess } from '../azure/kbs-key-vault-access';
 import { IPeerPodNetwork } from '../azure/peer-pod-network';
 import { Token } from '../internal/cdktf';
 import { literalString } from '../internal/validation';
+import { KbsAttestationProps, kbsAttestationShape } from '../kbs/key-broker-base';
 import { VERSIONS } from '../versions';
 
 /** Props of Trustee. */
-export interface TrusteeProps {
+export interface TrusteeProps extends KbsAttestationProps {
   /** The network; the static IP must be a usable address of its node subnet. */
   readonly network: IPeerPodNetwork;
   /**
@@ -43,8 +43,6 @@ export interface TrusteeProps {
   readonly tokenSignerSecretName: string;
   /** PEM of the CA at the root of the token signer chain (public): the KBS trusts tokens it vouches for. */
   readonly tokenSignerCaCertPem: string;
-  /** Expiration written into every reference value record, `YYYY-MM-DDTHH:MM:SSZ` (synth never reads the clock). */
-  readonly referenceValuesExpire: string;
   /**
    * Replicas. KBS sessions live in memory: more than one needs shared session storage, which this construct
    * does not configure, so only 1 is accepted.
@@ -61,23 +59,6 @@ export interface TrusteeProps {
    * @default VERSIONS.trusteeImage
    */
   readonly image?: string;
-  /**
-   * TDX TCB statuses accepted as hardware-affirming.
-   * @default ['UpToDate']
-   */
-  readonly tdxAcceptedTcbStatuses?: string[];
-  /**
-   * The oldest SNP firmware and microcode accepted as hardware-affirming: the minimum of each TCB component
-   * as the verifier reports it (`reported_tcb_*`). Required when an SNP pod VM image is trusted. Take it from
-   * AMD's security bulletins for your CPU family, or from a known-good attestation (docs/security.md).
-   * @default - none: a validation error if SNP images are trusted, unless `allowAnySnpTcbInsecure`
-   */
-  readonly snpTcbFloor?: SnpTcbFloor;
-  /**
-   * Affirms SNP hardware whatever its TCB (old, vulnerable firmware included). For development only.
-   * @default false
-   */
-  readonly allowAnySnpTcbInsecure?: boolean;
   /**
    * Read access to the model owner's Azure Key Vault (see KbsKeyVaultAccess), needed by resources declared
    * with `ResourceSource.azureKeyVault`. The cluster needs the Key Vault secrets provider add-on.
@@ -102,6 +83,7 @@ const pem = (what: string) => z.string().refine((s) => s.includes('-----BEGIN ')
 
 /** The zod schema of TrusteeProps. */
 export const trusteePropsSchema = z.object({
+  ...kbsAttestationShape,
   network: z.custom<IPeerPodNetwork>((n) => typeof n === 'object' && n !== null && 'nodeSubnetId' in n, 'must be a PeerPodNetwork or PeerPodNetwork.fromExisting(...)'),
   staticIp: z.string().refine((s) => !Token.isUnresolved(s), 'must be known at synth time: it goes into every workload initdata').refine((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address such as "10.224.0.250"'),
   namespace: literalString((s) => /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(s), 'must be a Kubernetes namespace name').default('trustee'),
@@ -111,13 +93,9 @@ export const trusteePropsSchema = z.object({
   adminPublicKeyPem: pem('the admin public key').refine((s) => s.includes('PUBLIC KEY'), 'must be a PEM public key ("-----BEGIN PUBLIC KEY-----"), never a private key'),
   tokenSignerSecretName: z.string().min(1, 'must name the Secret of the attestation token signer'),
   tokenSignerCaCertPem: pem('the token signer CA certificate'),
-  referenceValuesExpire: z.string(),
   replicas: z.literal(1, { message: 'must be 1: KBS sessions live in memory, and more replicas need shared session storage (Redis or Postgres) that this construct does not configure' }).default(1),
   storage: z.object({ storageClassName: z.string().min(1).default('managed-csi'), sizeGiB: z.number().int().min(1).default(1) }).default({ storageClassName: 'managed-csi', sizeGiB: 1 }),
   image: z.string().regex(/^[^:@\s]+(:[A-Za-z0-9_.-]+|@sha256:[0-9a-f]{64})$/, 'must pin a tag or digest').refine((i) => !i.endsWith(':latest'), 'must pin a release, never "latest"').default(VERSIONS.trusteeImage),
-  tdxAcceptedTcbStatuses: z.array(z.string()).optional(),
-  snpTcbFloor: z.custom<SnpTcbFloor>((f) => typeof f === 'object' && f !== null, 'must give the minimum of each of bootloader, tee, snp, microcode').optional(),
-  allowAnySnpTcbInsecure: z.boolean().default(false),
   keyVault: z
     .custom<IKbsKeyVaultAccess>((k) => typeof k === 'object' && k !== null && 'keyVaultName' in k && 'clientId' in k, 'must be a KbsKeyVaultAccess')
     .optional(),

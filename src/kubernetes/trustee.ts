@@ -11,21 +11,15 @@ import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { PersistentVolumeClaimV1 } from '@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
-import { KbsEndpoint, validateKbsEndpoint } from '../attestation/guest-config';
 import { KbsConfig, parseKbsConfig, renderKbsConfig } from '../attestation/kbs-config';
 import { DEFAULT_KBS_STORAGE_DIR, kbsConfigFindings, secureKbsConfig } from '../attestation/kbs-defaults';
-import { IPodVmImage } from '../azure/pod-vm-image';
-import { ResourcePath } from '../attestation/resource-path';
 import { isUsableAzureAddress, parseCidr } from '../azure/cidr';
 import { Annotations, Construct, Lazy, Token } from '../internal/cdktf';
 import { lazyList } from '../internal/lazy';
 import { ConstructValidationError, parseProps, withConstructPath } from '../internal/validation';
 import { KEY_VAULT_DIR, keyVaultAlias, keyVaultSecretProviderClass } from './trustee-key-vault';
 import { TrusteeProps, trusteePropsSchema } from './trustee-props';
-import { IKeyBrokerService } from './key-broker';
-import { renderTrustReport } from '../attestation/trust-report';
-import { DeclareResourceOptions, RegisteredWorkload, KbsState } from '../attestation/kbs-state';
-import { ResourceSource } from '../attestation/resource-source';
+import { KeyBrokerBase } from '../kbs/key-broker-base';
 import { SEED_MOUNT, TrusteeSeed, renderTrusteeSeed } from './trustee-seed';
 
 const CONFIG_DIR = '/etc/kbs/config';
@@ -41,24 +35,22 @@ const SERVICE_ACCOUNT = 'kbs';
  * static private IP that pod VMs dial. The attestation policy, resource policy and reference values are
  * rendered from what images and workloads register, and seeded into the storage when the pod starts.
  */
-export class Trustee extends Construct implements IKeyBrokerService {
+export class Trustee extends KeyBrokerBase {
   /** The KBS Deployment (escape hatch). */
   public readonly resource: DeploymentV1;
   /** The internal load balancer Service. */
   public readonly service: ServiceV1;
   /** The namespace. */
   public readonly namespace: string;
-  /** Where pod VMs reach the KBS, and the CA they pin: goes into every workload's initdata. */
-  public readonly kbsEndpoint: KbsEndpoint;
   /** The rendered kbs-config.toml. */
   public readonly kbsConfigToml: string;
   /** The configuration as Trustee will read it (parsed back from `kbsConfigToml`). */
   public readonly kbsConfig: KbsConfig;
-  /** Images, workloads and resources registered with this KBS. */
-  public readonly state: KbsState;
+
+  private readonly keyVault: boolean;
 
   constructor(scope: Construct, id: string, props: TrusteeProps) {
-    super(scope, id);
+    super(scope, id, 'Trustee', ['out-of-band', 'kubernetes-secret', 'azure-key-vault']);
     const p = parseProps(this, 'Trustee', trusteePropsSchema, props);
     const fail = (field: string, message: string): never => {
       throw new ConstructValidationError(this.node.path, 'Trustee', field, message);
@@ -75,20 +67,16 @@ export class Trustee extends Construct implements IKeyBrokerService {
       fail('keyVault', `trusts the service account of namespace "${p.keyVault.namespace}", but Trustee runs in "${p.namespace}"; give both the same namespace`);
     }
     this.namespace = p.namespace;
-    this.kbsEndpoint = withConstructPath(this, 'Trustee', '', () =>
-      validateKbsEndpoint({ url: `https://${p.staticIp}:${p.port}`, caCertPem: p.httpsCaCertPem }, 'kbsEndpoint'),
-    );
-    this.state = withConstructPath(this, 'Trustee', '', () =>
-      new KbsState({
+    this.keyVault = p.keyVault !== undefined;
+    this.initKeyBroker(
+      { url: `https://${p.staticIp}:${p.port}`, caCertPem: p.httpsCaCertPem },
+      {
         expiration: p.referenceValuesExpire,
         tdxAcceptedTcbStatuses: p.tdxAcceptedTcbStatuses,
         ...(p.snpTcbFloor ? { snpTcbFloor: p.snpTcbFloor } : {}),
         allowAnySnpTcbInsecure: p.allowAnySnpTcbInsecure,
-      }),
+      },
     );
-    if (p.allowAnySnpTcbInsecure) {
-      Annotations.of(this).addWarning('allowAnySnpTcbInsecure: SNP hosts with old, vulnerable firmware are affirming; development only');
-    }
 
     let config = secureKbsConfig({
       port: p.port,
@@ -272,58 +260,12 @@ export class Trustee extends Construct implements IKeyBrokerService {
       },
     });
 
-    let warned = false;
-    this.node.addValidation({
-      validate: () => {
-        // Warnings need the whole tree too; validation is the first moment it is complete.
-        if (!warned) {
-          warned = true;
-          for (const warning of this.state.warnings()) Annotations.of(this).addWarning(warning);
-        }
-        return [
-          ...this.state.problems(),
-          ...(this.state.keyVaultResources().length > 0 && !p.keyVault
-            ? ['resources come from Azure Key Vault, but the Trustee has no keyVault access; pass keyVault: new KbsKeyVaultAccess(...)']
-            : []),
-        ];
-      },
-    });
   }
 
-  /** Trusts a pod VM image: its measurements become reference values the attestation policy checks. */
-  public trustImage(image: IPodVmImage): void {
-    withConstructPath(this, 'Trustee', 'image', () => this.state.trustImage(image));
-  }
-
-  /** Declares a KBS resource and where its bytes come from (`kbs:///repo/type/tag`). */
-  public declareResource(resource: string | ResourcePath, source: ResourceSource, options?: DeclareResourceOptions): ResourcePath {
-    return withConstructPath(this, 'Trustee', '', () => this.state.declareResource(resource, source, options));
-  }
-
-  /** Registers a workload's PCR 8 and the resources it needs (the confidential workloads call this). */
-  public registerWorkload(workload: RegisteredWorkload): void {
-    withConstructPath(this, 'Trustee', '', () => this.state.registerWorkload(workload));
-  }
-
-  /** The trust report of this KBS (markdown): images, workloads, resources and who receives what. */
-  public trustReport(): string {
-    return renderTrustReport(this.state, this.kbsEndpoint.url);
-  }
-
-  /**
-   * The command that writes a resource out of band (run by the model owner; the secret never enters
-   * Terraform): kbs-client of Trustee v0.21.0 with an admin JWT signed by the admin key.
-   */
-  public setResourceCommand(resource: string, resourceFile = '<file>'): string {
-    const path = withConstructPath(this, 'Trustee', 'resource', () => this.state.resourcePath(resource));
-    return [
-      'kbs-client',
-      `--url ${this.kbsEndpoint.url}`,
-      '--cert-file kbs-ca.pem',
-      'config --admin-token-file admin-token.jwt',
-      `set-resource --path ${path.path}`,
-      `--resource-file ${resourceFile}`,
-    ].join(' ');
+  protected placementProblems(): string[] {
+    return this.state.keyVaultResources().length > 0 && !this.keyVault
+      ? ['resources come from Azure Key Vault, but the Trustee has no keyVault access; pass keyVault: new KbsKeyVaultAccess(...)']
+      : [];
   }
 }
 

@@ -12,5 +12,5 @@ export interface IKeyBrokerService {
   /** Declares a resource and its source (idempotent for the same source); optionally reserved for one workload. */
   declareResource(resource: string | ResourcePath, source: ResourceSource, options?: DeclareResourceOptions): ResourcePath;
   /** The out-of-band command that writes a declared resource. */
-  setResourceCommand(resource: string, resourceFile?: string): string;
+  setResourceCommand(resource: string | ResourcePath, resourceFile?: string): string;
 }

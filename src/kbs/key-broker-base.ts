@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import { KbsEndpoint, validateKbsEndpoint } from '../attestation/guest-config';
+import { DeclareResourceOptions, KbsState, KbsStateOptions, RegisteredWorkload } from '../attestation/kbs-state';
+import { SnpTcbFloor } from '../attestation/reference-values';
+import { ResourcePath } from '../attestation/resource-path';
+import { ResourceSource, ResourceSourceKind } from '../attestation/resource-source';
+import { renderTrustReport } from '../attestation/trust-report';
+import { IPodVmImage } from '../azure/pod-vm-image';
+import { Annotations, Construct } from '../internal/cdktf';
+import { withConstructPath } from '../internal/validation';
+import { IKeyBrokerService } from './key-broker';
+
+/** What every KBS placement is told about the attestation it performs. */
+export interface KbsAttestationProps {
+  /** Expiration written into every reference value record, `YYYY-MM-DDTHH:MM:SSZ` (synth never reads the clock). */
+  readonly referenceValuesExpire: string;
+  /**
+   * TDX TCB statuses accepted as hardware-affirming.
+   * @default ['UpToDate']
+   */
+  readonly tdxAcceptedTcbStatuses?: string[];
+  /**
+   * The oldest SNP firmware and microcode accepted as hardware-affirming: the minimum of each TCB component
+   * as the verifier reports it (`reported_tcb_*`). Required when an SNP pod VM image is trusted. Take it from
+   * AMD's security bulletins for your CPU family, or from a known-good attestation (docs/security.md).
+   * @default - none: a validation error if SNP images are trusted, unless `allowAnySnpTcbInsecure`
+   */
+  readonly snpTcbFloor?: SnpTcbFloor;
+  /**
+   * Affirms SNP hardware whatever its TCB (old, vulnerable firmware included). For development only.
+   * @default false
+   */
+  readonly allowAnySnpTcbInsecure?: boolean;
+}
+
+/** The zod shape of KbsAttestationProps (merged into each placement's schema). */
+export const kbsAttestationShape = {
+  referenceValuesExpire: z.string(),
+  tdxAcceptedTcbStatuses: z.array(z.string()).optional(),
+  snpTcbFloor: z.custom<SnpTcbFloor>((f) => typeof f === 'object' && f !== null, 'must give the minimum of each of bootloader, tee, snp, microcode').optional(),
+  allowAnySnpTcbInsecure: z.boolean().default(false),
+};
+
+/**
+ * What the three KBS placements (`TrusteeVm`, `ExternalKbs`, the in-cluster `Trustee`) share: one `KbsState`
+ * that images, workloads and resources register with, rendered by each placement its own way, and the wiring
+ * checks, which run once the whole tree exists (validation) and fail synth.
+ */
+export abstract class KeyBrokerBase extends Construct implements IKeyBrokerService {
+  private endpoint?: KbsEndpoint;
+  private kbsState?: KbsState;
+  private warned = false;
+
+  protected constructor(
+    scope: Construct,
+    id: string,
+    /** The construct's class name, for messages. */
+    private readonly typeName: string,
+    /** The resource sources this placement can read. */
+    private readonly sources: readonly ResourceSourceKind[],
+  ) {
+    super(scope, id);
+    this.node.addValidation({
+      validate: () => {
+        if (!this.warned) {
+          this.warned = true;
+          for (const warning of this.state.warnings()) Annotations.of(this).addWarning(warning);
+        }
+        const unreadable = this.state.declaredResources
+          .filter((r) => !this.sources.includes(r.source.kind))
+          .map((r) => `${r.path.uri} comes from ${r.source.describe()}, which a ${this.typeName} cannot read; use ${this.sources.map(sourceFactory).join(' or ')}`);
+        return [...this.state.problems(), ...unreadable, ...this.placementProblems()];
+      },
+    });
+  }
+
+  /** Where pod VMs reach the KBS, and the CA they pin: goes into every workload's initdata. */
+  public get kbsEndpoint(): KbsEndpoint {
+    if (!this.endpoint) throw new Error(`${this.node.path}: the KBS endpoint is used before it is known`);
+    return this.endpoint;
+  }
+
+  /** Images, workloads and resources registered with this KBS, and everything derived from them. */
+  public get state(): KbsState {
+    if (!this.kbsState) throw new Error(`${this.node.path}: the KBS state is used before it is created`);
+    return this.kbsState;
+  }
+
+  /** Trusts a pod VM image: its measurements become reference values the attestation policy checks. */
+  public trustImage(image: IPodVmImage): void {
+    withConstructPath(this, this.typeName, 'image', () => this.state.trustImage(image));
+  }
+
+  /** Declares a KBS resource and where its bytes come from (`kbs:///repo/type/tag`). */
+  public declareResource(resource: string | ResourcePath, source: ResourceSource, options?: DeclareResourceOptions): ResourcePath {
+    return withConstructPath(this, this.typeName, '', () => this.state.declareResource(resource, source, options));
+  }
+
+  /** Registers a workload's PCR 8 and the resources it needs (the confidential workloads call this). */
+  public registerWorkload(workload: RegisteredWorkload): void {
+    withConstructPath(this, this.typeName, '', () => this.state.registerWorkload(workload));
+  }
+
+  /** The trust report of this KBS (markdown): images, workloads, resources and who receives what. */
+  public trustReport(): string {
+    return renderTrustReport(this.state, this.kbsEndpoint.url);
+  }
+
+  /**
+   * The command that writes a resource out of band (run by the model owner; the secret never enters
+   * Terraform): kbs-client of Trustee v0.21.0 with an admin JWT signed by the admin key.
+   */
+  public setResourceCommand(resource: string | ResourcePath, resourceFile = '<file>'): string {
+    const path = resource instanceof ResourcePath ? resource : withConstructPath(this, this.typeName, 'resource', () => this.state.resourcePath(resource));
+    return `kbs-client --url ${this.kbsEndpoint.url} --cert-file kbs-ca.pem config --admin-token-file admin-token.jwt set-resource --path ${path.path} --resource-file ${resourceFile}`;
+  }
+
+  /** Sets the endpoint and creates the state; placements call it once their props are parsed. */
+  protected initKeyBroker(endpoint: KbsEndpoint, options: KbsStateOptions & { readonly allowAnySnpTcbInsecure?: boolean }): void {
+    this.endpoint = withConstructPath(this, this.typeName, '', () => validateKbsEndpoint(endpoint, 'kbsEndpoint'));
+    this.kbsState = withConstructPath(this, this.typeName, '', () => new KbsState(options));
+    if (options.allowAnySnpTcbInsecure) {
+      Annotations.of(this).addWarning('allowAnySnpTcbInsecure: SNP hosts with old, vulnerable firmware are affirming; development only');
+    }
+  }
+
+  /** Problems only this placement knows about (validation). */
+  protected placementProblems(): string[] {
+    return [];
+  }
+}
+
+function sourceFactory(kind: ResourceSourceKind): string {
+  return { 'out-of-band': 'ResourceSource.outOfBand()', 'kubernetes-secret': 'ResourceSource.kubernetesSecret(...)', 'azure-key-vault': 'ResourceSource.azureKeyVault(...)' }[kind];
+}
