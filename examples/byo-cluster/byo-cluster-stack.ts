@@ -7,14 +7,12 @@ import {
   ConfidentialAksCluster,
   ConfidentialVmPool,
   ConfidentialVmSize,
+  ExternalKbs,
   ImageFacts,
-  KbsKeyVaultAccess,
   KeyManager,
   PeerPodNetwork,
   PodVmImage,
   PeerPodsRuntime,
-  ResourceSource,
-  Trustee,
   configureAksProviders,
 } from '../../src';
 
@@ -32,9 +30,8 @@ export const existing = {
   clusterId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/platform-prod/providers/Microsoft.ContainerService/managedClusters/platform-aks',
   oidcIssuerUrl: 'https://westeurope.oic.prod-aks.azure.com/11111111-1111-1111-1111-111111111111/22222222-2222-2222-2222-222222222222/',
   podVmImageId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/images/providers/Microsoft.Compute/galleries/podvms/images/podvm/versions/0.22.0',
-  keyVaultId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/model-owner/providers/Microsoft.KeyVault/vaults/model-owner-kv',
-  keyVaultName: 'model-owner-kv',
-  kbsStaticIp: '10.40.15.250',
+  // The model owner's KBS, reachable from the pod-VM subnet (e.g. through VNet peering), with its CA.
+  kbsUrl: 'https://10.60.0.4:8443',
   // The reference app's example key manager, mirrored into the platform registry (same digest).
   keyManagerImage: 'platformacr.azurecr.io/enkrypt/key-manager@sha256:f7c56dbc74eadb755393d60f1062762e50939c2124a462f98ccc749b40afdd48',
 };
@@ -46,13 +43,13 @@ const keyManagerFacts = join(__dirname, '..', 'reference', 'images', 'key-manage
 /**
  * The constructs on top of infrastructure a company already runs: its VNet (with a pod-VM subnet whose NSG
  * admits 15150/tcp and 4789/udp from the nodes), its AKS cluster (OIDC issuer, workload identity, worker
- * label, Key Vault secrets provider add-on) and its pod VM image.
- * What this adds: the pool identity and roles, the peer-pods runtime, Trustee reading the model owner's Key
- * Vault, and the key manager.
+ * label) and its pod VM image, and the model owner's KBS, which runs elsewhere (ExternalKbs).
+ * What this adds: the pool identity and roles, the peer-pods runtime and the key manager; the KBS is told
+ * what to trust through a reviewable bundle (`kbs.writeBundle`, run by main.ts), never by this stack.
  */
 export class ByoClusterStack extends TerraformStack {
-  /** The KBS. */
-  public readonly trustee: Trustee;
+  /** The model owner's KBS, which this stack only tells what to trust. */
+  public readonly kbs: ExternalKbs;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -90,36 +87,24 @@ export class ByoClusterStack extends TerraformStack {
     // cert-manager is already part of the platform.
     const runtime = new PeerPodsRuntime(this, 'PeerPods', { pool, certManager: { install: false } });
 
-    const keyVault = new KbsKeyVaultAccess(this, 'KeyVault', {
-      cluster,
-      keyVaultId: existing.keyVaultId,
-      keyVaultName: existing.keyVaultName,
-      location: existing.location,
-      resourceGroupName: existing.resourceGroupName,
-      secretNames: ['key-manager-private-key', 'platformacr-pull'],
-    });
-    this.trustee = new Trustee(this, 'Trustee', {
-      network,
-      staticIp: existing.kbsStaticIp,
-      httpsSecretName: 'kbs-https',
-      httpsCaCertPem: material('kbs-ca.pem'),
-      adminPublicKeyPem: material('admin-public.pem'),
-      tokenSignerSecretName: 'kbs-token-signer',
-      tokenSignerCaCertPem: material('token-signer-ca.pem'),
+    // The model owner's KBS runs outside this cluster and outside the platform team's reach (on its own
+    // confidential VM or cluster): the library renders what it must be told as a bundle (main.ts writes it).
+    this.kbs = new ExternalKbs(this, 'Kbs', {
+      url: existing.kbsUrl,
+      caCertPem: material('kbs-ca.pem'),
       referenceValuesExpire: '2027-12-31T00:00:00Z',
       // The oldest SEV-SNP firmware and microcode accepted (example values: set them for your hosts).
       snpTcbFloor: { bootloader: 4, tee: 0, snp: 24, microcode: 219 },
-      keyVault,
     });
-    this.trustee.trustImage(image);
+    this.kbs.trustImage(image);
     new KeyManager(this, 'KeyManager', {
       runtime,
-      kbs: this.trustee,
+      kbs: this.kbs,
       image: existing.keyManagerImage,
       // The image's registry documents, verified against the digest: the agent policy pins its command line.
       imageFacts: ImageFacts.fromDirectory(existing.keyManagerImage, keyManagerFacts),
-      registryCredentials: { resource: 'kbs:///platform/registry/credentials', source: ResourceSource.azureKeyVault('platformacr-pull') },
-      privateKeySource: ResourceSource.azureKeyVault('key-manager-private-key'),
+      // Both pushed by the model owner with the KBS admin key (`setResourceCommand`), never through the platform.
+      registryCredentials: 'kbs:///platform/registry/credentials',
     });
   }
 }

@@ -40,6 +40,7 @@ export class ClusterStack extends TerraformStack {
       adminPublicKeyPem: material.adminPublicKeyPem,
       tokenSignerSecretName: 'kbs-token-signer',
       tokenSignerCaCertPem: material.tokenSignerCaPem,
+      image: cfg.kbsImage,
       referenceValuesExpire: cfg.referenceValuesExpire,
       snpTcbFloor: cfg.snpTcbFloor,
     });

@@ -30,6 +30,8 @@ export interface IPeerPodNetwork {
   readonly nodeSubnetCidr?: string;
   /** Address space of the VNet, when known at synth time (AKS pod and service CIDRs must stay outside it). */
   readonly addressSpace?: string;
+  /** CIDR of the pod-VM subnet, when known at synth time (the only source a KBS admits). */
+  readonly podVmSubnetCidr?: string;
 }
 
 /** Props of PeerPodNetwork. */
@@ -96,6 +98,7 @@ export class PeerPodNetwork extends Construct implements IPeerPodNetwork {
       podVmNsgId: z.string().min(1).optional(),
       nodeSubnetCidr: cidr('the node subnet').optional(),
       addressSpace: cidr('the VNet address space').optional(),
+      podVmSubnetCidr: cidr('the pod-VM subnet').optional(),
     });
     const parsed = parseProps(existing, 'PeerPodNetwork', ids, attrs);
     return { ...parsed };

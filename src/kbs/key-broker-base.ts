@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { KbsEndpoint, validateKbsEndpoint } from '../attestation/guest-config';
 import { DeclareResourceOptions, KbsState, KbsStateOptions, RegisteredWorkload } from '../attestation/kbs-state';
+import { isPinnedImage } from '../attestation/image-reference';
 import { SnpTcbFloor } from '../attestation/reference-values';
 import { ResourcePath } from '../attestation/resource-path';
 import { ResourceSource, ResourceSourceKind } from '../attestation/resource-source';
@@ -8,6 +9,7 @@ import { renderTrustReport } from '../attestation/trust-report';
 import { IPodVmImage } from '../azure/pod-vm-image';
 import { Annotations, Construct } from '../internal/cdktf';
 import { withConstructPath } from '../internal/validation';
+import { VERSIONS } from '../versions';
 import { IKeyBrokerService } from './key-broker';
 
 /** What every KBS placement is told about the attestation it performs. */
@@ -40,6 +42,17 @@ export const kbsAttestationShape = {
   snpTcbFloor: z.custom<SnpTcbFloor>((f) => typeof f === 'object' && f !== null, 'must give the minimum of each of bootloader, tee, snp, microcode').optional(),
   allowAnySnpTcbInsecure: z.boolean().default(false),
 };
+
+/**
+ * The Trustee image prop: pinned by digest (a tag may stay for readers), since whoever can move a tag could
+ * otherwise replace the KBS that holds every key.
+ */
+export const kbsImageSchema = z
+  .string()
+  .refine(
+    isPinnedImage,
+    `must pin the Trustee image by digest, e.g. "${VERSIONS.trusteeImage}@sha256:<64 hex>" (\`crane digest ${VERSIONS.trusteeImage}\` gives it)`,
+  );
 
 /**
  * What the three KBS placements (`TrusteeVm`, `ExternalKbs`, the in-cluster `Trustee`) share: one `KbsState`

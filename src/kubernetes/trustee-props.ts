@@ -5,8 +5,7 @@ import { IKbsKeyVaultAccess } from '../azure/kbs-key-vault-access';
 import { IPeerPodNetwork } from '../azure/peer-pod-network';
 import { Token } from '../internal/cdktf';
 import { literalString } from '../internal/validation';
-import { KbsAttestationProps, kbsAttestationShape } from '../kbs/key-broker-base';
-import { VERSIONS } from '../versions';
+import { KbsAttestationProps, kbsAttestationShape, kbsImageSchema } from '../kbs/key-broker-base';
 
 /** Props of Trustee. */
 export interface TrusteeProps extends KbsAttestationProps {
@@ -55,10 +54,10 @@ export interface TrusteeProps extends KbsAttestationProps {
    */
   readonly storage?: { readonly storageClassName?: string; readonly sizeGiB?: number };
   /**
-   * The Trustee image, pinned.
-   * @default VERSIONS.trusteeImage
+   * The Trustee all-in-one image (`VERSIONS.trusteeImage`), pinned by digest:
+   * `ghcr.io/confidential-containers/key-broker-service:built-in-as-v0.21.0@sha256:<digest>`.
    */
-  readonly image?: string;
+  readonly image: string;
   /**
    * Read access to the model owner's Azure Key Vault (see KbsKeyVaultAccess), needed by resources declared
    * with `ResourceSource.azureKeyVault`. The cluster needs the Key Vault secrets provider add-on.
@@ -95,7 +94,7 @@ export const trusteePropsSchema = z.object({
   tokenSignerCaCertPem: pem('the token signer CA certificate'),
   replicas: z.literal(1, { message: 'must be 1: KBS sessions live in memory, and more replicas need shared session storage (Redis or Postgres) that this construct does not configure' }).default(1),
   storage: z.object({ storageClassName: z.string().min(1).default('managed-csi'), sizeGiB: z.number().int().min(1).default(1) }).default({ storageClassName: 'managed-csi', sizeGiB: 1 }),
-  image: z.string().regex(/^[^:@\s]+(:[A-Za-z0-9_.-]+|@sha256:[0-9a-f]{64})$/, 'must pin a tag or digest').refine((i) => !i.endsWith(':latest'), 'must pin a release, never "latest"').default(VERSIONS.trusteeImage),
+  image: kbsImageSchema,
   keyVault: z
     .custom<IKbsKeyVaultAccess>((k) => typeof k === 'object' && k !== null && 'keyVaultName' in k && 'clientId' in k, 'must be a KbsKeyVaultAccess')
     .optional(),

@@ -8,6 +8,7 @@ import {
   deploymentV1SpecTemplateSpecVolumeToTerraform,
 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
+import { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
 import { PersistentVolumeClaimV1 } from '@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
@@ -40,6 +41,8 @@ export class Trustee extends KeyBrokerBase {
   public readonly resource: DeploymentV1;
   /** The internal load balancer Service. */
   public readonly service: ServiceV1;
+  /** The NetworkPolicy that admits only the pod-VM subnet to the KBS port. */
+  public readonly networkPolicy: NetworkPolicyV1;
   /** The namespace. */
   public readonly namespace: string;
   /** The rendered kbs-config.toml. */
@@ -67,6 +70,14 @@ export class Trustee extends KeyBrokerBase {
       fail('keyVault', `trusts the service account of namespace "${p.keyVault.namespace}", but Trustee runs in "${p.namespace}"; give both the same namespace`);
     }
     this.namespace = p.namespace;
+    const podVmCidr = p.network.podVmSubnetCidr;
+    if (podVmCidr === undefined || Token.isUnresolved(podVmCidr)) {
+      fail('network', 'must give podVmSubnetCidr (known at synth time): the KBS NetworkPolicy admits only the pod-VM subnet; pass it to PeerPodNetwork.fromExisting');
+    }
+    Annotations.of(this).addWarning(
+      'in-cluster Trustee: the cluster admin this library defends against can exec into the KBS pod and read its HTTPS and token-signer keys and every resource, ' +
+        'and rewrite its policies; development only. Run the KBS where the admin cannot reach it: TrusteeVm or ExternalKbs',
+    );
     this.keyVault = p.keyVault !== undefined;
     this.initKeyBroker(
       { url: `https://${p.staticIp}:${p.port}`, caCertPem: p.httpsCaCertPem },
@@ -255,8 +266,20 @@ export class Trustee extends KeyBrokerBase {
       },
       spec: {
         type: 'LoadBalancer',
+        // Keeps the pod VMs' own addresses as the source, so the NetworkPolicy below can tell them apart.
+        externalTrafficPolicy: 'Local',
         selector: labels,
         port: [{ name: 'https', port: p.port, targetPort: String(p.port), protocol: 'TCP' }],
+      },
+    });
+
+    // Only pod VMs reach the KBS port (the admin API is on it too); kubelet probes come from the node itself.
+    this.networkPolicy = new NetworkPolicyV1(this, 'NetworkPolicy', {
+      metadata: { name: 'kbs-pod-vms-only', namespace: nsName, labels },
+      spec: {
+        podSelector: { matchLabels: labels },
+        policyTypes: ['Ingress'],
+        ingress: [{ from: [{ ipBlock: { cidr: podVmCidr } }], ports: [{ port: String(p.port), protocol: 'TCP' }] }],
       },
     });
 

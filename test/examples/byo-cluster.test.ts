@@ -1,3 +1,4 @@
+import { Testing } from 'cdktf';
 import { ByoClusterStack } from '../../examples/byo-cluster/byo-cluster-stack';
 import { Synthesized, resourceOf, resourcesOf, synthApp } from '../helpers/synth';
 
@@ -13,7 +14,7 @@ describe('byo-cluster example', () => {
     for (const type of ['azurerm_virtual_network', 'azurerm_subnet', 'azurerm_kubernetes_cluster', 'azurerm_shared_image']) {
       expect(resourcesOf(json, type)).toEqual({});
     }
-    expect(Object.keys(resourcesOf(json, 'azurerm_federated_identity_credential'))).toHaveLength(3);
+    expect(Object.keys(resourcesOf(json, 'azurerm_federated_identity_credential'))).toHaveLength(2);
   });
 
   test('wires the pool to the existing ids and skips cert-manager the platform already runs', () => {
@@ -21,9 +22,13 @@ describe('byo-cluster example', () => {
     expect(Object.keys(resourcesOf(json, 'helm_release'))).toEqual([expect.stringMatching(/^PeerPods_[0-9A-F]{8}$/)]);
   });
 
-  test('reads the model owner key and the registry credentials from Key Vault with a narrowly scoped identity', () => {
-    expect(resourceOf(json, 'azurerm_role_assignment', 'SecretsUser-Secret-key-manager')).toMatchObject({ role_definition_name: 'Key Vault Secrets User', scope: expect.stringMatching(/\/vaults\/model-owner-kv\/secrets\/key-manager-private-key$/) });
-    expect(resourceOf(json, 'azurerm_role_assignment', 'SecretsUser-Secret-platformacr')).toMatchObject({ role_definition_name: 'Key Vault Secrets User', scope: expect.stringMatching(/\/secrets\/platformacr-pull$/) });
-    expect(resourceOf(json, 'kubernetes_manifest').manifest).toMatchObject({ kind: 'SecretProviderClass' });
+  test("tells the model owner's KBS what to trust through a bundle, and puts no KBS in the platform's cluster", () => {
+    const stack = new ByoClusterStack(Testing.app(), 'byo2');
+    Testing.synth(stack);
+    const bundle = stack.kbs.bundle();
+    expect(JSON.parse(bundle['reference-values.json'])['initdata.pcr08']).toHaveLength(1);
+    expect(bundle['resource-policy.rego']).toContain('"enkrypt/key-manager/private-key"');
+    expect(bundle['apply.sh']).toContain('set-resource --path platform/registry/credentials');
+    expect(Object.keys(resourcesOf(json, 'kubernetes_deployment_v1'))).toEqual([expect.stringMatching(/^KeyManager_Workload/)]);
   });
 });

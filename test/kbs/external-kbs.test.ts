@@ -1,6 +1,5 @@
-import { execFile } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +18,7 @@ function external(scope: ConstructLike): ExternalKbs {
 type ConstructLike = object;
 
 /** The same two workloads, against a KBS built by `kbsOf`. */
-function deployment(stack: TerraformStack, kbsOf: (parts: ReturnType<typeof clusterParts>) => ExternalKbs | Trustee) {
+function deployment<K extends ExternalKbs | Trustee>(stack: TerraformStack, kbsOf: (parts: ReturnType<typeof clusterParts>) => K): K {
   const parts = clusterParts(stack);
   const kbs = kbsOf(parts);
   kbs.trustImage(parts.image);
@@ -46,7 +45,7 @@ describe('ExternalKbs', () => {
   test('renders the same policies and reference values as any other placement of the same deployment', () => {
     let trustee: Trustee | undefined;
     synth((stack) => {
-      trustee = deployment(stack, (parts) => new Trustee(stack, 'Kbs', { ...trusteeProps(parts.network), ...ATTESTATION })) as Trustee;
+      trustee = deployment(stack, (parts) => new Trustee(stack, 'Kbs', { ...trusteeProps(parts.network), ...ATTESTATION }));
     });
     // The initdata differs (another KBS URL and CA), so the PCR 8 values do; everything else is the same derivation.
     const pcr8s = (k: ExternalKbs | Trustee) => k.state.registeredWorkloads.map((w) => w.pcr8);
@@ -97,7 +96,7 @@ describe('ExternalKbs', () => {
     try {
       const port = (server.address() as { port: number }).port;
       const token = join(dir, 'admin-token.jwt');
-      require('node:fs').writeFileSync(token, 'header.payload.signature\n');
+      writeFileSync(token, 'header.payload.signature\n');
       await promisify(execFile)('sh', [join(dir, 'bundle', 'apply.sh')], {
         env: { ...process.env, KBS_URL: `https://127.0.0.1:${port}`, KBS_CA: join(pki, 'kbs-ca.pem'), ADMIN_TOKEN_FILE: token },
       });

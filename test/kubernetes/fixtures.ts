@@ -13,6 +13,9 @@ export const PUBLIC_MATERIAL = {
   signerCa: read('signer-ca.pem'),
 };
 
+/** A Trustee image pinned by digest (the digest is a test value). */
+export const KBS_IMAGE = 'ghcr.io/confidential-containers/key-broker-service:built-in-as-v0.21.0@sha256:f13b52c108be57c6c367ae24874b807c3246d76903bc5eb24c0efb93d41a8082';
+
 /** Props of a Trustee in the default test network. */
 export function trusteeProps(network: TrusteeProps['network']): TrusteeProps {
   return {
@@ -23,6 +26,7 @@ export function trusteeProps(network: TrusteeProps['network']): TrusteeProps {
     adminPublicKeyPem: PUBLIC_MATERIAL.adminPublicKey,
     tokenSignerSecretName: 'kbs-token-signer',
     tokenSignerCaCertPem: PUBLIC_MATERIAL.signerCa,
+    image: KBS_IMAGE,
     referenceValuesExpire: '2027-12-31T00:00:00Z',
     snpTcbFloor: { bootloader: 4, tee: 0, snp: 24, microcode: 219 },
   };

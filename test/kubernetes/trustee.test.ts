@@ -2,7 +2,7 @@ import { Testing, TerraformStack } from 'cdktf';
 import { Initdata, PeerPodNetwork, ResourcePath, ResourceSource, Trustee, parseKbsConfig, renderAaToml, renderCdhToml } from '../../src';
 import { pinned, podPolicy } from '../attestation/fixtures/values';
 import { emptyStack, resourceOf, synth } from '../helpers/synth';
-import { clusterParts, trusteeProps } from './fixtures';
+import { KBS_IMAGE, clusterParts, trusteeProps } from './fixtures';
 
 function workloadPcr8(trustee: Trustee, image: string): string {
   return new Initdata({
@@ -71,10 +71,19 @@ describe('Trustee', () => {
 
   test('runs the pinned all-in-one image with HTTPS probes on /healthz and no capabilities', () => {
     const kbs = (podSpec.container as Array<Record<string, unknown>>)[0];
-    expect(kbs.image).toBe('ghcr.io/confidential-containers/key-broker-service:built-in-as-v0.21.0');
+    expect(kbs.image).toBe(KBS_IMAGE);
     expect(kbs.readiness_probe).toMatchObject({ http_get: { path: '/healthz', scheme: 'HTTPS', port: '8080' } });
     expect(kbs.security_context).toMatchObject({ allow_privilege_escalation: false, capabilities: { drop: ['ALL'] } });
     expect((deployment.spec as Record<string, unknown>).replicas).toBe('1');
+  });
+
+  test('admits only the pod-VM subnet to the KBS port, with their own source addresses kept', () => {
+    expect(resourceOf(json, 'kubernetes_service_v1').spec).toMatchObject({ external_traffic_policy: 'Local' });
+    expect(resourceOf(json, 'kubernetes_network_policy_v1').spec).toEqual({
+      pod_selector: { match_labels: { 'app.kubernetes.io/name': 'kbs', 'app.kubernetes.io/part-of': 'trustee' } },
+      policy_types: ['Ingress'],
+      ingress: [{ from: [{ ip_block: { cidr: '10.225.0.0/16' } }], ports: [{ port: '8080', protocol: 'TCP' }] }],
+    });
   });
 
   test('is reachable by pod VMs on an internal load balancer with the static IP', () => {
@@ -105,8 +114,8 @@ describe('Trustee validation', () => {
     [{ staticIp: '10.224.0.1' }, /staticIp: 10.224.0.1 is not a usable address/],
     [{ staticIp: '${TfToken[TOKEN.1]}' }, /staticIp: must be known at synth time/],
     [{ replicas: 2 }, /replicas: must be 1: KBS sessions live in memory/],
-    [{ image: 'ghcr.io/confidential-containers/key-broker-service:latest' }, /image: must pin a release/],
-    [{ image: 'ghcr.io/confidential-containers/key-broker-service' }, /image: must pin a tag or digest/],
+    [{ image: 'ghcr.io/confidential-containers/key-broker-service:built-in-as-v0.21.0' }, /image: must pin the Trustee image by digest, e.g. "ghcr.io\/confidential-containers\/key-broker-service:built-in-as-v0.21.0@sha256:<64 hex>" \(`crane digest/],
+    [{ network: { vnetId: 'v', nodeSubnetId: 'n', podVmSubnetId: 'p', nodeSubnetCidr: '10.224.0.0/16' } }, /Trustee test\/t: network: must give podVmSubnetCidr \(known at synth time\)/],
     [{ adminPublicKeyPem: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----' }, /adminPublicKeyPem: must be a PEM public key/],
     [{ referenceValuesExpire: '2027-12-31' }, /Trustee test\/t: referenceValuesExpire: must be a UTC time/],
     [{ referenceValuesExpire: '2025-01-01T00:00:00Z' }, /Trustee test\/t: referenceValuesExpire: is 2025-01-01T00:00:00Z, before Trustee v0.21.0 was even released \(2026-07-16T00:00:00Z\)/],
@@ -158,7 +167,10 @@ describe('Trustee validation', () => {
       t.registerWorkload({ name: 'x/w', pcr8: 'a'.repeat(64), resources: [used], evidenceTypes: [] });
     });
     const warnings = t!.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => m.data);
-    expect(warnings).toEqual(['kbs:///a/b/forgotten is declared but no workload needs it, so the KBS releases it to no one; bind it to a workload or remove it']);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^in-cluster Trustee: the cluster admin this library defends against can exec into the KBS pod and read its HTTPS and token-signer keys/),
+      'kbs:///a/b/forgotten is declared but no workload needs it, so the KBS releases it to no one; bind it to a workload or remove it',
+    ]);
   });
 
   test('synth fails when a workload needs a resource no one declared', () => {
