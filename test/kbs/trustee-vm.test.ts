@@ -1,0 +1,237 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { Testing, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import {
+  ConfidentialVmPool,
+  ConfidentialVmSize,
+  KBS_SYNC_SCRIPT,
+  KeyManager,
+  PeerPodsRuntime,
+  ResourceSource,
+  SecurityBaseline,
+  TrusteeVm,
+  TrusteeVmProps,
+  TrusteeVmStateDocument,
+  encodeTrusteeVmState,
+  parseKbsConfig,
+  trusteeVmStateDocument,
+} from '../../src';
+import { pinned } from '../attestation/fixtures/values';
+import { baseInfra } from '../azure/fixtures';
+import { Synthesized, emptyStack, resourceOf, resourcesOf, synth } from '../helpers/synth';
+import { KBS_IMAGE, PUBLIC_MATERIAL } from '../kubernetes/fixtures';
+
+const SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLE owner@example';
+
+function vmProps(network: TrusteeVmProps['podVmNetwork']): TrusteeVmProps {
+  return {
+    resourceGroupName: 'model-owner',
+    location: 'westeurope',
+    subnetId: '/subscriptions/s/resourceGroups/model-owner/providers/Microsoft.Network/virtualNetworks/trust/subnets/kbs',
+    subnetCidr: '10.250.0.0/26',
+    staticIp: '10.250.0.10',
+    podVmNetwork: network,
+    adminSourceRanges: ['10.251.0.0/24'],
+    keyVaultName: 'owner-kbs-kv',
+    tenantId: '00000000-0000-0000-0000-0000000000aa',
+    keyVaultAllowedIpRanges: ['203.0.113.7'],
+    image: KBS_IMAGE,
+    adminSshPublicKey: SSH_KEY,
+    httpsCaCertPem: PUBLIC_MATERIAL.kbsCa,
+    adminPublicKeyPem: PUBLIC_MATERIAL.adminPublicKey,
+    tokenSignerCaCertPem: PUBLIC_MATERIAL.signerCa,
+    referenceValuesExpire: '2027-12-31T00:00:00Z',
+    snpTcbFloor: { bootloader: 4, tee: 0, snp: 24, microcode: 219 },
+  };
+}
+
+/** A cluster whose key manager attests to a Trustee VM. */
+function deployment(scope: Construct, keyManagerImage = pinned('key-manager')): TrusteeVm {
+  const infra = baseInfra(scope);
+  const pool = new ConfidentialVmPool(scope, 'pool', { location: 'westeurope', podVmResourceGroupName: 'podvms', ...infra, instanceSizes: [ConfidentialVmSize.STANDARD_DC2AS_V5] });
+  const runtime = new PeerPodsRuntime(scope, 'runtime', { pool });
+  const kbs = new TrusteeVm(scope, 'Kbs', vmProps(infra.network));
+  kbs.trustImage(infra.image);
+  new KeyManager(scope, 'km', { runtime, kbs, image: keyManagerImage, command: ['/app/server'], runAsUser: 1000 });
+  return kbs;
+}
+
+const cloudConfigOf = (json: Synthesized): string => Buffer.from(resourceOf(json, 'azurerm_linux_virtual_machine').custom_data as string, 'base64').toString('utf8');
+const stateOf = (json: Synthesized): TrusteeVmStateDocument => JSON.parse(gunzipSync(Buffer.from(resourceOf(json, 'azurerm_key_vault_secret', 'State').value as string, 'base64')).toString());
+
+describe('TrusteeVm', () => {
+  let kbs: TrusteeVm | undefined;
+  const json = synth((stack) => {
+    kbs = deployment(stack);
+  });
+  const vm = resourceOf(json, 'azurerm_linux_virtual_machine');
+
+  test('is a confidential VM: SNP size, guest state and OS disk encrypted by the TEE, secure boot, vTPM', () => {
+    expect(vm).toMatchObject({
+      size: 'Standard_DC2as_v5',
+      vtpm_enabled: true,
+      secure_boot_enabled: true,
+      os_disk: { security_encryption_type: 'DiskWithVMGuestState' },
+      source_image_reference: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'cvm' },
+      disable_password_authentication: true,
+      identity: { type: 'UserAssigned' },
+    });
+  });
+
+  test('has no public IP, and its NSG admits the KBS port from the pod-VM subnet and the admin ranges only', () => {
+    // The only public IP is the pod-VM subnet's NAT gateway; nothing of the KBS has one.
+    expect(Object.keys(resourcesOf(json, 'azurerm_public_ip'))).toEqual([expect.stringMatching(/^network_NatPublicIp_/)]);
+    expect(resourceOf(json, 'azurerm_network_interface').ip_configuration).not.toHaveProperty('0.public_ip_address_id');
+    expect(resourceOf(json, 'azurerm_network_interface').ip_configuration).toEqual([
+      { name: 'kbs', subnet_id: expect.stringContaining('/subnets/kbs'), private_ip_address_allocation: 'Static', private_ip_address: '10.250.0.10' },
+    ]);
+    const rules = Object.values(resourcesOf(json, 'azurerm_network_security_rule')).filter((r) => String(r.network_security_group_name).includes('Kbs_Nsg'));
+    expect(rules.map((r) => [r.priority, r.access, r.source_address_prefixes, r.destination_port_range]).sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual([
+      [100, 'Allow', ['10.225.0.0/16'], '8080'],
+      [110, 'Allow', ['10.251.0.0/24'], '8080'],
+      [4000, 'Deny', ['0.0.0.0/0'], '*'],
+    ]);
+  });
+
+  test('reads its keys from a Key Vault with RBAC, purge protection and a firewall, with a read-only identity', () => {
+    expect(resourceOf(json, 'azurerm_key_vault')).toMatchObject({
+      name: 'owner-kbs-kv',
+      rbac_authorization_enabled: true,
+      purge_protection_enabled: true,
+      network_acls: { default_action: 'Deny', bypass: 'None', ip_rules: ['203.0.113.7'], virtual_network_subnet_ids: [expect.stringContaining('/subnets/kbs')] },
+    });
+    expect(resourceOf(json, 'azurerm_role_assignment', 'VmReadsSecrets')).toMatchObject({ role_definition_name: 'Key Vault Secrets User', principal_id: expect.stringContaining('Kbs_Identity') });
+    expect(kbs!.uploadKeyMaterialCommands('.secrets').map((c) => c.replace(/--vault-name \S+/, '--vault-name V'))).toEqual([
+      'az keyvault secret set --vault-name V --name kbs-https-key --file .secrets/kbs-https.key',
+      'az keyvault secret set --vault-name V --name kbs-https-cert --file .secrets/kbs-https.crt',
+      'az keyvault secret set --vault-name V --name kbs-token-signer-key --file .secrets/token-signer.key',
+      'az keyvault secret set --vault-name V --name kbs-token-signer-chain --file .secrets/token-signer-chain.pem',
+    ]);
+  });
+
+  test('its custom data holds public configuration only: the secure kbs-config.toml, the pinned image, no private key', () => {
+    const config = cloudConfigOf(json);
+    expect(config.startsWith('#cloud-config\n')).toBe(true);
+    const doc = JSON.parse(config.slice('#cloud-config\n'.length)) as { write_files: Array<{ path: string; content: string }>; runcmd: string[][] };
+    const file = (path: string) => doc.write_files.find((f) => f.path === path)!.content;
+    expect(parseKbsConfig(file('/etc/kbs/kbs-config.toml'))).toEqual(kbs!.kbsConfig);
+    expect(kbs!.kbsConfig.http_server).toMatchObject({ sockets: ['0.0.0.0:8080'], insecure_http: false, private_key: '/run/kbs/https.key' });
+    expect(file('/etc/systemd/system/kbs.service')).toContain(`/usr/bin/docker run --rm --name kbs --network host`);
+    expect(file('/etc/systemd/system/kbs.service')).toContain(`${KBS_IMAGE} /usr/local/bin/kbs --config-file /etc/kbs/kbs-config.toml`);
+    expect(file('/etc/kbs/sync.env')).toBe('VAULT_NAME=owner-kbs-kv\nSTORAGE_DIR=/var/lib/kbs/storage\nSECRETS_DIR=/run/kbs\n');
+    expect(file('/usr/local/sbin/kbs-sync')).toBe(KBS_SYNC_SCRIPT);
+    expect(JSON.stringify(json)).not.toMatch(/PRIVATE KEY/);
+    expect(config).not.toMatch(/PRIVATE KEY/);
+  });
+
+  test('the state secret carries the policies and reference values of the same derivation as every placement', () => {
+    const state = stateOf(json);
+    expect(state.files['attestation_service_policy/default_cpu.rego']).toBe(kbs!.state.attestationPolicy());
+    expect(state.files['kbs/resource-policy.rego']).toBe(kbs!.state.resourcePolicy());
+    expect(JSON.parse(state.files['reference_value/initdata.pcr08']).value).toEqual(kbs!.state.registeredWorkloads.map((w) => w.pcr8));
+    expect(state.owned_dirs).toEqual(['reference_value']);
+  });
+
+  test("GIVEN a workload's image changes WHEN synthesized again THEN the state secret changes and the VM does not (no replacement)", () => {
+    const other = synth((stack) => {
+      deployment(stack, pinned('key-manager-2'));
+    });
+    expect(resourceOf(other, 'azurerm_linux_virtual_machine')).toEqual(vm);
+    expect(resourceOf(other, 'azurerm_key_vault_secret', 'State').value).not.toEqual(resourceOf(json, 'azurerm_key_vault_secret', 'State').value);
+    expect(stateOf(other).files['kbs/resource-policy.rego']).not.toEqual(stateOf(json).files['kbs/resource-policy.rego']);
+  });
+
+  test('passes the security baseline', () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 's');
+    deployment(stack);
+    const baseline = new SecurityBaseline();
+    for (const c of stack.node.findAll()) baseline.visit(c);
+    const errors = stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === '@cdktf/error').map((m) => `${c.node.path}: ${String(m.data)}`));
+    expect(errors.filter((e) => e.startsWith('s/Kbs'))).toEqual([]);
+  });
+});
+
+describe('kbs-sync place (run by bash on the bytes the VM would fetch)', () => {
+  function fetched(dir: string, state: TrusteeVmStateDocument, resources: string[] = []): string {
+    mkdirSync(join(dir, 'res'), { recursive: true });
+    for (const name of ['https.key', 'https.crt', 'signer.key', 'signer.crt']) writeFileSync(join(dir, name), `${name} bytes\n`);
+    writeFileSync(join(dir, 'state.json'), JSON.stringify(state));
+    resources.forEach((r, i) => writeFileSync(join(dir, 'res', String(i)), r));
+    return dir;
+  }
+  function run(root: string, dir: string): string[] {
+    const out = execFileSync('bash', [join(root, 'kbs-sync'), 'place', dir], { env: { ...process.env, KBS_CONFIG_DIR: root }, encoding: 'utf8' });
+    return out.split('\n').filter(Boolean).map((p) => p.slice(root.length + 1)).sort();
+  }
+  let first: TrusteeVmStateDocument | undefined;
+  synth((stack) => {
+    const kbs = deployment(stack);
+    kbs.declareResource('enkrypt/model/key', ResourceSource.azureKeyVault('model-key'));
+    // What the VM would fetch: the state secret's value, decoded as the script decodes it.
+    first = JSON.parse(gunzipSync(Buffer.from(encodeTrusteeVmState(trusteeVmStateDocument(kbs.state, '2027-12-31T00:00:00Z')), 'base64')).toString());
+  });
+
+  test('GIVEN a fresh VM WHEN the state is placed THEN every file lands under its LocalFs name, keys in the tmpfs directory', () => {
+    const root = mkdtempSync(join(tmpdir(), 'kbs-vm-'));
+    writeFileSync(join(root, 'kbs-sync'), KBS_SYNC_SCRIPT);
+    writeFileSync(join(root, 'sync.env'), `VAULT_NAME=v\nSTORAGE_DIR=${root}/storage\nSECRETS_DIR=${root}/secrets\n`);
+    const changed = run(root, fetched(join(root, 'f1'), first!, ['model key bytes']));
+    expect(changed).toEqual(
+      [
+        ...['https.crt', 'https.key', 'signer.crt', 'signer.key'].map((f) => `secrets/${f}`),
+        ...Object.keys(first!.files).map((f) => `storage/${f}`),
+        'storage/repository/enkrypt\\x2Fmodel\\x2Fkey',
+      ].sort(),
+    );
+    for (const [name, content] of Object.entries(first!.files)) expect(readFileSync(join(root, 'storage', name), 'utf8')).toBe(content);
+    expect(readFileSync(join(root, 'storage', 'repository', 'enkrypt\\x2Fmodel\\x2Fkey'), 'utf8')).toBe('model key bytes');
+
+    // Nothing changed: nothing is rewritten, so the KBS is not restarted.
+    expect(run(root, fetched(join(root, 'f2'), first!, ['model key bytes']))).toEqual([]);
+
+    // A reference value the state no longer lists is removed.
+    const fewer = { ...first!, files: Object.fromEntries(Object.entries(first!.files).filter(([n]) => n !== 'reference_value/initdata.pcr08')) };
+    expect(run(root, fetched(join(root, 'f3'), fewer, ['model key bytes']))).toEqual(['storage/reference_value/initdata.pcr08']);
+    expect(readdirSync(join(root, 'storage', 'reference_value'))).not.toContain('initdata.pcr08');
+  });
+});
+
+describe('TrusteeVm validation', () => {
+  function build(override: Partial<TrusteeVmProps>): TrusteeVm {
+    const scope = emptyStack();
+    const { network } = baseInfra(scope);
+    return new TrusteeVm(scope, 'Kbs', { ...vmProps(network), ...override });
+  }
+
+  test.each<[Partial<TrusteeVmProps>, RegExp]>([
+    [{ staticIp: '10.250.0.2' }, /TrusteeVm test\/Kbs: staticIp: 10.250.0.2 is not a usable address of 10.250.0.0\/26/],
+    [{ subnetCidr: '10.230.0.0/26', staticIp: '10.230.0.10' }, /subnetCidr: 10.230.0.0\/26 overlaps the cluster's VNet 10.224.0.0\/12/],
+    [{ size: ConfidentialVmSize.nonConfidentialInsecure('Standard_D2s_v5') }, /size: Standard_D2s_v5 is not a confidential size/],
+    [{ image: 'ghcr.io/confidential-containers/key-broker-service:built-in-as-v0.21.0' }, /image: must pin the Trustee image by digest/],
+    [{ adminSourceRanges: [] }, /adminSourceRanges: must name where admins reach the KBS admin API from/],
+    [{ keyVaultName: 'kv' }, /keyVaultName: must be 3-24 letters/],
+    [{ adminSshPublicKey: 'password' }, /adminSshPublicKey: must be an OpenSSH public key/],
+    [{ subnetCidr: '${TfToken[TOKEN.1]}' }, /subnetCidr: must be the literal IPv4 CIDR of the subnet/],
+    [{ podVmNetwork: { vnetId: 'v', nodeSubnetId: 'n', podVmSubnetId: 'p' } }, /podVmNetwork: must give podVmSubnetCidr/],
+  ])('fails on %p', (override, message) => {
+    expect(() => build(override)).toThrow(message);
+  });
+
+  test('synth fails on a resource the VM cannot read, or stored under a name the VM keeps for itself', () => {
+    const stack = new TerraformStack(Testing.app(), 's');
+    const { network } = baseInfra(stack);
+    const kbs = new TrusteeVm(stack, 'Kbs', vmProps(network));
+    const a = kbs.declareResource('a/b/secret', ResourceSource.kubernetesSecret('s', 'k'));
+    const b = kbs.declareResource('a/b/state', ResourceSource.azureKeyVault('kbs-state'));
+    kbs.registerWorkload({ name: 'w', pcr8: 'a'.repeat(64), resources: [a, b], evidenceTypes: [] });
+    expect(kbs.node.validate()).toEqual([
+      'kbs:///a/b/secret comes from Kubernetes Secret s[k], which a TrusteeVm cannot read; use ResourceSource.outOfBand() or ResourceSource.azureKeyVault(...)',
+      'kbs:///a/b/state comes from Key Vault secret kbs-state, a name the Trustee VM keeps for itself; store the resource under another name',
+    ]);
+  });
+});
