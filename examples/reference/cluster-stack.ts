@@ -2,27 +2,31 @@ import { join } from 'node:path';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { Annotations, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
-import { ConfidentialInference, ConfidentialVmSize, ImageFacts, KeyManager, ModelSource, PeerPodsRuntime, Trustee, WorkloadNamespace, configureAksProviders } from '../../src';
+import { ConfidentialInference, ConfidentialVmSize, IKeyBrokerService, ImageFacts, KeyManager, ModelSource, PeerPodsRuntime, WorkloadNamespace, configureAksProviders } from '../../src';
 import { configureBackend } from './backend';
 import { referenceConfig as cfg } from './config';
 import { InfraStack } from './infra-stack';
-import { loadPublicMaterial } from './pki';
+import { TrustStack } from './trust-stack';
 
-/** The in-cluster part: the peer-pods runtime and Trustee, on the cluster of the infra stack. */
+/**
+ * The in-cluster part: the peer-pods runtime and the confidential workloads, on the cluster of the infra stack,
+ * attesting to the KBS of the trust stack (deployed before this one).
+ */
 export class ClusterStack extends TerraformStack {
   /** The peer-pods runtime. */
   public readonly runtime: PeerPodsRuntime;
-  /** The KBS. */
-  public readonly trustee: Trustee;
+  /** The KBS the workloads attest to (the trust stack's). */
+  public readonly kbs: IKeyBrokerService;
   /** The key manager. */
   public readonly keyManager: KeyManager;
   /** The inference service. */
   public readonly inference: ConfidentialInference;
 
-  constructor(scope: Construct, id: string, infra: InfraStack) {
+  constructor(scope: Construct, id: string, infra: InfraStack, trust: TrustStack) {
     super(scope, id);
     configureBackend(this, id);
     this.addDependency(infra);
+    this.addDependency(trust);
 
     const subscriptionId = new TerraformVariable(this, 'subscription_id', { type: 'string', description: 'Azure subscription of the infra stack' });
     new AzurermProvider(this, 'azurerm', { features: [{}], subscriptionId: subscriptionId.stringValue });
@@ -31,26 +35,8 @@ export class ClusterStack extends TerraformStack {
 
     this.runtime = new PeerPodsRuntime(this, 'PeerPods', { pool: infra.pool });
 
-    const material = loadPublicMaterial();
-    this.trustee = new Trustee(this, 'Trustee', {
-      network: infra.network,
-      staticIp: cfg.kbsStaticIp,
-      httpsSecretName: 'kbs-https',
-      httpsCaCertPem: material.kbsCaPem,
-      adminPublicKeyPem: material.adminPublicKeyPem,
-      tokenSignerSecretName: 'kbs-token-signer',
-      tokenSignerCaCertPem: material.tokenSignerCaPem,
-      image: cfg.kbsImage,
-      referenceValuesExpire: cfg.referenceValuesExpire,
-      snpTcbFloor: cfg.snpTcbFloor,
-    });
-    if (material.isExample) {
-      Annotations.of(this.trustee).addWarning(
-        'example material: the KBS CA, token signer CA and admin public key are the committed examples under examples/reference/pki/example; ' +
-          'create your own with bin/create-key-material.sh examples/reference/.secrets before deploying, and set snpTcbFloor in examples/reference/config.ts for your hosts',
-      );
-    }
-    this.trustee.trustImage(infra.image);
+    const kbs = trust.kbs;
+    this.kbs = kbs;
 
     // The Enkrypt-style workloads: the key manager holds the model owner's private key; the inference
     // service decrypts the model inside its TEE and hands encrypted outputs to the key manager.
@@ -59,7 +45,7 @@ export class ClusterStack extends TerraformStack {
     const namespace = new WorkloadNamespace(this, 'Namespace');
     this.keyManager = new KeyManager(this, 'KeyManager', {
       runtime: this.runtime,
-      kbs: this.trustee,
+      kbs,
       image: cfg.images.keyManager,
       imageFacts: facts(cfg.images.keyManager, 'key-manager'),
       registryCredentials: cfg.registryCredentials,
@@ -67,7 +53,7 @@ export class ClusterStack extends TerraformStack {
     });
     this.inference = new ConfidentialInference(this, 'Inference', {
       runtime: this.runtime,
-      kbs: this.trustee,
+      kbs,
       image: cfg.images.modelServer,
       imageFacts: facts(cfg.images.modelServer, 'model-server'),
       registryCredentials: cfg.registryCredentials,
@@ -86,10 +72,9 @@ export class ClusterStack extends TerraformStack {
       'example material: the workload images in examples/reference/config.ts (and their documents under examples/reference/images) are examples of images that do not exist; put your own there',
     );
 
-    new TerraformOutput(this, 'kbs_url', { value: this.trustee.kbsEndpoint.url });
     new TerraformOutput(this, 'set_model_owner_key', { value: this.keyManager.setPrivateKeyCommand('model-owner-private-key.pem') });
-    new TerraformOutput(this, 'set_model_decryption_key', { value: this.trustee.setResourceCommand(this.inference.modelKey.uri, 'model-decryption-key.bin') });
-    new TerraformOutput(this, 'set_registry_credentials', { value: this.trustee.setResourceCommand(cfg.registryCredentials, 'registry-auth.json') });
+    new TerraformOutput(this, 'set_model_decryption_key', { value: kbs.setResourceCommand(this.inference.modelKey.uri, 'model-decryption-key.bin') });
+    new TerraformOutput(this, 'set_registry_credentials', { value: kbs.setResourceCommand(cfg.registryCredentials, 'registry-auth.json') });
     new TerraformOutput(this, 'key_manager_url', { value: this.keyManager.serviceUrl });
     new TerraformOutput(this, 'inference_url', { value: this.inference.serviceUrl });
   }

@@ -24,8 +24,23 @@ export const referenceConfig = {
    * internet, which the security baseline accepts here only through a documented suppression.
    */
   apiServerAuthorizedIpRanges: [] as string[],
-  /** Private IP of the KBS internal load balancer, inside the node subnet (10.224.0.0/16 by default). */
-  kbsStaticIp: '10.224.0.250',
+  /**
+   * The model owner's side (the `trust` stack): its own resource group and VNet, peered with the cluster's, where
+   * the KBS runs on a confidential VM that the cluster's admin cannot reach.
+   */
+  trust: {
+    /** Resource group of the KBS VM, its Key Vault and network. */
+    resourceGroupName: 'confidential-ai-trust',
+    /** The trust VNet (outside the cluster VNet 10.224.0.0/12) and the KBS subnet in it. */
+    addressSpace: '10.250.0.0/24',
+    subnetCidr: '10.250.0.0/26',
+    /** The KBS VM's private address: pod VMs dial https://<it>:8080 (the HTTPS certificate's SAN). */
+    kbsStaticIp: '10.250.0.10',
+    /** The Key Vault of the KBS VM: a globally unique name, so EXAMPLE: pick your own. */
+    keyVaultName: 'cai-trust-kbs-example',
+    /** Private ranges the model owner's admins reach the KBS admin API from (a VPN or bastion). EXAMPLE. */
+    adminSourceRanges: ['10.250.0.128/26'],
+  },
   /**
    * The oldest AMD SEV-SNP firmware and microcode the KBS accepts on DCasv5 (Milan) hosts, per TCB component.
    * EXAMPLE values (those of an Azure Milan host in Trustee's test vectors): set the floor from AMD's security

@@ -5,6 +5,7 @@ import { Annotations, Aspects, IAspect, IConstruct, TerraformResource, Terraform
 import { ConfidentialWorkload } from '../kubernetes/confidential-workload';
 import { PEER_PODS_RUNTIME_CLASS } from '../kubernetes/peer-pods-runtime';
 import { Trustee } from '../kubernetes/trustee';
+import { TrusteeVm } from '../kbs/trustee-vm';
 import { BASELINE_RULES as R, BASELINE_RULE_LIST, BaselineRule } from './baseline-rules';
 
 const SUPPRESSION = 'confidential-ai/baseline-suppression';
@@ -41,6 +42,7 @@ export class SecurityBaseline implements IAspect {
   /** Checks one construct. */
   public visit(node: IConstruct): void {
     if (node instanceof Trustee) this.checkTrustee(node);
+    else if (node instanceof TrusteeVm) this.checkKbs(node, node.kbsConfig);
     else if (node instanceof ConfidentialWorkload) this.checkWorkload(node);
     else if (node instanceof ConfidentialVmPool) this.checkPool(node);
     else if (node instanceof TerraformResource) this.checkResource(node);
@@ -112,8 +114,20 @@ export class SecurityBaseline implements IAspect {
   }
 
   private checkTrustee(trustee: Trustee): void {
+    this.report(trustee, R.KBS_OUTSIDE_CLUSTER, `namespace ${trustee.namespace}`);
+    this.checkKbs(trustee, trustee.kbsConfig);
+    const service = configOf(trustee.service);
+    const annotations = ((service.metadata as Json | undefined)?.annotations as Json | undefined) ?? {};
+    const type = (service.spec as Json | undefined)?.type;
+    if (type === 'NodePort' || (type === 'LoadBalancer' && annotations['service.beta.kubernetes.io/azure-load-balancer-internal'] !== 'true')) {
+      this.report(trustee.service, R.KBS_INTERNAL_SERVICE, `Service type ${String(type)} without the internal annotation`);
+    }
+  }
+
+  /** The rules every KBS placement that runs Trustee shares: its configuration and its resource policy. */
+  private checkKbs(kbs: Trustee | TrusteeVm, config: Trustee['kbsConfig']): void {
     const byRule = new Map<BaselineRule, string[]>();
-    for (const f of kbsConfigFindings(trustee.kbsConfig)) {
+    for (const f of kbsConfigFindings(config)) {
       const r = f.key.startsWith('http_server')
         ? R.KBS_HTTPS
         : f.key.startsWith('admin')
@@ -123,15 +137,9 @@ export class SecurityBaseline implements IAspect {
             : R.KBS_TOKEN_TRUST;
       byRule.set(r, [...(byRule.get(r) ?? []), `${f.key} ${f.message}`]);
     }
-    for (const [r, details] of byRule) this.report(trustee, r, details.join('; '));
-    const service = configOf(trustee.service);
-    const annotations = ((service.metadata as Json | undefined)?.annotations as Json | undefined) ?? {};
-    const type = (service.spec as Json | undefined)?.type;
-    if (type === 'NodePort' || (type === 'LoadBalancer' && annotations['service.beta.kubernetes.io/azure-load-balancer-internal'] !== 'true')) {
-      this.report(trustee.service, R.KBS_INTERNAL_SERVICE, `Service type ${String(type)} without the internal annotation`);
-    }
-    const policy = trustee.state.resourcePolicy();
-    if (!policy.includes('default allow := false') || !policy.includes('submod["ear.status"] == "affirming"')) this.report(trustee, R.KBS_AFFIRMING_ONLY);
+    for (const [r, details] of byRule) this.report(kbs, r, details.join('; '));
+    const policy = kbs.state.resourcePolicy();
+    if (!policy.includes('default allow := false') || !policy.includes('submod["ear.status"] == "affirming"')) this.report(kbs, R.KBS_AFFIRMING_ONLY);
   }
 
   private checkWorkload(workload: ConfidentialWorkload): void {

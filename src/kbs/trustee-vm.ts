@@ -89,9 +89,10 @@ const schema = z.object({
     .refine((s) => !Token.isUnresolved(s), 'must be known at synth time: the VM reads its secrets from this vault')
     .refine((s) => /^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/.test(s) && !s.includes('--'), 'must be 3-24 letters, digits and single "-", starting with a letter'),
   tenantId: z.string().min(1),
-  keyVaultAllowedIpRanges: z.array(ipv4Cidr('a public address Terraform and key uploads come from')),
+  // A list from a Terraform variable is one token; a literal list is checked item by item.
+  keyVaultAllowedIpRanges: z.custom<string[]>((v) => Token.isUnresolved(v)).or(z.array(ipv4Cidr('a public address Terraform and key uploads come from'))),
   image: kbsImageSchema,
-  adminSshPublicKey: z.string().regex(/^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+/, 'must be an OpenSSH public key ("ssh-ed25519 AAAA...")'),
+  adminSshPublicKey: literalString((s) => /^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+/.test(s), 'must be an OpenSSH public key ("ssh-ed25519 AAAA...")'),
   httpsCaCertPem: pem('the CA certificate that issued the KBS certificate'),
   adminPublicKeyPem: pem('the admin public key').refine((s) => s.includes('PUBLIC KEY'), 'must be a PEM public key, never a private key'),
   tokenSignerCaCertPem: pem('the token signer CA certificate'),

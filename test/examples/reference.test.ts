@@ -1,5 +1,4 @@
-import { ClusterStack } from '../../examples/reference/cluster-stack';
-import { InfraStack } from '../../examples/reference/infra-stack';
+import { buildReferenceApp } from '../../examples/reference/app';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -13,16 +12,23 @@ import { Synthesized, resourceOf, resourcesOf, synthApp } from '../helpers/synth
 
 function synthReference(): Record<string, string> {
   delete process.env.CAI_STATE_STORAGE_ACCOUNT;
-  return synthApp((app) => {
-    const infraStack = new InfraStack(app, 'infra');
-    new ClusterStack(app, 'cluster', infraStack);
-  });
+  return synthApp((app) => void buildReferenceApp(app));
 }
 
 describe('reference app', () => {
   const text = synthReference();
   const infra = JSON.parse(text.infra) as Synthesized;
   const cluster = JSON.parse(text.cluster) as Synthesized;
+  const trust = JSON.parse(text.trust) as Synthesized;
+  // The KBS state the trust stack's VM places into its storage, keyed as the in-cluster seed was:
+  // `default_cpu.rego`, `resource-policy.rego` and `rv.<reference value>`.
+  const state = JSON.parse(gunzipSync(Buffer.from(resourceOf(trust, 'azurerm_key_vault_secret', 'State').value as string, 'base64')).toString()) as { files: Record<string, string> };
+  const kbsFiles: Record<string, string> = Object.fromEntries(
+    Object.entries(state.files).map(([path, content]) => [
+      path.startsWith('reference_value/') ? `rv.${path.slice('reference_value/'.length)}` : path.slice(path.indexOf('/') + 1),
+      content,
+    ]),
+  );
 
   test('infra stack matches the reviewed snapshot', () => {
     expect(infra).toMatchSnapshot();
@@ -32,8 +38,12 @@ describe('reference app', () => {
     expect(cluster).toMatchSnapshot();
   });
 
-  test('synthesizes exactly the two stacks, byte-identical twice', () => {
-    expect(Object.keys(text)).toEqual(['cluster', 'infra']);
+  test('trust stack matches the reviewed snapshot', () => {
+    expect(trust).toMatchSnapshot();
+  });
+
+  test('synthesizes exactly the three stacks, byte-identical twice', () => {
+    expect(Object.keys(text)).toEqual(['cluster', 'infra', 'trust']);
     expect(synthReference()).toEqual(text);
   });
 
@@ -68,6 +78,42 @@ describe('reference app', () => {
     });
   });
 
+  describe('trust', () => {
+    test('runs the KBS on a confidential VM with no public IP, its image pinned by digest', () => {
+      expect(resourceOf(trust, 'azurerm_linux_virtual_machine')).toMatchObject({
+        size: 'Standard_DC2as_v5',
+        vtpm_enabled: true,
+        secure_boot_enabled: true,
+        os_disk: { security_encryption_type: 'DiskWithVMGuestState' },
+      });
+      const nic = resourceOf(trust, 'azurerm_network_interface');
+      expect(nic.ip_configuration).toEqual([expect.objectContaining({ private_ip_address: '10.250.0.10', private_ip_address_allocation: 'Static' })]);
+      expect(nic.ip_configuration).not.toHaveProperty('0.public_ip_address_id');
+      const cloudConfig = Buffer.from(resourceOf(trust, 'azurerm_linux_virtual_machine').custom_data as string, 'base64').toString();
+      expect(cloudConfig).toMatch(/key-broker-service:built-in-as-v0\.21\.0@sha256:[0-9a-f]{64} \/usr\/local\/bin\/kbs/);
+      const toml = (JSON.parse(cloudConfig.slice(cloudConfig.indexOf('\n') + 1)) as { write_files: Array<{ path: string; content: string }> }).write_files.find((f) => f.path === '/etc/kbs/kbs-config.toml')!.content;
+      const parsed = parseKbsConfig(toml);
+      expect(parsed.admin.authorization_mode).toBe('AuthenticatedAuthorization');
+      expect(parsed.http_server.insecure_http).toBe(false);
+      expect(parsed.attestation_token?.insecure_header_jwk).toBe(false);
+    });
+
+    test('peers its own VNet with the cluster VNet both ways, and admits only the pod-VM subnet and the admins', () => {
+      const peerings = Object.values(resourcesOf(trust, 'azurerm_virtual_network_peering'));
+      expect(peerings.map((p) => p.name).sort()).toEqual(['cluster-to-trust', 'trust-to-cluster']);
+      const allowed = Object.values(resourcesOf(trust, 'azurerm_network_security_rule')).filter((r) => r.access === 'Allow').map((r) => r.source_address_prefixes);
+      expect(allowed).toEqual(expect.arrayContaining([['10.225.0.0/16'], ['10.250.0.128/26']]));
+      expect(allowed).toHaveLength(2);
+    });
+
+    test('takes the model owner\'s subscription, SSH key and addresses as variables, and outputs how to upload the key material', () => {
+      expect(Object.keys((trust as { variable?: Record<string, unknown> }).variable ?? {}).sort()).toEqual(['kbs_admin_ssh_public_key', 'model_owner_ip_ranges', 'subscription_id']);
+      const outputs = (trust as { output: Record<string, { value: string }> }).output;
+      expect(outputs.kbs_url.value).toBe('https://10.250.0.10:8080');
+      expect(outputs.upload_kbs_key_material.value).toContain('--name kbs-https-key --file examples/reference/.secrets/kbs-https.key');
+    });
+  });
+
   describe('cluster', () => {
     test('configures kubernetes and helm from the AKS data source with kubelogin', () => {
       const providers = (cluster as { provider: Record<string, Array<Record<string, unknown>>> }).provider;
@@ -86,29 +132,22 @@ describe('reference app', () => {
       });
     });
 
-    test('runs a Trustee whose configuration is valid for v0.21.0 and secure by default', () => {
-      const config = Object.values(resourcesOf(cluster, 'kubernetes_config_map_v1')).find((c) => (c.metadata as { name: string }).name === 'kbs-config')!;
-      const parsed = parseKbsConfig((config.data as Record<string, string>)['kbs-config.toml']);
-      expect(parsed.admin.authorization_mode).toBe('AuthenticatedAuthorization');
-      expect(parsed.http_server.insecure_http).toBe(false);
-      expect(parsed.attestation_token?.insecure_header_jwk).toBe(false);
+    test('runs no KBS in the cluster: the workloads attest to the trust stack\'s confidential VM', () => {
+      expect(Object.keys(resourcesOf(cluster, 'kubernetes_deployment_v1')).filter((id) => /trustee|kbs/i.test(id))).toEqual([]);
+      const initdata = Object.values(resourcesOf(cluster, 'kubernetes_deployment_v1')).map((d) => gunzipBase64(podOfDeployment(d).annotations['io.katacontainers.config.hypervisor.cc_init_data']));
+      for (const toml of initdata) expect(Initdata.fromToml(toml.toString('utf8')).aaToml).toContain('url = "https://10.250.0.10:8080"');
     });
 
-    test('seeds reference values with the image measurements of the infra stack', () => {
-      const seed = Object.values(resourcesOf(cluster, 'kubernetes_config_map_v1')).find((c) => (c.metadata as { name: string }).name === 'kbs-seed')!;
-      expect(Object.keys(seed.data as object)).toEqual(expect.arrayContaining(['rv.az-snp-vtpm.pcr03', 'rv.az-tdx-vtpm.pcr11', 'default_cpu.rego', 'resource-policy.rego']));
-    });
-
-    test('outputs the KBS URL and the commands that push the keys out of band', () => {
+    test('outputs the commands that push the keys out of band', () => {
       const outputs = (cluster as { output: Record<string, { value: string }> }).output;
-      expect(outputs.kbs_url.value).toBe('https://10.224.0.250:8080');
+      expect(outputs.set_model_owner_key.value).toContain('kbs-client --url https://10.250.0.10:8080 --cert-file kbs-ca.pem');
       expect(outputs.set_model_owner_key.value).toContain('set-resource --path enkrypt/key-manager/private-key');
       expect(outputs.set_model_decryption_key.value).toContain('set-resource --path enkrypt/model/decryption-key');
       expect(outputs.set_registry_credentials.value).toContain('set-resource --path enkrypt/registry/credentials');
     });
 
     test('closes the trust chain: every confidential pod PCR 8 is a reference value and gates exactly its resources', () => {
-      const seed = Object.values(resourcesOf(cluster, 'kubernetes_config_map_v1')).find((c) => (c.metadata as { name: string }).name === 'kbs-seed')!.data as Record<string, string>;
+      const seed = kbsFiles;
       const pcr8s = (JSON.parse(seed['rv.initdata.pcr08']) as { value: string[] }).value;
       const pods = Object.values(resourcesOf(cluster, 'kubernetes_deployment_v1')).filter((d) => ((d.spec as { template: { spec: { runtime_class_name?: string } } }).template.spec.runtime_class_name === 'kata-remote'));
       expect(pods).toHaveLength(2);
@@ -168,8 +207,8 @@ describe('reference app', () => {
       });
     });
 
-    describeWithEngine('the seeded Trustee policies, evaluated as Trustee v0.21.0 does', () => {
-      const seed = Object.values(resourcesOf(cluster, 'kubernetes_config_map_v1')).find((c) => (c.metadata as { name: string }).name === 'kbs-seed')!.data as Record<string, string>;
+    describeWithEngine('the Trustee VM\'s policies, evaluated as Trustee v0.21.0 does', () => {
+      const seed = kbsFiles;
       // What the RVPS serves: the value of every seeded record.
       const served = Object.fromEntries(Object.entries(seed).filter(([k]) => k.startsWith('rv.')).map(([k, v]) => [k.slice(3), (JSON.parse(v) as { value: unknown }).value]));
       const measured = (tee: string): Record<number, string> => {
@@ -213,6 +252,7 @@ describe('reference app', () => {
     test('holds no private key material', () => {
       expect(text.cluster).not.toMatch(/PRIVATE KEY/);
       expect(text.infra).not.toMatch(/PRIVATE KEY/);
+      expect(text.trust).not.toMatch(/PRIVATE KEY/);
     });
   });
 });
