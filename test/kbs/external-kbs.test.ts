@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Testing, TerraformStack } from 'cdktf';
-import { ExternalKbs, KeyManager, ResourceSource, Trustee, ConfidentialInference, ModelSource } from '../../src';
+import { gunzipSync } from 'node:zlib';
+import { ExternalKbs, KeyManager, ResourceSource, Trustee, TrusteeVm, ConfidentialInference, ModelSource } from '../../src';
 import { pinned } from '../attestation/fixtures/values';
-import { emptyStack, synth } from '../helpers/synth';
+import { emptyStack, resourceOf, synth } from '../helpers/synth';
+import { vmProps } from './fixtures';
 import { PUBLIC_MATERIAL, clusterParts, trusteeProps } from '../kubernetes/fixtures';
 
 const ATTESTATION = { referenceValuesExpire: '2027-12-31T00:00:00Z', snpTcbFloor: { bootloader: 4, tee: 0, snp: 24, microcode: 219 } };
@@ -18,7 +20,7 @@ function external(scope: ConstructLike): ExternalKbs {
 type ConstructLike = object;
 
 /** The same two workloads, against a KBS built by `kbsOf`. */
-function deployment<K extends ExternalKbs | Trustee>(stack: TerraformStack, kbsOf: (parts: ReturnType<typeof clusterParts>) => K): K {
+function deployment<K extends ExternalKbs | Trustee | TrusteeVm>(stack: TerraformStack, kbsOf: (parts: ReturnType<typeof clusterParts>) => K): K {
   const parts = clusterParts(stack);
   const kbs = kbsOf(parts);
   kbs.trustImage(parts.image);
@@ -48,11 +50,24 @@ describe('ExternalKbs', () => {
       trustee = deployment(stack, (parts) => new Trustee(stack, 'Kbs', { ...trusteeProps(parts.network), ...ATTESTATION }));
     });
     // The initdata differs (another KBS URL and CA), so the PCR 8 values do; everything else is the same derivation.
-    const pcr8s = (k: ExternalKbs | Trustee) => k.state.registeredWorkloads.map((w) => w.pcr8);
-    const normalize = (text: string, k: ExternalKbs | Trustee) => pcr8s(k).reduce((t, p, i) => t.split(p).join(`<workload ${i}>`), text);
+    const pcr8s = (k: ExternalKbs | Trustee | TrusteeVm) => k.state.registeredWorkloads.map((w) => w.pcr8);
+    const normalize = (text: string, k: ExternalKbs | Trustee | TrusteeVm) => pcr8s(k).reduce((t, p, i) => t.split(p).join(`<workload ${i}>`), text);
     expect(normalize(files['resource-policy.rego'], kbs!)).toBe(normalize(trustee!.state.resourcePolicy(), trustee!));
     expect(files['attestation-policy.rego']).toBe(trustee!.state.attestationPolicy());
     expect(files['attestation-policy.rego']).toBe(kbs!.state.attestationPolicy());
+
+    // The Trustee VM of the same deployment receives the same documents through its Key Vault state secret.
+    let vm: TrusteeVm | undefined;
+    const vmJson = synth((stack) => {
+      vm = deployment(stack, (parts) => new TrusteeVm(stack, 'Kbs', { ...vmProps(parts.network), ...ATTESTATION }));
+    });
+    const doc = JSON.parse(gunzipSync(Buffer.from(resourceOf(vmJson, 'azurerm_key_vault_secret', 'State').value as string, 'base64')).toString()) as { files: Record<string, string> };
+    expect(doc.files['attestation_service_policy/default_cpu.rego']).toBe(files['attestation-policy.rego']);
+    expect(normalize(doc.files['kbs/resource-policy.rego'], vm!)).toBe(normalize(files['resource-policy.rego'], kbs!));
+    const vmValues = Object.fromEntries(Object.entries(doc.files).filter(([n]) => n.startsWith('reference_value/')).map(([n, r]) => [n.slice('reference_value/'.length), JSON.parse(r).value]));
+    const bundleValues = JSON.parse(files['reference-values.json']) as Record<string, unknown>;
+    expect(Object.keys(vmValues).sort()).toEqual(Object.keys(bundleValues).sort());
+    for (const name of Object.keys(bundleValues).filter((n) => n !== 'initdata.pcr08')) expect([name, vmValues[name]]).toEqual([name, bundleValues[name]]);
   });
 
   test('request bodies carry exactly the documents beside them, in the encodings Trustee v0.21.0 reads', () => {

@@ -23,31 +23,8 @@ import {
 import { pinned } from '../attestation/fixtures/values';
 import { baseInfra } from '../azure/fixtures';
 import { Synthesized, emptyStack, resourceOf, resourcesOf, synth } from '../helpers/synth';
-import { KBS_IMAGE, PUBLIC_MATERIAL } from '../kubernetes/fixtures';
-
-const SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLE owner@example';
-
-function vmProps(network: TrusteeVmProps['podVmNetwork']): TrusteeVmProps {
-  return {
-    resourceGroupName: 'model-owner',
-    location: 'westeurope',
-    subnetId: '/subscriptions/s/resourceGroups/model-owner/providers/Microsoft.Network/virtualNetworks/trust/subnets/kbs',
-    subnetCidr: '10.250.0.0/26',
-    staticIp: '10.250.0.10',
-    podVmNetwork: network,
-    adminSourceRanges: ['10.251.0.0/24'],
-    keyVaultName: 'owner-kbs-kv',
-    tenantId: '00000000-0000-0000-0000-0000000000aa',
-    keyVaultAllowedIpRanges: ['203.0.113.7'],
-    image: KBS_IMAGE,
-    adminSshPublicKey: SSH_KEY,
-    httpsCaCertPem: PUBLIC_MATERIAL.kbsCa,
-    adminPublicKeyPem: PUBLIC_MATERIAL.adminPublicKey,
-    tokenSignerCaCertPem: PUBLIC_MATERIAL.signerCa,
-    referenceValuesExpire: '2027-12-31T00:00:00Z',
-    snpTcbFloor: { bootloader: 4, tee: 0, snp: 24, microcode: 219 },
-  };
-}
+import { KBS_IMAGE } from '../kubernetes/fixtures';
+import { vmProps } from './fixtures';
 
 /** A cluster whose key manager attests to a Trustee VM. */
 function deployment(scope: Construct, keyManagerImage = pinned('key-manager')): TrusteeVm {
