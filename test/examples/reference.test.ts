@@ -2,6 +2,7 @@ import { buildReferenceApp } from '../../examples/reference/app';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { parse as parseToml } from 'smol-toml';
 import { Initdata, parseKbsConfig } from '../../src';
 import { ImageConfig, K8sPod, containerId, copyFiles, createContainer, createPause, createSandbox, podOfDeployment } from '../helpers/kata-runtime';
 import { CONTAINER_TAMPERINGS } from '../attestation/fixtures/tamperings';
@@ -135,7 +136,11 @@ describe('reference app', () => {
     test('runs no KBS in the cluster: the workloads attest to the trust stack\'s confidential VM', () => {
       expect(Object.keys(resourcesOf(cluster, 'kubernetes_deployment_v1')).filter((id) => /trustee|kbs/i.test(id))).toEqual([]);
       const initdata = Object.values(resourcesOf(cluster, 'kubernetes_deployment_v1')).map((d) => gunzipBase64(podOfDeployment(d).annotations['io.katacontainers.config.hypervisor.cc_init_data']));
-      for (const toml of initdata) expect(Initdata.fromToml(toml.toString('utf8')).aaToml).toContain('url = "https://10.250.0.10:8080"');
+      const ca = readFileSync(join(__dirname, '../../examples/reference/pki/example/kbs-ca.pem'), 'utf8');
+      for (const toml of initdata) {
+        const aa = parseToml(Initdata.fromToml(toml.toString('utf8')).aaToml) as { token_configs: { kbs: { url: string; cert: string } } };
+        expect(aa.token_configs.kbs).toEqual({ url: 'https://10.250.0.10:8080', cert: ca });
+      }
     });
 
     test('outputs the commands that push the keys out of band', () => {

@@ -195,6 +195,7 @@ describe('TrusteeVm validation', () => {
     [{ adminSshPublicKey: 'password' }, /adminSshPublicKey: must be an OpenSSH public key/],
     [{ subnetCidr: '${TfToken[TOKEN.1]}' }, /subnetCidr: must be the literal IPv4 CIDR of the subnet/],
     [{ podVmNetwork: { vnetId: 'v', nodeSubnetId: 'n', podVmSubnetId: 'p' } }, /podVmNetwork: must give podVmSubnetCidr/],
+    [{ keyVaultAllowedIpRanges: ['my laptop'] }, /keyVaultAllowedIpRanges.0: must be an IPv4 address or CIDR \(a public address Terraform and key uploads come from\)/],
   ])('fails on %p', (override, message) => {
     expect(() => build(override)).toThrow(message);
   });
