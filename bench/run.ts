@@ -63,7 +63,6 @@ function providerModules(): string[] {
   };
   walk(join(ROOT, 'src'));
   walk(join(ROOT, 'examples', 'reference'));
-  walk(join(ROOT, 'examples', 'shared'));
   return [...found].sort();
 }
 
