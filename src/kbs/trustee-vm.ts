@@ -21,6 +21,9 @@ import { ConstructValidationError, literalString, parseProps, withConstructPath 
 import { KbsAttestationProps, KeyBrokerBase, kbsAttestationShape, kbsImageSchema } from './key-broker-base';
 import { TRUSTEE_VM_PATHS, TRUSTEE_VM_SECRETS, encodeTrusteeVmState, renderTrusteeVmCloudConfig, trusteeVmStateDocument } from './trustee-vm-boot';
 
+/** The largest value of a Key Vault secret, in bytes. */
+const KEY_VAULT_SECRET_LIMIT = 25 * 1024;
+
 /** Props of TrusteeVm. */
 export interface TrusteeVmProps extends KbsAttestationProps {
   /** The model owner's resource group (existing) the VM, its Key Vault and identity go into. */
@@ -128,6 +131,7 @@ export class TrusteeVm extends KeyBrokerBase {
   /** The configuration as Trustee reads it. */
   public readonly kbsConfig: KbsConfig;
   private readonly vmTee: AzureTee | undefined;
+  private readonly expiration: string;
 
   constructor(scope: Construct, id: string, props: TrusteeVmProps) {
     super(scope, id, 'TrusteeVm', ['out-of-band', 'azure-key-vault']);
@@ -145,6 +149,7 @@ export class TrusteeVm extends KeyBrokerBase {
     }
     if (!p.size.isConfidential || p.size.evidenceType === undefined) fail('size', `${p.size.name} is not a confidential size: the KBS would run where the cloud operator reads its memory`);
     this.vmTee = p.size.evidenceType;
+    this.expiration = p.referenceValuesExpire;
 
     this.initKeyBroker(
       { url: `https://${p.staticIp}:${p.port}`, caCertPem: p.httpsCaCertPem },
@@ -281,10 +286,15 @@ export class TrusteeVm extends KeyBrokerBase {
 
   protected placementProblems(): string[] {
     const reserved = new Set<string>(Object.values(TRUSTEE_VM_SECRETS));
-    const problems = this.state
+    const problems: string[] = this.state
       .keyVaultResources()
       .filter((r) => reserved.has(r.secretName))
       .map((r) => `${r.resource.uri} comes from Key Vault secret ${r.secretName}, a name the Trustee VM keeps for itself; store the resource under another name`);
+    // Key Vault holds at most 25 KB per secret value.
+    const size = encodeTrusteeVmState(trusteeVmStateDocument(this.state, this.expiration)).length;
+    if (size > KEY_VAULT_SECRET_LIMIT) {
+      problems.push(`the KBS state is ${size} bytes once compressed, more than a Key Vault secret holds (${KEY_VAULT_SECRET_LIMIT}); split the workloads over two KBSs`);
+    }
     const measured = new Set(this.state.referenceValues().tees);
     if (this.vmTee && measured.size > 0 && !measured.has(this.vmTee)) {
       Annotations.of(this).addWarning(`the KBS VM is ${this.vmTee} but the pod VMs it attests are ${[...measured].join(', ')}: make sure the region offers both`);

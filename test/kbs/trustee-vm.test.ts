@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -198,6 +199,18 @@ describe('TrusteeVm validation', () => {
     [{ keyVaultAllowedIpRanges: ['my laptop'] }, /keyVaultAllowedIpRanges.0: must be an IPv4 address or CIDR \(a public address Terraform and key uploads come from\)/],
   ])('fails on %p', (override, message) => {
     expect(() => build(override)).toThrow(message);
+  });
+
+  test('synth fails when the state outgrows a Key Vault secret (25 KB compressed)', () => {
+    const stack = new TerraformStack(Testing.app(), 's');
+    const { network } = baseInfra(stack);
+    const kbs = new TrusteeVm(stack, 'Kbs', vmProps(network));
+    // Random PCR 8 values do not compress: 600 workloads with a resource each.
+    for (let i = 0; i < 600; i++) {
+      const key = kbs.declareResource(`apps/w${i}/key`, ResourceSource.outOfBand());
+      kbs.registerWorkload({ name: `w${i}`, pcr8: createHash('sha256').update(`w${i}`).digest('hex'), resources: [key], evidenceTypes: [] });
+    }
+    expect(kbs.node.validate()).toEqual([expect.stringMatching(/^the KBS state is \d+ bytes once compressed, more than a Key Vault secret holds \(25600\); split the workloads over two KBSs$/)]);
   });
 
   test('synth fails on a resource the VM cannot read, or stored under a name the VM keeps for itself', () => {
