@@ -47,12 +47,7 @@ export class ExternalKbs extends KeyBrokerBase {
     }
     this.initKeyBroker(
       { url: p.url.replace(/\/$/, ''), caCertPem: p.caCertPem, insecureHttpForDevelopment: p.allowInsecureHttpForDevelopment },
-      {
-        expiration: p.referenceValuesExpire,
-        tdxAcceptedTcbStatuses: p.tdxAcceptedTcbStatuses,
-        ...(p.snpTcbFloor ? { snpTcbFloor: p.snpTcbFloor } : {}),
-        allowAnySnpTcbInsecure: p.allowAnySnpTcbInsecure,
-      },
+      p,
     );
   }
 

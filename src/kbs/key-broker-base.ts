@@ -128,11 +128,17 @@ export abstract class KeyBrokerBase extends Construct implements IKeyBrokerServi
     return `kbs-client --url ${this.kbsEndpoint.url} --cert-file kbs-ca.pem config --admin-token-file admin-token.jwt set-resource --path ${path.path} --resource-file ${resourceFile}`;
   }
 
-  /** Sets the endpoint and creates the state; placements call it once their props are parsed. */
-  protected initKeyBroker(endpoint: KbsEndpoint, options: KbsStateOptions & { readonly allowAnySnpTcbInsecure?: boolean }): void {
+  /** Sets the endpoint and creates the state from the parsed attestation props; placements call it once. */
+  protected initKeyBroker(endpoint: KbsEndpoint, a: KbsAttestationProps): void {
     this.endpoint = withConstructPath(this, this.typeName, '', () => validateKbsEndpoint(endpoint, 'kbsEndpoint'));
+    const options: KbsStateOptions = {
+      expiration: a.referenceValuesExpire,
+      tdxAcceptedTcbStatuses: a.tdxAcceptedTcbStatuses,
+      ...(a.snpTcbFloor ? { snpTcbFloor: a.snpTcbFloor } : {}),
+      allowAnySnpTcbInsecure: a.allowAnySnpTcbInsecure,
+    };
     this.kbsState = withConstructPath(this, this.typeName, '', () => new KbsState(options));
-    if (options.allowAnySnpTcbInsecure) {
+    if (a.allowAnySnpTcbInsecure) {
       Annotations.of(this).addWarning('allowAnySnpTcbInsecure: SNP hosts with old, vulnerable firmware are affirming; development only');
     }
   }

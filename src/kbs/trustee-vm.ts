@@ -153,12 +153,7 @@ export class TrusteeVm extends KeyBrokerBase {
 
     this.initKeyBroker(
       { url: `https://${p.staticIp}:${p.port}`, caCertPem: p.httpsCaCertPem },
-      {
-        expiration: p.referenceValuesExpire,
-        tdxAcceptedTcbStatuses: p.tdxAcceptedTcbStatuses,
-        ...(p.snpTcbFloor ? { snpTcbFloor: p.snpTcbFloor } : {}),
-        allowAnySnpTcbInsecure: p.allowAnySnpTcbInsecure,
-      },
+      p,
     );
 
     const paths = TRUSTEE_VM_PATHS;

@@ -81,12 +81,7 @@ export class Trustee extends KeyBrokerBase {
     this.keyVault = p.keyVault !== undefined;
     this.initKeyBroker(
       { url: `https://${p.staticIp}:${p.port}`, caCertPem: p.httpsCaCertPem },
-      {
-        expiration: p.referenceValuesExpire,
-        tdxAcceptedTcbStatuses: p.tdxAcceptedTcbStatuses,
-        ...(p.snpTcbFloor ? { snpTcbFloor: p.snpTcbFloor } : {}),
-        allowAnySnpTcbInsecure: p.allowAnySnpTcbInsecure,
-      },
+      p,
     );
 
     let config = secureKbsConfig({
