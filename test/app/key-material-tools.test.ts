@@ -78,3 +78,41 @@ describe('cai-create-key-material and cai-mint-admin-token (shipped as package b
     expect(r.stdout).toBe('');
   });
 });
+
+describe('cai-create-workload-certs (workload TLS identities)', () => {
+  const CERTS = join(ROOT, 'bin', 'create-workload-certs.sh');
+  const dir = join(mkdtempSync(join(tmpdir(), 'workload-tls-')), 'tls');
+  const run = (...args: string[]) => spawnSync('bash', [CERTS, ...args], { encoding: 'utf8' });
+  const first = run(dir, 'key-manager=key-manager.confidential-ai.svc.cluster.local');
+  const caBefore = readFileSync(join(dir, 'ca.pem'), 'utf8');
+  const second = run(dir, 'inference=inference.confidential-ai.svc.cluster.local,inference');
+  const cert = (name: string) => new X509Certificate(readFileSync(join(dir, name)));
+
+  test('GIVEN a new directory WHEN run THEN each workload certificate is issued by the workload CA for its DNS names, server and client auth', () => {
+    expect([first.status, second.status]).toEqual([0, 0]);
+    const ca = cert('ca.pem');
+    for (const [name, dns] of [['key-manager', 'key-manager.confidential-ai.svc.cluster.local'], ['inference', 'inference.confidential-ai.svc.cluster.local']]) {
+      const c = cert(`${name}.crt`);
+      expect(c.verify(ca.publicKey)).toBe(true);
+      expect(c.subject).toBe(`CN=${name}`);
+      expect(c.checkHost(dns)).toBe(dns);
+      expect(c.keyUsage).toEqual(['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2']);
+      expect(c.publicKey.asymmetricKeyDetails).toEqual({ namedCurve: 'prime256v1' });
+      expect(statSync(join(dir, `${name}.key`)).mode & 0o077).toBe(0);
+    }
+    expect(cert('inference.crt').checkHost('inference')).toBe('inference');
+  });
+
+  test('a second run adds workloads under the same CA, and never overwrites an identity', () => {
+    expect(readFileSync(join(dir, 'ca.pem'), 'utf8')).toBe(caBefore);
+    const again = run(dir, 'key-manager=key-manager.example');
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/key-manager.key exists; a workload identity is never overwritten/);
+  });
+
+  test.each([[['only-a-directory']], [['d', 'Key_Manager=x']], [['d', 'km=UPPER.example']]])('refuses %p', (args) => {
+    const r = run(...args);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/usage: cai-create-workload-certs|is not <workload>=<dns name>/);
+  });
+});
