@@ -8,6 +8,7 @@ import {
   ConfidentialVmPool,
   ConfidentialVmSize,
   ExternalKbs,
+  WorkloadTls,
   ImageFacts,
   KeyManager,
   PeerPodNetwork,
@@ -32,6 +33,8 @@ export const existing = {
   podVmImageId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/images/providers/Microsoft.Compute/galleries/podvms/images/podvm/versions/0.22.0',
   // The model owner's KBS, reachable from the pod-VM subnet (e.g. through VNet peering), with its CA.
   kbsUrl: 'https://10.60.0.4:8443',
+  // The TLS proxy in front of the key manager (ghostunnel's Alpine image, mirrored; the reference app's example digest).
+  tlsProxyImage: 'platformacr.azurecr.io/ghostunnel/ghostunnel:v1.8.4-alpine@sha256:5ea8955589b291872f0e0ae2414e5a46b06ca694197904729c2b6c908be23ceb',
   // The reference app's example key manager, mirrored into the platform registry (same digest).
   keyManagerImage: 'platformacr.azurecr.io/enkrypt/key-manager@sha256:f7c56dbc74eadb755393d60f1062762e50939c2124a462f98ccc749b40afdd48',
 };
@@ -97,6 +100,10 @@ export class ByoClusterStack extends TerraformStack {
       snpTcbFloor: { bootloader: 4, tee: 0, snp: 24, microcode: 219 },
     });
     this.kbs.trustImage(image);
+    const workloadTls = WorkloadTls.fromDirectory(join(__dirname, '..', 'reference', 'tls', 'example'), {
+      proxyImage: existing.tlsProxyImage,
+      proxyImageFacts: ImageFacts.fromDirectory(existing.tlsProxyImage, join(__dirname, '..', 'reference', 'images', 'tls-proxy')),
+    });
     new KeyManager(this, 'KeyManager', {
       runtime,
       kbs: this.kbs,
@@ -105,6 +112,8 @@ export class ByoClusterStack extends TerraformStack {
       imageFacts: ImageFacts.fromDirectory(existing.keyManagerImage, keyManagerFacts),
       // Both pushed by the model owner with the KBS admin key (`setResourceCommand`), never through the platform.
       registryCredentials: 'kbs:///platform/registry/credentials',
+      // TLS ends in the key manager's pod VM: its certificate from the owner's workload CA, its key a KBS resource.
+      tls: { identity: workloadTls.identity('key-manager') },
     });
   }
 }

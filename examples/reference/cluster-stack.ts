@@ -1,8 +1,9 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { Annotations, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
-import { ConfidentialInference, ConfidentialVmSize, IKeyBrokerService, ImageFacts, KeyManager, ModelSource, PeerPodsRuntime, WorkloadNamespace, configureAksProviders } from '../../src';
+import { ConfidentialInference, ConfidentialVmSize, IKeyBrokerService, ImageFacts, KeyManager, ModelSource, PeerPodsRuntime, WorkloadNamespace, WorkloadTls, configureAksProviders } from '../../src';
 import { configureBackend } from './backend';
 import { referenceConfig as cfg } from './config';
 import { InfraStack } from './infra-stack';
@@ -43,6 +44,14 @@ export class ClusterStack extends TerraformStack {
     // Each image's entrypoint, ENV and USER, verified against its digest: the agent policies pin them.
     const facts = (image: string, name: string): ImageFacts => ImageFacts.fromDirectory(image, join(__dirname, 'images', name));
     const namespace = new WorkloadNamespace(this, 'Namespace');
+    // TLS ends inside each pod VM; the workload CA and certificates come from cai-create-workload-certs (public
+    // halves only: each private key is a KBS resource released to its own workload).
+    const ownTls = join(__dirname, '.secrets', 'workload-tls');
+    const tlsIsExample = !existsSync(join(ownTls, 'ca.pem'));
+    const workloadTls = WorkloadTls.fromDirectory(tlsIsExample ? join(__dirname, 'tls', 'example') : ownTls, {
+      proxyImage: cfg.tlsProxyImage,
+      proxyImageFacts: facts(cfg.tlsProxyImage, 'tls-proxy'),
+    });
     this.keyManager = new KeyManager(this, 'KeyManager', {
       runtime: this.runtime,
       kbs,
@@ -50,6 +59,7 @@ export class ClusterStack extends TerraformStack {
       imageFacts: facts(cfg.images.keyManager, 'key-manager'),
       registryCredentials: cfg.registryCredentials,
       namespace,
+      tls: { identity: workloadTls.identity('key-manager') },
     });
     this.inference = new ConfidentialInference(this, 'Inference', {
       runtime: this.runtime,
@@ -66,15 +76,25 @@ export class ClusterStack extends TerraformStack {
         sizeLimit: '20Gi',
       }),
       keyManager: this.keyManager,
+      // Model users need a certificate of the workload CA too (clients: 'any' would accept any TLS client).
+      tls: { identity: workloadTls.identity('inference') },
       instanceSize: ConfidentialVmSize.STANDARD_DC2AS_V5,
     });
     Annotations.of(namespace).addWarning(
       'example material: the workload images in examples/reference/config.ts (and their documents under examples/reference/images) are examples of images that do not exist; put your own there',
     );
+    if (tlsIsExample) {
+      Annotations.of(namespace).addWarning(
+        'example material: the workload CA and certificates are the committed examples under examples/reference/tls/example; create your own with ' +
+          'bin/create-workload-certs.sh examples/reference/.secrets/workload-tls key-manager=key-manager.confidential-ai.svc.cluster.local inference=inference.confidential-ai.svc.cluster.local',
+      );
+    }
 
     new TerraformOutput(this, 'set_model_owner_key', { value: this.keyManager.setPrivateKeyCommand('model-owner-private-key.pem') });
     new TerraformOutput(this, 'set_model_decryption_key', { value: kbs.setResourceCommand(this.inference.modelKey.uri, 'model-decryption-key.bin') });
     new TerraformOutput(this, 'set_registry_credentials', { value: kbs.setResourceCommand(cfg.registryCredentials, 'registry-auth.json') });
+    new TerraformOutput(this, 'set_key_manager_tls_key', { value: kbs.setResourceCommand(workloadTls.identity('key-manager').keyResource, 'key-manager.key') });
+    new TerraformOutput(this, 'set_inference_tls_key', { value: kbs.setResourceCommand(workloadTls.identity('inference').keyResource, 'inference.key') });
     new TerraformOutput(this, 'key_manager_url', { value: this.keyManager.serviceUrl });
     new TerraformOutput(this, 'inference_url', { value: this.inference.serviceUrl });
   }

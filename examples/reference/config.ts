@@ -67,6 +67,12 @@ export const referenceConfig = {
     modelFetcher: 'confidentialai.azurecr.io/enkrypt/model-fetcher@sha256:0d72af9929bc2182ad12b6dcf3e7f9a485b1166527acd2c1c7e7b4b6a152134c',
   },
   /**
+   * The TLS proxy of every confidential Service (ghostunnel's Alpine image), pinned by digest. EXAMPLE: its
+   * documents are committed under examples/reference/images/tls-proxy with this digest; resolve the real one with
+   * `crane digest ghostunnel/ghostunnel:<version>-alpine` and save its documents there.
+   */
+  tlsProxyImage: 'docker.io/ghostunnel/ghostunnel:v1.8.4-alpine@sha256:5ea8955589b291872f0e0ae2414e5a46b06ca694197904729c2b6c908be23ceb',
+  /**
    * The KBS resource holding the registry credentials (auth.json) the pod VMs pull the private images with;
    * released only to the workloads that run them, never in the plan.
    */

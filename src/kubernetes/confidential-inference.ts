@@ -4,7 +4,7 @@ import { isPinnedImage } from '../attestation/image-reference';
 import { ResourcePath } from '../attestation/resource-path';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Construct } from '../internal/cdktf';
-import { parseProps, withConstructPath } from '../internal/validation';
+import { ConstructValidationError, parseProps, withConstructPath } from '../internal/validation';
 import {
   ConfidentialContainer,
   ImagePullSettings,
@@ -17,6 +17,9 @@ import {
   kbsSchema,
   runtimeSchema,
   serverProbesSchema,
+  serverTlsSchema,
+  ServerTlsSettings,
+  ITlsUpstream,
 } from './confidential-workload-props';
 import { ConfidentialWorkload } from './confidential-workload';
 import { ResourceSource } from '../attestation/resource-source';
@@ -98,7 +101,15 @@ export interface ConfidentialInferenceProps {
   /** Where the model comes from. */
   readonly model: ModelSource;
   /** The key manager the server sends encrypted outputs to (`KEY_MANAGER_URL`). @default - none */
-  readonly keyManager?: { readonly serviceUrl: string };
+  readonly keyManager?: { readonly serviceUrl: string; readonly workload?: ITlsUpstream };
+  /**
+   * TLS ending in the model server's pod VM (required unless `plainHttpInsecure`): its identity, and who may
+   * connect (default: certificates of the workload CA). With a TLS key manager, the same identity authenticates
+   * the calls to it, through a client proxy on 127.0.0.1 (`KEY_MANAGER_URL`).
+   */
+  readonly tls?: ServerTlsSettings;
+  /** Serve plain HTTP on the cluster network (development only). @default false */
+  readonly plainHttpInsecure?: boolean;
   /**
    * A containers-policy.json stored as a KBS resource: every image pull must satisfy it (signed images).
    * @default - no signature policy
@@ -128,6 +139,9 @@ export interface ConfidentialInferenceProps {
   readonly probes?: ServerProbes;
 }
 
+/** Where the model server reaches the key manager's client proxy. */
+const KEY_MANAGER_LOCAL_PORT = 9443;
+
 /** The model server's default probes: loading a large model can take many minutes. */
 const INFERENCE_PROBES = {
   readiness: Probe.fromTcpSocket({ periodSeconds: 10 }),
@@ -155,6 +169,8 @@ const schema = z.object({
   containerResources: z.object({ cpu: z.string(), memory: z.string() }).default({ cpu: '1', memory: '4Gi' }),
   env: z.record(z.string(), z.string()).default({}),
   probes: serverProbesSchema,
+  tls: serverTlsSchema.optional(),
+  plainHttpInsecure: z.boolean().default(false),
 });
 
 /**
@@ -184,7 +200,16 @@ export class ConfidentialInference extends Construct {
     };
 
     const env: Record<string, string> = { PORT: String(p.port), ...p.env };
-    if (props.keyManager) env.KEY_MANAGER_URL = props.keyManager.serviceUrl;
+    if (!p.tls && !p.plainHttpInsecure) {
+      throw new ConstructValidationError(this.node.path, 'ConfidentialInference', 'tls', `is required: without it, traffic to the model server (prompts and outputs) crosses the cluster network in clear text. Pass tls: { identity: workloadTls.identity('${p.name}') } (cai-create-workload-certs issues it), or plainHttpInsecure for development`);
+    }
+    const upstream = props.keyManager?.workload;
+    const keyManagerTls = upstream?.tlsEndpoint !== undefined;
+    if (keyManagerTls && !p.tls) {
+      throw new ConstructValidationError(this.node.path, 'ConfidentialInference', 'tls', `the key manager ${upstream!.workloadName} serves TLS and admits client certificates only; give this workload tls: { identity } so it can call it`);
+    }
+    // With TLS, the app calls its local client proxy, which authenticates it to the key manager.
+    if (props.keyManager) env.KEY_MANAGER_URL = keyManagerTls ? `http://127.0.0.1:${KEY_MANAGER_LOCAL_PORT}` : props.keyManager.serviceUrl;
     const resources: WorkloadResource[] = [{ resource: this.modelKey, env: 'MODEL_KEY_URL' }];
     const initContainers: ConfidentialContainer[] = [];
     const scratchVolumes: ScratchVolume[] = [];
@@ -218,6 +243,8 @@ export class ConfidentialInference extends Construct {
       scratchVolumes,
       service: { port: p.port },
       imagePull,
+      ...(p.tls ? { tls: { ...p.tls, ...(keyManagerTls ? { upstreams: [{ workload: upstream!, localPort: KEY_MANAGER_LOCAL_PORT }] } : {}) } } : {}),
+      plainHttpInsecure: p.plainHttpInsecure,
     }));
     this.serviceUrl = this.workload.serviceUrl!;
   }

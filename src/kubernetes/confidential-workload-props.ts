@@ -8,6 +8,7 @@ import { ResourceSource } from '../attestation/resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
 import { IKeyBrokerService } from '../kbs/key-broker';
 import { Probe } from './probe';
+import { WorkloadTlsIdentity } from './workload-tls';
 import { WorkloadNamespace } from './workload-namespace';
 
 /** A container of a confidential pod. */
@@ -141,8 +142,24 @@ export interface ConfidentialWorkloadProps {
   readonly instanceSize?: ConfidentialVmSize;
   /** Replicas (each its own pod VM, all with the same identity). @default 1 */
   readonly replicas?: number;
-  /** A ClusterIP Service in front of the pods. @default - none */
+  /**
+   * A ClusterIP Service in front of the pods. With `tls` (required unless `plainHttpInsecure`) it exposes only the
+   * TLS port of the proxy, which forwards to `targetPort` (the application's port, default `port`) inside the pod VM.
+   * @default - none
+   */
   readonly service?: { readonly port: number; readonly targetPort?: number };
+  /**
+   * TLS that terminates inside the pod VM (a pinned ghostunnel proxy with the workload's key from the KBS), for the
+   * Service and for calls to other TLS workloads (`upstreams`).
+   * @default - none: a Service then needs `plainHttpInsecure`
+   */
+  readonly tls?: WorkloadTlsSettings;
+  /**
+   * Serve the Service in plain HTTP on the cluster network (development only): the cluster admin reads the traffic
+   * and can answer in the workload's place.
+   * @default false
+   */
+  readonly plainHttpInsecure?: boolean;
   /** Registry credentials and signature policy for pulls inside the TEE; declared on the KBS and bound to this workload. @default - none */
   readonly imagePull?: ImagePullSettings;
   /** Scratch volumes. @default - none */
@@ -158,6 +175,51 @@ export interface ConfidentialWorkloadProps {
    * @default - AgentPolicy.forPod over exactly the pod this construct renders
    */
   readonly agentPolicy?: AgentPolicy;
+}
+
+/** Who may connect to a TLS workload. */
+export type TlsClients = 'any' | 'workload-ca' | string[];
+
+/** A confidential workload another one can call over TLS. */
+export interface ITlsUpstream {
+  /** `<namespace>/<name>`, for messages. */
+  readonly workloadName: string;
+  /** Where it listens: the Service DNS name and TLS port, its TLS identity and who it admits; undefined without TLS. */
+  readonly tlsEndpoint?: { readonly host: string; readonly port: number; readonly identity: WorkloadTlsIdentity; readonly clients: TlsClients };
+}
+
+/** TLS settings of a confidential workload. */
+export interface WorkloadTlsSettings {
+  /** The workload's identity (`WorkloadTls.identity(name)`): certificate, CA, proxy image, key resource. */
+  readonly identity: WorkloadTlsIdentity;
+  /** The TLS port the Service exposes. @default 8443 */
+  readonly port?: number;
+  /**
+   * Who may connect: `'workload-ca'` (a client certificate of the deployment's workload CA), a list of workload
+   * names (certificates with those CNs), or `'any'` (no client certificate; TLS still ends in the pod VM).
+   * @default 'workload-ca'
+   */
+  readonly clients?: TlsClients;
+  /** Where the private key comes from. @default ResourceSource.outOfBand() */
+  readonly keySource?: ResourceSource;
+  /**
+   * TLS workloads this one calls: each gets a client proxy on `127.0.0.1:<localPort>` that presents this
+   * workload's certificate and checks the upstream's.
+   * @default - none
+   */
+  readonly upstreams?: Array<{ readonly workload: ITlsUpstream; readonly localPort: number }>;
+}
+
+/** TLS of a server workload (KeyManager, ConfidentialInference): the part of WorkloadTlsSettings they expose. */
+export interface ServerTlsSettings {
+  /** The workload's identity (`WorkloadTls.identity(name)`). */
+  readonly identity: WorkloadTlsIdentity;
+  /** Who may connect (see WorkloadTlsSettings.clients). @default 'workload-ca' */
+  readonly clients?: TlsClients;
+  /** The TLS port the Service exposes. @default 8443 */
+  readonly port?: number;
+  /** Where the private key comes from. @default ResourceSource.outOfBand() */
+  readonly keySource?: ResourceSource;
 }
 
 /** A Kubernetes object name. */
@@ -181,6 +243,9 @@ export const kbsResourceSpecSchema = z.union([
 ]);
 
 const probeSchema = z.custom<Probe>((p) => p instanceof Probe, 'must be Probe.fromHttpGet(...) or Probe.fromTcpSocket(...); exec probes are denied by the agent policy');
+
+/** The zod schema of a ServerTlsSettings prop (validated in full by ConfidentialWorkload). */
+export const serverTlsSchema = z.object({ identity: z.custom<WorkloadTlsIdentity>((i) => typeof i === 'object' && i !== null && 'certPem' in i, 'must be WorkloadTls.identity(name)'), clients: z.any().optional(), port: z.number().optional(), keySource: z.any().optional() }).strict();
 
 /** The zod schema of a ServerProbes prop. */
 export const serverProbesSchema = z.object({ readiness: probeSchema.optional(), liveness: probeSchema.optional(), startup: probeSchema.optional() }).strict().default({});
@@ -240,6 +305,24 @@ export const workloadSchema = z.object({
       }),
     )
     .default([]),
+  tls: z
+    .object({
+      identity: z.custom<WorkloadTlsIdentity>((i) => typeof i === 'object' && i !== null && 'certPem' in i && 'keyResource' in i, 'must be WorkloadTls.identity(name)'),
+      port: z.number().int().min(1).max(65535).default(8443),
+      clients: z.union([z.literal('any'), z.literal('workload-ca'), z.array(k8sName).min(1, 'must name at least one workload; use "any" for none')]).default('workload-ca'),
+      keySource: z.custom<ResourceSource>((s) => s instanceof ResourceSource, 'must be a ResourceSource').default(ResourceSource.outOfBand()),
+      upstreams: z
+        .array(
+          z.object({
+            workload: z.custom<ITlsUpstream>((w) => typeof w === 'object' && w !== null && 'workloadName' in w, 'must be a ConfidentialWorkload'),
+            localPort: z.number().int().min(1).max(65535),
+          }),
+        )
+        .default([]),
+    })
+    .strict()
+    .optional(),
+  plainHttpInsecure: z.boolean().default(false),
   allowLogStreaming: z.boolean().default(false),
   agentPolicy: z.custom<AgentPolicy>((a) => a instanceof AgentPolicy, 'must be an AgentPolicy').optional(),
 }).superRefine((p, ctx) => {

@@ -8,7 +8,7 @@ import { ResourcePath } from '../attestation/resource-path';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Annotations, Construct, TerraformStack } from '../internal/cdktf';
 import { ConstructValidationError, parseProps, withConstructPath } from '../internal/validation';
-import { ConfidentialWorkloadProps, ImagePullSettings, KbsResourceSpec, ParsedWorkloadProps, workloadSchema } from './confidential-workload-props';
+import { ConfidentialWorkloadProps, ITlsUpstream, ImagePullSettings, KbsResourceSpec, ParsedWorkloadProps, workloadSchema } from './confidential-workload-props';
 import { ResourceSource } from '../attestation/resource-source';
 import { IKeyBrokerService } from '../kbs/key-broker';
 import { PeerPodsRuntime } from './peer-pods-runtime';
@@ -24,7 +24,7 @@ export const MACHINE_TYPE_ANNOTATION = 'io.katacontainers.config.hypervisor.mach
  * the pod rendered here) is hashed into its PCR 8, which is registered with the KBS together with the
  * resources it needs; the resources reach its containers only through the CDH inside the TEE.
  */
-export class ConfidentialWorkload extends Construct {
+export class ConfidentialWorkload extends Construct implements ITlsUpstream {
   /** The Deployment (escape hatch). */
   public readonly resource: DeploymentV1;
   /** The ClusterIP Service, if requested. */
@@ -47,8 +47,10 @@ export class ConfidentialWorkload extends Construct {
   public readonly kbsResources: ReadonlyArray<{ readonly path: ResourcePath; readonly env: string }>;
   /** The pod as the agent policy pins it. */
   public readonly pod: PodSpec;
-  /** In-cluster URL of the Service, if any. */
+  /** In-cluster URL of the Service, if any (`https://` with TLS). */
   public readonly serviceUrl?: string;
+  /** Where other workloads reach it over TLS, if it serves TLS. */
+  public readonly tlsEndpoint?: ITlsUpstream['tlsEndpoint'];
 
   constructor(scope: Construct, id: string, props: ConfidentialWorkloadProps) {
     super(scope, id);
@@ -84,9 +86,28 @@ export class ConfidentialWorkload extends Construct {
     });
     const imagePull = declareImagePull(this, p.kbs, p.imagePull);
 
+    if (p.service && !p.tls) {
+      if (!p.plainHttpInsecure) {
+        fail('tls', 'is required with a Service: without it, traffic to the workload crosses the cluster network in clear text. Pass tls: { identity: workloadTls.identity(name) }, or plainHttpInsecure for development');
+      }
+      Annotations.of(this).addWarning('plainHttpInsecure: the Service serves plain HTTP on the cluster network; the cluster admin reads its traffic and can answer in its place; development only');
+    }
+    const tls = p.tls ? renderTls(this, p, fail) : undefined;
+    if (tls) {
+      // The key is this workload's alone: another workload listing it is a synth error.
+      withConstructPath(this, 'ConfidentialWorkload', 'tls.identity', () => p.kbs.declareResource(tls.keyResource, p.tls!.keySource, { exclusiveTo: this.registeredName }));
+    }
+    const initContainers = [...(tls?.init ?? []), ...p.initContainers];
+    const containers = [...p.containers, ...(tls?.sidecars ?? [])];
+    this.tlsEndpoint = tls?.endpoint;
+
     // One description of the pod, from which both the agent policy and the Deployment are rendered.
     const resourceEnv = this.kbsResources.map((r) => ({ name: r.env, value: r.path.cdhUrl }));
-    const scratch = [...p.scratchVolumes, { name: 'tmp', mountPath: '/tmp', sizeLimit: '1Gi' }];
+    const tmp = { name: 'tmp', mountPath: '/tmp', sizeLimit: '1Gi' };
+    const scratch = [...p.scratchVolumes, tmp];
+    const volumes = [...scratch, ...(tls ? [TLS_VOLUME] : [])];
+    // The proxies see the TLS volume and /tmp; the application containers never see the key.
+    const mountsOf = (name: string) => (tls?.proxyNames.has(name) ? [TLS_VOLUME, tmp] : scratch);
     const toPod = (c: ParsedWorkloadProps['containers'][number]): PodContainer => ({
       name: c.name,
       image: c.image,
@@ -94,8 +115,8 @@ export class ConfidentialWorkload extends Construct {
       ...(c.command ? { command: c.command } : {}),
       ...(c.args ? { args: c.args } : {}),
       ...(c.workingDir ? { workingDir: c.workingDir } : {}),
-      env: [...resourceEnv, ...Object.entries(c.env ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, value]) => ({ name, value }))],
-      volumeMounts: scratch.map((v) => ({ volume: v.name, mountPath: v.mountPath })),
+      env: [...(tls?.proxyNames.has(c.name) ? [] : resourceEnv), ...Object.entries(c.env ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, value]) => ({ name, value }))],
+      volumeMounts: mountsOf(c.name).map((v) => ({ volume: v.name, mountPath: v.mountPath })),
       readOnlyRootFilesystem: c.readOnlyRootFilesystem,
       ...(c.runAsUser !== undefined ? { runAsUser: c.runAsUser } : {}),
       ...(c.runAsGroup !== undefined ? { runAsGroup: c.runAsGroup } : {}),
@@ -104,13 +125,13 @@ export class ConfidentialWorkload extends Construct {
       namespace: this.namespace,
       name: p.name,
       annotations: { [MACHINE_TYPE_ANNOTATION]: size.name },
-      initContainers: p.initContainers.map(toPod),
-      containers: p.containers.map(toPod),
+      initContainers: initContainers.map(toPod),
+      containers: containers.map(toPod),
     };
     const policy = p.agentPolicy ?? withConstructPath(this, 'ConfidentialWorkload', '', () => AgentPolicy.forPod(this.pod, { allowLogStreaming: p.allowLogStreaming, workload: this.workloadName }));
     this.agentPolicy = policy;
     if (policy.isInsecure) Annotations.of(this).addWarning(`agent policy "${policy.preset}" lets the host run other images or exec into this workload's pod VMs: development only`);
-    for (const c of [...p.initContainers, ...p.containers].filter((c) => !c.imageFacts)) {
+    for (const c of [...initContainers, ...containers].filter((c) => !c.imageFacts)) {
       Annotations.of(this).addWarning(
         `container "${c.name}" has no imageFacts: its agent policy assumes the image sets no ENV but PATH and no WORKDIR, and the pod VM refuses to start it if the image does; pass ImageFacts.fromDirectory(...)`,
       );
@@ -124,7 +145,7 @@ export class ConfidentialWorkload extends Construct {
     p.kbs.registerWorkload({
       name: this.registeredName,
       pcr8: this.pcr8,
-      resources: [...this.kbsResources.map((r) => r.path), ...Object.values(imagePull)],
+      resources: [...this.kbsResources.map((r) => r.path), ...Object.values(imagePull), ...(tls ? [tls.keyResource] : [])],
       evidenceTypes: size.evidenceType ? [size.evidenceType] : [],
       runs: policy.data.containers,
       ...(p.runtime.image ? { image: p.runtime.image } : {}),
@@ -171,9 +192,9 @@ export class ConfidentialWorkload extends Construct {
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-            initContainer: p.initContainers.map((c, i) => toContainer(c, this.pod.initContainers[i], true)),
-            container: p.containers.map((c, i) => toContainer(c, this.pod.containers[i], false)),
-            volume: scratch.map((v) => ({ name: v.name, emptyDir: v.sizeLimit ? { sizeLimit: v.sizeLimit } : {} })),
+            initContainer: initContainers.map((c, i) => toContainer(c, this.pod.initContainers[i], true)),
+            container: containers.map((c, i) => toContainer(c, this.pod.containers[i], false)),
+            volume: volumes.map((v) => ({ name: v.name, emptyDir: v.sizeLimit ? { sizeLimit: v.sizeLimit } : {} })),
           },
         },
       },
@@ -183,13 +204,18 @@ export class ConfidentialWorkload extends Construct {
     });
 
     if (p.service) {
-      const port = p.service.port;
+      const port = tls ? tls.endpoint.port : p.service.port;
       this.service = new ServiceV1(this, 'Service', {
         metadata: { name: p.name, namespace: this.namespace, labels },
-        spec: { type: 'ClusterIP', selector: labels, port: [{ name: 'http', port, targetPort: String(p.service.targetPort ?? port) }] },
+        spec: {
+          type: 'ClusterIP',
+          selector: labels,
+          // With TLS only the proxy's port is exposed; the application's port stays inside the pod VM.
+          port: [tls ? { name: 'https', port, targetPort: String(port) } : { name: 'http', port, targetPort: String(p.service.targetPort ?? port) }],
+        },
         dependsOn: namespaceDeps,
       });
-      this.serviceUrl = `http://${p.name}.${this.namespace}.svc.cluster.local:${port}`;
+      this.serviceUrl = `${tls ? 'https' : 'http'}://${p.name}.${this.namespace}.svc.cluster.local:${port}`;
     }
   }
 }
@@ -203,6 +229,70 @@ function probesOf(scope: Construct, c: ParsedWorkloadProps['containers'][number]
     if (probe) out[key] = withConstructPath(scope, 'ConfidentialWorkload', `containers.${c.name}.${key}`, () => probe.render(ports));
   }
   return out;
+}
+
+/** The scratch volume the TLS key, certificate and CA are written to, seen by the proxies only. */
+const TLS_VOLUME = { name: 'tls', mountPath: '/tls', sizeLimit: '1Mi' };
+/** The UID the proxies run as (the distroless nonroot user; any non-root UID works with the Alpine image). */
+const PROXY_UID = 65532;
+type Container = ParsedWorkloadProps['containers'][number];
+
+/**
+ * The TLS parts of a pod: an init container that writes the key (fetched from the CDH, so released only to an
+ * attested pod VM of this workload) and the public certificates (from its environment, which the agent policy
+ * pins) into the TLS volume; a server proxy in front of the Service's application port; a client proxy per
+ * upstream. All of them are containers of the pod: the agent policy admits exactly their images and command lines.
+ */
+function renderTls(scope: ConfidentialWorkload, p: ParsedWorkloadProps, fail: (field: string, message: string) => never) {
+  const settings = p.tls!;
+  const identity = settings.identity;
+  const name = p.name;
+  if (identity.name !== name) fail('tls.identity', `is the identity of "${identity.name}", not of this workload "${name}": clients check the CN; use workloadTls.identity('${name}')`);
+  const host = `${name}.${scope.namespace}.svc.cluster.local`;
+  const proxy = (container: string, command: string[], ports?: number[]): Container => ({
+    name: container,
+    image: identity.tls.proxyImage,
+    ...(identity.tls.proxyImageFacts ? { imageFacts: identity.tls.proxyImageFacts } : {}),
+    command,
+    ...(ports ? { ports } : {}),
+    resources: { cpu: '50m', memory: '64Mi' },
+    readOnlyRootFilesystem: true,
+    runAsUser: PROXY_UID,
+  });
+  const files = ['--cert', '/tls/cert.pem', '--key', '/tls/key.pem', '--cacert', '/tls/ca.pem'];
+  const init: Container = {
+    ...proxy('tls-keys', ['/bin/sh', '-c', 'wget -q -O /tls/key.pem "$TLS_KEY_URL" && printf "%s" "$TLS_CERT" > /tls/cert.pem && printf "%s" "$TLS_CA" > /tls/ca.pem']),
+    env: { TLS_KEY_URL: identity.keyResource.cdhUrl, TLS_CERT: identity.certPem, TLS_CA: identity.tls.caCertPem },
+  };
+  const sidecars: Container[] = [];
+  const ports = new Set<number>(p.containers.flatMap((c) => c.ports ?? []));
+  if (p.service) {
+    if (!identity.dnsNames.includes(host)) fail('tls.identity', `the certificate of "${name}" does not name ${host} (it names ${identity.dnsNames.join(', ') || 'no DNS name'}), so clients would refuse it; issue it with cai-create-workload-certs <dir> ${name}=${host}`);
+    const target = p.service.targetPort ?? p.service.port;
+    if (settings.port === target) fail('tls.port', `${settings.port} is also the application's port; give the TLS port its own number`);
+    if (ports.has(settings.port)) fail('tls.port', `${settings.port} is a port of an application container; give the TLS port its own number`);
+    const access = settings.clients === 'any' ? ['--disable-authentication'] : settings.clients === 'workload-ca' ? ['--allow-all'] : settings.clients.flatMap((c) => ['--allow-cn', c]);
+    sidecars.push(proxy('tls-server', ['/usr/bin/ghostunnel', 'server', '--listen', `0.0.0.0:${settings.port}`, '--target', `127.0.0.1:${target}`, ...files, ...access], [settings.port]));
+  }
+  const local = new Set<number>();
+  for (const [i, { workload, localPort }] of settings.upstreams.entries()) {
+    const field = `tls.upstreams[${i}]`;
+    const endpoint = workload.tlsEndpoint;
+    if (!endpoint) fail(field, `${workload.workloadName} serves no TLS; give it tls, or call it directly (development only)`);
+    if (endpoint.identity.tls.caCertPem !== identity.tls.caCertPem) fail(field, `${workload.workloadName} uses another workload CA than this workload: its proxy would refuse this one's certificate; issue both identities from one CA`);
+    if (Array.isArray(endpoint.clients) && !endpoint.clients.includes(name)) fail(field, `${workload.workloadName} admits only ${endpoint.clients.join(', ')}; add "${name}" to its tls.clients`);
+    const cn = endpoint.identity.name;
+    if (local.has(localPort) || ports.has(localPort)) fail(field, `local port ${localPort} is already used in this pod; give each upstream its own`);
+    local.add(localPort);
+    sidecars.push(proxy(`tls-to-${cn}`.slice(0, 63).replace(/-$/, ''), ['/usr/bin/ghostunnel', 'client', '--listen', `127.0.0.1:${localPort}`, '--target', `${endpoint.host}:${endpoint.port}`, ...files, '--verify-cn', cn]));
+  }
+  return {
+    init: [init],
+    sidecars,
+    keyResource: identity.keyResource,
+    proxyNames: new Set([init.name, ...sidecars.map((s) => s.name)]),
+    endpoint: { host, port: settings.port, identity, clients: settings.clients },
+  };
 }
 
 /** `KBS_RESOURCE_<REPO>_<TYPE>_<TAG>`, upper case, with every other character as "_". */

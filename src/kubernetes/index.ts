@@ -5,7 +5,8 @@ export * from './trustee';
 export * from './trustee-key-vault';
 export * from './workload-namespace';
 // The props types only: the zod schemas that parse them are internal.
-export type { ConfidentialContainer, ConfidentialWorkloadProps, ImagePullSettings, KbsResourceSpec, ScratchVolume, WorkloadResource } from './confidential-workload-props';
+export type { ConfidentialContainer, ConfidentialWorkloadProps, ITlsUpstream, ImagePullSettings, KbsResourceSpec, ScratchVolume, ServerTlsSettings, TlsClients, WorkloadResource, WorkloadTlsSettings } from './confidential-workload-props';
+export * from './workload-tls';
 export * from './confidential-workload';
 export * from './key-manager';
 export * from './confidential-inference';

@@ -4,9 +4,9 @@ import { isPinnedImage } from '../attestation/image-reference';
 import { ResourcePath } from '../attestation/resource-path';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Construct } from '../internal/cdktf';
-import { parseProps, withConstructPath } from '../internal/validation';
+import { ConstructValidationError, parseProps, withConstructPath } from '../internal/validation';
 import { ConfidentialWorkload } from './confidential-workload';
-import { KbsResourceSpec, imageFactsSchema, k8sName, kbsResourceSpecSchema, kbsSchema, runtimeSchema, serverProbesSchema } from './confidential-workload-props';
+import { KbsResourceSpec, ServerTlsSettings, imageFactsSchema, k8sName, kbsResourceSpecSchema, kbsSchema, runtimeSchema, serverProbesSchema, serverTlsSchema } from './confidential-workload-props';
 import { ResourceSource } from '../attestation/resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
 import { IKeyBrokerService } from '../kbs/key-broker';
@@ -55,6 +55,13 @@ export interface KeyManagerProps {
   /** Extra plain environment (no secrets). @default - none */
   readonly env?: Record<string, string>;
   /**
+   * TLS ending in the key manager's pod VM (required unless `plainHttpInsecure`): its identity, and who may
+   * connect (default: certificates of the workload CA only, i.e. authorized workloads and users).
+   */
+  readonly tls?: ServerTlsSettings;
+  /** Serve plain HTTP on the cluster network (development only). @default false */
+  readonly plainHttpInsecure?: boolean;
+  /**
    * Probes of the server, HTTP or TCP (`Probe`), e.g. `{ readiness: Probe.fromHttpGet('/healthz') }` when the
    * server answers only once it holds the private key.
    * @default - TCP on the port: ready once listening, restarted after 30 s without, 2 minutes to start
@@ -87,6 +94,8 @@ const schema = z.object({
   replicas: z.number().int().min(0).default(1),
   env: z.record(z.string(), z.string()).default({}),
   probes: serverProbesSchema,
+  tls: serverTlsSchema.optional(),
+  plainHttpInsecure: z.boolean().default(false),
 });
 
 /**
@@ -108,6 +117,9 @@ export class KeyManager extends Construct {
     super(scope, id);
     const p = parseProps(this, 'KeyManager', schema, props);
     this.kbs = p.kbs;
+    if (!p.tls && !p.plainHttpInsecure) {
+      throw new ConstructValidationError(this.node.path, 'KeyManager', 'tls', `is required: without it, traffic to the key manager (outputs it decrypts) crosses the cluster network in clear text. Pass tls: { identity: workloadTls.identity('${p.name}') } (cai-create-workload-certs issues it), or plainHttpInsecure for development`);
+    }
     const privateKey = withConstructPath(this, 'KeyManager', 'privateKey', () => ResourcePath.parse(p.privateKey, 'privateKey'));
     this.workload = withConstructPath(this, 'KeyManager', 'workload', () => new ConfidentialWorkload(this, 'Workload', {
       runtime: p.runtime,
@@ -131,6 +143,8 @@ export class KeyManager extends Construct {
       ],
       resources: [{ resource: privateKey, env: 'PRIVATE_KEY_URL' }],
       service: { port: p.port },
+      ...(p.tls ? { tls: p.tls } : {}),
+      plainHttpInsecure: p.plainHttpInsecure,
       ...(p.registryCredentials ? { imagePull: { registryCredentials: p.registryCredentials } } : {}),
     }));
     // The private key is reserved for this workload: another workload listing it is a synth error.

@@ -10,7 +10,7 @@ import { buildReferenceApp } from '../../examples/reference/app';
 import { AgentPolicy, BASELINE_RULES, ConfidentialAksCluster, ConfidentialAksClusterProps, PeerPodNetwork, BASELINE_RULE_LIST, ConfidentialVmPool, ConfidentialVmSize, ConfidentialWorkload, KeyManager, SecurityBaseline, Trustee, TrusteeProps, TrusteeVm } from '../../src';
 import { baseInfra } from '../azure/fixtures';
 import { pinned } from '../attestation/fixtures/values';
-import { KBS_IMAGE, PUBLIC_MATERIAL, clusterParts, trusteeProps } from '../kubernetes/fixtures';
+import { KBS_IMAGE, PUBLIC_MATERIAL, clusterParts, tlsOf, trusteeProps } from '../kubernetes/fixtures';
 
 /** Runs the baseline over a tree and returns `ruleId construct-path` for each error and warning. */
 function findings(root: IConstruct): { errors: string[]; warnings: string[]; infos: string[] } {
@@ -240,7 +240,7 @@ describe('each rule fails a violating stack', () => {
   ])('%s (workload override %s)', (ruleId, path, value) => {
     const s = stack();
     const parts = clusterParts(s);
-    const km = new KeyManager(s, 'km', { runtime: parts.runtime, kbs: parts.trustee, image: pinned('km'), command: ['/app/server'], runAsUser: 1000 });
+    const km = new KeyManager(s, 'km', { runtime: parts.runtime, kbs: parts.trustee, image: pinned('km'), command: ['/app/server'], runAsUser: 1000, ...tlsOf('key-manager') });
     km.workload.resource.addOverride(path, value);
     expect(findings(s).errors).toContain(`${ruleId} s/km/Workload`);
   });

@@ -163,10 +163,13 @@ describe('reference app', () => {
         const annotation = (pod.spec as { template: { metadata: { annotations: Record<string, string> } } }).template.metadata.annotations['io.katacontainers.config.hypervisor.cc_init_data'];
         const pcr8 = Initdata.fromToml(gunzipSync(Buffer.from(annotation, 'base64')).toString('utf8')).azureVtpmPcr8;
         expect(pcr8s).toContain(pcr8);
-        // Its own key, and the registry credentials its pod VM pulls the images with.
+        // Its own key, its own TLS key, and the registry credentials its pod VM pulls the images with.
         const granted = Object.entries(bindings).filter(([, list]) => list.includes(pcr8)).map(([path]) => path);
-        expect(granted).toHaveLength(2);
+        expect(granted).toHaveLength(3);
         expect(granted).toContain('enkrypt/registry/credentials');
+        const name = (pod.metadata as { name: string }).name;
+        expect(granted).toContain(`workload-tls/${name}/tls-key`);
+        expect(bindings[`workload-tls/${name}/tls-key`]).toEqual([pcr8]);
       }
     });
 
@@ -179,7 +182,8 @@ describe('reference app', () => {
       };
       // What containerd reads from each image: the committed example config, parsed here without the library.
       const imageConfig = (image: string): ImageConfig => {
-        const name = image.split('@')[0].split('/').pop()!;
+        const repo = image.split('@')[0].split('/').pop()!.split(':')[0];
+        const name = repo === 'ghostunnel' ? 'tls-proxy' : repo;
         return (JSON.parse(readFileSync(join(__dirname, '../../examples/reference/images', name, 'config.json'), 'utf8')) as { config: ImageConfig }).config;
       };
 
@@ -193,7 +197,16 @@ describe('reference app', () => {
         }
       });
 
-      const cases = pods.flatMap((pod) => [...pod.initContainers, ...pod.containers].flatMap((c) => CONTAINER_TAMPERINGS.map(([what, tamper]) => [`${pod.name.split('-7c')[0]}/${c.name}`, what, pod, c, tamper] as const)));
+      // Every tampering that changes the container's request (a container without a *_URL variable has none to alter).
+      const changes = (pod: K8sPod, c: K8sPod['containers'][number], tamper: (r: never) => void): boolean => {
+        const request = createContainer(pod, c.name, imageConfig(c.image));
+        const before = JSON.stringify(request);
+        tamper(request as never);
+        return JSON.stringify(request) !== before;
+      };
+      const cases = pods.flatMap((pod) =>
+        [...pod.initContainers, ...pod.containers].flatMap((c) => CONTAINER_TAMPERINGS.filter(([, tamper]) => changes(pod, c, tamper)).map(([what, tamper]) => [`${pod.name.split('-7c')[0]}/${c.name}`, what, pod, c, tamper] as const)),
+      );
       test.each(cases)('%s denies a container with %s', (_container, _what, pod, c, tamper) => {
         const request = createContainer(pod, c.name, imageConfig(c.image));
         tamper(request);

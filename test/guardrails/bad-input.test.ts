@@ -21,7 +21,7 @@ import {
 } from '../../src';
 import { BOTH_TEES, baseInfra } from '../azure/fixtures';
 import { pinned } from '../attestation/fixtures/values';
-import { clusterParts, trusteeProps } from '../kubernetes/fixtures';
+import { clusterParts, tlsOf, trusteeProps } from '../kubernetes/fixtures';
 
 // Values a careless or hostile caller could pass for any prop.
 const chaos = fc.oneof(
@@ -105,7 +105,7 @@ const CASES: Case[] = [
     name: 'KeyManager',
     base: (s) => {
       const parts = clusterParts(s);
-      return { runtime: parts.runtime, kbs: parts.trustee, image: pinned('km'), command: ['/app/server'], runAsUser: 1000, name: 'km', port: 8080, privateKey: 'kbs:///enkrypt/key-manager/private-key', probes: {} };
+      return { runtime: parts.runtime, kbs: parts.trustee, image: pinned('km'), command: ['/app/server'], runAsUser: 1000, name: 'key-manager', port: 8080, privateKey: 'kbs:///enkrypt/key-manager/private-key', probes: {}, ...tlsOf('key-manager') };
     },
     build: (s, p) => new KeyManager(s, 'x', p as never),
   },
@@ -113,7 +113,7 @@ const CASES: Case[] = [
     name: 'ConfidentialInference',
     base: (s) => {
       const parts = clusterParts(s);
-      return { runtime: parts.runtime, kbs: parts.trustee, image: pinned('inf'), command: ['/app/server'], runAsUser: 1000, model: ModelSource.encryptedImage({ decryptionKey: 'kbs:///m/k/v' }), port: 8000, signedImagePolicy: 'kbs:///m/p/images' };
+      return { runtime: parts.runtime, kbs: parts.trustee, image: pinned('inf'), command: ['/app/server'], runAsUser: 1000, model: ModelSource.encryptedImage({ decryptionKey: 'kbs:///m/k/v' }), port: 8000, signedImagePolicy: 'kbs:///m/p/images', ...tlsOf('inference') };
     },
     build: (s, p) => new ConfidentialInference(s, 'x', p as never),
   },

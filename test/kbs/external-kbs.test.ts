@@ -10,7 +10,7 @@ import { ExternalKbs, KeyManager, ResourceSource, Trustee, TrusteeVm, Confidenti
 import { pinned } from '../attestation/fixtures/values';
 import { emptyStack, resourceOf, synth } from '../helpers/synth';
 import { vmProps } from './fixtures';
-import { PUBLIC_MATERIAL, clusterParts, trusteeProps } from '../kubernetes/fixtures';
+import { PUBLIC_MATERIAL, clusterParts, tlsOf, trusteeProps } from '../kubernetes/fixtures';
 
 const ATTESTATION = { referenceValuesExpire: '2027-12-31T00:00:00Z', snpTcbFloor: { bootloader: 4, tee: 0, snp: 24, microcode: 219 } };
 
@@ -24,7 +24,7 @@ function deployment<K extends ExternalKbs | Trustee | TrusteeVm>(stack: Terrafor
   const parts = clusterParts(stack);
   const kbs = kbsOf(parts);
   kbs.trustImage(parts.image);
-  const km = new KeyManager(stack, 'km', { runtime: parts.runtime, kbs, image: pinned('key-manager'), command: ['/app/server'], runAsUser: 1000 });
+  const km = new KeyManager(stack, 'km', { runtime: parts.runtime, kbs, image: pinned('key-manager'), command: ['/app/server'], runAsUser: 1000, ...tlsOf('key-manager') });
   new ConfidentialInference(stack, 'inf', {
     runtime: parts.runtime,
     kbs,
@@ -33,6 +33,7 @@ function deployment<K extends ExternalKbs | Trustee | TrusteeVm>(stack: Terrafor
     runAsUser: 1000,
     model: ModelSource.encryptedImage({ decryptionKey: 'kbs:///enkrypt/model/key' }),
     keyManager: km,
+    ...tlsOf('inference'),
   });
   return kbs;
 }

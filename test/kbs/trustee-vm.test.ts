@@ -24,7 +24,7 @@ import {
 import { pinned } from '../attestation/fixtures/values';
 import { baseInfra } from '../azure/fixtures';
 import { Synthesized, emptyStack, resourceOf, resourcesOf, synth } from '../helpers/synth';
-import { KBS_IMAGE } from '../kubernetes/fixtures';
+import { KBS_IMAGE, tlsOf } from '../kubernetes/fixtures';
 import { vmProps } from './fixtures';
 
 /** A cluster whose key manager attests to a Trustee VM. */
@@ -34,7 +34,7 @@ function deployment(scope: Construct, keyManagerImage = pinned('key-manager')): 
   const runtime = new PeerPodsRuntime(scope, 'runtime', { pool });
   const kbs = new TrusteeVm(scope, 'Kbs', vmProps(infra.network));
   kbs.trustImage(infra.image);
-  new KeyManager(scope, 'km', { runtime, kbs, image: keyManagerImage, command: ['/app/server'], runAsUser: 1000 });
+  new KeyManager(scope, 'km', { runtime, kbs, image: keyManagerImage, command: ['/app/server'], runAsUser: 1000, ...tlsOf('key-manager') });
   return kbs;
 }
 

@@ -22,7 +22,7 @@ import { readFileSync } from 'node:fs';
 import { ImageConfig, createContainer, createPause, createSandbox, podOfDeployment } from '../helpers/kata-runtime';
 import { agentAllows, describeWithEngine } from '../helpers/rego-engine';
 import { emptyStack, resourceOf, resourcesOf, synth, Synthesized } from '../helpers/synth';
-import { clusterParts } from './fixtures';
+import { PROXY_IMAGE, WORKLOAD_TLS, clusterParts, tlsOf } from './fixtures';
 
 type Parts = ReturnType<typeof clusterParts>;
 
@@ -48,7 +48,7 @@ describe('KeyManager and ConfidentialInference, wired end to end', () => {
   const json = synth((stack) => {
     const parts: Parts = clusterParts(stack);
     const ns = new WorkloadNamespace(stack, 'ns');
-    km = new KeyManager(stack, 'km', { runtime: parts.runtime, kbs: parts.trustee, image: pinned('key-manager'), command: ['/app/server'], runAsUser: 1000, namespace: ns });
+    km = new KeyManager(stack, 'km', { runtime: parts.runtime, kbs: parts.trustee, image: pinned('key-manager'), command: ['/app/server'], runAsUser: 1000, namespace: ns, ...tlsOf('key-manager') });
     inf = new ConfidentialInference(stack, 'inf', {
       runtime: parts.runtime,
       kbs: parts.trustee,
@@ -58,6 +58,7 @@ describe('KeyManager and ConfidentialInference, wired end to end', () => {
       namespace: ns,
       model: ModelSource.encryptedBlob({ url: 'https://models.blob.core.windows.net/m/model.enc', decryptionKey: 'kbs:///enkrypt/model/decryption-key', decryptImage: pinned('fetcher'), decryptCommand: ['/fetch'], decryptRunAsUser: 1000 }),
       keyManager: km,
+      ...tlsOf('inference'),
       signedImagePolicy: 'kbs:///enkrypt/policy/images',
       instanceSize: ConfidentialVmSize.STANDARD_DC2ES_V6,
     });
@@ -81,14 +82,30 @@ describe('KeyManager and ConfidentialInference, wired end to end', () => {
       'enkrypt/key-manager/private-key': [km!.workload.pcr8],
       'enkrypt/model/decryption-key': [inf!.workload.pcr8],
       'enkrypt/policy/images': [inf!.workload.pcr8],
+      // Each TLS key to its own workload alone.
+      'workload-tls/inference/tls-key': [inf!.workload.pcr8],
+      'workload-tls/key-manager/tls-key': [km!.workload.pcr8],
     });
   });
 
   test('each agent policy admits exactly its workload containers, with their images and command lines', () => {
-    expect(km!.workload.agentPolicy.data.containers).toEqual([{ name: 'key-manager', image: pinned('key-manager'), args: ['/app/server'] }]);
+    const keys = { name: 'tls-keys', image: PROXY_IMAGE, args: ['/bin/sh', '-c', expect.stringContaining('wget -q -O /tls/key.pem "$TLS_KEY_URL"')] };
+    const files = ['--cert', '/tls/cert.pem', '--key', '/tls/key.pem', '--cacert', '/tls/ca.pem'];
+    expect(km!.workload.agentPolicy.data.containers).toEqual([
+      keys,
+      { name: 'key-manager', image: pinned('key-manager'), args: ['/app/server'] },
+      { name: 'tls-server', image: PROXY_IMAGE, args: ['/usr/bin/ghostunnel', 'server', '--listen', '0.0.0.0:8443', '--target', '127.0.0.1:8080', ...files, '--allow-all'] },
+    ]);
     expect(inf!.workload.agentPolicy.data.containers).toEqual([
+      keys,
       { name: 'fetch-model', image: pinned('fetcher'), args: ['/fetch'] },
       { name: 'server', image: pinned('vllm'), args: ['/app/server'] },
+      { name: 'tls-server', image: PROXY_IMAGE, args: ['/usr/bin/ghostunnel', 'server', '--listen', '0.0.0.0:8443', '--target', '127.0.0.1:8000', ...files, '--allow-all'] },
+      {
+        name: 'tls-to-key-manager',
+        image: PROXY_IMAGE,
+        args: ['/usr/bin/ghostunnel', 'client', '--listen', '127.0.0.1:9443', '--target', 'key-manager.confidential-ai.svc.cluster.local:8443', ...files, '--verify-cn', 'key-manager'],
+      },
     ]);
   });
 
@@ -109,19 +126,38 @@ describe('KeyManager and ConfidentialInference, wired end to end', () => {
     const env = ((podTemplate(json, 'km').spec.container as Array<Record<string, unknown>>)[0].env as Array<{ name: string; value: string }>);
     expect(env).toContainEqual({ name: 'PRIVATE_KEY_URL', value: 'http://127.0.0.1:8006/cdh/resource/enkrypt/key-manager/private-key' });
     expect(JSON.stringify(resourcesOf(json, 'kubernetes_deployment_v1'))).not.toContain('secret_key_ref');
-    const init = ((podTemplate(json, 'inf').spec.init_container as Array<Record<string, unknown>>)[0].env as Array<{ name: string; value: string }>);
-    expect(init).toContainEqual({ name: 'MODEL_KEY_URL', value: 'http://127.0.0.1:8006/cdh/resource/enkrypt/model/decryption-key' });
+    const fetch = (podTemplate(json, 'inf').spec.init_container as Array<Record<string, unknown>>).find((c) => c.name === 'fetch-model')!;
+    expect(fetch.env).toContainEqual({ name: 'MODEL_KEY_URL', value: 'http://127.0.0.1:8006/cdh/resource/enkrypt/model/decryption-key' });
   });
 
   test('inference knows the key manager URL and enforces the image signature policy through cdh.toml', () => {
     const env = ((podTemplate(json, 'inf').spec.container as Array<Record<string, unknown>>)[0].env as Array<{ name: string; value: string }>);
-    expect(env).toContainEqual({ name: 'KEY_MANAGER_URL', value: 'http://key-manager.confidential-ai.svc.cluster.local:8080' });
+    // Through its client proxy, which presents the inference certificate and checks the key manager's.
+    expect(env).toContainEqual({ name: 'KEY_MANAGER_URL', value: 'http://127.0.0.1:9443' });
     expect((parseToml(inf!.workload.initdata.cdhToml) as { image: Record<string, string> }).image).toEqual({ image_security_policy_uri: 'kbs:///enkrypt/policy/images' });
   });
 
   test('the key manager exposes the command that pushes the owner key out of band', () => {
     expect(km!.setPrivateKeyCommand('owner.pem')).toContain('set-resource --path enkrypt/key-manager/private-key --resource-file owner.pem');
     expect(resourceOf(json, 'kubernetes_service_v1', 'km')).toMatchObject({ spec: { type: 'ClusterIP' } });
+  });
+
+  test('the Services expose only the TLS port of the proxy; the key and certificates reach the proxies only', () => {
+    for (const idPart of ['km', 'inf']) {
+      expect((resourceOf(json, 'kubernetes_service_v1', idPart).spec as { port: unknown }).port).toEqual([{ name: 'https', port: 8443, target_port: '8443' }]);
+      const spec = podTemplate(json, idPart).spec;
+      const containers = [...(spec.init_container as Array<Record<string, unknown>>), ...(spec.container as Array<Record<string, unknown>>)];
+      for (const c of containers) {
+        const mountsTls = (c.volume_mount as Array<{ name: string }>).some((m) => m.name === 'tls');
+        expect([c.name, mountsTls]).toEqual([c.name, String(c.name).startsWith('tls-')]);
+      }
+      const keys = containers.find((c) => c.name === 'tls-keys')!;
+      const env = Object.fromEntries((keys.env as Array<{ name: string; value: string }>).map((e) => [e.name, e.value]));
+      expect(env.TLS_KEY_URL).toBe(`http://127.0.0.1:8006/cdh/resource/workload-tls/${idPart === 'km' ? 'key-manager' : 'inference'}/tls-key`);
+      expect(env.TLS_CA).toBe(WORKLOAD_TLS.caCertPem);
+      expect(env.TLS_CERT).toContain('-----BEGIN CERTIFICATE-----');
+    }
+    expect(km!.serviceUrl).toBe('https://key-manager.confidential-ai.svc.cluster.local:8443');
   });
 
   test('the key manager and the model server are ready once listening, restarted when not, with time to start (model loading)', () => {
@@ -141,14 +177,14 @@ describe('KeyManager and ConfidentialInference, wired end to end', () => {
     let km: KeyManager | undefined;
     const own = synth((stack) => {
       const parts = clusterParts(stack);
-      km = new KeyManager(stack, 'km', { runtime: parts.runtime, kbs: parts.trustee, image: pinned('key-manager'), command: ['/app/server'], runAsUser: 1000, probes: { readiness: Probe.fromHttpGet('/healthz') } });
+      km = new KeyManager(stack, 'km', { runtime: parts.runtime, kbs: parts.trustee, image: pinned('key-manager'), command: ['/app/server'], runAsUser: 1000, probes: { readiness: Probe.fromHttpGet('/healthz') }, ...tlsOf('key-manager') });
     });
     const c = (podTemplate(own, 'km_').spec.container as Array<Record<string, unknown>>)[0];
     expect(c.readiness_probe).toEqual({ http_get: { path: '/healthz', port: '8080', scheme: 'HTTP' } });
     expect(c.liveness_probe).toEqual({ tcp_socket: [{ port: '8080' }], period_seconds: 10, failure_threshold: 3 });
     expect(km).toBeDefined();
     const parts = clusterParts(emptyStack());
-    expect(() => new KeyManager(parts.trustee.node.scope!, 'km', { runtime: parts.runtime, kbs: parts.trustee, image: pinned('k'), command: ['/k'], runAsUser: 1000, probes: { ready: Probe.fromTcpSocket() } as never })).toThrow(
+    expect(() => new KeyManager(parts.trustee.node.scope!, 'km', { runtime: parts.runtime, kbs: parts.trustee, image: pinned('k'), command: ['/k'], runAsUser: 1000, ...tlsOf('key-manager'), probes: { ready: Probe.fromTcpSocket() } as never })).toThrow(
       /KeyManager test\/km: probes: Unrecognized key: "ready"/,
     );
   });
@@ -228,7 +264,7 @@ describe('ConfidentialWorkload wiring checks', () => {
   test("synth fails when another workload needs the key manager's private key", () => {
     const stack = new TerraformStack(Testing.app(), 's');
     const parts = clusterParts(stack);
-    const km = new KeyManager(stack, 'km', { runtime: parts.runtime, kbs: parts.trustee, image: pinned('key-manager'), command: ['/app/server'], runAsUser: 1000 });
+    const km = new KeyManager(stack, 'km', { runtime: parts.runtime, kbs: parts.trustee, image: pinned('key-manager'), command: ['/app/server'], runAsUser: 1000, ...tlsOf('key-manager') });
     workload(parts, { name: 'thief', resources: [km.privateKey] });
     expect(() => Testing.synth(stack, true)).toThrow(/s\/w\w+ \(confidential-ai\/thief\) needs kbs:\/\/\/enkrypt\/key-manager\/private-key, which is reserved for s\/km\/Workload \(confidential-ai\/key-manager\)/);
   });
@@ -353,6 +389,7 @@ describe('ConfidentialWorkload wiring checks', () => {
           command: ['/app/server'],
           runAsUser: 1000,
           model: ModelSource.encryptedImage({ decryptionKey: 'kbs:///enkrypt/model/decryption-key' }),
+          ...tlsOf('inference'),
         }),
     ).toThrow(/ConfidentialInference test\/inf: model.decryptionKey: Trustee test\/trustee: resource: kbs:\/\/\/enkrypt\/model\/decryption-key is already declared from Kubernetes Secret s\[k\]; it cannot also come from out of band/);
   });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Construct } from 'constructs';
-import { ConfidentialVmPool, ConfidentialVmSize, PeerPodsRuntime, Trustee, TrusteeProps } from '../../src';
+import { ConfidentialVmPool, ConfidentialVmSize, PeerPodsRuntime, Trustee, TrusteeProps, WorkloadTls } from '../../src';
 import { baseInfra } from '../azure/fixtures';
 
 const read = (name: string): string => readFileSync(join(__dirname, '..', 'fixtures', name), 'utf8');
@@ -12,6 +12,15 @@ export const PUBLIC_MATERIAL = {
   adminPublicKey: read('admin-public.pem'),
   signerCa: read('signer-ca.pem'),
 };
+
+/** The TLS proxy image pinned by digest (the digest is a test value). */
+export const PROXY_IMAGE = 'docker.io/ghostunnel/ghostunnel:v1.8.4-alpine@sha256:e848a733bcdcf6c3dda0a97151c3363d15cbfc1cbed474bc95493990b6baf18f';
+
+/** The test deployment's workload CA and identities (public certificates; their keys were discarded). */
+export const WORKLOAD_TLS = WorkloadTls.fromDirectory(join(__dirname, '..', 'fixtures', 'workload-tls', 'main'), { proxyImage: PROXY_IMAGE });
+
+/** TLS props of a server workload named `name` in the test deployment. */
+export const tlsOf = (name: string) => ({ tls: { identity: WORKLOAD_TLS.identity(name) } });
 
 /** A Trustee image pinned by digest (the digest is a test value). */
 export const KBS_IMAGE = 'ghcr.io/confidential-containers/key-broker-service:built-in-as-v0.21.0@sha256:f13b52c108be57c6c367ae24874b807c3246d76903bc5eb24c0efb93d41a8082';

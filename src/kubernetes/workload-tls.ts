@@ -1,0 +1,106 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { AttestationInputError } from '../attestation/errors';
+import { ImageFacts } from '../attestation/image-facts';
+import { requirePinnedImage } from '../attestation/image-reference';
+import { ResourcePath } from '../attestation/resource-path';
+
+/** Props of WorkloadTls. */
+export interface WorkloadTlsProps {
+  /** PEM of the deployment's workload CA (`ca.pem` of `cai-create-workload-certs`). */
+  readonly caCertPem: string;
+  /**
+   * The TLS proxy image: ghostunnel's Alpine image (`ghostunnel/ghostunnel:<version>-alpine`), pinned by digest.
+   * It also fetches the workload's key from the CDH (its BusyBox `wget`) before the proxies start.
+   */
+  readonly proxyImage: string;
+  /** The proxy image's verified facts (its ENV and USER), for the agent policy. @default - none (a warning) */
+  readonly proxyImageFacts?: ImageFacts;
+  /** The KBS repository of the workload keys: `kbs:///<repository>/<workload>/tls-key`. @default 'workload-tls' */
+  readonly keyRepository?: string;
+}
+
+/** One workload's TLS identity: its certificate (public) and where its key is in the KBS. */
+export interface WorkloadTlsIdentity {
+  /** The deployment's TLS settings (CA, proxy image). */
+  readonly tls: WorkloadTls;
+  /** The workload name the certificate is issued to (its CN). */
+  readonly name: string;
+  /** PEM of the certificate. */
+  readonly certPem: string;
+  /** The DNS names the certificate holds. */
+  readonly dnsNames: readonly string[];
+  /** The KBS resource of the private key (released to this workload alone). */
+  readonly keyResource: ResourcePath;
+}
+
+const PEM_CERT = /^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\r?\n?$/;
+
+function certificate(pem: string, field: string): X509Certificate {
+  if (typeof pem !== 'string' || !PEM_CERT.test(pem.trim() + '\n')) throw new AttestationInputError(field, 'must be one PEM certificate ("-----BEGIN CERTIFICATE-----")');
+  try {
+    return new X509Certificate(pem);
+  } catch (e) {
+    throw new AttestationInputError(field, `is not a readable X.509 certificate (${(e as Error).message})`);
+  }
+}
+
+/**
+ * The TLS of a deployment's confidential workloads: one workload CA, one identity per workload (certificate
+ * public, key a KBS resource released only to that workload's PCR 8), and the pinned proxy that terminates TLS
+ * inside each pod VM. Create the CA and identities with `cai-create-workload-certs`.
+ */
+export class WorkloadTls {
+  /** Reads `ca.pem` from the directory `cai-create-workload-certs` wrote (never the keys). */
+  public static fromDirectory(dir: string, props: Omit<WorkloadTlsProps, 'caCertPem'>): WorkloadTls {
+    return new WorkloadTls({ ...props, caCertPem: readPem(join(dir, 'ca.pem'), 'caCertPem', dir) }, dir);
+  }
+
+  /** The CA certificate (PEM, one trailing newline). */
+  public readonly caCertPem: string;
+  /** The proxy image, pinned by digest. */
+  public readonly proxyImage: string;
+  /** The proxy image's facts, if given. */
+  public readonly proxyImageFacts?: ImageFacts;
+  /** The KBS repository of the keys. */
+  public readonly keyRepository: string;
+  private readonly ca: X509Certificate;
+
+  constructor(
+    props: WorkloadTlsProps,
+    private readonly dir?: string,
+  ) {
+    this.ca = certificate(props.caCertPem, 'caCertPem');
+    if (!this.ca.ca) throw new AttestationInputError('caCertPem', 'is not a CA certificate (basicConstraints CA:TRUE); pass the ca.pem of cai-create-workload-certs');
+    this.caCertPem = props.caCertPem.trim() + '\n';
+    this.proxyImage = requirePinnedImage(props.proxyImage, 'proxyImage');
+    if (props.proxyImageFacts) this.proxyImageFacts = props.proxyImageFacts;
+    this.keyRepository = props.keyRepository ?? 'workload-tls';
+    ResourcePath.parse(`${this.keyRepository}/x/tls-key`, 'keyRepository');
+  }
+
+  /**
+   * The identity of `workload` (its Deployment name): the certificate `<workload>.crt` of the directory, or
+   * `certPem`. It must be issued by this CA to CN `<workload>`.
+   */
+  public identity(workload: string, certPem?: string): WorkloadTlsIdentity {
+    const pem = certPem ?? (this.dir ? readPem(join(this.dir, `${workload}.crt`), `identity(${workload})`, this.dir) : undefined);
+    if (pem === undefined) throw new AttestationInputError(`identity(${workload})`, 'needs the certificate PEM (this WorkloadTls was not read from a directory)');
+    const cert = certificate(pem, `identity(${workload})`);
+    if (!cert.verify(this.ca.publicKey) || cert.issuer !== this.ca.subject) {
+      throw new AttestationInputError(`identity(${workload})`, `is not issued by the workload CA (${this.ca.subject}): issue it with cai-create-workload-certs from the same directory`);
+    }
+    if (cert.subject !== `CN=${workload}`) throw new AttestationInputError(`identity(${workload})`, `is issued to ${cert.subject}, not CN=${workload}: clients check the CN`);
+    const dnsNames = (cert.subjectAltName ?? '').split(', ').filter((n) => n.startsWith('DNS:')).map((n) => n.slice(4));
+    return { tls: this, name: workload, certPem: pem.trim() + '\n', dnsNames, keyResource: ResourcePath.parse(`${this.keyRepository}/${workload}/tls-key`, 'keyResource') };
+  }
+}
+
+function readPem(path: string, field: string, dir: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw new AttestationInputError(field, `${path} (${resolve(path)}) cannot be read; create it with cai-create-workload-certs ${dir} <workload>=<dns name>`);
+  }
+}
