@@ -143,6 +143,16 @@ describe('reference app', () => {
       }
     });
 
+    test('exposes only TLS ports that end in the pod VMs: the key manager admits certificates of the workload CA only', () => {
+      const services = Object.values(resourcesOf(cluster, 'kubernetes_service_v1'));
+      expect(services).toHaveLength(2);
+      for (const svc of services) expect((svc.spec as { port: unknown }).port).toEqual([{ name: 'https', port: 8443, target_port: '8443' }]);
+      const km = Object.values(resourcesOf(cluster, 'kubernetes_deployment_v1')).find((d) => (d.metadata as { name: string }).name === 'key-manager')!;
+      const proxy = (podOfDeployment(km).containers.find((c) => c.name === 'tls-server') as { command?: string[] } | undefined)?.command;
+      expect(proxy).toEqual(expect.arrayContaining(['server', '--cacert', '/tls/ca.pem', '--allow-all']));
+      expect(proxy).not.toContain('--disable-authentication');
+    });
+
     test('outputs the commands that push the keys out of band', () => {
       const outputs = (cluster as { output: Record<string, { value: string }> }).output;
       expect(outputs.set_model_owner_key.value).toContain('kbs-client --url https://10.250.0.10:8080 --cert-file kbs-ca.pem');
