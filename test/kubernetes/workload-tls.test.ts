@@ -20,6 +20,17 @@ function server(parts: Parts, name: string, tls: Partial<NonNullable<Confidentia
   });
 }
 
+/** A workload named "caller" with no Service, calling upstreams with `tls`. */
+function caller(parts: Parts, tls: ConfidentialWorkloadProps['tls']): ConfidentialWorkload {
+  return new ConfidentialWorkload(parts.trustee.node.scope!, 'caller', {
+    runtime: parts.runtime,
+    kbs: parts.trustee,
+    name: 'caller',
+    containers: [{ name: 'app', image: pinned('caller'), command: ['/c'], runAsUser: 1000 }],
+    tls,
+  });
+}
+
 describe('WorkloadTls', () => {
   test('reads the CA and each identity, whose key is a KBS resource of that workload', () => {
     const id = WORKLOAD_TLS.identity('key-manager');
@@ -73,37 +84,14 @@ describe('ConfidentialWorkload TLS wiring', () => {
 
   test('synth fails when a caller and its upstream have different workload CAs', () => {
     const parts = clusterParts(emptyStack());
-    const km = server(parts, 'key-manager');
-    expect(() =>
-      new ConfidentialWorkload(parts.trustee.node.scope!, 'caller', {
-        runtime: parts.runtime,
-        kbs: parts.trustee,
-        name: 'caller',
-        containers: [{ name: 'app', image: pinned('caller'), command: ['/c'], runAsUser: 1000 }],
-        tls: { identity: OTHER_CA.identity('key-manager'), upstreams: [{ workload: km, localPort: 9443 }] },
-      }),
-    ).toThrow(/tls\.identity: is the identity of "key-manager", not of this workload "caller"/);
-    const otherCaKm = (() => {
-      const other = clusterParts(emptyStack());
-      return new ConfidentialWorkload(other.trustee.node.scope!, 'km', {
-        runtime: other.runtime,
-        kbs: other.trustee,
-        name: 'key-manager',
-        containers: [{ name: 'app', image: pinned('km'), command: ['/k'], runAsUser: 1000, ports: [8080] }],
-        service: { port: 8080 },
-        tls: { identity: OTHER_CA.identity('key-manager') },
-      });
-    })();
-    const fresh = clusterParts(emptyStack());
-    expect(() =>
-      new ConfidentialWorkload(fresh.trustee.node.scope!, 'caller2', {
-        runtime: fresh.runtime,
-        kbs: fresh.trustee,
-        name: 'caller',
-        containers: [{ name: 'app', image: pinned('caller'), command: ['/c'], runAsUser: 1000 }],
-        tls: { identity: WORKLOAD_TLS.identity('caller'), upstreams: [{ workload: otherCaKm, localPort: 9443 }] },
-      }),
-    ).toThrow(/tls\.upstreams\[0\]: confidential-ai\/key-manager uses another workload CA than this workload: its proxy would refuse this one's certificate/);
+    expect(() => caller(parts, { identity: OTHER_CA.identity('key-manager'), upstreams: [{ workload: server(parts, 'key-manager'), localPort: 9443 }] })).toThrow(
+      /tls\.identity: is the identity of "key-manager", not of this workload "caller"/,
+    );
+    const other = clusterParts(emptyStack());
+    const otherCaKm = server(other, 'key-manager', { identity: OTHER_CA.identity('key-manager') });
+    expect(() => caller(clusterParts(emptyStack()), { identity: WORKLOAD_TLS.identity('caller'), upstreams: [{ workload: otherCaKm, localPort: 9443 }] })).toThrow(
+      /tls\.upstreams\[0\]: confidential-ai\/key-manager uses another workload CA than this workload: its proxy would refuse this one's certificate/,
+    );
   });
 
   test.each<[string, (parts: Parts) => ConfidentialWorkloadProps['tls'], RegExp]>([
@@ -112,9 +100,7 @@ describe('ConfidentialWorkload TLS wiring', () => {
     ['two upstreams on one local port', (parts) => ({ identity: WORKLOAD_TLS.identity('caller'), upstreams: [{ workload: server(parts, 'key-manager'), localPort: 9443 }, { workload: server(parts, 'inference'), localPort: 9443 }] }), /tls\.upstreams\[1\]: local port 9443 is already used in this pod/],
   ])('synth fails on %s', (_what, tls, message) => {
     const parts = clusterParts(emptyStack());
-    expect(() =>
-      new ConfidentialWorkload(parts.trustee.node.scope!, 'caller', { runtime: parts.runtime, kbs: parts.trustee, name: 'caller', containers: [{ name: 'app', image: pinned('caller'), command: ['/c'], runAsUser: 1000 }], tls: tls(parts) }),
-    ).toThrow(message);
+    expect(() => caller(parts, tls(parts))).toThrow(message);
   });
 
   test.each<[Partial<ConfidentialWorkloadProps>, RegExp]>([
