@@ -1,3 +1,4 @@
+import { isK8sName } from './k8s-names';
 import { ALWAYS_ALLOWED_REQUESTS, POD_POLICY_RULES, RULE_DECIDED_REQUESTS } from './agent-policy-rules';
 import { check, show } from './errors';
 import { imageNameForms } from './image-reference';
@@ -101,7 +102,7 @@ export class AgentPolicy {
    */
   public static forPod(pod: PodSpec, options: PodPolicyOptions = {}): AgentPolicy {
     check(typeof pod === 'object' && pod !== null, 'pod', 'must be a pod description');
-    check(typeof pod.namespace === 'string' && /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(pod.namespace), 'namespace', `must be a Kubernetes namespace name, got ${show(pod.namespace)}`);
+    check(isK8sName(pod.namespace), 'namespace', `must be a Kubernetes namespace name, got ${show(pod.namespace)}`);
     const name = deploymentPodNamePattern(pod.name, 'name');
     const all: Array<{ container: PodContainer; field: string }> = [
       ...pod.initContainers.map((container, i) => ({ container, field: `initContainers[${i}]` })),
@@ -209,12 +210,11 @@ const SANDBOX_MOUNTS: readonly MountSpec[] = [...CRI_MOUNTS, SHM_MOUNT, copied('
 // containerd 2.x sets these on the sandbox of a pod without host networking (1.7 sets none).
 const SANDBOX_SYSCTLS = { 'net.ipv4.ip_unprivileged_port_start': '0', 'net.ipv4.ping_group_range': '0 2147483647' };
 
-const K8S_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 function containerData(container: PodContainer, field: string) {
-  check(typeof container.name === 'string' && K8S_NAME.test(container.name), `${field}.name`, `must be a Kubernetes name, got ${show(container.name)}`);
+  check(isK8sName(container.name), `${field}.name`, `must be a Kubernetes name, got ${show(container.name)}`);
   container.volumeMounts.forEach((m, i) => {
-    check(typeof m.volume === 'string' && K8S_NAME.test(m.volume), `${field}.volumeMounts[${i}].volume`, `must be a Kubernetes name, got ${show(m.volume)}`);
+    check(isK8sName(m.volume), `${field}.volumeMounts[${i}].volume`, `must be a Kubernetes name, got ${show(m.volume)}`);
     check(typeof m.mountPath === 'string' && /^\/[^\0]*$/.test(m.mountPath) && !m.mountPath.split('/').includes('..'), `${field}.volumeMounts[${i}].mountPath`, `must be an absolute path without "..", got ${show(m.mountPath)}`);
   });
   const process = containerProcess(container, field);

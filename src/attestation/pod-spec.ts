@@ -1,3 +1,4 @@
+import { isK8sName } from './k8s-names';
 import { AttestationInputError, check, show } from './errors';
 import { ImageFacts, howToSave } from './image-facts';
 import { imageDigest, imageNameForms, requirePinnedImage } from './image-reference';
@@ -143,7 +144,7 @@ export function containerProcess(container: PodContainer, field = 'container'): 
 /** The kubelet's pod-name pattern for a Deployment's pods: `<name>-<template hash>-<5 random>`. */
 export function deploymentPodNamePattern(deploymentName: string, field = 'name'): string {
   check(
-    typeof deploymentName === 'string' && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(deploymentName),
+    isK8sName(deploymentName),
     field,
     `must be a Kubernetes name (lowercase letters, digits, "-"), got ${show(deploymentName)}`,
   );

@@ -1,3 +1,4 @@
+import { isK8sName } from '../attestation/k8s-names';
 import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
 import { FederatedIdentityCredential } from '@cdktf/provider-azurerm/lib/federated-identity-credential';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
@@ -108,7 +109,7 @@ const schema = z.object({
   image: z.custom<IPodVmImage>((i) => typeof i === 'object' && i !== null && 'imageId' in i && 'measurements' in i, 'must be a PodVmImage or PodVmImage.fromImageId(...)'),
   instanceSizes: z.array(vmSize).min(1, 'must allow at least one size').default([ConfidentialVmSize.STANDARD_DC2AS_V5]),
   defaultInstanceSize: vmSize.optional(),
-  runtimeNamespace: literalString((s) => /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(s), 'must be a Kubernetes namespace name (RFC 1123 label)').default(DEFAULT_RUNTIME_NAMESPACE),
+  runtimeNamespace: literalString(isK8sName, 'must be a Kubernetes namespace name (RFC 1123 label)').default(DEFAULT_RUNTIME_NAMESPACE),
   limitPerNode: z.number().int().min(1).max(250).default(10),
   rootVolumeSizeGiB: z.number().int().min(1).max(4095).optional(),
   podVmTags: z.record(tagText, tagText).default({}),

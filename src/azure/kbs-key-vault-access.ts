@@ -1,3 +1,4 @@
+import { isK8sName } from '../attestation/k8s-names';
 import { FederatedIdentityCredential } from '@cdktf/provider-azurerm/lib/federated-identity-credential';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
@@ -53,7 +54,7 @@ const schema = z.object({
   location: azureLocation,
   resourceGroupName: resourceGroupName(),
   secretNames: z.array(z.string().regex(/^[0-9a-zA-Z-]{1,127}$/, 'must be Key Vault secret names')).min(1).optional(),
-  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/).default('trustee'),
+  namespace: literalString(isK8sName, 'must be a Kubernetes namespace name').default('trustee'),
 });
 
 /**

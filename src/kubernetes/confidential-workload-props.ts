@@ -1,3 +1,4 @@
+import { isK8sName } from '../attestation/k8s-names';
 import { z } from 'zod';
 import { AgentPolicy } from '../attestation/agent-policy';
 import { ImageFacts } from '../attestation/image-facts';
@@ -223,7 +224,7 @@ export interface ServerTlsSettings {
 }
 
 /** A Kubernetes object name. */
-export const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a Kubernetes name (lowercase letters, digits, "-")');
+export const k8sName = z.string().refine(isK8sName, 'must be a Kubernetes name (1-63 lowercase letters, digits and "-")');
 
 /** Verified image facts. */
 export const imageFactsSchema = z.custom<ImageFacts>((f) => f instanceof ImageFacts, 'must be ImageFacts.fromDirectory(image, dir) or ImageFacts.verify(...)');

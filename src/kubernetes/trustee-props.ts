@@ -1,3 +1,4 @@
+import { isK8sName } from '../attestation/k8s-names';
 import { z } from 'zod';
 import { KbsConfig } from '../attestation/kbs-config';
 import { parseIpv4 } from '../azure/cidr';
@@ -85,7 +86,7 @@ export const trusteePropsSchema = z.object({
   ...kbsAttestationShape,
   network: z.custom<IPeerPodNetwork>((n) => typeof n === 'object' && n !== null && 'nodeSubnetId' in n, 'must be a PeerPodNetwork or PeerPodNetwork.fromExisting(...)'),
   staticIp: z.string().refine((s) => !Token.isUnresolved(s), 'must be known at synth time: it goes into every workload initdata').refine((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address such as "10.224.0.250"'),
-  namespace: literalString((s) => /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(s), 'must be a Kubernetes namespace name').default('trustee'),
+  namespace: literalString(isK8sName, 'must be a Kubernetes namespace name').default('trustee'),
   port: z.number().int().min(1).max(65535).default(8080),
   httpsSecretName: z.string().min(1, 'must name the kubernetes.io/tls Secret of the KBS certificate'),
   httpsCaCertPem: pem('the CA certificate that issued the KBS certificate'),

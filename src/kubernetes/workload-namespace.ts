@@ -1,3 +1,4 @@
+import { isK8sName } from '../attestation/k8s-names';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { z } from 'zod';
 import { Construct, TerraformStack } from '../internal/cdktf';
@@ -15,7 +16,6 @@ export interface WorkloadNamespaceProps {
   readonly name?: string;
 }
 
-const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /**
  * A namespace for confidential workloads, with the `restricted` pod security level enforced.
@@ -44,7 +44,7 @@ export class WorkloadNamespace extends Construct {
     const p = parseProps(
       this,
       'WorkloadNamespace',
-      z.object({ name: z.string().regex(NAME, 'must be a Kubernetes namespace name').default(DEFAULT_WORKLOAD_NAMESPACE) }),
+      z.object({ name: z.string().refine(isK8sName, 'must be a Kubernetes namespace name').default(DEFAULT_WORKLOAD_NAMESPACE) }),
       props,
     );
     const twin = TerraformStack.of(this)
