@@ -97,7 +97,7 @@ export class KbsState {
   public declareResource(resource: string | ResourcePath, source: ResourceSource, options: DeclareResourceOptions = {}): ResourcePath {
     const path = typeof resource === 'string' ? ResourcePath.parse(resource, 'resource') : resource;
     const existing = this.resources.get(path.path);
-    if (existing && existing.source.describe() !== source.describe()) {
+    if (existing && !existing.source.equals(source)) {
       throw new AttestationInputError('resource', `${path.uri} is already declared from ${existing.source.describe()}; it cannot also come from ${source.describe()}`);
     }
     const exclusiveTo = options.exclusiveTo ?? existing?.exclusiveTo;
@@ -170,7 +170,8 @@ export class KbsState {
   public secretResources(): Array<{ resource: ResourcePath; secretName: string; key: string }> {
     const out: Array<{ resource: ResourcePath; secretName: string; key: string }> = [];
     for (const { path, source } of this.declaredResources) {
-      if (source.spec.kind === 'kubernetes-secret') out.push({ resource: path, secretName: source.spec.secretName, key: source.spec.key });
+      const secret = source.kubernetesSecretRef;
+      if (secret) out.push({ resource: path, ...secret });
     }
     return out;
   }
@@ -179,7 +180,8 @@ export class KbsState {
   public keyVaultResources(): Array<{ resource: ResourcePath; secretName: string; version?: string }> {
     const out: Array<{ resource: ResourcePath; secretName: string; version?: string }> = [];
     for (const { path, source } of this.declaredResources) {
-      if (source.spec.kind === 'azure-key-vault') out.push({ resource: path, secretName: source.spec.secretName, ...(source.spec.version ? { version: source.spec.version } : {}) });
+      const secret = source.keyVaultSecretRef;
+      if (secret) out.push({ resource: path, ...secret });
     }
     return out;
   }

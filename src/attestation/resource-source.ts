@@ -35,8 +35,7 @@ export class ResourceSource {
   }
 
   private constructor(
-    /** The source, as data. */
-    public readonly spec:
+    private readonly spec:
       | { readonly kind: 'out-of-band' }
       | { readonly kind: 'kubernetes-secret'; readonly secretName: string; readonly key: string }
       | { readonly kind: 'azure-key-vault'; readonly secretName: string; readonly version?: string },
@@ -47,15 +46,31 @@ export class ResourceSource {
     return this.spec.kind;
   }
 
-  /** A stable description, to compare two declarations of one path. */
+  /** The Kubernetes Secret and key, for a `kubernetesSecret` source. */
+  public get kubernetesSecretRef(): { readonly secretName: string; readonly key: string } | undefined {
+    return this.spec.kind === 'kubernetes-secret' ? { secretName: this.spec.secretName, key: this.spec.key } : undefined;
+  }
+
+  /** The Key Vault secret (and version, if pinned), for an `azureKeyVault` source. */
+  public get keyVaultSecretRef(): { readonly secretName: string; readonly version?: string } | undefined {
+    return this.spec.kind === 'azure-key-vault' ? { secretName: this.spec.secretName, ...(this.spec.version ? { version: this.spec.version } : {}) } : undefined;
+  }
+
+  /** True when both sources read the same bytes. */
+  public equals(other: ResourceSource): boolean {
+    return JSON.stringify(this.spec) === JSON.stringify(other.spec);
+  }
+
+  /** A description for messages and the trust report. */
   public describe(): string {
-    switch (this.spec.kind) {
+    const spec = this.spec;
+    switch (spec.kind) {
       case 'out-of-band':
         return 'out of band';
       case 'kubernetes-secret':
-        return `Kubernetes Secret ${this.spec.secretName}[${this.spec.key}]`;
-      default:
-        return `Azure Key Vault secret ${this.spec.secretName}${this.spec.version ? `@${this.spec.version}` : ''}`;
+        return `Kubernetes Secret ${spec.secretName}[${spec.key}]`;
+      case 'azure-key-vault':
+        return `Azure Key Vault secret ${spec.secretName}${spec.version ? `@${spec.version}` : ''}`;
     }
   }
 }
