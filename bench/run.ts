@@ -49,6 +49,17 @@ function measure(name: string, args: string[], env: Record<string, string> = {},
   return result;
 }
 
+/** Synthesizes the built reference app once and writes its stacks (name -> cdk.tf.json) to a file for the replay floor. */
+function referenceStacks(built: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cai-bench-stacks-'));
+  execFileSync(process.execPath, [join(built, 'examples', 'reference', 'main.js')], { cwd: ROOT, env: { ...process.env, CDKTF_OUTDIR: join(dir, 'out'), CAI_STATE_STORAGE_ACCOUNT: '' }, stdio: 'ignore' });
+  const stacks: Record<string, unknown> = {};
+  for (const name of readdirSync(join(dir, 'out', 'stacks'))) stacks[name] = JSON.parse(readFileSync(join(dir, 'out', 'stacks', name, 'cdk.tf.json'), 'utf8'));
+  const file = join(dir, 'stacks.json');
+  writeFileSync(file, JSON.stringify(stacks));
+  return file;
+}
+
 /** Every provider resource module the library and the reference app import (deep imports only). */
 function providerModules(): string[] {
   const found = new Set<string>();
@@ -72,7 +83,7 @@ function compile(): string {
   rmSync(out, { recursive: true, force: true });
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'bench', 'tsconfig.json')], { cwd: ROOT, stdio: 'inherit' });
   // The example reads its public key material, measurements and image facts next to its code.
-  for (const dir of ['pki', 'podvm', 'images']) cpSync(join(ROOT, 'examples', 'reference', dir), join(out, 'examples', 'reference', dir), { recursive: true });
+  for (const dir of ['pki', 'podvm', 'images', 'tls']) cpSync(join(ROOT, 'examples', 'reference', dir), join(out, 'examples', 'reference', dir), { recursive: true });
   return out;
 }
 
@@ -84,6 +95,7 @@ function main(): void {
   const js = (path: string): string[] => [join(built, path)];
   const reference = measure('reference app synth', js('examples/reference/main.js'));
   const floor = measure('floor: cdktf + the same provider modules, empty stack', js('bench/apps/floor.js'), { BENCH_MODULES: modules });
+  const sameResources = measure('floor: plain cdktf, the same resources', js('bench/apps/same-resources.js'), { BENCH_MODULES: modules, BENCH_STACKS: referenceStacks(built) });
   const scaling = [1, 10, 50, 100].map((n) => measure(`reference app + ${n} workloads`, js('bench/apps/scaling.js'), { BENCH_WORKLOADS: String(n) }, Math.max(3, Math.floor(RUNS / 2))));
   const deep = measure('provider classes, deep imports', js('bench/apps/imports.js'), { BENCH_MODULES: modules, BENCH_IMPORT: 'deep' });
   const barrel = measure('provider classes, package-root imports', js('bench/apps/imports.js'), { BENCH_MODULES: modules, BENCH_IMPORT: 'barrel' }, Math.max(3, Math.floor(RUNS / 2)));
@@ -106,6 +118,7 @@ function main(): void {
   const hundred = scaling[scaling.length - 1];
   const ratios = {
     referenceOverFloor: reference.medianWallMs / floor.medianWallMs,
+    referenceOverSameResources: reference.medianWallMs / sameResources.medianWallMs,
     hundredOverOneWorkload: hundred.medianWallMs / one.medianWallMs,
     perWorkloadMs: (hundred.medianWallMs - one.medianWallMs) / 99,
     barrelOverDeep: barrel.medianWallMs / deep.medianWallMs,
@@ -114,6 +127,7 @@ function main(): void {
   };
   const budget = {
     referenceOverFloor: { limit: 1.5, met: ratios.referenceOverFloor <= 1.5 },
+    referenceOverSameResources: { limit: 1.15, met: ratios.referenceOverSameResources <= 1.15 },
     hundredOverOneWorkload: { limit: 3, met: ratios.hundredOverOneWorkload <= 3 },
     npmTestSeconds: { limit: 120, met: npmTest === undefined ? null : npmTest / 1000 <= 120 },
   };
@@ -121,7 +135,7 @@ function main(): void {
     machine: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30) },
     measuredAt: new Date().toISOString(),
     runs: RUNS,
-    results: [reference, floor, ...scaling, deep, barrel, devReference, devFloor],
+    results: [reference, floor, sameResources, ...scaling, deep, barrel, devReference, devFloor],
     npmTestMs: npmTest ?? null,
     overheadMs: reference.medianWallMs - floor.medianWallMs,
     ratios,
@@ -135,7 +149,7 @@ function main(): void {
   const width = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   console.log(rows.map((r) => r.map((c, i) => c.padEnd(width[i])).join('  ')).join('\n'));
   console.log(
-    `\nreference / floor: ${ratios.referenceOverFloor.toFixed(2)}x (budget 1.5x)  |  100 / 1 workloads: ${ratios.hundredOverOneWorkload.toFixed(2)}x (budget 3x), ` +
+    `\nreference / floor: ${ratios.referenceOverFloor.toFixed(2)}x (budget 1.5x)  |  reference / same resources: ${ratios.referenceOverSameResources.toFixed(2)}x (budget 1.15x)  |  100 / 1 workloads: ${ratios.hundredOverOneWorkload.toFixed(2)}x (budget 3x), ` +
       `${ratios.perWorkloadMs.toFixed(1)} ms per workload  |  barrel / deep: ${ratios.barrelOverDeep.toFixed(1)}x time, ${ratios.barrelOverDeepRss.toFixed(1)}x RSS  |  ` +
       `TypeScript runner: ${ratios.devReferenceOverFloor.toFixed(2)}x its floor`,
   );
