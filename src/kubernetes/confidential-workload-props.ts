@@ -245,8 +245,6 @@ export const kbsResourceSpecSchema = z.union([
 
 const probeSchema = z.custom<Probe>((p) => p instanceof Probe, 'must be Probe.fromHttpGet(...) or Probe.fromTcpSocket(...); exec probes are denied by the agent policy');
 
-/** The zod schema of a ServerTlsSettings prop (validated in full by ConfidentialWorkload). */
-export const serverTlsSchema = z.object({ identity: z.custom<WorkloadTlsIdentity>((i) => typeof i === 'object' && i !== null && 'certPem' in i, 'must be WorkloadTls.identity(name)'), clients: z.any().optional(), port: z.number().optional(), keySource: z.any().optional() }).strict();
 
 /** The zod schema of a ServerProbes prop. */
 export const serverProbesSchema = z.object({ readiness: probeSchema.optional(), liveness: probeSchema.optional(), startup: probeSchema.optional() }).strict().default({});
@@ -284,6 +282,17 @@ export const kbsSchema = z.custom<IKeyBrokerService>(
   'must be a Trustee',
 );
 
+/** The TLS settings every TLS workload has (ServerTlsSettings), with their defaults. */
+const tlsServerShape = {
+  identity: z.custom<WorkloadTlsIdentity>((i) => typeof i === 'object' && i !== null && 'certPem' in i && 'keyResource' in i, 'must be WorkloadTls.identity(name)'),
+  port: z.number().int().min(1).max(65535).default(8443),
+  clients: z.union([z.literal('any'), z.literal('workload-ca'), z.array(k8sName).min(1, 'must name at least one workload; use "any" for none')]).default('workload-ca'),
+  keySource: z.custom<ResourceSource>((s) => s instanceof ResourceSource, 'must be a ResourceSource').default(ResourceSource.outOfBand()),
+};
+
+/** The zod schema of a ServerTlsSettings prop (KeyManager, ConfidentialInference). */
+export const serverTlsSchema = z.object(tlsServerShape).strict();
+
 /** The zod schema of ConfidentialWorkloadProps. */
 export const workloadSchema = z.object({
   runtime: runtimeSchema,
@@ -308,10 +317,7 @@ export const workloadSchema = z.object({
     .default([]),
   tls: z
     .object({
-      identity: z.custom<WorkloadTlsIdentity>((i) => typeof i === 'object' && i !== null && 'certPem' in i && 'keyResource' in i, 'must be WorkloadTls.identity(name)'),
-      port: z.number().int().min(1).max(65535).default(8443),
-      clients: z.union([z.literal('any'), z.literal('workload-ca'), z.array(k8sName).min(1, 'must name at least one workload; use "any" for none')]).default('workload-ca'),
-      keySource: z.custom<ResourceSource>((s) => s instanceof ResourceSource, 'must be a ResourceSource').default(ResourceSource.outOfBand()),
+      ...tlsServerShape,
       upstreams: z
         .array(
           z.object({
