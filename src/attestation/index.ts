@@ -1,17 +1,19 @@
 // The attestation core: pure functions over bytes, no cdktf. Constructs call these and place the results.
-export * from './errors';
-export * from './tokens';
-export * from './encoding';
+// Internal helpers (errors' check/show, tokens, encoding, ...) are imported by path, not exported here.
+export { AttestationInputError } from './errors';
 export * from './resource-path';
 export * from './guest-config';
-export * from './image-reference';
-export * from './image-facts';
-export * from './pod-spec';
+export { imageDigest, isPinnedImage, requirePinnedImage } from './image-reference';
+export { ImageFacts, POD_VM_PLATFORM } from './image-facts';
+export type { ImageFactsFiles } from './image-facts';
+export { MAX_DEPLOYMENT_NAME } from './pod-spec';
+export type { PodContainer, PodSpec } from './pod-spec';
 export * from './agent-policy';
 export * from './initdata';
 export * from './reference-values';
 export * from './attestation-policy';
-export * from './resource-policy';
+export { renderResourcePolicy } from './resource-policy';
+export type { ResourceBinding } from './resource-policy';
 export * from './kbs-config';
 export * from './kbs-defaults';
 export * from './storage-layout';

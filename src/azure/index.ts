@@ -1,5 +1,4 @@
 export * from './vm-sizes';
-export * from './cidr';
 export * from './peer-pod-network';
 export * from './confidential-aks-cluster';
 export * from './pod-vm-image';

@@ -4,5 +4,4 @@ export { KeyBrokerBase } from './key-broker-base';
 export type { KbsAttestationProps } from './key-broker-base';
 export * from './external-kbs';
 export * from './trustee-vm';
-export { KBS_SYNC_SCRIPT, TRUSTEE_VM_PATHS, TRUSTEE_VM_SECRETS, trusteeVmStateDocument, encodeTrusteeVmState, renderTrusteeVmCloudConfig } from './trustee-vm-boot';
-export type { TrusteeVmStateDocument, TrusteeVmBootInput } from './trustee-vm-boot';
+export { TRUSTEE_VM_PATHS, TRUSTEE_VM_SECRETS } from './trustee-vm-boot';

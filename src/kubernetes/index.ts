@@ -1,8 +1,6 @@
 export * from './peer-pods-runtime';
-export * from './trustee-seed';
 export type { TrusteeProps } from './trustee-props';
 export * from './trustee';
-export * from './trustee-key-vault';
 export * from './workload-namespace';
 // The props types only: the zod schemas that parse them are internal.
 export type { ConfidentialContainer, ConfidentialWorkloadProps, ITlsUpstream, ImagePullSettings, KbsResourceSpec, ScratchVolume, ServerTlsSettings, TlsClients, WorkloadResource, WorkloadTlsSettings } from './confidential-workload-props';

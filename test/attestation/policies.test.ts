@@ -4,8 +4,8 @@ import {
   ResourcePath,
   renderAttestationPolicy,
   renderResourcePolicy,
-  resourceBindingTable,
 } from '../../src/attestation';
+import { resourceBindingTable } from '../../src/attestation/resource-policy';
 import { hex32 } from './fixtures/values';
 
 const EXPIRATION = '2030-01-01T00:00:00Z';

@@ -9,18 +9,15 @@ import { Construct } from 'constructs';
 import {
   ConfidentialVmPool,
   ConfidentialVmSize,
-  KBS_SYNC_SCRIPT,
   KeyManager,
   PeerPodsRuntime,
   ResourceSource,
   SecurityBaseline,
   TrusteeVm,
   TrusteeVmProps,
-  TrusteeVmStateDocument,
-  encodeTrusteeVmState,
   parseKbsConfig,
-  trusteeVmStateDocument,
 } from '../../src';
+import { KBS_SYNC_SCRIPT, TrusteeVmStateDocument, encodeTrusteeVmState, trusteeVmStateDocument } from '../../src/kbs/trustee-vm-boot';
 import { pinned } from '../attestation/fixtures/values';
 import { baseInfra } from '../azure/fixtures';
 import { Synthesized, emptyStack, resourceOf, resourcesOf, synth } from '../helpers/synth';

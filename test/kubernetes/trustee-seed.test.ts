@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReferenceValues, ResourcePath, renderTrusteeSeed } from '../../src';
+import { ReferenceValues, ResourcePath } from '../../src';
+import { renderTrusteeSeed } from '../../src/kubernetes/trustee-seed';
 import { hex32 } from '../attestation/fixtures/values';
 
 describe('Trustee seed', () => {
