@@ -195,8 +195,10 @@ describe('KeyManager and ConfidentialInference, wired end to end', () => {
 });
 
 describe('ConfidentialWorkload wiring checks', () => {
+  // Deterministic construct ids: w1, w2, ... (two workloads of one scope need distinct ids).
+  let ids = 0;
   function workload(parts: Parts, override: Partial<ConfidentialWorkloadProps> = {}): ConfidentialWorkload {
-    return new ConfidentialWorkload(parts.trustee.node.scope!, `w${Math.random().toString(36).slice(2, 6)}`, {
+    return new ConfidentialWorkload(parts.trustee.node.scope!, `w${(ids += 1)}`, {
       runtime: parts.runtime,
       kbs: parts.trustee,
       name: 'app',
