@@ -1,5 +1,5 @@
 import { check, show } from './errors';
-import { KbsConfig, canonicalStorageType } from './kbs-config';
+import { KbsConfig, canonicalStorageType, parseKbsConfig, renderKbsConfig } from './kbs-config';
 
 /** Where the secure default configuration expects Trustee's files inside its container. */
 export interface SecureKbsConfigProps {
@@ -98,4 +98,21 @@ export function kbsConfigFindings(config: KbsConfig): KbsConfigFinding[] {
   if ((as === undefined || as.type === 'coco_as_builtin' || as.type === 'CoCoASBuiltIn') && as?.attestation_token_broker?.signer === undefined) findings.push({ key: 'attestation_service.attestation_token_broker.signer', message: 'is missing: tokens are signed by an ephemeral key that no trusted_certs_paths entry can vouch for' });
   if (canonicalStorageType(config.storage_backend?.storage_type) === 'Memory') findings.push({ key: 'storage_backend.storage_type', message: 'Memory loses policies, reference values and resources on restart; use LocalFs on a persistent volume' });
   return findings;
+}
+
+/** A configuration as Trustee will read it: the TOML, the configuration parsed back from it, and its findings. */
+export interface CheckedKbsConfig {
+  /** kbs-config.toml. */
+  readonly toml: string;
+  /** The configuration parsed back from `toml`, validated exactly as a user's own file would be. */
+  readonly config: KbsConfig;
+  /** What makes it insecure for production (empty for `secureKbsConfig` output). */
+  readonly findings: readonly KbsConfigFinding[];
+}
+
+/** Renders `config`, parses the file back (so a key Trustee would ignore is refused) and lists its findings. */
+export function checkedKbsConfig(config: KbsConfig): CheckedKbsConfig {
+  const toml = renderKbsConfig(config);
+  const parsed = parseKbsConfig(toml);
+  return { toml, config: parsed, findings: kbsConfigFindings(parsed) };
 }

@@ -9,8 +9,8 @@ import { NetworkSecurityRule } from '@cdktf/provider-azurerm/lib/network-securit
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import { z } from 'zod';
-import { KbsConfig, parseKbsConfig, renderKbsConfig } from '../attestation/kbs-config';
-import { kbsConfigFindings, secureKbsConfig } from '../attestation/kbs-defaults';
+import { KbsConfig } from '../attestation/kbs-config';
+import { checkedKbsConfig, secureKbsConfig } from '../attestation/kbs-defaults';
 import { AzureTee } from '../attestation/reference-values';
 import { azureLocation, resourceGroupName } from '../azure/azure-names';
 import { isUsableAzureAddress, overlaps, parseCidr, parseIpv4 } from '../azure/cidr';
@@ -157,23 +157,21 @@ export class TrusteeVm extends KeyBrokerBase {
     );
 
     const paths = TRUSTEE_VM_PATHS;
-    this.kbsConfig = withConstructPath(this, 'TrusteeVm', 'kbsConfig', () =>
-      parseKbsConfig(
-        renderKbsConfig(
-          secureKbsConfig({
-            port: p.port,
-            tls: { privateKeyPath: `${paths.secrets}/https.key`, certificatePath: `${paths.secrets}/https.crt` },
-            adminPublicKeyPath: `${paths.config}/admin-public.pem`,
-            tokenSigner: { keyPath: `${paths.secrets}/signer.key`, certChainPath: `${paths.secrets}/signer.crt` },
-            trustedCertsPaths: [`${paths.config}/token-signer-ca.pem`],
-            storageDir: paths.storage,
-          }),
-        ),
+    const checked = withConstructPath(this, 'TrusteeVm', 'kbsConfig', () =>
+      checkedKbsConfig(
+        secureKbsConfig({
+          port: p.port,
+          tls: { privateKeyPath: `${paths.secrets}/https.key`, certificatePath: `${paths.secrets}/https.crt` },
+          adminPublicKeyPath: `${paths.config}/admin-public.pem`,
+          tokenSigner: { keyPath: `${paths.secrets}/signer.key`, certChainPath: `${paths.secrets}/signer.crt` },
+          trustedCertsPaths: [`${paths.config}/token-signer-ca.pem`],
+          storageDir: paths.storage,
+        }),
       ),
     );
-    this.kbsConfigToml = renderKbsConfig(this.kbsConfig);
-    const findings = kbsConfigFindings(this.kbsConfig);
-    if (findings.length > 0) fail('kbsConfig', `is insecure: ${findings.map((f) => `${f.key} ${f.message}`).join('; ')}`);
+    this.kbsConfig = checked.config;
+    this.kbsConfigToml = checked.toml;
+    if (checked.findings.length > 0) fail('kbsConfig', `is insecure: ${checked.findings.map((f) => `${f.key} ${f.message}`).join('; ')}`);
 
     const common = { resourceGroupName: p.resourceGroupName, location: p.location, tags: p.tags };
     this.identity = new UserAssignedIdentity(this, 'Identity', { ...common, name: `${p.name}-identity` });

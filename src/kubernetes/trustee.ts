@@ -12,8 +12,8 @@ import { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v
 import { PersistentVolumeClaimV1 } from '@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
-import { KbsConfig, parseKbsConfig, renderKbsConfig } from '../attestation/kbs-config';
-import { DEFAULT_KBS_STORAGE_DIR, kbsConfigFindings, secureKbsConfig } from '../attestation/kbs-defaults';
+import { KbsConfig } from '../attestation/kbs-config';
+import { DEFAULT_KBS_STORAGE_DIR, checkedKbsConfig, secureKbsConfig } from '../attestation/kbs-defaults';
 import { isUsableAzureAddress, parseCidr } from '../azure/cidr';
 import { Annotations, Construct, Lazy, Token } from '../internal/cdktf';
 import { lazyList } from '../internal/lazy';
@@ -94,10 +94,11 @@ export class Trustee extends KeyBrokerBase {
     });
     if (p.configure) config = p.configure(config);
     // Render, then parse back: the file Trustee reads is validated exactly as a user's own would be.
-    this.kbsConfigToml = withConstructPath(this, 'Trustee', 'configure', () => renderKbsConfig(config));
-    const effective = withConstructPath(this, 'Trustee', 'configure', () => parseKbsConfig(this.kbsConfigToml));
+    const checked = withConstructPath(this, 'Trustee', 'configure', () => checkedKbsConfig(config));
+    this.kbsConfigToml = checked.toml;
+    const effective = checked.config;
     this.kbsConfig = effective;
-    const findings = kbsConfigFindings(effective);
+    const findings = checked.findings;
     if (findings.length > 0) {
       if (!p.allowInsecureConfigForDevelopment) {
         fail('configure', `makes the KBS insecure: ${findings.map((f) => `${f.key} ${f.message}`).join('; ')}. Fix it, or set allowInsecureConfigForDevelopment for a development KBS`);
