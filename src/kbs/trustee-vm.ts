@@ -132,6 +132,7 @@ export class TrusteeVm extends KeyBrokerBase {
   public readonly kbsConfig: KbsConfig;
   private readonly vmTee: AzureTee | undefined;
   private readonly expiration: string;
+  private encoded?: { readonly revision: number; readonly value: string };
 
   constructor(scope: Construct, id: string, props: TrusteeVmProps) {
     super(scope, id, 'TrusteeVm', ['out-of-band', 'azure-key-vault']);
@@ -204,7 +205,7 @@ export class TrusteeVm extends KeyBrokerBase {
       name: TRUSTEE_VM_SECRETS.state,
       keyVaultId: this.keyVault.id,
       contentType: 'application/json+gzip+base64',
-      value: Lazy.stringValue({ produce: () => encodeTrusteeVmState(trusteeVmStateDocument(this.state, p.referenceValuesExpire)) }),
+      value: Lazy.stringValue({ produce: () => this.encodedState() }),
       dependsOn: [officer],
     });
 
@@ -277,6 +278,14 @@ export class TrusteeVm extends KeyBrokerBase {
     ];
   }
 
+  /** The `kbs-state` secret value, rendered once per state revision (validation and synth both read it). */
+  private encodedState(): string {
+    if (this.encoded?.revision !== this.state.revision) {
+      this.encoded = { revision: this.state.revision, value: encodeTrusteeVmState(trusteeVmStateDocument(this.state, this.expiration)) };
+    }
+    return this.encoded.value;
+  }
+
   protected placementProblems(): string[] {
     const reserved = new Set<string>(Object.values(TRUSTEE_VM_SECRETS));
     const problems: string[] = this.state
@@ -284,7 +293,7 @@ export class TrusteeVm extends KeyBrokerBase {
       .filter((r) => reserved.has(r.secretName))
       .map((r) => `${r.resource.uri} comes from Key Vault secret ${r.secretName}, a name the Trustee VM keeps for itself; store the resource under another name`);
     // Key Vault holds at most 25 KB per secret value.
-    const size = encodeTrusteeVmState(trusteeVmStateDocument(this.state, this.expiration)).length;
+    const size = this.encodedState().length;
     if (size > KEY_VAULT_SECRET_LIMIT) {
       problems.push(`the KBS state is ${size} bytes once compressed, more than a Key Vault secret holds (${KEY_VAULT_SECRET_LIMIT}); split the workloads over two KBSs`);
     }
