@@ -1,4 +1,5 @@
 import { stringify as stringifyToml } from 'smol-toml';
+import { isPemCertificate } from './encoding';
 import { AttestationInputError, check, show } from './errors';
 import { ResourcePath } from './resource-path';
 import { requireSynthTimeString } from './tokens';
@@ -30,7 +31,6 @@ export interface ImageSecuritySettings {
   readonly registryCredentials?: ResourcePath;
 }
 
-const PEM_CERT = /^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\r?\n?$/;
 
 /** Validates a KBS endpoint and returns it normalised (PEM ending with one newline). */
 export function validateKbsEndpoint(endpoint: KbsEndpoint, field = 'kbs'): Required<Omit<KbsEndpoint, 'caCertPem'>> & { caCertPem?: string } {
@@ -59,7 +59,7 @@ export function validateKbsEndpoint(endpoint: KbsEndpoint, field = 'kbs'): Requi
     requireSynthTimeString(endpoint.caCertPem, `${field}.caCertPem`);
     const pem = endpoint.caCertPem.trim() + '\n';
     check(
-      PEM_CERT.test(pem),
+      isPemCertificate(pem),
       `${field}.caCertPem`,
       'must be one PEM certificate ("-----BEGIN CERTIFICATE-----" ... "-----END CERTIFICATE-----"); read it from the file that holds the KBS CA',
     );

@@ -43,6 +43,15 @@ export const kbsAttestationShape = {
   allowAnySnpTcbInsecure: z.boolean().default(false),
 };
 
+const pem = (what: string) => z.string().refine((s) => s.includes('-----BEGIN ') && s.includes('-----END '), `must be the PEM text of ${what}`);
+
+/** The zod shape of the public material a Trustee is configured with (CA certificates, the admin public key). */
+export const kbsPublicMaterialShape = {
+  httpsCaCertPem: pem('the CA certificate that issued the KBS certificate'),
+  adminPublicKeyPem: pem('the admin public key').refine((s) => s.includes('PUBLIC KEY'), 'must be a PEM public key ("-----BEGIN PUBLIC KEY-----"), never a private key'),
+  tokenSignerCaCertPem: pem('the token signer CA certificate'),
+};
+
 /**
  * The Trustee image prop: pinned by digest (a tag may stay for readers), since whoever can move a tag could
  * otherwise replace the KBS that holds every key.

@@ -18,7 +18,7 @@ import { IPeerPodNetwork } from '../azure/peer-pod-network';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Annotations, Construct, Lazy, Token } from '../internal/cdktf';
 import { ConstructValidationError, literalString, parseProps, withConstructPath } from '../internal/validation';
-import { KbsAttestationProps, KeyBrokerBase, kbsAttestationShape, kbsImageSchema } from './key-broker-base';
+import { KbsAttestationProps, KeyBrokerBase, kbsAttestationShape, kbsImageSchema, kbsPublicMaterialShape } from './key-broker-base';
 import { TRUSTEE_VM_PATHS, TRUSTEE_VM_SECRETS, encodeTrusteeVmState, renderTrusteeVmCloudConfig, trusteeVmStateDocument } from './trustee-vm-boot';
 
 /** The largest value of a Key Vault secret, in bytes. */
@@ -76,7 +76,6 @@ export interface TrusteeVmProps extends KbsAttestationProps {
 }
 
 const ipv4Cidr = (what: string) => literalString((s) => parseCidr(s) !== undefined || parseCidr(`${s}/32`) !== undefined, `must be an IPv4 address or CIDR (${what})`);
-const pem = (what: string) => z.string().refine((s) => s.includes('-----BEGIN ') && s.includes('-----END '), `must be the PEM text of ${what}`);
 
 const schema = z.object({
   ...kbsAttestationShape,
@@ -96,9 +95,7 @@ const schema = z.object({
   keyVaultAllowedIpRanges: z.custom<string[]>((v) => Token.isUnresolved(v)).or(z.array(ipv4Cidr('a public address Terraform and key uploads come from'))),
   image: kbsImageSchema,
   adminSshPublicKey: literalString((s) => /^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+/.test(s), 'must be an OpenSSH public key ("ssh-ed25519 AAAA...")'),
-  httpsCaCertPem: pem('the CA certificate that issued the KBS certificate'),
-  adminPublicKeyPem: pem('the admin public key').refine((s) => s.includes('PUBLIC KEY'), 'must be a PEM public key, never a private key'),
-  tokenSignerCaCertPem: pem('the token signer CA certificate'),
+  ...kbsPublicMaterialShape,
   size: z.custom<ConfidentialVmSize>((s) => s instanceof ConfidentialVmSize, 'must be a ConfidentialVmSize').default(ConfidentialVmSize.STANDARD_DC2AS_V5),
   port: z.number().int().min(1).max(65535).default(8080),
   name: z.string().regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'must be 2-32 lowercase letters, digits and "-"').default('trustee'),

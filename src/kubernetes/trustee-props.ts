@@ -6,7 +6,7 @@ import { IKbsKeyVaultAccess } from '../azure/kbs-key-vault-access';
 import { IPeerPodNetwork } from '../azure/peer-pod-network';
 import { Token } from '../internal/cdktf';
 import { literalString } from '../internal/validation';
-import { KbsAttestationProps, kbsAttestationShape, kbsImageSchema } from '../kbs/key-broker-base';
+import { KbsAttestationProps, kbsAttestationShape, kbsImageSchema, kbsPublicMaterialShape } from '../kbs/key-broker-base';
 
 /** Props of Trustee. */
 export interface TrusteeProps extends KbsAttestationProps {
@@ -79,20 +79,16 @@ export interface TrusteeProps extends KbsAttestationProps {
   readonly allowInsecureConfigForDevelopment?: boolean;
 }
 
-const pem = (what: string) => z.string().refine((s) => s.includes('-----BEGIN ') && s.includes('-----END '), `must be the PEM text of ${what}`);
-
 /** The zod schema of TrusteeProps. */
 export const trusteePropsSchema = z.object({
   ...kbsAttestationShape,
+  ...kbsPublicMaterialShape,
   network: z.custom<IPeerPodNetwork>((n) => typeof n === 'object' && n !== null && 'nodeSubnetId' in n, 'must be a PeerPodNetwork or PeerPodNetwork.fromExisting(...)'),
   staticIp: z.string().refine((s) => !Token.isUnresolved(s), 'must be known at synth time: it goes into every workload initdata').refine((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address such as "10.224.0.250"'),
   namespace: literalString(isK8sName, 'must be a Kubernetes namespace name').default('trustee'),
   port: z.number().int().min(1).max(65535).default(8080),
   httpsSecretName: z.string().min(1, 'must name the kubernetes.io/tls Secret of the KBS certificate'),
-  httpsCaCertPem: pem('the CA certificate that issued the KBS certificate'),
-  adminPublicKeyPem: pem('the admin public key').refine((s) => s.includes('PUBLIC KEY'), 'must be a PEM public key ("-----BEGIN PUBLIC KEY-----"), never a private key'),
   tokenSignerSecretName: z.string().min(1, 'must name the Secret of the attestation token signer'),
-  tokenSignerCaCertPem: pem('the token signer CA certificate'),
   replicas: z.literal(1, { message: 'must be 1: KBS sessions live in memory, and more replicas need shared session storage (Redis or Postgres) that this construct does not configure' }).default(1),
   storage: z.object({ storageClassName: z.string().min(1).default('managed-csi'), sizeGiB: z.number().int().min(1).default(1) }).default({ storageClassName: 'managed-csi', sizeGiB: 1 }),
   image: kbsImageSchema,

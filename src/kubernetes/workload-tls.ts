@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { isPemCertificate } from '../attestation/encoding';
 import { AttestationInputError } from '../attestation/errors';
 import { ImageFacts } from '../attestation/image-facts';
 import { requirePinnedImage } from '../attestation/image-reference';
@@ -35,10 +36,8 @@ export interface WorkloadTlsIdentity {
   readonly keyResource: ResourcePath;
 }
 
-const PEM_CERT = /^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\r?\n?$/;
-
 function certificate(pem: string, field: string): X509Certificate {
-  if (typeof pem !== 'string' || !PEM_CERT.test(pem.trim() + '\n')) throw new AttestationInputError(field, 'must be one PEM certificate ("-----BEGIN CERTIFICATE-----")');
+  if (!isPemCertificate(pem)) throw new AttestationInputError(field, 'must be one PEM certificate ("-----BEGIN CERTIFICATE-----")');
   try {
     return new X509Certificate(pem);
   } catch (e) {
