@@ -47,3 +47,8 @@ export function isUsableAzureAddress(block: Ipv4Block, ip: string): boolean {
   const n = parseIpv4(ip);
   return n !== undefined && n >= block.start + 4 && n <= block.end - 1;
 }
+
+/** True when `text` is an IPv4 address or a CIDR block with zero host bits (what Azure address rules accept). */
+export function isIpv4AddressOrCidr(text: string): boolean {
+  return parseCidr(text) !== undefined || parseCidr(`${text}/32`) !== undefined;
+}

@@ -5,7 +5,7 @@ import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { z } from 'zod';
 import { Annotations, Construct } from '../internal/cdktf';
 import { isToken, literalString, parseProps } from '../internal/validation';
-import { overlaps, parseCidr, parseIpv4 } from './cidr';
+import { isIpv4AddressOrCidr, overlaps, parseCidr, parseIpv4 } from './cidr';
 import { IPeerPodNetwork } from './peer-pod-network';
 import { azureLocation, resourceGroupName } from './azure-names';
 
@@ -162,7 +162,7 @@ const schema = z
   nodeCount: z.number().int().min(1).max(1000).default(2),
   apiServerAuthorizedIpRanges: z
     .array(
-      literalString((s) => parseCidr(s) !== undefined || parseCidr(`${s}/32`) !== undefined, 'must be an IPv4 address or CIDR with zero host bits, e.g. "203.0.113.0/24"').refine(
+      literalString(isIpv4AddressOrCidr, 'must be an IPv4 address or CIDR with zero host bits, e.g. "203.0.113.0/24"').refine(
         (s) => isToken(s) || !(parseCidr(s)?.start === 0 && s.endsWith('/0')),
         'must not be 0.0.0.0/0, which opens the API server to the internet: name your ranges, or leave the list empty and suppress CAI-AKS-6 with a reason',
       ),

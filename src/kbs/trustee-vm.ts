@@ -13,7 +13,7 @@ import { KbsConfig } from '../attestation/kbs-config';
 import { checkedKbsConfig, secureKbsConfig } from '../attestation/kbs-defaults';
 import { AzureTee } from '../attestation/reference-values';
 import { azureLocation, resourceGroupName } from '../azure/azure-names';
-import { isUsableAzureAddress, overlaps, parseCidr, parseIpv4 } from '../azure/cidr';
+import { isIpv4AddressOrCidr, isUsableAzureAddress, overlaps, parseCidr, parseIpv4 } from '../azure/cidr';
 import { IPeerPodNetwork } from '../azure/peer-pod-network';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Annotations, Construct, Lazy, Token } from '../internal/cdktf';
@@ -75,7 +75,7 @@ export interface TrusteeVmProps extends KbsAttestationProps {
   readonly tags?: Record<string, string>;
 }
 
-const ipv4Cidr = (what: string) => literalString((s) => parseCidr(s) !== undefined || parseCidr(`${s}/32`) !== undefined, `must be an IPv4 address or CIDR (${what})`);
+const ipv4Cidr = (what: string) => literalString(isIpv4AddressOrCidr, `must be an IPv4 address or CIDR (${what})`);
 
 const schema = z.object({
   ...kbsAttestationShape,
