@@ -1,4 +1,5 @@
 import { kbsConfigFindings } from '../attestation/kbs-defaults';
+import { AKS_AUDIT_CATEGORIES } from '../azure/aks-audit-logs';
 import { ConfidentialVmPool } from '../azure/confidential-vm-pool';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Annotations, Aspects, IAspect, IConstruct, TerraformResource, TerraformStack, Tokenization } from '../internal/cdktf';
@@ -192,7 +193,7 @@ function exportsAuditLog(cluster: TerraformResource): boolean {
       if (!(c instanceof TerraformResource) || c.terraformResourceType !== 'azurerm_monitor_diagnostic_setting') return false;
       const config = configOf(c);
       if (referenceOf(config.target_resource_id) !== clusterId) return false;
-      return asList(config.enabled_log).some((l) => ['kube-audit', 'kube-audit-admin'].includes(String(l.category)) || ['audit', 'allLogs'].includes(String(l.category_group)));
+      return asList(config.enabled_log).some((l) => (AKS_AUDIT_CATEGORIES as readonly string[]).includes(String(l.category)) || ['audit', 'allLogs'].includes(String(l.category_group)));
     });
 }
 

@@ -7,53 +7,11 @@ import { Annotations, Construct } from '../internal/cdktf';
 import { isToken, literalString, parseProps } from '../internal/validation';
 import { isIpv4AddressOrCidr, overlaps, parseCidr, parseIpv4 } from './cidr';
 import { IPeerPodNetwork } from './peer-pod-network';
+import { AksAuditLogs, aksAuditLogsSchema, exportControlPlaneLogs } from './aks-audit-logs';
 import { azureLocation, resourceGroupName } from './azure-names';
 
 /** The node label the cloud-api-adaptor DaemonSet selects worker nodes by. */
 export const WORKER_NODE_LABEL = { key: 'node.kubernetes.io/worker', value: '' } as const;
-
-/** The AKS control-plane log categories a diagnostic setting can export. */
-export const AKS_LOG_CATEGORIES = [
-  'kube-apiserver',
-  'kube-audit',
-  'kube-audit-admin',
-  'kube-controller-manager',
-  'kube-scheduler',
-  'cluster-autoscaler',
-  'cloud-controller-manager',
-  'guard',
-  'csi-azuredisk-controller',
-  'csi-azurefile-controller',
-  'csi-snapshot-controller',
-] as const;
-
-/** An AKS control-plane log category. */
-export type AksLogCategory = (typeof AKS_LOG_CATEGORIES)[number];
-
-/** The audit categories: without one of them, nothing records what the cluster admin did. */
-export const AKS_AUDIT_CATEGORIES: readonly AksLogCategory[] = ['kube-audit', 'kube-audit-admin'];
-
-/** Where the AKS control-plane audit logs go. */
-export interface AksAuditLogs {
-  /**
-   * An existing Log Analytics workspace (its ARM id) to send the logs to, e.g. one the security team owns
-   * outside this subscription's admins' reach.
-   * @default - a new workspace in the cluster's resource group, named `<cluster name>-audit`
-   */
-  readonly logAnalyticsWorkspaceId?: string;
-  /**
-   * Retention of the new workspace, 30-730 days (an existing workspace keeps its own).
-   * @default 90
-   */
-  readonly retentionInDays?: number;
-  /**
-   * The categories exported. `kube-audit-admin` records every request that changes the cluster (create,
-   * update, patch, delete, exec); `kube-audit` adds every read too (much more volume); `guard` records Entra
-   * ID sign-ins and Azure RBAC decisions.
-   * @default ['kube-audit-admin', 'guard']
-   */
-  readonly categories?: AksLogCategory[];
-}
 
 /** What other constructs need of an AKS cluster. */
 export interface IConfidentialAksCluster {
@@ -174,25 +132,7 @@ const schema = z
   dnsServiceIp: literalString((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address').default('10.0.0.10'),
   keyVaultSecretsProvider: z.boolean().default(false),
   azurePolicy: z.boolean().default(true),
-  auditLogs: z
-    .object({
-      logAnalyticsWorkspaceId: literalString(
-        (s) => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+$/i.test(s),
-        'must be the ARM id of a Log Analytics workspace ("/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>")',
-      ).optional(),
-      retentionInDays: z.number().int().min(30, 'must be 30-730 days (Log Analytics)').max(730, 'must be 30-730 days (Log Analytics)').optional(),
-      categories: z
-        .array(z.enum(AKS_LOG_CATEGORIES, { message: `must be one of ${AKS_LOG_CATEGORIES.join(', ')}` }))
-        .min(1, 'must name at least one category; to export nothing, set disableAuditLogsInsecure')
-        .refine((c) => new Set(c).size === c.length, 'must not repeat a category')
-        .default(['kube-audit-admin', 'guard']),
-    })
-    .strict()
-    .refine((a) => !(a.logAnalyticsWorkspaceId !== undefined && a.retentionInDays !== undefined), {
-      message: "sets the retention of the workspace this construct creates; an existing workspace keeps its own: drop retentionInDays",
-      path: ['retentionInDays'],
-    })
-    .optional(),
+  auditLogs: aksAuditLogsSchema.optional(),
   disableAuditLogsInsecure: z.boolean().default(false),
   tags: z.record(z.string(), z.string()).default({}),
   })
@@ -323,28 +263,9 @@ export class ConfidentialAksCluster extends Construct implements IConfidentialAk
     if (p.disableAuditLogsInsecure) {
       Annotations.of(this).addWarning('disableAuditLogsInsecure: the AKS control plane exports no audit log; nothing records what the cluster admin does; development only');
     } else {
-      const audit = p.auditLogs ?? { categories: ['kube-audit-admin', 'guard'] as AksLogCategory[] };
-      if (audit.logAnalyticsWorkspaceId === undefined) {
-        this.auditWorkspace = new LogAnalyticsWorkspace(this, 'AuditWorkspace', {
-          // Workspace names are 4-63 letters, digits and "-".
-          name: `${isToken(p.name) ? p.name : p.name.replace(/_/g, '-').slice(0, 57)}-audit`,
-          location: p.location,
-          resourceGroupName: p.resourceGroupName,
-          sku: 'PerGB2018',
-          retentionInDays: audit.retentionInDays ?? 90,
-          // Queries authenticate with Entra ID; no shared workspace keys.
-          localAuthenticationEnabled: false,
-          tags: p.tags,
-        });
-      }
-      this.auditDiagnosticSetting = new MonitorDiagnosticSetting(this, 'AuditLogs', {
-        name: 'control-plane-audit',
-        targetResourceId: this.resource.id,
-        logAnalyticsWorkspaceId: audit.logAnalyticsWorkspaceId ?? this.auditWorkspace!.id,
-        // Resource-specific tables (AKSAudit, AKSAuditAdmin, AKSControlPlane) rather than AzureDiagnostics.
-        logAnalyticsDestinationType: 'Dedicated',
-        enabledLog: audit.categories.map((category) => ({ category })),
-      });
+      const exported = exportControlPlaneLogs(this, { clusterId: this.resource.id, clusterName: p.name, location: p.location, resourceGroupName: p.resourceGroupName, tags: p.tags }, p.auditLogs);
+      this.auditWorkspace = exported.workspace;
+      this.auditDiagnosticSetting = exported.setting;
     }
     this.clusterId = this.resource.id;
     this.clusterName = this.resource.name;
