@@ -5,22 +5,8 @@ import { ResourcePath } from '../attestation/resource-path';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Construct } from '../internal/cdktf';
 import { ConstructValidationError, parseProps, withConstructPath } from '../internal/validation';
-import {
-  ConfidentialContainer,
-  ImagePullSettings,
-  KbsResourceSpec,
-  ScratchVolume,
-  WorkloadResource,
-  imageFactsSchema,
-  k8sName,
-  kbsResourceSpecSchema,
-  kbsSchema,
-  runtimeSchema,
-  serverProbesSchema,
-  serverTlsSchema,
-  ServerTlsSettings,
-  ITlsUpstream,
-} from './confidential-workload-props';
+import { ConfidentialContainer, ImagePullSettings, KbsResourceSpec, ScratchVolume, WorkloadResource, imageFactsSchema, k8sName, kbsResourceSpecSchema, kbsSchema, runtimeSchema, serverProbesSchema } from './confidential-workload-props';
+import { serverTlsSchema, ServerTlsSettings, ITlsUpstream } from './workload-tls';
 import { ConfidentialWorkload } from './confidential-workload';
 import { ResourceSource } from '../attestation/resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';

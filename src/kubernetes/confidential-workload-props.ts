@@ -9,7 +9,7 @@ import { ResourceSource } from '../attestation/resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
 import { IKeyBrokerService } from '../kbs/key-broker';
 import { Probe } from './probe';
-import { WorkloadTlsIdentity } from './workload-tls';
+import { WorkloadTlsSettings, workloadTlsSchema } from './workload-tls';
 import { WorkloadNamespace } from './workload-namespace';
 
 /** A container of a confidential pod. */
@@ -178,51 +178,6 @@ export interface ConfidentialWorkloadProps {
   readonly agentPolicy?: AgentPolicy;
 }
 
-/** Who may connect to a TLS workload. */
-export type TlsClients = 'any' | 'workload-ca' | string[];
-
-/** A confidential workload another one can call over TLS. */
-export interface ITlsUpstream {
-  /** `<namespace>/<name>`, for messages. */
-  readonly workloadName: string;
-  /** Where it listens: the Service DNS name and TLS port, its TLS identity and who it admits; undefined without TLS. */
-  readonly tlsEndpoint?: { readonly host: string; readonly port: number; readonly identity: WorkloadTlsIdentity; readonly clients: TlsClients };
-}
-
-/** TLS settings of a confidential workload. */
-export interface WorkloadTlsSettings {
-  /** The workload's identity (`WorkloadTls.identity(name)`): certificate, CA, proxy image, key resource. */
-  readonly identity: WorkloadTlsIdentity;
-  /** The TLS port the Service exposes. @default 8443 */
-  readonly port?: number;
-  /**
-   * Who may connect: `'workload-ca'` (a client certificate of the deployment's workload CA), a list of workload
-   * names (certificates with those CNs), or `'any'` (no client certificate; TLS still ends in the pod VM).
-   * @default 'workload-ca'
-   */
-  readonly clients?: TlsClients;
-  /** Where the private key comes from. @default ResourceSource.outOfBand() */
-  readonly keySource?: ResourceSource;
-  /**
-   * TLS workloads this one calls: each gets a client proxy on `127.0.0.1:<localPort>` that presents this
-   * workload's certificate and checks the upstream's.
-   * @default - none
-   */
-  readonly upstreams?: Array<{ readonly workload: ITlsUpstream; readonly localPort: number }>;
-}
-
-/** TLS of a server workload (KeyManager, ConfidentialInference): the part of WorkloadTlsSettings they expose. */
-export interface ServerTlsSettings {
-  /** The workload's identity (`WorkloadTls.identity(name)`). */
-  readonly identity: WorkloadTlsIdentity;
-  /** Who may connect (see WorkloadTlsSettings.clients). @default 'workload-ca' */
-  readonly clients?: TlsClients;
-  /** The TLS port the Service exposes. @default 8443 */
-  readonly port?: number;
-  /** Where the private key comes from. @default ResourceSource.outOfBand() */
-  readonly keySource?: ResourceSource;
-}
-
 /** A Kubernetes object name. */
 export const k8sName = z.string().refine(isK8sName, 'must be a Kubernetes name (1-63 lowercase letters, digits and "-")');
 
@@ -282,17 +237,6 @@ export const kbsSchema = z.custom<IKeyBrokerService>(
   'must be a Trustee',
 );
 
-/** The TLS settings every TLS workload has (ServerTlsSettings), with their defaults. */
-const tlsServerShape = {
-  identity: z.custom<WorkloadTlsIdentity>((i) => typeof i === 'object' && i !== null && 'certPem' in i && 'keyResource' in i, 'must be WorkloadTls.identity(name)'),
-  port: z.number().int().min(1).max(65535).default(8443),
-  clients: z.union([z.literal('any'), z.literal('workload-ca'), z.array(k8sName).min(1, 'must name at least one workload; use "any" for none')]).default('workload-ca'),
-  keySource: z.custom<ResourceSource>((s) => s instanceof ResourceSource, 'must be a ResourceSource').default(ResourceSource.outOfBand()),
-};
-
-/** The zod schema of a ServerTlsSettings prop (KeyManager, ConfidentialInference). */
-export const serverTlsSchema = z.object(tlsServerShape).strict();
-
 /** The zod schema of ConfidentialWorkloadProps. */
 export const workloadSchema = z.object({
   runtime: runtimeSchema,
@@ -315,20 +259,7 @@ export const workloadSchema = z.object({
       }),
     )
     .default([]),
-  tls: z
-    .object({
-      ...tlsServerShape,
-      upstreams: z
-        .array(
-          z.object({
-            workload: z.custom<ITlsUpstream>((w) => typeof w === 'object' && w !== null && 'workloadName' in w, 'must be a ConfidentialWorkload'),
-            localPort: z.number().int().min(1).max(65535),
-          }),
-        )
-        .default([]),
-    })
-    .strict()
-    .optional(),
+  tls: workloadTlsSchema.optional(),
   plainHttpInsecure: z.boolean().default(false),
   allowLogStreaming: z.boolean().default(false),
   agentPolicy: z.custom<AgentPolicy>((a) => a instanceof AgentPolicy, 'must be an AgentPolicy').optional(),

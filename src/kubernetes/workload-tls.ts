@@ -1,11 +1,14 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { z } from 'zod';
 import { isPemCertificate } from '../attestation/encoding';
 import { AttestationInputError } from '../attestation/errors';
 import { ImageFacts } from '../attestation/image-facts';
 import { requirePinnedImage } from '../attestation/image-reference';
+import { isK8sName } from '../attestation/k8s-names';
 import { ResourcePath } from '../attestation/resource-path';
+import { ResourceSource } from '../attestation/resource-source';
 
 /** Props of WorkloadTls. */
 export interface WorkloadTlsProps {
@@ -103,3 +106,72 @@ function readPem(path: string, field: string, dir: string): string {
     throw new AttestationInputError(field, `${path} (${resolve(path)}) cannot be read; create it with cai-create-workload-certs ${dir} <workload>=<dns name>`);
   }
 }
+
+/** Who may connect to a TLS workload. */
+export type TlsClients = 'any' | 'workload-ca' | string[];
+
+/** A confidential workload another one can call over TLS. */
+export interface ITlsUpstream {
+  /** `<namespace>/<name>`, for messages. */
+  readonly workloadName: string;
+  /** Where it listens: the Service DNS name and TLS port, its TLS identity and who it admits; undefined without TLS. */
+  readonly tlsEndpoint?: { readonly host: string; readonly port: number; readonly identity: WorkloadTlsIdentity; readonly clients: TlsClients };
+}
+
+/** TLS of a server workload (KeyManager, ConfidentialInference, and the server part of any ConfidentialWorkload). */
+export interface ServerTlsSettings {
+  /** The workload's identity (`WorkloadTls.identity(name)`): certificate, CA, proxy image, key resource. */
+  readonly identity: WorkloadTlsIdentity;
+  /** The TLS port the Service exposes. @default 8443 */
+  readonly port?: number;
+  /**
+   * Who may connect: `'workload-ca'` (a client certificate of the deployment's workload CA), a list of workload
+   * names (certificates with those CNs), or `'any'` (no client certificate; TLS still ends in the pod VM).
+   * @default 'workload-ca'
+   */
+  readonly clients?: TlsClients;
+  /** Where the private key comes from. @default ResourceSource.outOfBand() */
+  readonly keySource?: ResourceSource;
+}
+
+/** TLS settings of a confidential workload: its server side, and the TLS workloads it calls. */
+export interface WorkloadTlsSettings extends ServerTlsSettings {
+  /**
+   * TLS workloads this one calls: each gets a client proxy on `127.0.0.1:<localPort>` that presents this
+   * workload's certificate and checks the upstream's.
+   * @default - none
+   */
+  readonly upstreams?: Array<{ readonly workload: ITlsUpstream; readonly localPort: number }>;
+}
+
+/** The TLS settings every TLS workload has (ServerTlsSettings), with their defaults. */
+const serverTlsShape = {
+  identity: z.custom<WorkloadTlsIdentity>((i) => typeof i === 'object' && i !== null && 'certPem' in i && 'keyResource' in i, 'must be WorkloadTls.identity(name)'),
+  port: z.number().int().min(1).max(65535).default(8443),
+  clients: z
+    .union([
+      z.literal('any'),
+      z.literal('workload-ca'),
+      z.array(z.string().refine(isK8sName, 'must be a Kubernetes name (1-63 lowercase letters, digits and "-")')).min(1, 'must name at least one workload; use "any" for none'),
+    ])
+    .default('workload-ca'),
+  keySource: z.custom<ResourceSource>((s) => s instanceof ResourceSource, 'must be a ResourceSource').default(ResourceSource.outOfBand()),
+};
+
+/** The zod schema of a ServerTlsSettings prop (KeyManager, ConfidentialInference). */
+export const serverTlsSchema = z.object(serverTlsShape).strict();
+
+/** The zod schema of a ConfidentialWorkload's `tls` prop. */
+export const workloadTlsSchema = z
+  .object({
+    ...serverTlsShape,
+    upstreams: z
+      .array(
+        z.object({
+          workload: z.custom<ITlsUpstream>((w) => typeof w === 'object' && w !== null && 'workloadName' in w, 'must be a ConfidentialWorkload'),
+          localPort: z.number().int().min(1).max(65535),
+        }),
+      )
+      .default([]),
+  })
+  .strict();
