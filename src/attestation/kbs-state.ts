@@ -9,14 +9,18 @@ import { ResourceSource } from './resource-source';
 /** The Trustee release the formats here are those of, and its release date (versions.ts repeats both). */
 export const TRUSTEE_RELEASE = { version: 'v0.21.0', releasedOn: '2026-07-16T00:00:00Z' } as const;
 
-/** A workload registered with a KBS: its identity (PCR 8) and what it may receive. */
-export interface RegisteredWorkload {
+/** A workload as a KBS knows it: its identity (PCR 8) and what it may receive. */
+export interface RegisteredWorkload extends WorkloadIdentity {
+  /** The resources granted to it. */
+  readonly resources: readonly ResourcePath[];
+}
+
+/** Who a workload is, to a KBS. */
+export interface WorkloadIdentity {
   /** Who it is (the construct path), for messages and reports. */
   readonly name: string;
   /** The PCR 8 of its initdata. */
   readonly pcr8: string;
-  /** The resources it needs. */
-  readonly resources: readonly ResourcePath[];
   /** The evidence types its pod VMs produce (from its instance size). */
   readonly evidenceTypes: readonly AzureTee[];
   /**
@@ -29,15 +33,6 @@ export interface RegisteredWorkload {
    * @default - not checked
    */
   readonly image?: { readonly measurements: readonly NormalizedMeasurementSet[] };
-}
-
-/** Options of `declareResource`. */
-export interface DeclareResourceOptions {
-  /**
-   * The registered name of the only workload that may need the resource (e.g. the key manager's private key).
-   * @default - any workload may
-   */
-  readonly exclusiveTo?: string;
 }
 
 /** Options of the registry. */
@@ -60,7 +55,7 @@ export interface KbsStateOptions {
 export class KbsState {
   private readonly images: NormalizedMeasurementSet[][] = [];
   private changes = 0;
-  private readonly workloads: RegisteredWorkload[] = [];
+  private readonly workloads: Array<WorkloadIdentity & { resources: ResourcePath[] }> = [];
   private readonly resources = new Map<string, { path: ResourcePath; source: ResourceSource; exclusiveTo?: string }>();
 
   constructor(private readonly options: KbsStateOptions) {
@@ -91,31 +86,39 @@ export class KbsState {
 
   /**
    * Declares where a resource comes from; declaring one path twice with different sources is an error.
-   * `options.exclusiveTo` names the one workload (its registered name) allowed to need it, such as the key
-   * manager's private key: any other workload needing it is a wiring problem.
+   * `exclusiveTo` names the one workload (its name) that may be granted it, such as the key manager's private
+   * key: granting it to any other workload is a wiring problem.
    */
-  public declareResource(resource: string | ResourcePath, source: ResourceSource, options: DeclareResourceOptions = {}): ResourcePath {
+  public declareResource(resource: string | ResourcePath, source: ResourceSource, exclusiveTo?: string): ResourcePath {
     const path = typeof resource === 'string' ? ResourcePath.parse(resource, 'resource') : resource;
     const existing = this.resources.get(path.path);
     if (existing && !existing.source.equals(source)) {
       throw new AttestationInputError('resource', `${path.uri} is already declared from ${existing.source.describe()}; it cannot also come from ${source.describe()}`);
     }
-    const exclusiveTo = options.exclusiveTo ?? existing?.exclusiveTo;
-    if (existing?.exclusiveTo !== undefined && options.exclusiveTo !== undefined && existing.exclusiveTo !== options.exclusiveTo) {
-      throw new AttestationInputError('resource', `${path.uri} is reserved for ${existing.exclusiveTo}; it cannot also be reserved for ${options.exclusiveTo}`);
+    if (existing?.exclusiveTo !== undefined && exclusiveTo !== undefined && existing.exclusiveTo !== exclusiveTo) {
+      throw new AttestationInputError('resource', `${path.uri} is reserved for ${existing.exclusiveTo}; it cannot also be reserved for ${exclusiveTo}`);
     }
-    this.resources.set(path.path, { path, source, ...(exclusiveTo !== undefined ? { exclusiveTo } : {}) });
+    const owner = exclusiveTo ?? existing?.exclusiveTo;
+    this.resources.set(path.path, { path, source, ...(owner !== undefined ? { exclusiveTo: owner } : {}) });
     this.changes++;
     return path;
   }
 
-  /** Registers a workload; its PCR 8 becomes a reference value and is bound to its resources. */
-  public registerWorkload(workload: RegisteredWorkload): void {
+  /**
+   * Admits a workload (its PCR 8 becomes a reference value) and binds `resources` to its PCR 8. Granting to
+   * the same workload again adds resources; the same name with other identity facts is an error.
+   */
+  public grantResources(workload: WorkloadIdentity, resources: readonly ResourcePath[]): void {
     requireHex(workload.pcr8, 32, 'pcr8');
-    if (this.workloads.some((w) => w.name === workload.name)) {
-      throw new AttestationInputError('workload', `${workload.name} is registered twice`);
+    let known = this.workloads.find((w) => w.name === workload.name);
+    if (known && known.pcr8 !== workload.pcr8) {
+      throw new AttestationInputError('workload', `${workload.name} is already admitted with PCR 8 ${known.pcr8.slice(0, 12)}..., not ${workload.pcr8.slice(0, 12)}...`);
     }
-    this.workloads.push(workload);
+    if (!known) {
+      known = { ...workload, resources: [] };
+      this.workloads.push(known);
+    }
+    for (const r of resources) if (!known.resources.some((k) => k.equals(r))) known.resources.push(r);
     this.changes++;
   }
 

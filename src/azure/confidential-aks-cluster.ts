@@ -3,7 +3,8 @@ import { LogAnalyticsWorkspace } from '@cdktf/provider-azurerm/lib/log-analytics
 import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { z } from 'zod';
-import { Annotations, Construct } from '../internal/cdktf';
+import { Annotations, Construct, IConstruct } from '../internal/cdktf';
+import { AKS_CLUSTER, PEER_POD_NETWORK } from '../internal/construct-interfaces';
 import { isToken, literalString, parseProps } from '../internal/validation';
 import { isIpv4AddressOrCidr, overlaps, parseCidr, parseIpv4 } from './cidr';
 import { IPeerPodNetwork } from './peer-pod-network';
@@ -13,8 +14,11 @@ import { azureLocation, resourceGroupName } from './azure-names';
 /** The node label the cloud-api-adaptor DaemonSet selects worker nodes by. */
 export const WORKER_NODE_LABEL = { key: 'node.kubernetes.io/worker', value: '' } as const;
 
-/** What other constructs need of an AKS cluster. */
-export interface IConfidentialAksCluster {
+/** What other constructs need of an AKS cluster: a `ConfidentialAksCluster`, or `ConfidentialAksCluster.fromExisting`. */
+export interface IConfidentialAksCluster extends IConstruct, ConfidentialAksClusterAttributes {}
+
+/** The attributes of an AKS cluster (`ConfidentialAksCluster.fromExisting` takes them). */
+export interface ConfidentialAksClusterAttributes {
   /** ARM id of the cluster. */
   readonly clusterId: string;
   /** Cluster name. */
@@ -113,7 +117,7 @@ const schema = z
   resourceGroupName: resourceGroupName(),
   location: azureLocation,
   name: literalString((s) => /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,61}[a-zA-Z0-9]$/.test(s), 'must be 2-63 letters, digits, "-" or "_"'),
-  network: z.custom<IPeerPodNetwork>((n) => typeof n === 'object' && n !== null && 'nodeSubnetId' in n, 'must be a PeerPodNetwork or PeerPodNetwork.fromExisting(...)'),
+  network: PEER_POD_NETWORK.schema(),
   adminGroupObjectIds: z.array(z.string().min(1)).min(1, 'must name at least one Entra ID admin group: local accounts are disabled'),
   kubernetesVersion: z.string().optional(),
   nodeVmSize: z.string().default('Standard_D4s_v5'),
@@ -171,20 +175,9 @@ const schema = z
  * policy, local accounts disabled with Entra ID and Azure RBAC, automatic patch upgrades.
  */
 export class ConfidentialAksCluster extends Construct implements IConfidentialAksCluster {
-  /** Refers to an existing cluster by its attributes (managed elsewhere). */
-  public static fromExisting(scope: Construct, id: string, attrs: IConfidentialAksCluster): IConfidentialAksCluster {
-    const existing = new Construct(scope, id);
-    return parseProps(
-      existing,
-      'ConfidentialAksCluster',
-      z.object({
-        clusterId: z.string().min(1),
-        clusterName: z.string().min(1),
-        clusterResourceGroupName: z.string().min(1),
-        clusterOidcIssuerUrl: literalString((s) => s.startsWith('https://'), 'must be the https OIDC issuer URL of the cluster (az aks show --query oidcIssuerProfile.issuerUrl)'),
-      }),
-      attrs,
-    );
+  /** Imports an existing cluster by its attributes (managed elsewhere). */
+  public static fromExisting(scope: Construct, id: string, attrs: ConfidentialAksClusterAttributes): IConfidentialAksCluster {
+    return new ImportedConfidentialAksCluster(scope, id, attrs);
   }
 
   /** The cluster (escape hatch). */
@@ -210,6 +203,7 @@ export class ConfidentialAksCluster extends Construct implements IConfidentialAk
 
   constructor(scope: Construct, id: string, props: ConfidentialAksClusterProps) {
     super(scope, id);
+    AKS_CLUSTER.implementedBy(this);
     const p = parseProps(this, 'ConfidentialAksCluster', schema, props);
     this.resource = new KubernetesCluster(this, 'Resource', {
       name: p.name,
@@ -274,5 +268,30 @@ export class ConfidentialAksCluster extends Construct implements IConfidentialAk
     this.clusterKubeletIdentityObjectId = this.resource.kubeletIdentity.objectId;
     this.clusterIdentityPrincipalId = this.resource.identity.principalId;
     this.clusterNodeResourceGroup = this.resource.nodeResourceGroup;
+  }
+}
+
+const importSchema = z.object({
+  clusterId: z.string().min(1),
+  clusterName: z.string().min(1),
+  clusterResourceGroupName: z.string().min(1),
+  clusterOidcIssuerUrl: literalString((s) => s.startsWith('https://'), 'must be the https OIDC issuer URL of the cluster (az aks show --query oidcIssuerProfile.issuerUrl)'),
+});
+
+/** An existing cluster (`ConfidentialAksCluster.fromExisting`). */
+class ImportedConfidentialAksCluster extends Construct implements IConfidentialAksCluster {
+  public readonly clusterId: string;
+  public readonly clusterName: string;
+  public readonly clusterResourceGroupName: string;
+  public readonly clusterOidcIssuerUrl: string;
+
+  constructor(scope: Construct, id: string, attrs: ConfidentialAksClusterAttributes) {
+    super(scope, id);
+    const p = parseProps(this, 'ConfidentialAksCluster', importSchema, attrs);
+    this.clusterId = p.clusterId;
+    this.clusterName = p.clusterName;
+    this.clusterResourceGroupName = p.clusterResourceGroupName;
+    this.clusterOidcIssuerUrl = p.clusterOidcIssuerUrl;
+    AKS_CLUSTER.implementedBy(this);
   }
 }

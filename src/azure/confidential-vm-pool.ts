@@ -7,7 +7,8 @@ import { RoleDefinition } from '@cdktf/provider-azurerm/lib/role-definition';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import { z } from 'zod';
 import { AzureTee } from '../attestation/reference-values';
-import { Annotations, Construct, Token } from '../internal/cdktf';
+import { Annotations, Construct, IConstruct, Token } from '../internal/cdktf';
+import { AKS_CLUSTER, PEER_POD_NETWORK, POD_VM_IMAGE, VM_POOL } from '../internal/construct-interfaces';
 import { ConstructValidationError, literalString, parseProps } from '../internal/validation';
 import { IConfidentialAksCluster } from './confidential-aks-cluster';
 import { IPeerPodNetwork } from './peer-pod-network';
@@ -25,7 +26,7 @@ export const PEER_PODS_SERVICE_ACCOUNTS = ['cloud-api-adaptor', 'peerpodctrl-con
 export const WORKLOAD_IDENTITY_AUDIENCE = 'api://AzureADTokenExchange';
 
 /** What the in-cluster runtime and the workloads need of a pool. */
-export interface IConfidentialVmPool {
+export interface IConfidentialVmPool extends IConstruct {
   /** The adaptor's provider configuration (`providerConfigs.azure` of the peerpods chart), every value a string. */
   readonly providerConfig: Readonly<Record<string, string>>;
   /** Client id of the identity the adaptor and peerpod-ctrl use. */
@@ -104,9 +105,9 @@ const schema = z.object({
   location: azureLocation,
   podVmResourceGroupName: resourceGroupName(),
   createPodVmResourceGroup: z.boolean().default(true),
-  cluster: z.custom<IConfidentialAksCluster>((c) => typeof c === 'object' && c !== null && 'clusterOidcIssuerUrl' in c, 'must be a ConfidentialAksCluster or ConfidentialAksCluster.fromExisting(...)'),
-  network: z.custom<IPeerPodNetwork>((n) => typeof n === 'object' && n !== null && 'podVmSubnetId' in n, 'must be a PeerPodNetwork or PeerPodNetwork.fromExisting(...)'),
-  image: z.custom<IPodVmImage>((i) => typeof i === 'object' && i !== null && 'imageId' in i && 'measurements' in i, 'must be a PodVmImage or PodVmImage.fromImageId(...)'),
+  cluster: AKS_CLUSTER.schema(),
+  network: PEER_POD_NETWORK.schema(),
+  image: POD_VM_IMAGE.schema(),
   instanceSizes: z.array(vmSize).min(1, 'must allow at least one size').default([ConfidentialVmSize.STANDARD_DC2AS_V5]),
   defaultInstanceSize: vmSize.optional(),
   runtimeNamespace: literalString(isK8sName, 'must be a Kubernetes namespace name (RFC 1123 label)').default(DEFAULT_RUNTIME_NAMESPACE),
@@ -152,6 +153,7 @@ export class ConfidentialVmPool extends Construct implements IConfidentialVmPool
 
   constructor(scope: Construct, id: string, props: ConfidentialVmPoolProps) {
     super(scope, id);
+    VM_POOL.implementedBy(this);
     const p = parseProps(this, 'ConfidentialVmPool', schema, props);
     const fail = (field: string, message: string): never => {
       throw new ConstructValidationError(this.node.path, 'ConfidentialVmPool', field, message);

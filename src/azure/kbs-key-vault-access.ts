@@ -3,14 +3,15 @@ import { FederatedIdentityCredential } from '@cdktf/provider-azurerm/lib/federat
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import { z } from 'zod';
-import { Construct } from '../internal/cdktf';
+import { Construct, IConstruct } from '../internal/cdktf';
+import { AKS_CLUSTER, KBS_KEY_VAULT_ACCESS } from '../internal/construct-interfaces';
 import { literalString, parseProps } from '../internal/validation';
 import { IConfidentialAksCluster } from './confidential-aks-cluster';
 import { WORKLOAD_IDENTITY_AUDIENCE } from './confidential-vm-pool';
 import { azureLocation, resourceGroupName } from './azure-names';
 
 /** What Trustee needs to read resources from the model owner's Key Vault. */
-export interface IKbsKeyVaultAccess {
+export interface IKbsKeyVaultAccess extends IConstruct {
   /** Name of the vault. */
   readonly keyVaultName: string;
   /** Client id of the KBS workload identity. */
@@ -48,7 +49,7 @@ export interface KbsKeyVaultAccessProps {
 }
 
 const schema = z.object({
-  cluster: z.custom<IConfidentialAksCluster>((c) => typeof c === 'object' && c !== null && 'clusterOidcIssuerUrl' in c, 'must be a ConfidentialAksCluster'),
+  cluster: AKS_CLUSTER.schema(),
   keyVaultId: literalString((s) => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+$/i.test(s), 'must be the ARM id of a Key Vault'),
   keyVaultName: literalString((s) => /^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/.test(s), 'must be a Key Vault name (3-24 letters, digits and "-")'),
   location: azureLocation,
@@ -77,6 +78,7 @@ export class KbsKeyVaultAccess extends Construct implements IKbsKeyVaultAccess {
 
   constructor(scope: Construct, id: string, props: KbsKeyVaultAccessProps) {
     super(scope, id);
+    KBS_KEY_VAULT_ACCESS.implementedBy(this);
     const p = parseProps(this, 'KbsKeyVaultAccess', schema, props);
     this.resource = new UserAssignedIdentity(this, 'Resource', { name: `kbs-${p.keyVaultName}-reader`, location: p.location, resourceGroupName: p.resourceGroupName });
     new FederatedIdentityCredential(this, 'Federated', {

@@ -8,7 +8,8 @@ import { SubnetNatGatewayAssociation } from '@cdktf/provider-azurerm/lib/subnet-
 import { SubnetNetworkSecurityGroupAssociation } from '@cdktf/provider-azurerm/lib/subnet-network-security-group-association';
 import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
 import { z } from 'zod';
-import { Construct } from '../internal/cdktf';
+import { Construct, IConstruct } from '../internal/cdktf';
+import { PEER_POD_NETWORK } from '../internal/construct-interfaces';
 import { ConstructValidationError, isToken, literalString, parseProps } from '../internal/validation';
 import { Ipv4Block, contains, overlaps, parseCidr } from './cidr';
 import { azureLocation, resourceGroupName } from './azure-names';
@@ -16,8 +17,11 @@ import { azureLocation, resourceGroupName } from './azure-names';
 /** The ports the adaptor and pod traffic use between the node subnet and pod VMs. */
 export const PEER_POD_PORTS = { agentProtocolForwarder: 15150, vxlan: 4789 } as const;
 
-/** What the peer-pods constructs need of a network. */
-export interface IPeerPodNetwork {
+/** What the peer-pods constructs need of a network: a `PeerPodNetwork`, or `PeerPodNetwork.fromExisting`. */
+export interface IPeerPodNetwork extends IConstruct, PeerPodNetworkAttributes {}
+
+/** The attributes of a network peer pods can use (`PeerPodNetwork.fromExisting` takes them). */
+export interface PeerPodNetworkAttributes {
   /** ARM id of the VNet. */
   readonly vnetId: string;
   /** ARM id of the subnet of the AKS nodes. */
@@ -71,6 +75,40 @@ export interface PeerPodNetworkProps {
 
 const cidr = (what: string) => literalString((s) => parseCidr(s) !== undefined, `must be an IPv4 CIDR with zero host bits, e.g. "10.224.0.0/16" (${what})`);
 
+const importSchema = z.object({
+  vnetId: z.string().min(1),
+  nodeSubnetId: z.string().min(1),
+  podVmSubnetId: z.string().min(1),
+  podVmNsgId: z.string().min(1).optional(),
+  nodeSubnetCidr: cidr('the node subnet').optional(),
+  addressSpace: cidr('the VNet address space').optional(),
+  podVmSubnetCidr: cidr('the pod-VM subnet').optional(),
+});
+
+/** An existing network (`PeerPodNetwork.fromExisting`). */
+class ImportedPeerPodNetwork extends Construct implements IPeerPodNetwork {
+  public readonly vnetId: string;
+  public readonly nodeSubnetId: string;
+  public readonly podVmSubnetId: string;
+  public readonly podVmNsgId?: string;
+  public readonly nodeSubnetCidr?: string;
+  public readonly addressSpace?: string;
+  public readonly podVmSubnetCidr?: string;
+
+  constructor(scope: Construct, id: string, attrs: PeerPodNetworkAttributes) {
+    super(scope, id);
+    const p = parseProps(this, 'PeerPodNetwork', importSchema, attrs);
+    this.vnetId = p.vnetId;
+    this.nodeSubnetId = p.nodeSubnetId;
+    this.podVmSubnetId = p.podVmSubnetId;
+    this.podVmNsgId = p.podVmNsgId;
+    this.nodeSubnetCidr = p.nodeSubnetCidr;
+    this.addressSpace = p.addressSpace;
+    this.podVmSubnetCidr = p.podVmSubnetCidr;
+    PEER_POD_NETWORK.implementedBy(this);
+  }
+}
+
 const schema = z.object({
   resourceGroupName: resourceGroupName(),
   location: azureLocation,
@@ -88,20 +126,9 @@ const schema = z.object({
  * agent-protocol port (15150/tcp) and VXLAN (4789/udp) from the node subnet.
  */
 export class PeerPodNetwork extends Construct implements IPeerPodNetwork {
-  /** Wraps an existing VNet and subnets (a company's own network). */
-  public static fromExisting(scope: Construct, id: string, attrs: IPeerPodNetwork): IPeerPodNetwork {
-    const existing = new Construct(scope, id);
-    const ids = z.object({
-      vnetId: z.string().min(1),
-      nodeSubnetId: z.string().min(1),
-      podVmSubnetId: z.string().min(1),
-      podVmNsgId: z.string().min(1).optional(),
-      nodeSubnetCidr: cidr('the node subnet').optional(),
-      addressSpace: cidr('the VNet address space').optional(),
-      podVmSubnetCidr: cidr('the pod-VM subnet').optional(),
-    });
-    const parsed = parseProps(existing, 'PeerPodNetwork', ids, attrs);
-    return { ...parsed };
+  /** Imports an existing VNet and subnets (a company's own network). */
+  public static fromExisting(scope: Construct, id: string, attrs: PeerPodNetworkAttributes): IPeerPodNetwork {
+    return new ImportedPeerPodNetwork(scope, id, attrs);
   }
 
   /** The VNet (escape hatch). */
@@ -131,6 +158,7 @@ export class PeerPodNetwork extends Construct implements IPeerPodNetwork {
 
   constructor(scope: Construct, id: string, props: PeerPodNetworkProps) {
     super(scope, id);
+    PEER_POD_NETWORK.implementedBy(this);
     const p = parseProps(this, 'PeerPodNetwork', schema, props);
     validateLayout(this, p.addressSpace, p.nodeSubnetCidr, p.podVmSubnetCidr);
     const common = { resourceGroupName: p.resourceGroupName, location: p.location, tags: p.tags };

@@ -6,16 +6,25 @@ import { SharedImageVersion } from '@cdktf/provider-azurerm/lib/shared-image-ver
 import { z } from 'zod';
 import { AzureTee, MeasurementSet, NormalizedMeasurementSet, normalizeMeasurementSet, parseMeasurementsJson } from '../attestation/reference-values';
 import { AttestationInputError } from '../attestation/errors';
-import { Construct } from '../internal/cdktf';
+import { Construct, IConstruct } from '../internal/cdktf';
+import { POD_VM_IMAGE } from '../internal/construct-interfaces';
 import { ConstructValidationError, literalString, parseProps, withConstructPath } from '../internal/validation';
 import { azureLocation, resourceGroupName } from './azure-names';
 
-/** A pod VM image and the measurements it boots with. */
-export interface IPodVmImage {
+/** A pod VM image and the measurements it boots with: a `PodVmImage`, or `PodVmImage.fromImageId`. */
+export interface IPodVmImage extends IConstruct {
   /** Full ARM id of the image version (or a `/CommunityGalleries/...` id): the adaptor's AZURE_IMAGE_ID. */
   readonly imageId: string;
   /** Reference values of what the image boots, per TEE. */
   readonly measurements: readonly NormalizedMeasurementSet[];
+}
+
+/** The attributes of an existing image version (`PodVmImage.fromImageId` takes them). */
+export interface PodVmImageAttributes {
+  /** The gallery image version id (`/subscriptions/.../galleries/<g>/images/<i>/versions/<v>`) or a `/CommunityGalleries/...` id. */
+  readonly imageId: string;
+  /** What the image boots, per TEE (`PodVmImage.measurementsFromFile`). */
+  readonly measurements: readonly MeasurementSet[];
 }
 
 /** Props of PodVmImage. */
@@ -91,22 +100,9 @@ export class PodVmImage extends Construct implements IPodVmImage {
     return { tee: set.tee, pcrs: Object.fromEntries(set.pcrs) };
   }
 
-  /** An existing gallery or community-gallery image version, with its measurements. */
-  public static fromImageId(scope: Construct, id: string, attrs: { imageId: string; measurements: readonly MeasurementSet[] }): IPodVmImage {
-    const existing = new Construct(scope, id);
-    const p = parseProps(
-      existing,
-      'PodVmImage',
-      z.object({
-        imageId: literalString(
-          (s) => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/galleries\/[^/]+\/images\/[^/]+\/versions\/[^/]+$/i.test(s) || /^\/CommunityGalleries\/[^/]+\/Images\/[^/]+\/Versions\/[^/]+$/i.test(s),
-          'must be a gallery image version id (/subscriptions/.../galleries/<g>/images/<i>/versions/<v>) or /CommunityGalleries/<g>/Images/<i>/Versions/<v>',
-        ),
-        measurements: measurementsSchema,
-      }),
-      attrs,
-    );
-    return { imageId: p.imageId, measurements: imageMeasurements(existing, p.measurements) };
+  /** Imports an existing gallery or community-gallery image version, with its measurements. */
+  public static fromImageId(scope: Construct, id: string, attrs: PodVmImageAttributes): IPodVmImage {
+    return new ImportedPodVmImage(scope, id, attrs);
   }
 
   /** The image version (escape hatch). */
@@ -122,6 +118,7 @@ export class PodVmImage extends Construct implements IPodVmImage {
 
   constructor(scope: Construct, id: string, props: PodVmImageProps) {
     super(scope, id);
+    POD_VM_IMAGE.implementedBy(this);
     const p = parseProps(this, 'PodVmImage', schema, props);
     this.measurements = imageMeasurements(this, p.measurements);
     this.gallery = new SharedImageGallery(this, 'Gallery', { name: p.galleryName, resourceGroupName: p.resourceGroupName, location: p.location, tags: p.tags });
@@ -159,4 +156,28 @@ function imageMeasurements(scope: Construct, sets: readonly MeasurementSet[]): N
     throw new ConstructValidationError(scope.node.path, 'PodVmImage', 'measurements', 'gives one TEE twice; an image boots one set of values per TEE (a second version is a second image)');
   }
   return measurements;
+}
+
+const importSchema = z.object({
+  imageId: literalString(
+    (s) =>
+      /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/galleries\/[^/]+\/images\/[^/]+\/versions\/[^/]+$/i.test(s) ||
+      /^\/CommunityGalleries\/[^/]+\/Images\/[^/]+\/Versions\/[^/]+$/i.test(s),
+    'must be a gallery image version id (/subscriptions/.../galleries/<g>/images/<i>/versions/<v>) or /CommunityGalleries/<g>/Images/<i>/Versions/<v>',
+  ),
+  measurements: measurementsSchema,
+});
+
+/** An existing image version (`PodVmImage.fromImageId`). */
+class ImportedPodVmImage extends Construct implements IPodVmImage {
+  public readonly imageId: string;
+  public readonly measurements: readonly NormalizedMeasurementSet[];
+
+  constructor(scope: Construct, id: string, attrs: PodVmImageAttributes) {
+    super(scope, id);
+    const p = parseProps(this, 'PodVmImage', importSchema, attrs);
+    this.imageId = p.imageId;
+    this.measurements = imageMeasurements(this, p.measurements);
+    POD_VM_IMAGE.implementedBy(this);
+  }
 }

@@ -67,3 +67,36 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   }
   return typeof node === 'object' ? undefined : node;
 }
+
+/**
+ * One rule per construct interface (`IPeerPodNetwork`, `IKeyBrokerService`, ...): the constructs that implement
+ * it (the class and its import) mark themselves, and every props schema that takes the interface checks that
+ * mark, with one message saying how to get one. The mark is a registered symbol, so two copies of the library
+ * in one app still recognise each other's constructs.
+ */
+export class ConstructInterface<T extends IConstruct> {
+  private readonly mark: symbol;
+
+  constructor(
+    name: string,
+    /** How to get one, for messages: "a PeerPodNetwork or PeerPodNetwork.fromExisting(...)". */
+    private readonly howToGet: string,
+  ) {
+    this.mark = Symbol.for(`@confidential-ai/azure-constructs.${name}`);
+  }
+
+  /** Called by each implementing construct's constructor. */
+  public implementedBy(construct: T): void {
+    Object.defineProperty(construct, this.mark, { value: true });
+  }
+
+  /** True when `x` is a construct that implements the interface. */
+  public isImplementedBy(x: unknown): x is T {
+    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[this.mark] === true;
+  }
+
+  /** The props schema of the interface. */
+  public schema(): z.ZodType<T> {
+    return z.custom<T>((x) => this.isImplementedBy(x), `must be ${this.howToGet}`);
+  }
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { KbsEndpoint, validateKbsEndpoint } from '../attestation/guest-config';
-import { DeclareResourceOptions, KbsState, KbsStateOptions, RegisteredWorkload } from '../attestation/kbs-state';
+import { KbsState, KbsStateOptions } from '../attestation/kbs-state';
 import { isPinnedImage } from '../attestation/image-reference';
 import { SnpTcbFloor } from '../attestation/reference-values';
 import { ResourcePath } from '../attestation/resource-path';
@@ -10,7 +10,8 @@ import { IPodVmImage } from '../azure/pod-vm-image';
 import { Annotations, Construct } from '../internal/cdktf';
 import { withConstructPath } from '../internal/validation';
 import { VERSIONS } from '../versions';
-import { IKeyBrokerService } from './key-broker';
+import { DeclareResourceOptions, IConfidentialWorkload, IKeyBrokerService } from './key-broker';
+import { KEY_BROKER } from '../internal/construct-interfaces';
 
 /** What every KBS placement is told about the attestation it performs. */
 export interface KbsAttestationProps {
@@ -82,6 +83,7 @@ export abstract class KeyBrokerBase extends Construct implements IKeyBrokerServi
     private readonly sources: readonly ResourceSourceKind[],
   ) {
     super(scope, id);
+    KEY_BROKER.implementedBy(this);
     this.node.addValidation({
       validate: () => {
         if (!this.warned) {
@@ -114,13 +116,25 @@ export abstract class KeyBrokerBase extends Construct implements IKeyBrokerServi
   }
 
   /** Declares a KBS resource and where its bytes come from (`kbs:///repo/type/tag`). */
-  public declareResource(resource: string | ResourcePath, source: ResourceSource, options?: DeclareResourceOptions): ResourcePath {
-    return withConstructPath(this, this.typeName, '', () => this.state.declareResource(resource, source, options));
+  public declareResource(resource: string | ResourcePath, source: ResourceSource, options: DeclareResourceOptions = {}): ResourcePath {
+    const owner = options.exclusiveTo ? kbsName(options.exclusiveTo) : undefined;
+    return withConstructPath(this, this.typeName, '', () => this.state.declareResource(resource, source, owner));
   }
 
-  /** Registers a workload's PCR 8 and the resources it needs (the confidential workloads call this). */
-  public registerWorkload(workload: RegisteredWorkload): void {
-    withConstructPath(this, this.typeName, '', () => this.state.registerWorkload(workload));
+  /**
+   * Admits `workload` (its PCR 8 becomes a reference value) and releases `resources` to it, and to no
+   * workload they are not granted to. A ConfidentialWorkload grants itself what its props name.
+   */
+  public grantResources(workload: IConfidentialWorkload, ...resources: ReadonlyArray<string | ResourcePath>): void {
+    const paths = resources.map((r, i) => (typeof r === 'string' ? withConstructPath(this, this.typeName, `resources[${i}]`, () => ResourcePath.parse(r)) : r));
+    const identity = {
+      name: kbsName(workload),
+      pcr8: workload.pcr8,
+      evidenceTypes: workload.evidenceTypes,
+      ...(workload.agentPolicy ? { runs: workload.agentPolicy.data.containers } : {}),
+      ...(workload.podVmImage ? { image: workload.podVmImage } : {}),
+    };
+    withConstructPath(this, this.typeName, '', () => this.state.grantResources(identity, paths));
   }
 
   /** The trust report of this KBS (markdown): images, workloads, resources and who receives what. */
@@ -156,6 +170,11 @@ export abstract class KeyBrokerBase extends Construct implements IKeyBrokerServi
   protected placementProblems(): string[] {
     return [];
   }
+}
+
+/** The name a workload has in the KBS state, its messages and the trust report: `<construct path> (<namespace>/<name>)`. */
+function kbsName(workload: IConfidentialWorkload): string {
+  return `${workload.node.path} (${workload.workloadName})`;
 }
 
 function sourceFactory(kind: ResourceSourceKind): string {

@@ -17,6 +17,7 @@ import { isIpv4AddressOrCidr, isUsableAzureAddress, overlaps, parseCidr, parseIp
 import { IPeerPodNetwork } from '../azure/peer-pod-network';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Annotations, Construct, Lazy, Token } from '../internal/cdktf';
+import { PEER_POD_NETWORK } from '../internal/construct-interfaces';
 import { ConstructValidationError, literalString, parseProps, withConstructPath } from '../internal/validation';
 import { KbsAttestationProps, KeyBrokerBase, kbsAttestationShape, kbsImageSchema, kbsPublicMaterialShape } from './key-broker-base';
 import { TRUSTEE_VM_PATHS, TRUSTEE_VM_SECRETS, encodeTrusteeVmState, renderTrusteeVmCloudConfig, trusteeVmStateDocument } from './trustee-vm-boot';
@@ -84,7 +85,7 @@ const schema = z.object({
   subnetId: z.string().min(1),
   subnetCidr: z.string().refine((s) => !Token.isUnresolved(s) && parseCidr(s) !== undefined, 'must be the literal IPv4 CIDR of the subnet, e.g. "10.250.0.0/26"'),
   staticIp: z.string().refine((s) => !Token.isUnresolved(s), 'must be known at synth time: it goes into every workload initdata').refine((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address'),
-  podVmNetwork: z.custom<IPeerPodNetwork>((n) => typeof n === 'object' && n !== null && 'podVmSubnetId' in n, 'must be the PeerPodNetwork of the cluster'),
+  podVmNetwork: PEER_POD_NETWORK.schema(),
   adminSourceRanges: z.array(ipv4Cidr('an admin source')).min(1, 'must name where admins reach the KBS admin API from (a VPN or bastion range)'),
   keyVaultName: z
     .string()

@@ -9,6 +9,7 @@ import { ResourceSource } from '../attestation/resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
 import { IKeyBrokerService } from '../kbs/key-broker';
 import { Probe } from './probe';
+import { KEY_BROKER, PEER_PODS_RUNTIME } from '../internal/construct-interfaces';
 import { WorkloadTlsSettings, workloadTlsSchema } from './workload-tls';
 import { WorkloadNamespace } from './workload-namespace';
 
@@ -226,16 +227,10 @@ const container = z.object({
 export type ParsedWorkloadProps = z.infer<typeof workloadSchema>;
 
 /** A peer-pods runtime prop. */
-export const runtimeSchema = z.custom<IPeerPodsRuntime>(
-  (r) => typeof r === 'object' && r !== null && 'runtimeClassName' in r && 'instanceSizes' in r,
-  'must be a PeerPodsRuntime or PeerPodsRuntime.alreadyInstalled(...)',
-);
+export const runtimeSchema = PEER_PODS_RUNTIME.schema();
 
 /** A KBS prop. */
-export const kbsSchema = z.custom<IKeyBrokerService>(
-  (k) => typeof k === 'object' && k !== null && 'kbsEndpoint' in k && 'registerWorkload' in k && 'declareResource' in k,
-  'must be a Trustee',
-);
+export const kbsSchema = KEY_BROKER.schema();
 
 /** The zod schema of ConfidentialWorkloadProps. */
 export const workloadSchema = z.object({

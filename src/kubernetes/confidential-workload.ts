@@ -11,8 +11,10 @@ import { ConstructValidationError, parseProps, withConstructPath } from '../inte
 import { ConfidentialWorkloadProps, ImagePullSettings, KbsResourceSpec, ParsedWorkloadProps, workloadSchema } from './confidential-workload-props';
 import { ITlsUpstream } from './workload-tls';
 import { ResourceSource } from '../attestation/resource-source';
-import { IKeyBrokerService } from '../kbs/key-broker';
-import { PeerPodsRuntime } from './peer-pods-runtime';
+import { IConfidentialWorkload, IKeyBrokerService } from '../kbs/key-broker';
+import { AzureTee } from '../attestation/reference-values';
+import { IPodVmImage } from '../azure/pod-vm-image';
+import { CONFIDENTIAL_WORKLOAD } from '../internal/construct-interfaces';
 import { Probe } from './probe';
 import { WorkloadNamespace } from './workload-namespace';
 
@@ -25,7 +27,7 @@ export const MACHINE_TYPE_ANNOTATION = 'io.katacontainers.config.hypervisor.mach
  * the pod rendered here) is hashed into its PCR 8, which is registered with the KBS together with the
  * resources it needs; the resources reach its containers only through the CDH inside the TEE.
  */
-export class ConfidentialWorkload extends Construct implements ITlsUpstream {
+export class ConfidentialWorkload extends Construct implements IConfidentialWorkload, ITlsUpstream {
   /** The Deployment (escape hatch). */
   public readonly resource: DeploymentV1;
   /** The ClusterIP Service, if requested. */
@@ -38,12 +40,14 @@ export class ConfidentialWorkload extends Construct implements ITlsUpstream {
   public readonly pcr8: string;
   /** The workload's identity name, `<namespace>/<name>`. */
   public readonly workloadName: string;
-  /** The name it is registered under with the KBS, `<construct path> (<namespace>/<name>)`. */
-  public readonly registeredName: string;
   /** The namespace. */
   public readonly namespace: string;
   /** The pod VM size. */
   public readonly instanceSize: ConfidentialVmSize;
+  /** The evidence types its pod VMs produce (none for a non-confidential size). */
+  public readonly evidenceTypes: readonly AzureTee[];
+  /** The pod VM image its pods boot, when the runtime knows it. */
+  public readonly podVmImage?: IPodVmImage;
   /** The KBS resources it receives, with the env var carrying each CDH URL. */
   public readonly kbsResources: ReadonlyArray<{ readonly path: ResourcePath; readonly env: string }>;
   /** The pod as the agent policy pins it. */
@@ -55,6 +59,7 @@ export class ConfidentialWorkload extends Construct implements ITlsUpstream {
 
   constructor(scope: Construct, id: string, props: ConfidentialWorkloadProps) {
     super(scope, id);
+    CONFIDENTIAL_WORKLOAD.implementedBy(this);
     const p = parseProps(this, 'ConfidentialWorkload', workloadSchema, props);
     const fail = (field: string, message: string): never => {
       throw new ConstructValidationError(this.node.path, 'ConfidentialWorkload', field, message);
@@ -62,7 +67,6 @@ export class ConfidentialWorkload extends Construct implements ITlsUpstream {
     const namespace = p.namespace ?? WorkloadNamespace.defaultOf(this);
     this.namespace = typeof namespace === 'string' ? namespace : namespace.namespaceName;
     this.workloadName = `${this.namespace}/${p.name}`;
-    this.registeredName = `${this.node.path} (${this.workloadName})`;
     const twin = TerraformStack.of(this)
       .node.findAll()
       .find((c): c is ConfidentialWorkload => c !== this && c instanceof ConfidentialWorkload && c.workloadName === this.workloadName);
@@ -76,8 +80,10 @@ export class ConfidentialWorkload extends Construct implements ITlsUpstream {
     }
     if (!size.isConfidential) Annotations.of(this).addWarning(`${size.name} is not a confidential size: this workload cannot attest and will receive no resource`);
     this.instanceSize = size;
-    if (p.runtime instanceof PeerPodsRuntime && TerraformStack.of(p.runtime) !== TerraformStack.of(this)) {
-      fail('runtime', `is installed in stack "${TerraformStack.of(p.runtime).node.id}", not in this one; create the workload in that stack or describe the runtime with PeerPodsRuntime.alreadyInstalled`);
+    this.evidenceTypes = size.evidenceType ? [size.evidenceType] : [];
+    if (p.runtime.image) this.podVmImage = p.runtime.image;
+    if (TerraformStack.of(p.runtime) !== TerraformStack.of(this)) {
+      fail('runtime', `is in stack "${TerraformStack.of(p.runtime).node.id}", not in this one; create the workload in that stack, or import the runtime into this one with PeerPodsRuntime.alreadyInstalled`);
     }
 
     this.kbsResources = p.resources.map((r, i) => {
@@ -96,7 +102,7 @@ export class ConfidentialWorkload extends Construct implements ITlsUpstream {
     const tls = p.tls ? renderTls(this, p, fail) : undefined;
     if (tls) {
       // The key is this workload's alone: another workload listing it is a synth error.
-      withConstructPath(this, 'ConfidentialWorkload', 'tls.identity', () => p.kbs.declareResource(tls.keyResource, p.tls!.keySource, { exclusiveTo: this.registeredName }));
+      withConstructPath(this, 'ConfidentialWorkload', 'tls.identity', () => p.kbs.declareResource(tls.keyResource, p.tls!.keySource, { exclusiveTo: this }));
     }
     const initContainers = [...(tls?.init ?? []), ...p.initContainers];
     const containers = [...p.containers, ...(tls?.sidecars ?? [])];
@@ -143,14 +149,7 @@ export class ConfidentialWorkload extends Construct implements ITlsUpstream {
     );
     this.pcr8 = this.initdata.azureVtpmPcr8;
 
-    p.kbs.registerWorkload({
-      name: this.registeredName,
-      pcr8: this.pcr8,
-      resources: [...this.kbsResources.map((r) => r.path), ...Object.values(imagePull), ...(tls ? [tls.keyResource] : [])],
-      evidenceTypes: size.evidenceType ? [size.evidenceType] : [],
-      runs: policy.data.containers,
-      ...(p.runtime.image ? { image: p.runtime.image } : {}),
-    });
+    p.kbs.grantResources(this, ...this.kbsResources.map((r) => r.path), ...Object.values(imagePull), ...(tls ? [tls.keyResource] : []));
 
     const labels = { 'app.kubernetes.io/name': p.name, 'app.kubernetes.io/part-of': 'confidential-ai' };
     const toContainer = (c: ParsedWorkloadProps['containers'][number], pod: PodContainer, init: boolean): DeploymentV1SpecTemplateSpecContainer => ({

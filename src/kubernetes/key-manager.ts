@@ -150,7 +150,7 @@ export class KeyManager extends Construct {
     }));
     // The private key is reserved for this workload: another workload listing it is a synth error.
     this.privateKey = withConstructPath(this, 'KeyManager', 'privateKey', () =>
-      p.kbs.declareResource(privateKey, p.privateKeySource, { exclusiveTo: this.workload.registeredName }),
+      p.kbs.declareResource(privateKey, p.privateKeySource, { exclusiveTo: this.workload }),
     );
     this.serviceUrl = this.workload.serviceUrl!;
   }

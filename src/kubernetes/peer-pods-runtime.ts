@@ -2,13 +2,15 @@ import { Release } from '@cdktf/provider-helm/lib/release';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { z } from 'zod';
-import { AzureTee } from '../attestation/reference-values';
+import { AZURE_TEES, AzureTee } from '../attestation/reference-values';
 import { IConfidentialVmPool } from '../azure/confidential-vm-pool';
 import { IPodVmImage } from '../azure/pod-vm-image';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
-import { Construct, Fn, ITerraformDependable, Token } from '../internal/cdktf';
+import { Construct, Fn, IConstruct, ITerraformDependable, Token } from '../internal/cdktf';
+import { PEER_PODS_RUNTIME, POD_VM_IMAGE, VM_POOL } from '../internal/construct-interfaces';
 import { ConstructValidationError, parseProps } from '../internal/validation';
 import { VERSIONS } from '../versions';
+import { isK8sName } from '../attestation/k8s-names';
 
 /** The RuntimeClass kata-deploy creates for peer pods. */
 export const PEER_PODS_RUNTIME_CLASS = 'kata-remote';
@@ -16,8 +18,8 @@ export const PEER_PODS_RUNTIME_CLASS = 'kata-remote';
 /** The Secret the adaptor reads its Azure identity from; peerpod-ctrl reads this exact name. */
 export const PEER_PODS_SECRET_NAME = 'peer-pods-secret';
 
-/** What confidential workloads need of an installed peer-pods runtime. */
-export interface IPeerPodsRuntime {
+/** What confidential workloads need of an installed peer-pods runtime: a `PeerPodsRuntime`, or `PeerPodsRuntime.alreadyInstalled`. */
+export interface IPeerPodsRuntime extends IConstruct {
   /** The RuntimeClass pods must name (`kata-remote`). */
   readonly runtimeClassName: string;
   /** The runtime namespace. */
@@ -31,6 +33,22 @@ export interface IPeerPodsRuntime {
   /** Resources a workload must be created after (the Helm release), empty when installed elsewhere. */
   readonly installedBy: readonly ITerraformDependable[];
   /** The pod VM image pods boot, when known (the KBS must trust its measurements). */
+  readonly image?: IPodVmImage;
+}
+
+/** The attributes of a runtime installed elsewhere (`PeerPodsRuntime.alreadyInstalled` takes them). */
+export interface PeerPodsRuntimeAttributes {
+  /** The RuntimeClass pods must name. @default 'kata-remote' */
+  readonly runtimeClassName?: string;
+  /** The runtime namespace. */
+  readonly namespace: string;
+  /** Sizes pods may ask for (the pool's). */
+  readonly instanceSizes: readonly ConfidentialVmSize[];
+  /** Size of pods that ask for none; one of `instanceSizes`. */
+  readonly defaultInstanceSize: ConfidentialVmSize;
+  /** Evidence types pod VMs produce. */
+  readonly evidenceTypes: readonly AzureTee[];
+  /** The pod VM image pods boot (the KBS must trust its measurements). @default - not checked */
   readonly image?: IPodVmImage;
 }
 
@@ -67,7 +85,7 @@ export interface PeerPodsRuntimeProps {
 }
 
 const schema = z.object({
-  pool: z.custom<IConfidentialVmPool>((p) => typeof p === 'object' && p !== null && 'providerConfig' in p, 'must be a ConfidentialVmPool'),
+  pool: VM_POOL.schema(),
   certManager: z.object({ install: z.boolean().default(true), version: z.string().regex(/^v\d+\.\d+\.\d+$/, 'must pin an exact release such as "v1.19.1"').default(VERSIONS.certManagerChart.version) }).default({ install: true, version: VERSIONS.certManagerChart.version }),
   timeoutSeconds: z.number().int().min(300, 'must leave kata-deploy at least 300 s to reconfigure containerd').default(900),
   adaptorImage: z
@@ -87,10 +105,9 @@ const SAFE_CONFIG_VALUE = /^[^"\\\n\r]*$/;
  * cloud-api-adaptor DaemonSet, peerpod-ctrl, webhook) wired to the pool's identity and configuration.
  */
 export class PeerPodsRuntime extends Construct implements IPeerPodsRuntime {
-  /** A runtime installed and managed elsewhere (e.g. by a platform team). */
-  public static alreadyInstalled(scope: Construct, id: string, attrs: Omit<IPeerPodsRuntime, 'installedBy' | 'runtimeClassName'> & { runtimeClassName?: string }): IPeerPodsRuntime {
-    new Construct(scope, id);
-    return { runtimeClassName: PEER_PODS_RUNTIME_CLASS, ...attrs, installedBy: [] };
+  /** Imports a runtime installed and managed elsewhere (e.g. by a platform team). */
+  public static alreadyInstalled(scope: Construct, id: string, attrs: PeerPodsRuntimeAttributes): IPeerPodsRuntime {
+    return new InstalledPeerPodsRuntime(scope, id, attrs);
   }
 
   /** The peerpods Helm release (escape hatch). */
@@ -118,6 +135,7 @@ export class PeerPodsRuntime extends Construct implements IPeerPodsRuntime {
 
   constructor(scope: Construct, id: string, props: PeerPodsRuntimeProps) {
     super(scope, id);
+    PEER_PODS_RUNTIME.implementedBy(this);
     const p = parseProps(this, 'PeerPodsRuntime', schema, props);
     const pool = p.pool;
     for (const [key, value] of Object.entries(pool.providerConfig)) {
@@ -191,5 +209,44 @@ export class PeerPodsRuntime extends Construct implements IPeerPodsRuntime {
     this.evidenceTypes = pool.evidenceTypes;
     this.installedBy = [this.resource];
     this.image = pool.image;
+  }
+}
+
+const size = z.custom<ConfidentialVmSize>((s) => s instanceof ConfidentialVmSize, 'must be a ConfidentialVmSize');
+const importSchema = z
+  .object({
+    runtimeClassName: z.string().refine(isK8sName, 'must be the RuntimeClass name (a Kubernetes name)').default(PEER_PODS_RUNTIME_CLASS),
+    namespace: z.string().refine(isK8sName, 'must be the runtime namespace (a Kubernetes name)'),
+    instanceSizes: z.array(size).min(1, 'must give the sizes the pool offers'),
+    defaultInstanceSize: size,
+    evidenceTypes: z.array(z.enum(AZURE_TEES)),
+    image: POD_VM_IMAGE.schema().optional(),
+  })
+  .superRefine((a, ctx) => {
+    if (!a.instanceSizes.some((s) => s.name === a.defaultInstanceSize.name)) {
+      ctx.addIssue({ code: 'custom', path: ['defaultInstanceSize'], message: `"${a.defaultInstanceSize.name}" is not one of instanceSizes; add it or pick one of them` });
+    }
+  });
+
+/** A runtime installed elsewhere (`PeerPodsRuntime.alreadyInstalled`): nothing to wait for. */
+class InstalledPeerPodsRuntime extends Construct implements IPeerPodsRuntime {
+  public readonly runtimeClassName: string;
+  public readonly namespace: string;
+  public readonly instanceSizes: readonly ConfidentialVmSize[];
+  public readonly defaultInstanceSize: ConfidentialVmSize;
+  public readonly evidenceTypes: readonly AzureTee[];
+  public readonly installedBy: readonly ITerraformDependable[] = [];
+  public readonly image?: IPodVmImage;
+
+  constructor(scope: Construct, id: string, attrs: PeerPodsRuntimeAttributes) {
+    super(scope, id);
+    const p = parseProps(this, 'PeerPodsRuntime', importSchema, attrs);
+    this.runtimeClassName = p.runtimeClassName;
+    this.namespace = p.namespace;
+    this.instanceSizes = p.instanceSizes;
+    this.defaultInstanceSize = p.defaultInstanceSize;
+    this.evidenceTypes = p.evidenceTypes;
+    this.image = p.image;
+    PEER_PODS_RUNTIME.implementedBy(this);
   }
 }

@@ -5,6 +5,7 @@ import { parseIpv4 } from '../azure/cidr';
 import { IKbsKeyVaultAccess } from '../azure/kbs-key-vault-access';
 import { IPeerPodNetwork } from '../azure/peer-pod-network';
 import { Token } from '../internal/cdktf';
+import { KBS_KEY_VAULT_ACCESS, PEER_POD_NETWORK } from '../internal/construct-interfaces';
 import { literalString } from '../internal/validation';
 import { KbsAttestationProps, kbsAttestationShape, kbsImageSchema, kbsPublicMaterialShape } from '../kbs/key-broker-base';
 
@@ -83,7 +84,7 @@ export interface TrusteeProps extends KbsAttestationProps {
 export const trusteePropsSchema = z.object({
   ...kbsAttestationShape,
   ...kbsPublicMaterialShape,
-  network: z.custom<IPeerPodNetwork>((n) => typeof n === 'object' && n !== null && 'nodeSubnetId' in n, 'must be a PeerPodNetwork or PeerPodNetwork.fromExisting(...)'),
+  network: PEER_POD_NETWORK.schema(),
   staticIp: z.string().refine((s) => !Token.isUnresolved(s), 'must be known at synth time: it goes into every workload initdata').refine((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address such as "10.224.0.250"'),
   namespace: literalString(isK8sName, 'must be a Kubernetes namespace name').default('trustee'),
   port: z.number().int().min(1).max(65535).default(8080),
@@ -92,9 +93,7 @@ export const trusteePropsSchema = z.object({
   replicas: z.literal(1, { message: 'must be 1: KBS sessions live in memory, and more replicas need shared session storage (Redis or Postgres) that this construct does not configure' }).default(1),
   storage: z.object({ storageClassName: z.string().min(1).default('managed-csi'), sizeGiB: z.number().int().min(1).default(1) }).default({ storageClassName: 'managed-csi', sizeGiB: 1 }),
   image: kbsImageSchema,
-  keyVault: z
-    .custom<IKbsKeyVaultAccess>((k) => typeof k === 'object' && k !== null && 'keyVaultName' in k && 'clientId' in k, 'must be a KbsKeyVaultAccess')
-    .optional(),
+  keyVault: KBS_KEY_VAULT_ACCESS.schema().optional(),
   configure: z.custom<(c: KbsConfig) => KbsConfig>((f) => typeof f === 'function').optional(),
   allowInsecureConfigForDevelopment: z.boolean().default(false),
 });

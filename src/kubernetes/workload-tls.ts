@@ -9,6 +9,8 @@ import { requirePinnedImage } from '../attestation/image-reference';
 import { isK8sName } from '../attestation/k8s-names';
 import { ResourcePath } from '../attestation/resource-path';
 import { ResourceSource } from '../attestation/resource-source';
+import { CONFIDENTIAL_WORKLOAD } from '../internal/construct-interfaces';
+import type { IConfidentialWorkload } from '../kbs/key-broker';
 
 /** Props of WorkloadTls. */
 export interface WorkloadTlsProps {
@@ -110,10 +112,8 @@ function readPem(path: string, field: string, dir: string): string {
 /** Who may connect to a TLS workload. */
 export type TlsClients = 'any' | 'workload-ca' | string[];
 
-/** A confidential workload another one can call over TLS. */
-export interface ITlsUpstream {
-  /** `<namespace>/<name>`, for messages. */
-  readonly workloadName: string;
+/** A confidential workload another one can call over TLS (a ConfidentialWorkload). */
+export interface ITlsUpstream extends IConfidentialWorkload {
   /** Where it listens: the Service DNS name and TLS port, its TLS identity and who it admits; undefined without TLS. */
   readonly tlsEndpoint?: { readonly host: string; readonly port: number; readonly identity: WorkloadTlsIdentity; readonly clients: TlsClients };
 }
@@ -168,7 +168,7 @@ export const workloadTlsSchema = z
     upstreams: z
       .array(
         z.object({
-          workload: z.custom<ITlsUpstream>((w) => typeof w === 'object' && w !== null && 'workloadName' in w, 'must be a ConfidentialWorkload'),
+          workload: z.custom<ITlsUpstream>((w) => CONFIDENTIAL_WORKLOAD.isImplementedBy(w), 'must be a ConfidentialWorkload'),
           localPort: z.number().int().min(1).max(65535),
         }),
       )

@@ -1,4 +1,4 @@
-import { PeerPodNetwork } from '../../src';
+import { ConfidentialAksCluster, IPeerPodNetwork, PeerPodNetwork } from '../../src';
 import { emptyStack, resourceOf, resourcesOf, synth } from '../helpers/synth';
 
 describe('PeerPodNetwork', () => {
@@ -41,14 +41,24 @@ describe('PeerPodNetwork', () => {
     expect(() => new PeerPodNetwork(emptyStack(), 'n', { resourceGroupName: 'rg', location: 'westeurope', ...override })).toThrow(message);
   });
 
-  test('fromExisting wraps a company network by id', () => {
-    const net = PeerPodNetwork.fromExisting(emptyStack(), 'existing', {
+  test('fromExisting imports a company network by id, as a construct other constructs accept', () => {
+    const scope = emptyStack();
+    const net = PeerPodNetwork.fromExisting(scope, 'existing', {
       vnetId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/corp',
       nodeSubnetId: '/subscriptions/s/.../subnets/aks',
       podVmSubnetId: '/subscriptions/s/.../subnets/podvms',
       nodeSubnetCidr: '10.1.0.0/24',
     });
     expect(net.podVmSubnetId).toBe('/subscriptions/s/.../subnets/podvms');
+    expect(net.node.path).toBe('test/existing');
+    expect(scope.node.tryFindChild('existing')).toBe(net);
     expect(() => PeerPodNetwork.fromExisting(emptyStack(), 'x', { vnetId: 'v', nodeSubnetId: '', podVmSubnetId: 'p' })).toThrow(/PeerPodNetwork test\/x: nodeSubnetId:/);
+  });
+
+  test('a look-alike object is not a network: every prop that takes one names the way to get one', () => {
+    const scope = emptyStack();
+    const lookAlike = { vnetId: 'v', nodeSubnetId: 'n', podVmSubnetId: 'p', podVmSubnetCidr: '10.225.0.0/16' };
+    const props = { resourceGroupName: 'rg', location: 'westeurope', name: 'aks', network: lookAlike as unknown as IPeerPodNetwork, adminGroupObjectIds: ['00000000-0000-0000-0000-000000000001'] };
+    expect(() => new ConfidentialAksCluster(scope, 'aks', props)).toThrow('ConfidentialAksCluster test/aks: network: must be a PeerPodNetwork or PeerPodNetwork.fromExisting(...)');
   });
 });

@@ -11,6 +11,7 @@ import { pinned } from '../attestation/fixtures/values';
 import { emptyStack, resourceOf, synth } from '../helpers/synth';
 import { vmProps } from './fixtures';
 import { PUBLIC_MATERIAL, clusterParts, tlsOf, trusteeProps } from '../kubernetes/fixtures';
+import { TestWorkload } from '../helpers/workload-identity';
 
 const ATTESTATION = { referenceValuesExpire: '2027-12-31T00:00:00Z', snpTcbFloor: { bootloader: 4, tee: 0, snp: 24, microcode: 219 } };
 
@@ -128,7 +129,7 @@ describe('ExternalKbs', () => {
     const stack = new TerraformStack(Testing.app(), 's');
     const k = external(stack);
     k.declareResource('a/b/c', ResourceSource.kubernetesSecret('s', 'k'));
-    k.registerWorkload({ name: 'w', pcr8: 'a'.repeat(64), resources: [k.state.resourcePath('a/b/c')], evidenceTypes: [] });
+    k.grantResources(new TestWorkload(stack, 'w', 'a'.repeat(64)), 'a/b/c');
     expect(() => Testing.synth(stack, true)).toThrow(/\[s\/Kbs\] kbs:\/\/\/a\/b\/c comes from Kubernetes Secret s\[k\], which a ExternalKbs cannot read; use ResourceSource.outOfBand\(\)/);
   });
 

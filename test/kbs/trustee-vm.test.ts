@@ -10,6 +10,7 @@ import {
   ConfidentialVmPool,
   ConfidentialVmSize,
   KeyManager,
+  PeerPodNetwork,
   PeerPodsRuntime,
   ResourceSource,
   SecurityBaseline,
@@ -23,6 +24,7 @@ import { baseInfra } from '../azure/fixtures';
 import { Synthesized, emptyStack, resourceOf, resourcesOf, synth } from '../helpers/synth';
 import { KBS_IMAGE, tlsOf } from '../kubernetes/fixtures';
 import { vmProps } from './fixtures';
+import { TestWorkload } from '../helpers/workload-identity';
 
 /** A cluster whose key manager attests to a Trustee VM. */
 function deployment(scope: Construct, keyManagerImage = pinned('key-manager')): TrusteeVm {
@@ -192,10 +194,16 @@ describe('TrusteeVm validation', () => {
     [{ keyVaultName: 'kv' }, /keyVaultName: must be 3-24 letters/],
     [{ adminSshPublicKey: 'password' }, /adminSshPublicKey: must be an OpenSSH public key/],
     [{ subnetCidr: '${TfToken[TOKEN.1]}' }, /subnetCidr: must be the literal IPv4 CIDR of the subnet/],
-    [{ podVmNetwork: { vnetId: 'v', nodeSubnetId: 'n', podVmSubnetId: 'p' } }, /podVmNetwork: must give podVmSubnetCidr/],
     [{ keyVaultAllowedIpRanges: ['my laptop'] }, /keyVaultAllowedIpRanges.0: must be an IPv4 address or CIDR \(a public address Terraform and key uploads come from\)/],
   ])('fails on %p', (override, message) => {
     expect(() => build(override)).toThrow(message);
+  });
+
+  test('fails on an imported pod-VM network without its CIDR', () => {
+    const scope = emptyStack();
+    const { network } = baseInfra(scope);
+    const podVmNetwork = PeerPodNetwork.fromExisting(scope, 'Existing', { vnetId: 'v', nodeSubnetId: 'n', podVmSubnetId: 'p' });
+    expect(() => new TrusteeVm(scope, 'Kbs', { ...vmProps(network), podVmNetwork })).toThrow(/TrusteeVm test\/Kbs: podVmNetwork: must give podVmSubnetCidr/);
   });
 
   test('synth fails when the state outgrows a Key Vault secret (25 KB compressed)', () => {
@@ -205,7 +213,7 @@ describe('TrusteeVm validation', () => {
     // Random PCR 8 values do not compress: 600 workloads with a resource each.
     for (let i = 0; i < 600; i++) {
       const key = kbs.declareResource(`apps/w${i}/key`, ResourceSource.outOfBand());
-      kbs.registerWorkload({ name: `w${i}`, pcr8: createHash('sha256').update(`w${i}`).digest('hex'), resources: [key], evidenceTypes: [] });
+      kbs.grantResources(new TestWorkload(stack, `w${i}`, createHash('sha256').update(`w${i}`).digest('hex')), key);
     }
     expect(kbs.node.validate()).toEqual([expect.stringMatching(/^the KBS state is \d+ bytes once compressed, more than a Key Vault secret holds \(25600\); split the workloads over two KBSs$/)]);
   });
@@ -216,7 +224,7 @@ describe('TrusteeVm validation', () => {
     const kbs = new TrusteeVm(stack, 'Kbs', vmProps(network));
     const a = kbs.declareResource('a/b/secret', ResourceSource.kubernetesSecret('s', 'k'));
     const b = kbs.declareResource('a/b/state', ResourceSource.azureKeyVault('kbs-state'));
-    kbs.registerWorkload({ name: 'w', pcr8: 'a'.repeat(64), resources: [a, b], evidenceTypes: [] });
+    kbs.grantResources(new TestWorkload(stack, 'w', 'a'.repeat(64)), a, b);
     expect(kbs.node.validate()).toEqual([
       'kbs:///a/b/secret comes from Kubernetes Secret s[k], which a TrusteeVm cannot read; use ResourceSource.outOfBand() or ResourceSource.azureKeyVault(...)',
       'kbs:///a/b/state comes from Key Vault secret kbs-state, a name the Trustee VM keeps for itself; store the resource under another name',

@@ -7,11 +7,13 @@ import {
   ConfidentialVmSize,
   ConfidentialWorkload,
   ConfidentialWorkloadProps,
+  ExternalKbs,
   ImageFacts,
   Initdata,
   KeyManager,
   ModelSource,
   PeerPodsRuntime,
+  PodVmImage,
   Probe,
   ResourceSource,
   WorkloadNamespace,
@@ -215,10 +217,12 @@ describe('ConfidentialWorkload wiring checks', () => {
     expect(() => workload(clusterParts(emptyStack()), { instanceSize: ConfidentialVmSize.of('Standard_DC8as_v5') })).toThrow(/instanceSize: "Standard_DC8as_v5" is not one of the runtime's sizes \[Standard_DC2as_v5, Standard_DC2es_v6\]/);
   });
 
-  test('fails when initdata would contain an unresolved token (a KBS URL only Terraform knows)', () => {
+  test('fails when the KBS URL is a token only Terraform knows (initdata is fixed at synth)', () => {
     const parts = clusterParts(emptyStack());
-    const kbs = { ...parts.trustee, kbsEndpoint: { url: `https://${parts.network.nodeSubnetId}:8080`, caCertPem: parts.trustee.kbsEndpoint.caCertPem }, registerWorkload: () => undefined, declareResource: parts.trustee.declareResource.bind(parts.trustee), setResourceCommand: () => '' };
-    expect(() => workload(parts, { kbs })).toThrow(/ConfidentialWorkload test\/w\w+: initdata.kbs.url: is an unresolved Terraform token.*must be known at synth time/);
+    const url = `https://${parts.network.nodeSubnetId}:8080`;
+    expect(() => new ExternalKbs(parts.network, 'kbs', { url, caCertPem: parts.trustee.kbsEndpoint.caCertPem!, referenceValuesExpire: '2027-06-30T00:00:00Z' })).toThrow(
+      /ExternalKbs test\/\w+\/kbs: kbsEndpoint.url: is an unresolved Terraform token.*must be known at synth time/,
+    );
   });
 
   test('fails when the runtime is installed in another stack', () => {
@@ -227,7 +231,12 @@ describe('ConfidentialWorkload wiring checks', () => {
     const b = new TerraformStack(app, 'b');
     const parts = clusterParts(a);
     const other = clusterParts(b);
-    expect(() => new ConfidentialWorkload(b, 'w', { runtime: parts.runtime, kbs: other.trustee, name: 'app', containers: [{ name: 'app', image: pinned('app'), command: ['/app/server'], runAsUser: 1000 }] })).toThrow(/runtime: is installed in stack "a", not in this one/);
+    expect(() => new ConfidentialWorkload(b, 'w', { runtime: parts.runtime, kbs: other.trustee, name: 'app', containers: [{ name: 'app', image: pinned('app'), command: ['/app/server'], runAsUser: 1000 }] })).toThrow(/runtime: is in stack "a", not in this one/);
+    // An imported runtime is a construct too, held to the same rule.
+    const imported = PeerPodsRuntime.alreadyInstalled(a, 'installed', parts.runtime);
+    expect(() => new ConfidentialWorkload(b, 'w2', { runtime: imported, kbs: other.trustee, name: 'app2', containers: [{ name: 'app', image: pinned('app'), command: ['/app/server'], runAsUser: 1000 }] })).toThrow(
+      /ConfidentialWorkload b\/w2: runtime: is in stack "a", not in this one; create the workload in that stack, or import the runtime into this one/,
+    );
   });
 
   test('synth fails when a workload needs a resource no one declared', () => {
@@ -241,7 +250,8 @@ describe('ConfidentialWorkload wiring checks', () => {
     const app = Testing.app();
     const stack = new TerraformStack(app, 's');
     const parts = clusterParts(stack);
-    const untrusted = PeerPodsRuntime.alreadyInstalled(stack, 'rt', { ...parts.runtime, image: { imageId: 'x', measurements: [{ tee: 'az-snp-vtpm', pcrs: [[11, 'f'.repeat(64)]] }] } });
+    const image = PodVmImage.fromImageId(stack, 'other-image', { imageId: '/CommunityGalleries/g/Images/i/Versions/1.0.0', measurements: [{ tee: 'az-snp-vtpm', pcrs: { 11: 'f'.repeat(64) } }] });
+    const untrusted = PeerPodsRuntime.alreadyInstalled(stack, 'rt', { ...parts.runtime, image });
     new ConfidentialWorkload(stack, 'w', { runtime: untrusted, kbs: parts.trustee, name: 'app', containers: [{ name: 'app', image: pinned('app'), command: ['/app/server'], runAsUser: 1000 }] });
     expect(() => Testing.synth(stack, true)).toThrow(/boots a pod VM image whose measurements the KBS does not trust/);
   });

@@ -1,4 +1,4 @@
-import { ConfidentialVmPool, ConfidentialVmSize, IConfidentialVmPool, PeerPodsRuntime } from '../../src';
+import { ConfidentialVmPool, ConfidentialVmSize, PeerPodsRuntime, PeerPodsRuntimeAttributes } from '../../src';
 import { baseInfra } from '../azure/fixtures';
 import { emptyStack, resourceOf, synth } from '../helpers/synth';
 import { clusterParts } from './fixtures';
@@ -77,19 +77,9 @@ describe('PeerPodsRuntime', () => {
   test('fails when a provider config value would break the chart ConfigMap', () => {
     const scope = emptyStack();
     const infra = baseInfra(scope);
-    const real = new ConfidentialVmPool(scope, 'pool', { location: 'westeurope', podVmResourceGroupName: 'podvms', ...infra });
-    // ConfidentialVmPool refuses such a region itself; a pool of the user's own (IConfidentialVmPool) may not.
-    const pool: IConfidentialVmPool = {
-      providerConfig: { ...real.providerConfig, AZURE_REGION: 'west"europe' },
-      poolIdentityClientId: real.poolIdentityClientId,
-      poolIdentityTenantId: real.poolIdentityTenantId,
-      runtimeNamespace: real.runtimeNamespace,
-      instanceSizes: real.instanceSizes,
-      defaultInstanceSize: real.defaultInstanceSize,
-      evidenceTypes: real.evidenceTypes,
-      image: real.image,
-    };
-    expect(() => new PeerPodsRuntime(scope, 'runtime', { pool })).toThrow(/pool.providerConfig.AZURE_REGION: "west\\"europe" contains a quote/);
+    // The pool takes a quote in a tag value (Azure does); the chart would write it unescaped into peer-pods-cm.
+    const pool = new ConfidentialVmPool(scope, 'pool', { location: 'westeurope', podVmResourceGroupName: 'podvms', podVmTags: { team: 'a"b' }, ...infra });
+    expect(() => new PeerPodsRuntime(scope, 'runtime', { pool })).toThrow(/PeerPodsRuntime test\/runtime: pool.providerConfig.TAGS: "team=a\\"b" contains a quote/);
   });
 
   test('alreadyInstalled describes a runtime managed elsewhere', () => {
@@ -99,6 +89,24 @@ describe('PeerPodsRuntime', () => {
       defaultInstanceSize: ConfidentialVmSize.STANDARD_DC2AS_V5,
       evidenceTypes: ['az-snp-vtpm'],
     });
-    expect(rt).toMatchObject({ runtimeClassName: 'kata-remote', installedBy: [] });
+    expect(rt).toMatchObject({ runtimeClassName: 'kata-remote', installedBy: [], namespace: 'confidential-containers-system' });
+    expect(rt.node.path).toBe('test/rt');
+  });
+
+  test.each<[object, RegExp]>([
+    [{ namespace: 'Not A Name' }, /PeerPodsRuntime test\/rt: namespace: must be the runtime namespace/],
+    [{ instanceSizes: [] }, /instanceSizes: must give the sizes the pool offers/],
+    [{ defaultInstanceSize: ConfidentialVmSize.STANDARD_DC4AS_V5 }, /defaultInstanceSize: "Standard_DC4as_v5" is not one of instanceSizes/],
+    [{ evidenceTypes: ['sgx'] }, /evidenceTypes.0: /],
+    [{ image: { imageId: 'x', measurements: [] } }, /image: must be a PodVmImage or PodVmImage.fromImageId\(...\)/],
+  ])('alreadyInstalled fails on %p', (override, message) => {
+    const attrs = {
+      namespace: 'confidential-containers-system',
+      instanceSizes: [ConfidentialVmSize.STANDARD_DC2AS_V5],
+      defaultInstanceSize: ConfidentialVmSize.STANDARD_DC2AS_V5,
+      evidenceTypes: ['az-snp-vtpm'],
+      ...override,
+    };
+    expect(() => PeerPodsRuntime.alreadyInstalled(emptyStack(), 'rt', attrs as PeerPodsRuntimeAttributes)).toThrow(message);
   });
 });

@@ -1,8 +1,10 @@
 import { Testing, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
 import { Initdata, PeerPodNetwork, ResourcePath, ResourceSource, Trustee, parseKbsConfig, renderAaToml, renderCdhToml } from '../../src';
 import { pinned, podPolicy } from '../attestation/fixtures/values';
 import { emptyStack, resourceOf, synth } from '../helpers/synth';
 import { KBS_IMAGE, clusterParts, trusteeProps } from './fixtures';
+import { TestWorkload } from '../helpers/workload-identity';
 
 function workloadPcr8(trustee: Trustee, image: string): string {
   return new Initdata({
@@ -22,8 +24,8 @@ describe('Trustee', () => {
     trustee.declareResource('kbs:///enkrypt/model/key', ResourceSource.kubernetesSecret('model-key', 'key.bin'));
     kmPcr8 = workloadPcr8(trustee, 'key-manager');
     infPcr8 = workloadPcr8(trustee, 'inference');
-    trustee.registerWorkload({ name: 'km', pcr8: kmPcr8, resources: [trustee.state.resourcePath('enkrypt/key-manager/private-key')], evidenceTypes: ['az-snp-vtpm'] });
-    trustee.registerWorkload({ name: 'inf', pcr8: infPcr8, resources: [trustee.state.resourcePath('enkrypt/model/key')], evidenceTypes: ['az-snp-vtpm'] });
+    trustee.grantResources(new TestWorkload(stack, 'km', kmPcr8, ['az-snp-vtpm']), 'enkrypt/key-manager/private-key');
+    trustee.grantResources(new TestWorkload(stack, 'inf', infPcr8, ['az-snp-vtpm']), 'enkrypt/model/key');
   });
   const config = resourceOf(json, 'kubernetes_config_map_v1', 'Config');
   const seed = resourceOf(json, 'kubernetes_config_map_v1', 'Seed');
@@ -103,10 +105,10 @@ describe('Trustee', () => {
 });
 
 describe('Trustee validation', () => {
-  function build(override: object = {}): void {
+  function build(override: object | ((scope: Construct) => object) = {}): void {
     const scope = emptyStack();
     const network = new PeerPodNetwork(scope, 'n', { resourceGroupName: 'rg', location: 'westeurope' });
-    new Trustee(scope, 't', { ...trusteeProps(network), ...override });
+    new Trustee(scope, 't', { ...trusteeProps(network), ...(typeof override === 'function' ? override(scope) : override) });
   }
 
   test.each([
@@ -115,7 +117,10 @@ describe('Trustee validation', () => {
     [{ staticIp: '${TfToken[TOKEN.1]}' }, /staticIp: must be known at synth time/],
     [{ replicas: 2 }, /replicas: must be 1: KBS sessions live in memory/],
     [{ image: 'ghcr.io/confidential-containers/key-broker-service:built-in-as-v0.21.0' }, /image: must pin the Trustee image by digest, e.g. "ghcr.io\/confidential-containers\/key-broker-service:built-in-as-v0.21.0@sha256:<64 hex>" \(`crane digest/],
-    [{ network: { vnetId: 'v', nodeSubnetId: 'n', podVmSubnetId: 'p', nodeSubnetCidr: '10.224.0.0/16' } }, /Trustee test\/t: network: must give podVmSubnetCidr \(known at synth time\)/],
+    [
+      (scope: Construct) => ({ network: PeerPodNetwork.fromExisting(scope, 'existing', { vnetId: 'v', nodeSubnetId: 'n', podVmSubnetId: 'p', nodeSubnetCidr: '10.224.0.0/16' }) }),
+      /Trustee test\/t: network: must give podVmSubnetCidr \(known at synth time\)/,
+    ],
     [{ adminPublicKeyPem: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----' }, /adminPublicKeyPem: must be a PEM public key/],
     [{ referenceValuesExpire: '2027-12-31' }, /Trustee test\/t: referenceValuesExpire: must be a UTC time/],
     [{ referenceValuesExpire: '2025-01-01T00:00:00Z' }, /Trustee test\/t: referenceValuesExpire: is 2025-01-01T00:00:00Z, before Trustee v0.21.0 was even released \(2026-07-16T00:00:00Z\)/],
@@ -147,13 +152,16 @@ describe('Trustee validation', () => {
     const stack = new TerraformStack(Testing.app(), 'x');
     const network = new PeerPodNetwork(stack, 'n', { resourceGroupName: 'rg', location: 'westeurope' });
     const t = new Trustee(stack, 't', trusteeProps(network));
-    const key = t.declareResource('enkrypt/key-manager/private-key', ResourceSource.outOfBand(), { exclusiveTo: 'x/km' });
-    expect(() => t.declareResource(key, ResourceSource.outOfBand(), { exclusiveTo: 'x/other' })).toThrow(/is reserved for x\/km; it cannot also be reserved for x\/other/);
-    t.registerWorkload({ name: 'x/km', pcr8: 'a'.repeat(64), resources: [key], evidenceTypes: [] });
+    const km = new TestWorkload(stack, 'km', 'a'.repeat(64));
+    const key = t.declareResource('enkrypt/key-manager/private-key', ResourceSource.outOfBand(), { exclusiveTo: km });
+    expect(() => t.declareResource(key, ResourceSource.outOfBand(), { exclusiveTo: new TestWorkload(stack, 'other', 'c'.repeat(64)) })).toThrow(
+      'Trustee x/t: resource: kbs:///enkrypt/key-manager/private-key is reserved for x/km (test/km); it cannot also be reserved for x/other (test/other)',
+    );
+    t.grantResources(km, key);
     expect(t.state.problems()).toEqual([]);
-    t.registerWorkload({ name: 'x/inf', pcr8: 'b'.repeat(64), resources: [key], evidenceTypes: [] });
+    t.grantResources(new TestWorkload(stack, 'inf', 'b'.repeat(64)), key);
     expect(t.state.problems()).toEqual([
-      'x/inf needs kbs:///enkrypt/key-manager/private-key, which is reserved for x/km (it would be released to both); give x/inf its own resource',
+      'x/inf (test/inf) needs kbs:///enkrypt/key-manager/private-key, which is reserved for x/km (test/km) (it would be released to both); give x/inf (test/inf) its own resource',
     ]);
     expect(() => Testing.synth(stack, true)).toThrow(/which is reserved for x\/km/);
   });
@@ -164,7 +172,7 @@ describe('Trustee validation', () => {
       t = new Trustee(stack, 't', trusteeProps(new PeerPodNetwork(stack, 'n', { resourceGroupName: 'rg', location: 'westeurope' })));
       const used = t.declareResource('a/b/used', ResourceSource.outOfBand());
       t.declareResource('a/b/forgotten', ResourceSource.outOfBand());
-      t.registerWorkload({ name: 'x/w', pcr8: 'a'.repeat(64), resources: [used], evidenceTypes: [] });
+      t.grantResources(new TestWorkload(stack, 'w', 'a'.repeat(64)), used);
     });
     const warnings = t!.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => m.data);
     expect(warnings).toEqual([
@@ -178,10 +186,10 @@ describe('Trustee validation', () => {
     const stack = new TerraformStack(app, 'x');
     const network = new PeerPodNetwork(stack, 'n', { resourceGroupName: 'rg', location: 'westeurope' });
     const t = new Trustee(stack, 't', trusteeProps(network));
-    t.registerWorkload({ name: 'x/km', pcr8: 'a'.repeat(64), resources: [ResourcePath.parse('enkrypt/key-manager/private-key')], evidenceTypes: ['az-snp-vtpm'] });
+    t.grantResources(new TestWorkload(stack, 'km', 'a'.repeat(64), ['az-snp-vtpm']), ResourcePath.parse('enkrypt/key-manager/private-key'));
     expect(t.state.problems()).toEqual([
-      expect.stringMatching(/^x\/km needs kbs:\/\/\/enkrypt\/key-manager\/private-key, which no one declared; declare it on the Trustee/),
-      expect.stringMatching(/^x\/km runs on az-snp-vtpm pod VMs, but no trusted image has az-snp-vtpm measurements/),
+      expect.stringMatching(/^x\/km \(test\/km\) needs kbs:\/\/\/enkrypt\/key-manager\/private-key, which no one declared; declare it on the Trustee/),
+      expect.stringMatching(/^x\/km \(test\/km\) runs on az-snp-vtpm pod VMs, but no trusted image has az-snp-vtpm measurements/),
     ]);
     expect(() => Testing.synth(stack, true)).toThrow(/which no one declared/);
   });

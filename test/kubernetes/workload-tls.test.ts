@@ -20,6 +20,11 @@ function server(parts: Parts, name: string, tls: Partial<NonNullable<Confidentia
   });
 }
 
+/** A workload named "plain" with no TLS and no Service. */
+function plain(parts: Parts): ConfidentialWorkload {
+  return new ConfidentialWorkload(parts.trustee.node.scope!, 'plain', { runtime: parts.runtime, kbs: parts.trustee, name: 'plain', containers: [{ name: 'app', image: pinned('plain'), command: ['/p'], runAsUser: 1000 }] });
+}
+
 /** A workload named "caller" with no Service, calling upstreams with `tls`. */
 function caller(parts: Parts, tls: ConfidentialWorkloadProps['tls']): ConfidentialWorkload {
   return new ConfidentialWorkload(parts.trustee.node.scope!, 'caller', {
@@ -96,7 +101,7 @@ describe('ConfidentialWorkload TLS wiring', () => {
 
   test.each<[string, (parts: Parts) => ConfidentialWorkloadProps['tls'], RegExp]>([
     ['an upstream that admits other workloads only', (parts) => ({ identity: WORKLOAD_TLS.identity('caller'), upstreams: [{ workload: server(parts, 'key-manager', { clients: ['inference'] }), localPort: 9443 }] }), /tls\.upstreams\[0\]: confidential-ai\/key-manager admits only inference; add "caller" to its tls.clients/],
-    ['an upstream without TLS', () => ({ identity: WORKLOAD_TLS.identity('caller'), upstreams: [{ workload: { workloadName: 'confidential-ai/plain' }, localPort: 9443 }] }), /tls\.upstreams\[0\]: confidential-ai\/plain serves no TLS/],
+    ['an upstream without TLS', (parts) => ({ identity: WORKLOAD_TLS.identity('caller'), upstreams: [{ workload: plain(parts), localPort: 9443 }] }), /tls\.upstreams\[0\]: confidential-ai\/plain serves no TLS/],
     ['two upstreams on one local port', (parts) => ({ identity: WORKLOAD_TLS.identity('caller'), upstreams: [{ workload: server(parts, 'key-manager'), localPort: 9443 }, { workload: server(parts, 'inference'), localPort: 9443 }] }), /tls\.upstreams\[1\]: local port 9443 is already used in this pod/],
   ])('synth fails on %s', (_what, tls, message) => {
     const parts = clusterParts(emptyStack());
