@@ -1,6 +1,6 @@
 import { isK8sName } from './k8s-names';
 import { ALWAYS_ALLOWED_REQUESTS, POD_POLICY_RULES, RULE_DECIDED_REQUESTS } from './agent-policy-rules';
-import { check, show } from './errors';
+import { Field, check, show, subField } from './errors';
 import { imageNameForms } from './image-reference';
 import { PodContainer, PodSpec, containerProcess, deploymentPodNamePattern, escapeRegex } from './pod-spec';
 
@@ -72,6 +72,12 @@ export interface PodPolicyOptions {
    * @default - none
    */
   readonly workload?: string;
+  /**
+   * Where the pod description came from, for errors (a construct passes its own path): a problem in
+   * `containers[0].image` is reported as that field inside it.
+   * @default - the pod's own fields
+   */
+  readonly field?: Field;
 }
 
 /** What an agent policy admits, as data, for reports and tests. */
@@ -101,23 +107,24 @@ export class AgentPolicy {
    * policy and everything else that lets the host change what runs are denied.
    */
   public static forPod(pod: PodSpec, options: PodPolicyOptions = {}): AgentPolicy {
-    check(typeof pod === 'object' && pod !== null, 'pod', 'must be a pod description');
-    check(isK8sName(pod.namespace), 'namespace', `must be a Kubernetes namespace name, got ${show(pod.namespace)}`);
-    const name = deploymentPodNamePattern(pod.name, 'name');
-    const all: Array<{ container: PodContainer; field: string }> = [
-      ...pod.initContainers.map((container, i) => ({ container, field: `initContainers[${i}]` })),
-      ...pod.containers.map((container, i) => ({ container, field: `containers[${i}]` })),
+    const at = (name: string): Field => subField(options.field ?? '', name);
+    check(typeof pod === 'object' && pod !== null, at('pod'), 'must be a pod description');
+    check(isK8sName(pod.namespace), at('namespace'), `must be a Kubernetes namespace name, got ${show(pod.namespace)}`);
+    const name = deploymentPodNamePattern(pod.name, at('name'));
+    const all: Array<{ container: PodContainer; field: Field }> = [
+      ...pod.initContainers.map((container, i) => ({ container, field: at(`initContainers[${i}]`) })),
+      ...pod.containers.map((container, i) => ({ container, field: at(`containers[${i}]`) })),
     ];
-    check(pod.containers.length > 0, 'containers', 'must have at least one container');
+    check(pod.containers.length > 0, at('containers'), 'must have at least one container');
     const names = all.map((c) => c.container.name);
     const twice = names.find((n, i) => names.indexOf(n) !== i);
-    check(twice === undefined, 'containers', `name ${show(twice)} is used twice; container names are unique in a pod`);
+    check(twice === undefined, at('containers'), `name ${show(twice)} is used twice; container names are unique in a pod`);
     if (options.workload !== undefined) {
-      check(typeof options.workload === 'string' && /^[a-z0-9]([-a-z0-9./]{0,250}[a-z0-9])?$/.test(options.workload), 'workload', `must be lowercase letters, digits, "-", "." and "/", got ${show(options.workload)}`);
+      check(typeof options.workload === 'string' && /^[a-z0-9]([-a-z0-9./]{0,250}[a-z0-9])?$/.test(options.workload), at('workload'), `must be lowercase letters, digits, "-", "." and "/", got ${show(options.workload)}`);
     }
     const annotations: Record<string, string> = { [INITDATA_ANNOTATION_KEY]: '^[A-Za-z0-9+/]*={0,2}$' };
     for (const [key, value] of Object.entries(pod.annotations).sort(([a], [b]) => (a < b ? -1 : 1))) {
-      check(key.startsWith('io.katacontainers.'), `annotations.${key}`, 'only io.katacontainers.* pod annotations reach the containers; others are not expected here');
+      check(key.startsWith('io.katacontainers.'), at(`annotations.${key}`), 'only io.katacontainers.* pod annotations reach the containers; others are not expected here');
       annotations[key] = `^${escapeRegex(value)}$`;
     }
 
@@ -211,11 +218,11 @@ const SANDBOX_MOUNTS: readonly MountSpec[] = [...CRI_MOUNTS, SHM_MOUNT, copied('
 const SANDBOX_SYSCTLS = { 'net.ipv4.ip_unprivileged_port_start': '0', 'net.ipv4.ping_group_range': '0 2147483647' };
 
 
-function containerData(container: PodContainer, field: string) {
-  check(isK8sName(container.name), `${field}.name`, `must be a Kubernetes name, got ${show(container.name)}`);
+function containerData(container: PodContainer, field: Field) {
+  check(isK8sName(container.name), subField(field, `.name`), `must be a Kubernetes name, got ${show(container.name)}`);
   container.volumeMounts.forEach((m, i) => {
-    check(isK8sName(m.volume), `${field}.volumeMounts[${i}].volume`, `must be a Kubernetes name, got ${show(m.volume)}`);
-    check(typeof m.mountPath === 'string' && /^\/[^\0]*$/.test(m.mountPath) && !m.mountPath.split('/').includes('..'), `${field}.volumeMounts[${i}].mountPath`, `must be an absolute path without "..", got ${show(m.mountPath)}`);
+    check(isK8sName(m.volume), subField(field, `.volumeMounts[${i}].volume`), `must be a Kubernetes name, got ${show(m.volume)}`);
+    check(typeof m.mountPath === 'string' && /^\/[^\0]*$/.test(m.mountPath) && !m.mountPath.split('/').includes('..'), subField(field, `.volumeMounts[${i}].mountPath`), `must be an absolute path without "..", got ${show(m.mountPath)}`);
   });
   const process = containerProcess(container, field);
   const volumes = [...new Set(container.volumeMounts.map((m) => m.volume))];
@@ -233,7 +240,7 @@ function containerData(container: PodContainer, field: string) {
   ];
   const destinations = mounts.map((m) => m.destination);
   const clash = container.volumeMounts.find((m) => destinations.indexOf(m.mountPath) !== destinations.lastIndexOf(m.mountPath));
-  check(clash === undefined, `${field}.volumeMounts`, `mount path ${show(clash?.mountPath)} is used twice, or by the runtime itself`);
+  check(clash === undefined, subField(field, `.volumeMounts`), `mount path ${show(clash?.mountPath)} is used twice, or by the runtime itself`);
   return {
     name: container.name,
     images: imageNameForms(container.image),

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { check, show } from './errors';
+import { Field, check, show } from './errors';
 
 /** Hash algorithms that initdata and Trustee accept. */
 export type HashAlgorithm = 'sha256' | 'sha384' | 'sha512';
@@ -18,7 +18,7 @@ const HEX = /^[0-9a-f]*$/;
  * Validates a lowercase hex string of `bytes` bytes and returns it. Upper case is refused rather than folded:
  * Trustee compares PCRs as lowercase strings, so a folded value would hide a copy-paste from another tool.
  */
-export function requireHex(value: unknown, bytes: number, field: string): string {
+export function requireHex(value: unknown, bytes: number, field: Field): string {
   check(typeof value === 'string', field, `must be a hex string, got ${show(value)}`);
   const text = value as string;
   check(
@@ -40,7 +40,7 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
  * Accepts `bytes` bytes given as lowercase hex or standard base64, and returns standard base64, the form the
  * Azure SNP verifier reports (`measurement`).
  */
-export function toStandardBase64(value: unknown, bytes: number, field: string): string {
+export function toStandardBase64(value: unknown, bytes: number, field: Field): string {
   check(typeof value === 'string', field, `must be a hex or base64 string, got ${show(value)}`);
   const text = value as string;
   if (text.length === bytes * 2 && HEX.test(text)) {

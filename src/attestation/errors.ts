@@ -1,8 +1,7 @@
 /**
- * The error every function of the attestation core throws for bad input.
+ * The error every function of the attestation core throws for bad input, when called on its own.
  *
- * `field` names the input that was wrong (a dotted path such as `aaToml.kbs.url`), so that a construct
- * wrapping the core can prefix its own path and the user sees where to look.
+ * `field` names the input that was wrong (a dotted path such as `aaToml.kbs.url`).
  */
 export class AttestationInputError extends Error {
   /** The input field that was wrong, as a dotted path. */
@@ -15,9 +14,60 @@ export class AttestationInputError extends Error {
   }
 }
 
-/** Fails with an AttestationInputError unless `condition` holds. */
-export function check(condition: boolean, field: string, message: string): asserts condition {
-  if (!condition) throw new AttestationInputError(field, message);
+/**
+ * The error for invalid props of a construct, whether its own schema or the attestation core found the
+ * problem: names the construct path, the field, the value and the fix.
+ */
+export class ConstructValidationError extends Error {
+  constructor(
+    /** The construct path (e.g. `infra/network`). */
+    public readonly constructPath: string,
+    /** The construct class name. */
+    public readonly constructType: string,
+    /** The prop that was wrong, dotted. */
+    public readonly field: string,
+    detail: string,
+  ) {
+    super(`${constructType} ${constructPath}: ${field}: ${detail}`);
+    this.name = 'ConstructValidationError';
+  }
+}
+
+/** The construct an input belongs to: its path and class name. */
+export interface InputOwner {
+  /** The construct path. */
+  readonly path: string;
+  /** The construct class name. */
+  readonly type: string;
+}
+
+/**
+ * Where an input is: a dotted field name, or a field of a construct. Constructs pass the second form into
+ * the core, so the core's own error names the construct and the prop; nothing catches and rewrites it.
+ */
+export type Field = string | { readonly owner: InputOwner; readonly field: string };
+
+/** The field `rest` inside `field`: `.url`, `[0]`, ` key` (appended as is) or a bare name (joined with a dot). */
+export function subField(field: Field, rest: string): Field {
+  const base = typeof field === 'string' ? field : field.field;
+  const joined = base === '' ? rest.replace(/^\./, '') : /^[.[ ]/.test(rest) ? `${base}${rest}` : `${base}.${rest}`;
+  return typeof field === 'string' ? joined : { owner: field.owner, field: joined };
+}
+
+/** The dotted name of a field, without its construct. */
+export function fieldName(field: Field): string {
+  return typeof field === 'string' ? field : field.field;
+}
+
+/** The error for bad input at `field`: a ConstructValidationError when it belongs to a construct. */
+export function inputError(field: Field, message: string): AttestationInputError | ConstructValidationError {
+  if (typeof field === 'string') return new AttestationInputError(field, message);
+  return new ConstructValidationError(field.owner.path, field.owner.type, field.field || 'props', message);
+}
+
+/** Fails with inputError unless `condition` holds. */
+export function check(condition: boolean, field: Field, message: string): asserts condition {
+  if (!condition) throw inputError(field, message);
 }
 
 /** Shows a user value inside an error message, shortened and quoted, never as raw multi-line text. */

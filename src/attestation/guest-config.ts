@@ -1,6 +1,6 @@
 import { stringify as stringifyToml } from 'smol-toml';
 import { isPemCertificate } from './encoding';
-import { AttestationInputError, check, show } from './errors';
+import { Field, check, inputError, show, subField } from './errors';
 import { ResourcePath } from './resource-path';
 import { requireSynthTimeString } from './tokens';
 
@@ -33,46 +33,46 @@ export interface ImageSecuritySettings {
 
 
 /** Validates a KBS endpoint and returns it normalised (PEM ending with one newline). */
-export function validateKbsEndpoint(endpoint: KbsEndpoint, field = 'kbs'): Required<Omit<KbsEndpoint, 'caCertPem'>> & { caCertPem?: string } {
+export function validateKbsEndpoint(endpoint: KbsEndpoint, field: Field = 'kbs'): Required<Omit<KbsEndpoint, 'caCertPem'>> & { caCertPem?: string } {
   check(typeof endpoint === 'object' && endpoint !== null, field, 'must be a KBS endpoint { url, caCertPem }');
-  requireSynthTimeString(endpoint.url, `${field}.url`);
+  requireSynthTimeString(endpoint.url, subField(field, `.url`));
   let url: URL;
   try {
     url = new URL(endpoint.url);
   } catch {
-    throw new AttestationInputError(`${field}.url`, `must be an absolute URL such as "https://10.0.1.250:8080", got ${show(endpoint.url)}`);
+    throw inputError(subField(field, `.url`), `must be an absolute URL such as "https://10.0.1.250:8080", got ${show(endpoint.url)}`);
   }
   const insecure = endpoint.insecureHttpForDevelopment === true;
   check(
     url.protocol === 'https:' || (insecure && url.protocol === 'http:'),
-    `${field}.url`,
+    subField(field, `.url`),
     `must use https, got ${show(endpoint.url)}; plain http needs insecureHttpForDevelopment: true and is for development only`,
   );
   check(
     (url.pathname === '/' || url.pathname === '') && url.search === '' && url.hash === '' && url.username === '' && url.password === '',
-    `${field}.url`,
+    subField(field, `.url`),
     `must be a base URL without path, query, fragment or credentials, got ${show(endpoint.url)}`,
   );
-  check(!endpoint.url.endsWith('/'), `${field}.url`, `must not end with "/", got ${show(endpoint.url)}`);
+  check(!endpoint.url.endsWith('/'), subField(field, `.url`), `must not end with "/", got ${show(endpoint.url)}`);
   let caCertPem: string | undefined;
   if (endpoint.caCertPem !== undefined) {
-    requireSynthTimeString(endpoint.caCertPem, `${field}.caCertPem`);
+    requireSynthTimeString(endpoint.caCertPem, subField(field, `.caCertPem`));
     const pem = endpoint.caCertPem.trim() + '\n';
     check(
       isPemCertificate(pem),
-      `${field}.caCertPem`,
+      subField(field, `.caCertPem`),
       'must be one PEM certificate ("-----BEGIN CERTIFICATE-----" ... "-----END CERTIFICATE-----"); read it from the file that holds the KBS CA',
     );
     caCertPem = pem;
   }
   check(
     caCertPem !== undefined || insecure,
-    `${field}.caCertPem`,
+    subField(field, `.caCertPem`),
     'is required: pod VMs must verify the KBS certificate; pass the PEM of the CA that issued it',
   );
   check(
     !(url.protocol === 'https:' && caCertPem === undefined),
-    `${field}.caCertPem`,
+    subField(field, `.caCertPem`),
     'is required with an https URL: the guest trusts no public CA for the KBS',
   );
   return { url: endpoint.url, insecureHttpForDevelopment: insecure, ...(caCertPem ? { caCertPem } : {}) };

@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { AttestationInputError, check, show } from './errors';
+import { Field, check, inputError, show, subField } from './errors';
 import { hexDigest } from './encoding';
 import { imageDigest, requirePinnedImage } from './image-reference';
 
@@ -54,40 +54,40 @@ export class ImageFacts {
    * @param files the raw documents
    * @param field the input's name, for errors
    */
-  public static verify(image: string, files: ImageFactsFiles, field = 'imageFacts'): ImageFacts {
-    requirePinnedImage(image, `${field}.image`);
+  public static verify(image: string, files: ImageFactsFiles, field: Field = 'imageFacts'): ImageFacts {
+    requirePinnedImage(image, subField(field, `.image`));
     const pinned = imageDigest(image);
     let manifestDigest = pinned;
     if (files.index !== undefined) {
-      const index = parseJson(exactBytes(files.index, pinned, `${field}.index`, 'index'), `${field}.index`, indexSchema);
-      check(index.mediaType === undefined || INDEX_TYPES.includes(index.mediaType), `${field}.index`, `is a ${show(index.mediaType)}, not an image index`);
+      const index = parseJson(exactBytes(files.index, pinned, subField(field, `.index`), 'index'), subField(field, `.index`), indexSchema);
+      check(index.mediaType === undefined || INDEX_TYPES.includes(index.mediaType), subField(field, `.index`), `is a ${show(index.mediaType)}, not an image index`);
       const entries = index.manifests.filter((m) => m.platform?.os === POD_VM_PLATFORM.os && m.platform.architecture === POD_VM_PLATFORM.architecture);
       check(
         entries.length === 1,
-        `${field}.index`,
+        subField(field, `.index`),
         `must list exactly one ${POD_VM_PLATFORM.os}/${POD_VM_PLATFORM.architecture} manifest (pod VMs are x86-64), found ${entries.length}`,
       );
       manifestDigest = entries[0].digest.slice('sha256:'.length);
     }
-    const manifestText = exactBytes(files.manifest, manifestDigest, `${field}.manifest`, files.index === undefined ? 'manifest' : 'platform-manifest');
+    const manifestText = exactBytes(files.manifest, manifestDigest, subField(field, `.manifest`), files.index === undefined ? 'manifest' : 'platform-manifest');
     const raw = JSON.parse(manifestText) as { manifests?: unknown };
     check(
       raw.manifests === undefined,
-      `${field}.manifest`,
+      subField(field, `.manifest`),
       `is an image index: ${image} names a multi-platform image; save that document as index.json and the ${POD_VM_PLATFORM.os}/${POD_VM_PLATFORM.architecture} manifest as manifest.json`,
     );
-    const manifest = parseJson(manifestText, `${field}.manifest`, manifestSchema);
-    check(manifest.mediaType === undefined || MANIFEST_TYPES.includes(manifest.mediaType), `${field}.manifest`, `is a ${show(manifest.mediaType)}, not an image manifest`);
+    const manifest = parseJson(manifestText, subField(field, `.manifest`), manifestSchema);
+    check(manifest.mediaType === undefined || MANIFEST_TYPES.includes(manifest.mediaType), subField(field, `.manifest`), `is a ${show(manifest.mediaType)}, not an image manifest`);
     check(
       manifest.config.mediaType === undefined || CONFIG_TYPES.includes(manifest.config.mediaType),
-      `${field}.manifest`,
+      subField(field, `.manifest`),
       `names a config of media type ${show(manifest.config.mediaType)}, not an image configuration`,
     );
-    const configText = exactBytes(files.config, manifest.config.digest.slice('sha256:'.length), `${field}.config`, 'config');
-    const config = parseJson(configText, `${field}.config`, configSchema);
+    const configText = exactBytes(files.config, manifest.config.digest.slice('sha256:'.length), subField(field, `.config`), 'config');
+    const config = parseJson(configText, subField(field, `.config`), configSchema);
     check(
       config.os === POD_VM_PLATFORM.os && config.architecture === POD_VM_PLATFORM.architecture,
-      `${field}.config`,
+      subField(field, `.config`),
       `is for ${config.os}/${config.architecture}; pod VMs run ${POD_VM_PLATFORM.os}/${POD_VM_PLATFORM.architecture}`,
     );
     const c = config.config ?? {};
@@ -104,12 +104,12 @@ export class ImageFacts {
    * Reads `manifest.json`, `config.json` and, if present, `index.json` from `directory` and verifies them
    * against `image` (see `verify`).
    */
-  public static fromDirectory(image: string, directory: string, field = 'imageFacts'): ImageFacts {
+  public static fromDirectory(image: string, directory: string, field: Field = 'imageFacts'): ImageFacts {
     const read = (name: string, required: boolean): Buffer | undefined => {
       const path = join(directory, name);
       if (!existsSync(path)) {
         if (!required) return undefined;
-        throw new AttestationInputError(`${field}.${name.replace('.json', '')}`, `${path} does not exist; ${howToSave(image, directory)}`);
+        throw inputError(subField(field, `.${name.replace('.json', '')}`), `${path} does not exist; ${howToSave(image, directory)}`);
       }
       return readFileSync(path);
     };
@@ -167,13 +167,13 @@ export function howToSave(image: string, directory: string): string {
 }
 
 /** The document's text when its sha256 is `expected`; a single trailing newline some tools print is tolerated. */
-function exactBytes(bytes: string | Uint8Array, expected: string, field: string, what: string): string {
+function exactBytes(bytes: string | Uint8Array, expected: string, field: Field, what: string): string {
   const buffer = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : Buffer.from(bytes);
   const candidates = [buffer];
   if (buffer.length > 0 && buffer[buffer.length - 1] === 0x0a) candidates.push(buffer.subarray(0, buffer.length - 1));
   const match = candidates.find((b) => hexDigest('sha256', b) === expected);
   if (!match) {
-    throw new AttestationInputError(
+    throw inputError(
       field,
       `has sha256 ${hexDigest('sha256', buffer)}, but the ${what} digest is ${expected}; these are not the documents of this image ` +
         '(save them byte for byte as the registry serves them, without reformatting)',
@@ -182,17 +182,17 @@ function exactBytes(bytes: string | Uint8Array, expected: string, field: string,
   return match.toString('utf8');
 }
 
-function parseJson<T>(text: string, field: string, schema: z.ZodType<T>): T {
+function parseJson<T>(text: string, field: Field, schema: z.ZodType<T>): T {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new AttestationInputError(field, 'is not JSON');
+    throw inputError(field, 'is not JSON');
   }
   const result = schema.safeParse(value);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new AttestationInputError(`${field}${issue.path.map((p) => `.${String(p)}`).join('')}`, issue.message);
+    throw inputError(subField(field, issue.path.map((p) => `.${String(p)}`).join('')), issue.message);
   }
   return result.data;
 }

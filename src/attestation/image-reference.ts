@@ -1,4 +1,4 @@
-import { check, show } from './errors';
+import { Field, check, show } from './errors';
 import { requireSynthTimeString } from './tokens';
 
 // registry-host[:port]/path[:tag]@sha256:<64 hex>. The host must look like one (a "." or a port, or
@@ -15,7 +15,7 @@ export function isPinnedImage(image: unknown): boolean {
 }
 
 /** Fails unless `image` is a fully qualified reference pinned by digest; returns it. */
-export function requirePinnedImage(image: unknown, field: string): string {
+export function requirePinnedImage(image: unknown, field: Field): string {
   check(typeof image === 'string', field, `must be an image reference string, got ${show(image)}`);
   requireSynthTimeString(image, field);
   check(

@@ -1,6 +1,7 @@
 // The attestation core: pure functions over bytes, no cdktf. Constructs call these and place the results.
 // Internal helpers (errors' check/show, tokens, encoding, ...) are imported by path, not exported here.
-export { AttestationInputError } from './errors';
+export { AttestationInputError, ConstructValidationError } from './errors';
+export type { Field, InputOwner } from './errors';
 export * from './resource-path';
 export * from './guest-config';
 export { imageDigest, isPinnedImage, requirePinnedImage } from './image-reference';

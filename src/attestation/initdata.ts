@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
-import { AttestationInputError, check, show } from './errors';
+import { Field, check, inputError, show } from './errors';
 import { HashAlgorithm, hexDigest } from './encoding';
 import { requireSynthTimeString } from './tokens';
 
@@ -51,7 +51,7 @@ export class Initdata {
     try {
       doc = parseToml(text) as Record<string, unknown>;
     } catch (e) {
-      throw new AttestationInputError('initdata', `is not valid TOML: ${(e as Error).message.split('\n')[0]}`);
+      throw inputError('initdata', `is not valid TOML: ${(e as Error).message.split('\n')[0]}`);
     }
     const unknownTop = Object.keys(doc).filter((k) => !['version', 'algorithm', 'data'].includes(k));
     check(unknownTop.length === 0, 'initdata', `has unknown top-level keys ${show(unknownTop)}; only version, algorithm and [data] exist`);
@@ -141,7 +141,7 @@ function renderInitdataToml(algorithm: HashAlgorithm, aaToml: string, cdhToml: s
   return text.endsWith('\n') ? text : `${text}\n`;
 }
 
-function validateEmbeddedToml(text: string, field: string, allowEmpty: boolean): string {
+function validateEmbeddedToml(text: string, field: Field, allowEmpty: boolean): string {
   check(typeof text === 'string', field, `must be a string, got ${show(text)}`);
   requireSynthTimeString(text, field);
   if (allowEmpty && text === '') return text;
@@ -149,7 +149,7 @@ function validateEmbeddedToml(text: string, field: string, allowEmpty: boolean):
   try {
     parseToml(text);
   } catch (e) {
-    throw new AttestationInputError(field, `is not valid TOML: ${(e as Error).message.split('\n')[0]}`);
+    throw inputError(field, `is not valid TOML: ${(e as Error).message.split('\n')[0]}`);
   }
   return text;
 }

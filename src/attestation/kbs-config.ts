@@ -1,6 +1,6 @@
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { z } from 'zod';
-import { AttestationInputError } from './errors';
+import { Field, inputError, subField } from './errors';
 import { legacyKey } from './kbs-config-legacy';
 import { KbsConfig, canonicalStorageType, kbsConfigSchema } from './kbs-config-schema';
 import { requireSynthTimeString } from './tokens';
@@ -42,9 +42,9 @@ function legacyProblems(node: unknown, at: Array<string | number>): KbsConfigPro
 }
 
 /** Validates a KBS configuration object and renders it as kbs-config.toml text (deterministic key order). */
-export function renderKbsConfig(config: KbsConfig): string {
-  const valid = validate(config, 'kbsConfig');
-  deepCheckTokens(valid, 'kbsConfig');
+export function renderKbsConfig(config: KbsConfig, field: Field = 'kbsConfig'): string {
+  const valid = validate(config, field);
+  deepCheckTokens(valid, field);
   const text = stringifyToml(valid as Record<string, unknown>);
   return text.endsWith('\n') ? text : `${text}\n`;
 }
@@ -54,24 +54,24 @@ export function renderKbsConfig(config: KbsConfig): string {
  * KBS accepts, and refuses, all problems at once, what it would ignore (unknown and legacy keys, each legacy
  * key with its replacement) or refuse (at parse time or at start-up).
  */
-export function parseKbsConfig(text: string): KbsConfig {
+export function parseKbsConfig(text: string, field: Field = 'kbs-config.toml'): KbsConfig {
   let doc: unknown;
   try {
     doc = parseToml(text);
   } catch (e) {
-    throw new AttestationInputError('kbs-config.toml', `is not valid TOML: ${(e as Error).message.split('\n')[0]}`);
+    throw inputError(field, `is not valid TOML: ${(e as Error).message.split('\n')[0]}`);
   }
-  return validate(doc, 'kbs-config.toml');
+  return validate(doc, field);
 }
 
-function validate(doc: unknown, where: string): KbsConfig {
+function validate(doc: unknown, where: Field): KbsConfig {
   const problems = kbsConfigProblems(doc);
   if (problems.length === 1) {
     const [p] = problems;
-    throw new AttestationInputError(p.key ? `${where} ${p.key}` : where, p.message);
+    throw inputError(p.key ? subField(where, ` ${p.key}`) : where, p.message);
   }
   if (problems.length > 1) {
-    throw new AttestationInputError(where, `has ${problems.length} problems:\n${problems.map((p) => `  - ${p.key || '(file)'}: ${p.message}`).join('\n')}`);
+    throw inputError(where, `has ${problems.length} problems:\n${problems.map((p) => `  - ${p.key || '(file)'}: ${p.message}`).join('\n')}`);
   }
   return doc as KbsConfig;
 }
@@ -159,10 +159,10 @@ function storageTypesInUse(c: KbsConfig): Array<{ key: string; type: ReturnType<
   return used;
 }
 
-function deepCheckTokens(value: unknown, field: string): void {
+function deepCheckTokens(value: unknown, field: Field): void {
   if (typeof value === 'string') requireSynthTimeString(value, field);
-  else if (Array.isArray(value)) value.forEach((v, i) => deepCheckTokens(v, `${field}[${i}]`));
+  else if (Array.isArray(value)) value.forEach((v, i) => deepCheckTokens(v, subField(field, `[${i}]`)));
   else if (typeof value === 'object' && value !== null) {
-    for (const [k, v] of Object.entries(value)) deepCheckTokens(v, `${field}.${k}`);
+    for (const [k, v] of Object.entries(value)) deepCheckTokens(v, subField(field, `.${k}`));
   }
 }

@@ -1,4 +1,4 @@
-import { check, show } from './errors';
+import { Field, check, show } from './errors';
 import { KbsConfig, canonicalStorageType, parseKbsConfig, renderKbsConfig } from './kbs-config';
 
 /** Where the secure default configuration expects Trustee's files inside its container. */
@@ -111,8 +111,8 @@ export interface CheckedKbsConfig {
 }
 
 /** Renders `config`, parses the file back (so a key Trustee would ignore is refused) and lists its findings. */
-export function checkedKbsConfig(config: KbsConfig): CheckedKbsConfig {
-  const toml = renderKbsConfig(config);
-  const parsed = parseKbsConfig(toml);
+export function checkedKbsConfig(config: KbsConfig, field: Field = 'kbsConfig'): CheckedKbsConfig {
+  const toml = renderKbsConfig(config, field);
+  const parsed = parseKbsConfig(toml, field);
   return { toml, config: parsed, findings: kbsConfigFindings(parsed) };
 }

@@ -1,5 +1,5 @@
 import { renderAttestationPolicy } from './attestation-policy';
-import { AttestationInputError } from './errors';
+import { Field, InputOwner, inputError } from './errors';
 import { requireHex } from './encoding';
 import { AzureTee, NormalizedMeasurementSet, ReferenceValues, SnpTcbFloor, normalizeSnpTcbFloor, requireExpiration } from './reference-values';
 import { ResourcePath } from './resource-path';
@@ -45,6 +45,8 @@ export interface KbsStateOptions {
   readonly snpTcbFloor?: SnpTcbFloor;
   /** Affirms SNP hardware of any TCB when there is no floor. For development only. */
   readonly allowAnySnpTcbInsecure?: boolean;
+  /** The KBS construct this state belongs to: its errors then name it. @default - none (errors name the field only) */
+  readonly owner?: InputOwner;
 }
 
 /**
@@ -59,15 +61,20 @@ export class KbsState {
   private readonly resources = new Map<string, { path: ResourcePath; source: ResourceSource; exclusiveTo?: string }>();
 
   constructor(private readonly options: KbsStateOptions) {
-    requireExpiration(options.expiration, 'referenceValuesExpire');
+    requireExpiration(options.expiration, this.field('referenceValuesExpire'));
     // Synth reads no clock, but an expiration before the pinned Trustee release has certainly passed.
     if (options.expiration < TRUSTEE_RELEASE.releasedOn) {
-      throw new AttestationInputError(
-        'referenceValuesExpire',
+      throw inputError(
+        this.field('referenceValuesExpire'),
         `is ${options.expiration}, before Trustee ${TRUSTEE_RELEASE.version} was even released (${TRUSTEE_RELEASE.releasedOn}): every reference value would have expired and no attestation could pass; set a date in the future`,
       );
     }
-    if (options.snpTcbFloor !== undefined) normalizeSnpTcbFloor(options.snpTcbFloor);
+    if (options.snpTcbFloor !== undefined) normalizeSnpTcbFloor(options.snpTcbFloor, this.field('snpTcbFloor'));
+  }
+
+  /** `name`, as a field of the owning construct when there is one. */
+  private field(name: string): Field {
+    return this.options.owner ? { owner: this.options.owner, field: name } : name;
   }
 
   /** Trusts the measurements of a pod VM image (every image pods may boot, e.g. old and new during an upgrade). */
@@ -90,13 +97,13 @@ export class KbsState {
    * key: granting it to any other workload is a wiring problem.
    */
   public declareResource(resource: string | ResourcePath, source: ResourceSource, exclusiveTo?: string): ResourcePath {
-    const path = typeof resource === 'string' ? ResourcePath.parse(resource, 'resource') : resource;
+    const path = typeof resource === 'string' ? ResourcePath.parse(resource, this.field('resource')) : resource;
     const existing = this.resources.get(path.path);
     if (existing && !existing.source.equals(source)) {
-      throw new AttestationInputError('resource', `${path.uri} is already declared from ${existing.source.describe()}; it cannot also come from ${source.describe()}`);
+      throw inputError(this.field('resource'), `${path.uri} is already declared from ${existing.source.describe()}; it cannot also come from ${source.describe()}`);
     }
     if (existing?.exclusiveTo !== undefined && exclusiveTo !== undefined && existing.exclusiveTo !== exclusiveTo) {
-      throw new AttestationInputError('resource', `${path.uri} is reserved for ${existing.exclusiveTo}; it cannot also be reserved for ${exclusiveTo}`);
+      throw inputError(this.field('resource'), `${path.uri} is reserved for ${existing.exclusiveTo}; it cannot also be reserved for ${exclusiveTo}`);
     }
     const owner = exclusiveTo ?? existing?.exclusiveTo;
     this.resources.set(path.path, { path, source, ...(owner !== undefined ? { exclusiveTo: owner } : {}) });
@@ -109,10 +116,10 @@ export class KbsState {
    * the same workload again adds resources; the same name with other identity facts is an error.
    */
   public grantResources(workload: WorkloadIdentity, resources: readonly ResourcePath[]): void {
-    requireHex(workload.pcr8, 32, 'pcr8');
+    requireHex(workload.pcr8, 32, this.field('pcr8'));
     let known = this.workloads.find((w) => w.name === workload.name);
     if (known && known.pcr8 !== workload.pcr8) {
-      throw new AttestationInputError('workload', `${workload.name} is already admitted with PCR 8 ${known.pcr8.slice(0, 12)}..., not ${workload.pcr8.slice(0, 12)}...`);
+      throw inputError(this.field('workload'), `${workload.name} is already admitted with PCR 8 ${known.pcr8.slice(0, 12)}..., not ${workload.pcr8.slice(0, 12)}...`);
     }
     if (!known) {
       known = { ...workload, resources: [] };
@@ -129,8 +136,8 @@ export class KbsState {
 
   /** A declared resource path, parsed. */
   public resourcePath(resource: string): ResourcePath {
-    const path = ResourcePath.parse(resource, 'resource');
-    if (!this.resources.has(path.path)) throw new AttestationInputError('resource', `${path.uri} is not declared; declare it with declareResource first`);
+    const path = ResourcePath.parse(resource, this.field('resource'));
+    if (!this.resources.has(path.path)) throw inputError(this.field('resource'), `${path.uri} is not declared; declare it with declareResource first`);
     return path;
   }
 

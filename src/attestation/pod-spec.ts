@@ -1,5 +1,5 @@
 import { isK8sName } from './k8s-names';
-import { AttestationInputError, check, show } from './errors';
+import { Field, check, inputError, show, subField } from './errors';
 import { ImageFacts, howToSave } from './image-facts';
 import { imageDigest, imageNameForms, requirePinnedImage } from './image-reference';
 import { requireSynthTimeString } from './tokens';
@@ -76,24 +76,24 @@ export interface ContainerProcess {
  * HOSTNAME, the image's ENV, the declared env; PATH and HOSTNAME replaced in place), Cwd, and the user (with
  * the image pulled in the guest, the host has no /etc/passwd: the GID is runAsGroup, else 0).
  */
-export function containerProcess(container: PodContainer, field = 'container'): ContainerProcess {
+export function containerProcess(container: PodContainer, field: Field = 'container'): ContainerProcess {
   const facts = container.imageFacts;
-  requirePinnedImage(container.image, `${field}.image`);
+  requirePinnedImage(container.image, subField(field, `.image`));
   if (facts) {
     check(
       imageNameForms(facts.image).pop() === imageNameForms(container.image).pop(),
-      `${field}.imageFacts`,
+      subField(field, `.imageFacts`),
       `describe ${facts.image}, not ${container.image} (digest ${imageDigest(container.image).slice(0, 12)}...); load the facts saved for this image`,
     );
   }
   check(
     container.command !== undefined || facts !== undefined,
-    `${field}.command`,
+    subField(field, `.command`),
     `is required when the image's entrypoint is not known: the agent policy pins the exact command line. ` +
       `Set command, or pass imageFacts (ImageFacts.fromDirectory); to create them, ${howToSave(container.image, '<dir>')}`,
   );
   for (const [name, list] of [['command', container.command], ['args', container.args]] as const) {
-    (list ?? []).forEach((arg, i) => literal(arg, `${field}.${name}[${i}]`));
+    (list ?? []).forEach((arg, i) => literal(arg, subField(field, `.${name}[${i}]`)));
   }
 
   let args: string[];
@@ -103,7 +103,7 @@ export function containerProcess(container: PodContainer, field = 'container'): 
     const entrypoint = facts && !(facts.entrypoint.length === 1 && facts.entrypoint[0] === '') ? [...facts.entrypoint] : [];
     args = container.args !== undefined && container.args.length > 0 ? [...entrypoint, ...container.args] : [...entrypoint, ...(facts?.cmd ?? [])];
   }
-  check(args.length > 0, `${field}.command`, `is empty and the image ${container.image} has no ENTRYPOINT or CMD: the runtime would refuse to start it; set command`);
+  check(args.length > 0, subField(field, `.command`), `is empty and the image ${container.image} has no ENTRYPOINT or CMD: the runtime would refuse to start it; set command`);
 
   // PATH and HOSTNAME are the only variables containerd replaces in place; any other name set by both the
   // image and the pod appears twice, the image's value first.
@@ -117,18 +117,18 @@ export function containerProcess(container: PodContainer, field = 'container'): 
     else env.push(entry);
   };
   for (const entry of facts?.env ?? []) add(entry);
-  container.env.forEach(({ name, value }, i) => add(`${name}=${literal(value, `${field}.env.${name || i}`)}`));
+  container.env.forEach(({ name, value }, i) => add(`${name}=${literal(value, subField(field, `.env.${name || i}`))}`));
 
   let uid = container.runAsUser;
   if (uid === undefined && facts) uid = imageUid(facts, field);
   check(
     uid !== undefined,
-    `${field}.runAsUser`,
+    subField(field, `.runAsUser`),
     `is required: the image's user is not known without imageFacts, and the agent policy pins the UID the container runs as`,
   );
-  check(Number.isInteger(uid) && uid! > 0 && uid! <= 2147483647, `${field}.runAsUser`, `must be a UID from 1 to 2147483647 (the pod runs as non-root), got ${show(uid)}`);
+  check(Number.isInteger(uid) && uid! > 0 && uid! <= 2147483647, subField(field, `.runAsUser`), `must be a UID from 1 to 2147483647 (the pod runs as non-root), got ${show(uid)}`);
   const gid = container.runAsGroup ?? 0;
-  check(Number.isInteger(gid) && gid >= 0 && gid <= 2147483647, `${field}.runAsGroup`, `must be a GID from 0 to 2147483647, got ${show(gid)}`);
+  check(Number.isInteger(gid) && gid >= 0 && gid <= 2147483647, subField(field, `.runAsGroup`), `must be a GID from 0 to 2147483647, got ${show(gid)}`);
 
   const workingDir = container.workingDir ?? (facts?.workingDir || '/');
   return {
@@ -142,7 +142,7 @@ export function containerProcess(container: PodContainer, field = 'container'): 
 }
 
 /** The kubelet's pod-name pattern for a Deployment's pods: `<name>-<template hash>-<5 random>`. */
-export function deploymentPodNamePattern(deploymentName: string, field = 'name'): string {
+export function deploymentPodNamePattern(deploymentName: string, field: Field = 'name'): string {
   check(
     isK8sName(deploymentName),
     field,
@@ -163,16 +163,16 @@ export function escapeRegex(text: string): string {
   return text.replace(/[\\^$.|?*+()[\]{}-]/g, (c) => `\\${c}`);
 }
 
-function imageUid(facts: ImageFacts, field: string): number {
+function imageUid(facts: ImageFacts, field: Field): number {
   const user = facts.user.split(':')[0];
   check(
     user !== '',
-    `${field}.runAsUser`,
+    subField(field, `.runAsUser`),
     `is required: the image ${facts.image} sets no USER, so it would run as root, which the pod's runAsNonRoot forbids`,
   );
   check(
     /^[0-9]+$/.test(user),
-    `${field}.runAsUser`,
+    subField(field, `.runAsUser`),
     `is required: the image's USER is ${show(facts.user)}, a name, which the kubelet cannot verify as non-root and the runtime cannot resolve when the image is pulled in the guest`,
   );
   return Number(user);
@@ -182,11 +182,11 @@ function imageUid(facts: ImageFacts, field: string): number {
  * The kubelet expands `$(VAR)` and reduces `$$` in command, args and env values, so the container would not
  * receive what the policy pins; such values are refused.
  */
-function literal(value: string, field: string): string {
+function literal(value: string, field: Field): string {
   check(typeof value === 'string', field, `must be a string, got ${show(value)}`);
   requireSynthTimeString(value, field);
   if (value.includes('$(') || value.includes('$$')) {
-    throw new AttestationInputError(
+    throw inputError(
       field,
       `contains "$(" or "$$", which the kubelet rewrites ($(VAR) expansion) before the container sees it, so the agent policy could not pin the value; got ${show(value)}`,
     );

@@ -1,4 +1,4 @@
-import { AttestationInputError, check, show } from './errors';
+import { Field, check, inputError, show, subField } from './errors';
 import { requireHex, toStandardBase64 } from './encoding';
 
 /** The Azure confidential VM evidence types the library attests. */
@@ -48,39 +48,39 @@ export interface NormalizedMeasurementSet {
 }
 
 /** Validates a measurement set (or re-validates a normalized one); fails with the field and the fix. */
-export function normalizeMeasurementSet(input: MeasurementSet | NormalizedMeasurementSet, field = 'measurements'): NormalizedMeasurementSet {
+export function normalizeMeasurementSet(input: MeasurementSet | NormalizedMeasurementSet, field: Field = 'measurements'): NormalizedMeasurementSet {
   check(typeof input === 'object' && input !== null, field, 'must be a measurement set { tee, pcrs }');
   const set: MeasurementSet = Array.isArray(input.pcrs) ? { ...input, pcrs: Object.fromEntries(input.pcrs as ReadonlyArray<readonly [number, string]>) } : (input as MeasurementSet);
-  check(AZURE_TEES.includes(set.tee), `${field}.tee`, `must be one of ${AZURE_TEES.join(', ')}, got ${show(set.tee)}`);
-  check(typeof set.pcrs === 'object' && set.pcrs !== null, `${field}.pcrs`, 'must map PCR indices to SHA-256 hex values');
+  check(AZURE_TEES.includes(set.tee), subField(field, `.tee`), `must be one of ${AZURE_TEES.join(', ')}, got ${show(set.tee)}`);
+  check(typeof set.pcrs === 'object' && set.pcrs !== null, subField(field, `.pcrs`), 'must map PCR indices to SHA-256 hex values');
   const pcrs: Array<readonly [number, string]> = [];
   for (const [key, value] of Object.entries(set.pcrs)) {
     const index = Number(key);
-    check(/^[0-9]+$/.test(key) && index <= 23, `${field}.pcrs`, `has PCR index ${show(key)}; vTPM PCRs are 0-23`);
+    check(/^[0-9]+$/.test(key) && index <= 23, subField(field, `.pcrs`), `has PCR index ${show(key)}; vTPM PCRs are 0-23`);
     check(
       index !== 8,
-      `${field}.pcrs`,
+      subField(field, `.pcrs`),
       'must not contain PCR 8: it carries the workload initdata digest and is checked per workload, not per image',
     );
-    pcrs.push([index, requireHex(value, 32, `${field}.pcrs[${index}]`)]);
+    pcrs.push([index, requireHex(value, 32, subField(field, `.pcrs[${index}]`))]);
   }
-  check(pcrs.length > 0, `${field}.pcrs`, 'must contain at least one PCR (upstream images publish PCR 3, 9 and 11)');
+  check(pcrs.length > 0, subField(field, `.pcrs`), 'must contain at least one PCR (upstream images publish PCR 3, 9 and 11)');
   pcrs.sort((a, b) => a[0] - b[0]);
   const result: { -readonly [K in keyof NormalizedMeasurementSet]: NormalizedMeasurementSet[K] } = { tee: set.tee, pcrs };
   if (set.snpLaunchMeasurement !== undefined) {
-    check(set.tee === 'az-snp-vtpm', `${field}.snpLaunchMeasurement`, `applies to az-snp-vtpm only, not ${set.tee}`);
-    result.snpLaunchMeasurement = toStandardBase64(set.snpLaunchMeasurement, 48, `${field}.snpLaunchMeasurement`);
+    check(set.tee === 'az-snp-vtpm', subField(field, `.snpLaunchMeasurement`), `applies to az-snp-vtpm only, not ${set.tee}`);
+    result.snpLaunchMeasurement = toStandardBase64(set.snpLaunchMeasurement, 48, subField(field, `.snpLaunchMeasurement`));
   }
   check(
     !('snpTcbMinimums' in set),
-    `${field}.snpTcbMinimums`,
+    subField(field, `.snpTcbMinimums`),
     'is no longer read from measurement sets: the SNP TCB floor belongs to the hosts, not to an image; give it to the KBS (snpTcbFloor)',
   );
   return result;
 }
 
 /** Validates an SNP TCB floor and returns it with decimal-string values, in component order. */
-export function normalizeSnpTcbFloor(floor: SnpTcbFloor, field = 'snpTcbFloor'): Readonly<Record<SnpTcbComponent, string>> {
+export function normalizeSnpTcbFloor(floor: SnpTcbFloor, field: Field = 'snpTcbFloor'): Readonly<Record<SnpTcbComponent, string>> {
   check(typeof floor === 'object' && floor !== null, field, `must give the minimum of each of ${SNP_TCB_COMPONENTS.join(', ')}`);
   const unknown = Object.keys(floor).filter((k) => !(SNP_TCB_COMPONENTS as readonly string[]).includes(k));
   check(unknown.length === 0, field, `has unknown component ${show(unknown[0])}; the components are ${SNP_TCB_COMPONENTS.join(', ')}`);
@@ -90,7 +90,7 @@ export function normalizeSnpTcbFloor(floor: SnpTcbFloor, field = 'snpTcbFloor'):
     const text = typeof value === 'number' ? String(value) : value;
     check(
       typeof text === 'string' && /^(0|[1-9][0-9]{0,2})$/.test(text) && Number(text) <= 255,
-      `${field}.${component}`,
+      subField(field, `.${component}`),
       `must be the minimum ${component} version, a decimal 0-255 as the verifier reports reported_tcb_${component}, got ${show(value)}`,
     );
     out[component] = text;
@@ -102,12 +102,12 @@ export function normalizeSnpTcbFloor(floor: SnpTcbFloor, field = 'snpTcbFloor'):
  * Reads the measurements file the pod VM image build writes,
  * `{"measurements":{"sha256":{"pcr03":"..","pcr09":"..","pcr11":".."}}}`, as the measurement set of `tee`.
  */
-export function parseMeasurementsJson(text: string, tee: AzureTee, field = 'measurements.json'): NormalizedMeasurementSet {
+export function parseMeasurementsJson(text: string, tee: AzureTee, field: Field = 'measurements.json'): NormalizedMeasurementSet {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new AttestationInputError(field, `is not valid JSON: ${(e as Error).message}`);
+    throw inputError(field, `is not valid JSON: ${(e as Error).message}`);
   }
   const bank = (doc as { measurements?: { sha256?: unknown } } | null)?.measurements?.sha256;
   check(
@@ -118,7 +118,7 @@ export function parseMeasurementsJson(text: string, tee: AzureTee, field = 'meas
   const pcrs: Record<number, string> = {};
   for (const [name, value] of Object.entries(bank as Record<string, unknown>)) {
     const m = /^pcr([0-9]{2})$/.exec(name);
-    check(m !== null, `${field}.measurements.sha256`, `has key ${show(name)}; keys are pcr00..pcr23`);
+    check(m !== null, subField(field, `.measurements.sha256`), `has key ${show(name)}; keys are pcr00..pcr23`);
     pcrs[Number(m![1])] = value as string;
   }
   return normalizeMeasurementSet({ tee, pcrs }, field);
@@ -165,7 +165,7 @@ export interface ReferenceValuesProps {
 const EXPIRATION = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$/;
 
 /** Validates an RVPS expiration time (`YYYY-MM-DDTHH:MM:SSZ`, the only form Trustee parses). */
-export function requireExpiration(value: string, field = 'expiration'): string {
+export function requireExpiration(value: string, field: Field = 'expiration'): string {
   check(
     typeof value === 'string' && EXPIRATION.test(value) && !Number.isNaN(Date.parse(value)) && new Date(value).toISOString().slice(0, 19) + 'Z' === value,
     field,

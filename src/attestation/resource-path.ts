@@ -1,4 +1,4 @@
-import { AttestationInputError, check, show } from './errors';
+import { Field, check, inputError, show, subField } from './errors';
 import { requireSynthTimeString } from './tokens';
 
 // Trustee's ResourceDesc regex (kbs/src/plugins/implementations/resource/backend.rs, v0.21.0), per segment.
@@ -10,13 +10,13 @@ const SEGMENT = /^[a-zA-Z0-9_-][a-zA-Z0-9_.-]*$/;
  */
 export class ResourcePath {
   /** Parses `kbs:///repo/type/tag` or `repo/type/tag`. */
-  public static parse(text: string, field = 'resourcePath'): ResourcePath {
+  public static parse(text: string, field: Field = 'resourcePath'): ResourcePath {
     check(typeof text === 'string', field, `must be a string like "kbs:///default/key/model", got ${show(text)}`);
     requireSynthTimeString(text, field);
     const bare = text.startsWith('kbs:///') ? text.slice('kbs:///'.length) : text;
     const parts = bare.split('/');
     if (parts.length !== 3) {
-      throw new AttestationInputError(
+      throw inputError(
         field,
         `must have exactly three segments <repository>/<type>/<tag> (e.g. "kbs:///default/key/model"), got ${show(text)}`,
       );
@@ -31,11 +31,11 @@ export class ResourcePath {
   /** The tag segment (e.g. `model`). */
   public readonly tag: string;
 
-  constructor(repository: string, type: string, tag: string, field = 'resourcePath') {
+  constructor(repository: string, type: string, tag: string, field: Field = 'resourcePath') {
     for (const [name, value] of [['repository', repository], ['type', type], ['tag', tag]] as const) {
       check(
         typeof value === 'string' && SEGMENT.test(value),
-        `${field}.${name}`,
+        subField(field, `.${name}`),
         `must match ${SEGMENT.source} (letters, digits, "_", "-", then also "."), got ${show(value)}`,
       );
     }

@@ -8,7 +8,7 @@ import { AzureTee, MeasurementSet, NormalizedMeasurementSet, normalizeMeasuremen
 import { AttestationInputError } from '../attestation/errors';
 import { Construct, IConstruct } from '../internal/cdktf';
 import { POD_VM_IMAGE } from '../internal/construct-interfaces';
-import { ConstructValidationError, literalString, parseProps, withConstructPath } from '../internal/validation';
+import { ConstructValidationError, fieldOf, literalString, parseProps } from '../internal/validation';
 import { azureLocation, resourceGroupName } from './azure-names';
 
 /** A pod VM image and the measurements it boots with: a `PodVmImage`, or `PodVmImage.fromImageId`. */
@@ -150,7 +150,7 @@ export class PodVmImage extends Construct implements IPodVmImage {
 
 /** Validates an image's measurement sets: each well formed, at most one per TEE. */
 function imageMeasurements(scope: Construct, sets: readonly MeasurementSet[]): NormalizedMeasurementSet[] {
-  const measurements = sets.map((m, i) => withConstructPath(scope, 'PodVmImage', '', () => normalizeMeasurementSet(m, `measurements[${i}]`)));
+  const measurements = sets.map((m, i) => normalizeMeasurementSet(m, fieldOf(scope, 'PodVmImage', `measurements[${i}]`)));
   const tees = measurements.map((m) => m.tee);
   if (new Set(tees).size !== tees.length) {
     throw new ConstructValidationError(scope.node.path, 'PodVmImage', 'measurements', 'gives one TEE twice; an image boots one set of values per TEE (a second version is a second image)');

@@ -1,22 +1,8 @@
 import { z } from 'zod';
-import { AttestationInputError } from '../attestation/errors';
-import { IConstruct, Token } from './cdktf';
+import { ConstructValidationError, Field } from '../attestation/errors';
 
-/** The error a construct throws for invalid props: names the construct path, the field, the value and the fix. */
-export class ConstructValidationError extends Error {
-  constructor(
-    /** The construct path (e.g. `infra/network`). */
-    public readonly constructPath: string,
-    /** The construct class name. */
-    public readonly constructType: string,
-    /** The prop that was wrong, dotted. */
-    public readonly field: string,
-    detail: string,
-  ) {
-    super(`${constructType} ${constructPath}: ${field}: ${detail}`);
-    this.name = 'ConstructValidationError';
-  }
-}
+export { ConstructValidationError };
+import { IConstruct, Token } from './cdktf';
 
 /** True when `value` is (or contains) a Terraform token that only apply will resolve. */
 export function isToken(value: unknown): boolean {
@@ -42,21 +28,12 @@ export function parseProps<T>(scope: IConstruct, type: string, schema: z.ZodType
   throw new ConstructValidationError(scope.node.path, type, field, `${issue.message}${shown}`);
 }
 
-/** Runs a call into the pure attestation core, prefixing its errors with the construct path. */
-export function withConstructPath<T>(scope: IConstruct, type: string, fieldPrefix: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof AttestationInputError) {
-      const field = fieldPrefix ? `${fieldPrefix}.${e.field}` : e.field;
-      throw new ConstructValidationError(scope.node.path, type, field, e.message.slice(e.field.length + 2));
-    }
-    // An error of another construct this one called: keep it whole, and say which field led there.
-    if (e instanceof ConstructValidationError && e.constructPath !== scope.node.path && fieldPrefix) {
-      throw new ConstructValidationError(scope.node.path, type, fieldPrefix, e.message);
-    }
-    throw e;
-  }
+/**
+ * The prop `field` of `scope`, to pass into the attestation core: its errors then name the construct and the
+ * prop themselves (`<type> <path>: <field>: ...`), and nothing catches and rewrites them.
+ */
+export function fieldOf(scope: IConstruct, type: string, field: string): Field {
+  return { owner: { path: scope.node.path, type }, field };
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {

@@ -8,7 +8,7 @@ import { ResourceSource, ResourceSourceKind } from '../attestation/resource-sour
 import { renderTrustReport } from '../attestation/trust-report';
 import { IPodVmImage } from '../azure/pod-vm-image';
 import { Annotations, Construct } from '../internal/cdktf';
-import { withConstructPath } from '../internal/validation';
+import { fieldOf } from '../internal/validation';
 import { VERSIONS } from '../versions';
 import { DeclareResourceOptions, IConfidentialWorkload, IKeyBrokerService } from './key-broker';
 import { KEY_BROKER } from '../internal/construct-interfaces';
@@ -112,13 +112,13 @@ export abstract class KeyBrokerBase extends Construct implements IKeyBrokerServi
 
   /** Trusts a pod VM image: its measurements become reference values the attestation policy checks. */
   public trustImage(image: IPodVmImage): void {
-    withConstructPath(this, this.typeName, 'image', () => this.state.trustImage(image));
+    this.state.trustImage(image);
   }
 
   /** Declares a KBS resource and where its bytes come from (`kbs:///repo/type/tag`). */
   public declareResource(resource: string | ResourcePath, source: ResourceSource, options: DeclareResourceOptions = {}): ResourcePath {
     const owner = options.exclusiveTo ? kbsName(options.exclusiveTo) : undefined;
-    return withConstructPath(this, this.typeName, '', () => this.state.declareResource(resource, source, owner));
+    return this.state.declareResource(resource, source, owner);
   }
 
   /**
@@ -126,7 +126,7 @@ export abstract class KeyBrokerBase extends Construct implements IKeyBrokerServi
    * workload they are not granted to. A ConfidentialWorkload grants itself what its props name.
    */
   public grantResources(workload: IConfidentialWorkload, ...resources: ReadonlyArray<string | ResourcePath>): void {
-    const paths = resources.map((r, i) => (typeof r === 'string' ? withConstructPath(this, this.typeName, `resources[${i}]`, () => ResourcePath.parse(r)) : r));
+    const paths = resources.map((r, i) => (typeof r === 'string' ? ResourcePath.parse(r, fieldOf(this, this.typeName, `grantResources.resources[${i}]`)) : r));
     const identity = {
       name: kbsName(workload),
       pcr8: workload.pcr8,
@@ -134,7 +134,7 @@ export abstract class KeyBrokerBase extends Construct implements IKeyBrokerServi
       ...(workload.agentPolicy ? { runs: workload.agentPolicy.data.containers } : {}),
       ...(workload.podVmImage ? { image: workload.podVmImage } : {}),
     };
-    withConstructPath(this, this.typeName, '', () => this.state.grantResources(identity, paths));
+    this.state.grantResources(identity, paths);
   }
 
   /** The trust report of this KBS (markdown): images, workloads, resources and who receives what. */
@@ -147,20 +147,21 @@ export abstract class KeyBrokerBase extends Construct implements IKeyBrokerServi
    * Terraform): kbs-client of Trustee v0.21.0 with an admin JWT signed by the admin key.
    */
   public setResourceCommand(resource: string | ResourcePath, resourceFile = '<file>'): string {
-    const path = resource instanceof ResourcePath ? resource : withConstructPath(this, this.typeName, 'resource', () => this.state.resourcePath(resource));
+    const path = resource instanceof ResourcePath ? resource : this.state.resourcePath(resource);
     return `kbs-client --url ${this.kbsEndpoint.url} --cert-file kbs-ca.pem config --admin-token-file admin-token.jwt set-resource --path ${path.path} --resource-file ${resourceFile}`;
   }
 
   /** Sets the endpoint and creates the state from the parsed attestation props; placements call it once. */
   protected initKeyBroker(endpoint: KbsEndpoint, a: KbsAttestationProps): void {
-    this.endpoint = withConstructPath(this, this.typeName, '', () => validateKbsEndpoint(endpoint, 'kbsEndpoint'));
+    this.endpoint = validateKbsEndpoint(endpoint, fieldOf(this, this.typeName, 'kbsEndpoint'));
     const options: KbsStateOptions = {
       expiration: a.referenceValuesExpire,
       tdxAcceptedTcbStatuses: a.tdxAcceptedTcbStatuses,
       ...(a.snpTcbFloor ? { snpTcbFloor: a.snpTcbFloor } : {}),
       allowAnySnpTcbInsecure: a.allowAnySnpTcbInsecure,
+      owner: { path: this.node.path, type: this.typeName },
     };
-    this.kbsState = withConstructPath(this, this.typeName, '', () => new KbsState(options));
+    this.kbsState = new KbsState(options);
     if (a.allowAnySnpTcbInsecure) {
       Annotations.of(this).addWarning('allowAnySnpTcbInsecure: SNP hosts with old, vulnerable firmware are affirming; development only');
     }

@@ -18,7 +18,7 @@ import { IPeerPodNetwork } from '../azure/peer-pod-network';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Annotations, Construct, Lazy, Token } from '../internal/cdktf';
 import { PEER_POD_NETWORK } from '../internal/construct-interfaces';
-import { ConstructValidationError, literalString, parseProps, withConstructPath } from '../internal/validation';
+import { ConstructValidationError, fieldOf, literalString, parseProps } from '../internal/validation';
 import { KbsAttestationProps, KeyBrokerBase, kbsAttestationShape, kbsImageSchema, kbsPublicMaterialShape } from './key-broker-base';
 import { TRUSTEE_VM_PATHS, TRUSTEE_VM_SECRETS, encodeTrusteeVmState, renderTrusteeVmCloudConfig, trusteeVmStateDocument } from './trustee-vm-boot';
 
@@ -156,18 +156,15 @@ export class TrusteeVm extends KeyBrokerBase {
     );
 
     const paths = TRUSTEE_VM_PATHS;
-    const checked = withConstructPath(this, 'TrusteeVm', 'kbsConfig', () =>
-      checkedKbsConfig(
-        secureKbsConfig({
-          port: p.port,
-          tls: { privateKeyPath: `${paths.secrets}/https.key`, certificatePath: `${paths.secrets}/https.crt` },
-          adminPublicKeyPath: `${paths.config}/admin-public.pem`,
-          tokenSigner: { keyPath: `${paths.secrets}/signer.key`, certChainPath: `${paths.secrets}/signer.crt` },
-          trustedCertsPaths: [`${paths.config}/token-signer-ca.pem`],
-          storageDir: paths.storage,
-        }),
-      ),
-    );
+    const config = secureKbsConfig({
+      port: p.port,
+      tls: { privateKeyPath: `${paths.secrets}/https.key`, certificatePath: `${paths.secrets}/https.crt` },
+      adminPublicKeyPath: `${paths.config}/admin-public.pem`,
+      tokenSigner: { keyPath: `${paths.secrets}/signer.key`, certChainPath: `${paths.secrets}/signer.crt` },
+      trustedCertsPaths: [`${paths.config}/token-signer-ca.pem`],
+      storageDir: paths.storage,
+    });
+    const checked = checkedKbsConfig(config, fieldOf(this, 'TrusteeVm', 'kbsConfig'));
     this.kbsConfig = checked.config;
     this.kbsConfigToml = checked.toml;
     if (checked.findings.length > 0) fail('kbsConfig', `is insecure: ${checked.findings.map((f) => `${f.key} ${f.message}`).join('; ')}`);

@@ -4,8 +4,8 @@ import { isPinnedImage } from '../attestation/image-reference';
 import { ResourcePath } from '../attestation/resource-path';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Construct } from '../internal/cdktf';
-import { ConstructValidationError, parseProps, withConstructPath } from '../internal/validation';
-import { ConfidentialContainer, ImagePullSettings, KbsResourceSpec, ScratchVolume, WorkloadResource, imageFactsSchema, k8sName, kbsResourceSpecSchema, kbsSchema, runtimeSchema, serverProbesSchema } from './confidential-workload-props';
+import { ConstructValidationError, fieldOf, parseProps } from '../internal/validation';
+import { ConfidentialContainer, ImagePullSettings, KbsResourceSpec, ScratchVolume, WorkloadResource, imageFactsSchema, k8sName, kbsResourceSpecSchema, kbsSchema, parseResourceSpec, runtimeSchema, serverProbesSchema } from './confidential-workload-props';
 import { serverTlsSchema, ServerTlsSettings, ITlsUpstream } from './workload-tls';
 import { ConfidentialWorkload } from './confidential-workload';
 import { ResourceSource } from '../attestation/resource-source';
@@ -177,12 +177,14 @@ export class ConfidentialInference extends Construct {
     const p = parseProps(this, 'ConfidentialInference', schema, props);
     const spec = p.model.spec;
     const declare = (field: string, resource: string, source: ResourceSource): ResourcePath =>
-      withConstructPath(this, 'ConfidentialInference', field, () => p.kbs.declareResource(resource, source));
+      p.kbs.declareResource(ResourcePath.parse(resource, fieldOf(this, 'ConfidentialInference', field)), source);
     this.modelKey = declare('model.decryptionKey', spec.decryptionKey, spec.source);
+    // Parsed here, so a bad path names this construct's prop rather than the workload's.
+    const at = (field: string) => fieldOf(this, 'ConfidentialInference', field);
     const imagePull: ImagePullSettings = {
-      ...(p.registryCredentials !== undefined ? { registryCredentials: p.registryCredentials } : {}),
-      ...(p.signedImagePolicy !== undefined ? { signaturePolicy: p.signedImagePolicy } : {}),
-      ...(p.sigstoreConfig !== undefined ? { sigstoreConfig: p.sigstoreConfig } : {}),
+      ...(p.registryCredentials !== undefined ? { registryCredentials: parseResourceSpec(p.registryCredentials, at('registryCredentials')) } : {}),
+      ...(p.signedImagePolicy !== undefined ? { signaturePolicy: parseResourceSpec(p.signedImagePolicy, at('signedImagePolicy')) } : {}),
+      ...(p.sigstoreConfig !== undefined ? { sigstoreConfig: parseResourceSpec(p.sigstoreConfig, at('sigstoreConfig')) } : {}),
     };
 
     const env: Record<string, string> = { PORT: String(p.port), ...p.env };
@@ -214,7 +216,7 @@ export class ConfidentialInference extends Construct {
       });
     }
 
-    this.workload = withConstructPath(this, 'ConfidentialInference', 'workload', () => new ConfidentialWorkload(this, 'Workload', {
+    this.workload = new ConfidentialWorkload(this, 'Workload', {
       runtime: p.runtime,
       kbs: p.kbs,
       name: p.name,
@@ -231,7 +233,7 @@ export class ConfidentialInference extends Construct {
       imagePull,
       ...(p.tls ? { tls: { ...p.tls, ...(keyManagerTls ? { upstreams: [{ workload: upstream!, localPort: KEY_MANAGER_LOCAL_PORT }] } : {}) } } : {}),
       plainHttpInsecure: p.plainHttpInsecure,
-    }));
+    });
     this.serviceUrl = this.workload.serviceUrl!;
   }
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AgentPolicy } from '../attestation/agent-policy';
 import { ImageFacts } from '../attestation/image-facts';
 import { isPinnedImage } from '../attestation/image-reference';
+import { Field } from '../attestation/errors';
 import { ResourcePath } from '../attestation/resource-path';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { ResourceSource } from '../attestation/resource-source';
@@ -198,6 +199,12 @@ export const kbsResourceSpecSchema = z.union([
   z.instanceof(ResourcePath),
   z.object({ resource: z.union([z.string(), z.instanceof(ResourcePath)]), source: z.custom<ResourceSource>((s) => s instanceof ResourceSource, 'must be a ResourceSource').optional() }),
 ]);
+
+/** A KBS resource prop with its path parsed: a bad path fails naming `field` (the prop of the construct given it). */
+export function parseResourceSpec(spec: string | ResourcePath | KbsResourceSpec, field: Field): { readonly resource: ResourcePath; readonly source?: ResourceSource } {
+  const { resource, source } = typeof spec === 'string' || spec instanceof ResourcePath ? { resource: spec, source: undefined } : spec;
+  return { resource: resource instanceof ResourcePath ? resource : ResourcePath.parse(resource, field), ...(source ? { source } : {}) };
+}
 
 const probeSchema = z.custom<Probe>((p) => p instanceof Probe, 'must be Probe.fromHttpGet(...) or Probe.fromTcpSocket(...); exec probes are denied by the agent policy');
 

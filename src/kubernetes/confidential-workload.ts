@@ -7,8 +7,8 @@ import { PodContainer, PodSpec } from '../attestation/pod-spec';
 import { ResourcePath } from '../attestation/resource-path';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Annotations, Construct, TerraformStack } from '../internal/cdktf';
-import { ConstructValidationError, parseProps, withConstructPath } from '../internal/validation';
-import { ConfidentialWorkloadProps, ImagePullSettings, KbsResourceSpec, ParsedWorkloadProps, workloadSchema } from './confidential-workload-props';
+import { ConstructValidationError, fieldOf, parseProps } from '../internal/validation';
+import { ConfidentialWorkloadProps, ImagePullSettings, ParsedWorkloadProps, parseResourceSpec, workloadSchema } from './confidential-workload-props';
 import { ITlsUpstream } from './workload-tls';
 import { ResourceSource } from '../attestation/resource-source';
 import { IConfidentialWorkload, IKeyBrokerService } from '../kbs/key-broker';
@@ -87,9 +87,8 @@ export class ConfidentialWorkload extends Construct implements IConfidentialWork
     }
 
     this.kbsResources = p.resources.map((r, i) => {
-      const spec = typeof r === 'string' || r instanceof ResourcePath ? { resource: r } : r;
-      const path = withConstructPath(this, 'ConfidentialWorkload', `resources[${i}]`, () => (spec.resource instanceof ResourcePath ? spec.resource : ResourcePath.parse(spec.resource)));
-      return { path, env: spec.env ?? defaultEnvName(path) };
+      const path = parseResourceSpec(typeof r === 'string' || r instanceof ResourcePath ? r : r.resource, fieldOf(this, 'ConfidentialWorkload', `resources[${i}]`)).resource;
+      return { path, env: (typeof r === 'object' && !(r instanceof ResourcePath) ? r.env : undefined) ?? defaultEnvName(path) };
     });
     const imagePull = declareImagePull(this, p.kbs, p.imagePull);
 
@@ -102,7 +101,7 @@ export class ConfidentialWorkload extends Construct implements IConfidentialWork
     const tls = p.tls ? renderTls(this, p, fail) : undefined;
     if (tls) {
       // The key is this workload's alone: another workload listing it is a synth error.
-      withConstructPath(this, 'ConfidentialWorkload', 'tls.identity', () => p.kbs.declareResource(tls.keyResource, p.tls!.keySource, { exclusiveTo: this }));
+      p.kbs.declareResource(tls.keyResource, p.tls!.keySource, { exclusiveTo: this });
     }
     const initContainers = [...(tls?.init ?? []), ...p.initContainers];
     const containers = [...p.containers, ...(tls?.sidecars ?? [])];
@@ -135,7 +134,7 @@ export class ConfidentialWorkload extends Construct implements IConfidentialWork
       initContainers: initContainers.map(toPod),
       containers: containers.map(toPod),
     };
-    const policy = p.agentPolicy ?? withConstructPath(this, 'ConfidentialWorkload', '', () => AgentPolicy.forPod(this.pod, { allowLogStreaming: p.allowLogStreaming, workload: this.workloadName }));
+    const policy = p.agentPolicy ?? AgentPolicy.forPod(this.pod, { allowLogStreaming: p.allowLogStreaming, workload: this.workloadName, field: fieldOf(this, 'ConfidentialWorkload', '') });
     this.agentPolicy = policy;
     if (policy.isInsecure) Annotations.of(this).addWarning(`agent policy "${policy.preset}" lets the host run other images or exec into this workload's pod VMs: development only`);
     for (const c of [...initContainers, ...containers].filter((c) => !c.imageFacts)) {
@@ -144,9 +143,7 @@ export class ConfidentialWorkload extends Construct implements IConfidentialWork
       );
     }
     const kbs = p.kbs.kbsEndpoint;
-    this.initdata = withConstructPath(this, 'ConfidentialWorkload', 'initdata', () =>
-      new Initdata({ aaToml: renderAaToml(kbs), cdhToml: renderCdhToml({ kbs, image: imagePull }), agentPolicy: policy.rego }),
-    );
+    this.initdata = new Initdata({ aaToml: renderAaToml(kbs), cdhToml: renderCdhToml({ kbs, image: imagePull }), agentPolicy: policy.rego });
     this.pcr8 = this.initdata.azureVtpmPcr8;
 
     p.kbs.grantResources(this, ...this.kbsResources.map((r) => r.path), ...Object.values(imagePull), ...(tls ? [tls.keyResource] : []));
@@ -226,7 +223,7 @@ function probesOf(scope: Construct, c: ParsedWorkloadProps['containers'][number]
   const readiness = c.readinessProbe ?? (ports.length > 0 ? Probe.fromTcpSocket() : undefined);
   const out: { -readonly [K in 'readinessProbe' | 'livenessProbe' | 'startupProbe']?: ReturnType<Probe['render']> } = {};
   for (const [key, probe] of [['readinessProbe', readiness], ['livenessProbe', c.livenessProbe], ['startupProbe', c.startupProbe]] as const) {
-    if (probe) out[key] = withConstructPath(scope, 'ConfidentialWorkload', `containers.${c.name}.${key}`, () => probe.render(ports));
+    if (probe) out[key] = probe.render(ports, fieldOf(scope, 'ConfidentialWorkload', `containers.${c.name}.${key}`));
   }
   return out;
 }
@@ -307,8 +304,8 @@ function declareImagePull(scope: Construct, kbs: IKeyBrokerService, settings: Im
   for (const [prop, key] of Object.entries(keys) as Array<[keyof ImagePullSettings, keyof ImageSecuritySettings]>) {
     const value = settings?.[prop];
     if (value === undefined) continue;
-    const spec: KbsResourceSpec = typeof value === 'string' || value instanceof ResourcePath ? { resource: value } : value;
-    out[key] = withConstructPath(scope, 'ConfidentialWorkload', `imagePull.${prop}`, () => kbs.declareResource(spec.resource, spec.source ?? ResourceSource.outOfBand()));
+    const spec = parseResourceSpec(value, fieldOf(scope, 'ConfidentialWorkload', `imagePull.${prop}`));
+    out[key] = kbs.declareResource(spec.resource, spec.source ?? ResourceSource.outOfBand());
   }
   return out;
 }

@@ -4,9 +4,9 @@ import { isPinnedImage } from '../attestation/image-reference';
 import { ResourcePath } from '../attestation/resource-path';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Construct } from '../internal/cdktf';
-import { ConstructValidationError, parseProps, withConstructPath } from '../internal/validation';
+import { ConstructValidationError, fieldOf, parseProps } from '../internal/validation';
 import { ConfidentialWorkload } from './confidential-workload';
-import { KbsResourceSpec, imageFactsSchema, k8sName, kbsResourceSpecSchema, kbsSchema, runtimeSchema, serverProbesSchema } from './confidential-workload-props';
+import { KbsResourceSpec, imageFactsSchema, k8sName, kbsResourceSpecSchema, kbsSchema, parseResourceSpec, runtimeSchema, serverProbesSchema } from './confidential-workload-props';
 import { ServerTlsSettings, serverTlsSchema } from './workload-tls';
 import { ResourceSource } from '../attestation/resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
@@ -121,8 +121,8 @@ export class KeyManager extends Construct {
     if (!p.tls && !p.plainHttpInsecure) {
       throw new ConstructValidationError(this.node.path, 'KeyManager', 'tls', `is required: without it, traffic to the key manager (outputs it decrypts) crosses the cluster network in clear text. Pass tls: { identity: workloadTls.identity('${p.name}') } (cai-create-workload-certs issues it), or plainHttpInsecure for development`);
     }
-    const privateKey = withConstructPath(this, 'KeyManager', 'privateKey', () => ResourcePath.parse(p.privateKey, 'privateKey'));
-    this.workload = withConstructPath(this, 'KeyManager', 'workload', () => new ConfidentialWorkload(this, 'Workload', {
+    const privateKey = ResourcePath.parse(p.privateKey, fieldOf(this, 'KeyManager', 'privateKey'));
+    this.workload = new ConfidentialWorkload(this, 'Workload', {
       runtime: p.runtime,
       kbs: p.kbs,
       name: p.name,
@@ -146,12 +146,10 @@ export class KeyManager extends Construct {
       service: { port: p.port },
       ...(p.tls ? { tls: p.tls } : {}),
       plainHttpInsecure: p.plainHttpInsecure,
-      ...(p.registryCredentials ? { imagePull: { registryCredentials: p.registryCredentials } } : {}),
-    }));
+      ...(p.registryCredentials ? { imagePull: { registryCredentials: parseResourceSpec(p.registryCredentials, fieldOf(this, 'KeyManager', 'registryCredentials')) } } : {}),
+    });
     // The private key is reserved for this workload: another workload listing it is a synth error.
-    this.privateKey = withConstructPath(this, 'KeyManager', 'privateKey', () =>
-      p.kbs.declareResource(privateKey, p.privateKeySource, { exclusiveTo: this.workload }),
-    );
+    this.privateKey = p.kbs.declareResource(privateKey, p.privateKeySource, { exclusiveTo: this.workload });
     this.serviceUrl = this.workload.serviceUrl!;
   }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AttestationInputError } from '../attestation/errors';
+import { AttestationInputError, Field, inputError, subField } from '../attestation/errors';
 
 /** Timing of a probe (Kubernetes defaults where omitted). */
 export interface ProbeOptions {
@@ -71,10 +71,10 @@ export class Probe {
     return this.check.kind === 'http' ? `${this.check.scheme} GET ${this.check.path}${port}` : `TCP${port}`;
   }
 
-  /** Renders the probe for a container whose ports are `ports`; fails when no port is known. */
-  public render(ports: readonly number[]): RenderedProbe {
+  /** Renders the probe for a container whose ports are `ports`; fails (naming `field`) when no port is known. */
+  public render(ports: readonly number[], field: Field = 'probe'): RenderedProbe {
     const port = this.options.port ?? ports[0];
-    if (port === undefined) throw new AttestationInputError('port', `the container exposes no port for the ${this.describe()} probe; set ports on the container or port on the probe`);
+    if (port === undefined) throw inputError(subField(field, '.port'), `the container exposes no port for the ${this.describe()} probe; set ports on the container or port on the probe`);
     const { initialDelaySeconds, periodSeconds, timeoutSeconds, failureThreshold } = this.options;
     const timings = Object.fromEntries(Object.entries({ initialDelaySeconds, periodSeconds, timeoutSeconds, failureThreshold }).filter(([, v]) => v !== undefined));
     return this.check.kind === 'http'

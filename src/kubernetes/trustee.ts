@@ -17,7 +17,7 @@ import { DEFAULT_KBS_STORAGE_DIR, checkedKbsConfig, secureKbsConfig } from '../a
 import { isUsableAzureAddress, parseCidr } from '../azure/cidr';
 import { Annotations, Construct, Lazy, Token } from '../internal/cdktf';
 import { lazyList } from '../internal/lazy';
-import { ConstructValidationError, parseProps, withConstructPath } from '../internal/validation';
+import { ConstructValidationError, fieldOf, parseProps } from '../internal/validation';
 import { KEY_VAULT_DIR, keyVaultAlias, keyVaultSecretProviderClass } from './trustee-key-vault';
 import { TrusteeProps, trusteePropsSchema } from './trustee-props';
 import { KeyBrokerBase } from '../kbs/key-broker-base';
@@ -94,7 +94,7 @@ export class Trustee extends KeyBrokerBase {
     });
     if (p.configure) config = p.configure(config);
     // Render, then parse back: the file Trustee reads is validated exactly as a user's own would be.
-    const checked = withConstructPath(this, 'Trustee', 'configure', () => checkedKbsConfig(config));
+    const checked = checkedKbsConfig(config, fieldOf(this, 'Trustee', 'configure.kbsConfig'));
     this.kbsConfigToml = checked.toml;
     const effective = checked.config;
     this.kbsConfig = effective;
