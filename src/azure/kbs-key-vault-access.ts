@@ -10,6 +10,9 @@ import { IConfidentialAksCluster } from './confidential-aks-cluster';
 import { WORKLOAD_IDENTITY_AUDIENCE } from './confidential-vm-pool';
 import { azureLocation, resourceGroupName } from './azure-names';
 
+/** The in-cluster KBS's namespace (unless given) and service account: the identity's federated credential trusts them. */
+export const KBS_WORKLOAD_IDENTITY = { defaultNamespace: 'trustee', serviceAccountName: 'kbs' } as const;
+
 /** What Trustee needs to read resources from the model owner's Key Vault. */
 export interface IKbsKeyVaultAccess extends IConstruct {
   /** Name of the vault. */
@@ -48,6 +51,7 @@ export interface KbsKeyVaultAccessProps {
   readonly namespace?: string;
 }
 
+
 const schema = z.object({
   cluster: AKS_CLUSTER.schema(),
   keyVaultId: literalString((s) => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+$/i.test(s), 'must be the ARM id of a Key Vault'),
@@ -55,7 +59,7 @@ const schema = z.object({
   location: azureLocation,
   resourceGroupName: resourceGroupName(),
   secretNames: z.array(z.string().regex(/^[0-9a-zA-Z-]{1,127}$/, 'must be Key Vault secret names')).min(1).optional(),
-  namespace: literalString(isK8sName, 'must be a Kubernetes namespace name').default('trustee'),
+  namespace: literalString(isK8sName, 'must be a Kubernetes namespace name').default(KBS_WORKLOAD_IDENTITY.defaultNamespace),
 });
 
 /**
@@ -74,7 +78,7 @@ export class KbsKeyVaultAccess extends Construct implements IKbsKeyVaultAccess {
   /** @inheritdoc */
   public readonly namespace: string;
   /** @inheritdoc */
-  public readonly serviceAccountName = 'kbs';
+  public readonly serviceAccountName = KBS_WORKLOAD_IDENTITY.serviceAccountName;
 
   constructor(scope: Construct, id: string, props: KbsKeyVaultAccessProps) {
     super(scope, id);

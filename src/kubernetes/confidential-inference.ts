@@ -6,7 +6,8 @@ import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Construct } from '../internal/cdktf';
 import { ConstructValidationError, fieldOf, parseProps } from '../internal/validation';
 import { ConfidentialContainer, ImagePullSettings, KbsResourceSpec, ScratchVolume, WorkloadResource, imageFactsSchema, k8sName, kbsResourceSpecSchema, kbsSchema, parseResourceSpec, runtimeSchema, serverProbesSchema } from './confidential-workload-props';
-import { serverTlsSchema, ServerTlsSettings, ITlsUpstream } from './workload-tls';
+import { serverTlsSchema, ServerTlsSettings } from './workload-tls';
+import { KeyManager } from './key-manager';
 import { ConfidentialWorkload } from './confidential-workload';
 import { ResourceSource } from '../attestation/resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
@@ -44,8 +45,7 @@ export class ModelSource {
   }
 
   private constructor(
-    /** The source, as data. */
-    public readonly spec:
+    private readonly spec:
       | { readonly kind: 'encrypted-image'; readonly decryptionKey: string; readonly source: ResourceSource }
       | {
           readonly kind: 'encrypted-blob';
@@ -60,6 +60,51 @@ export class ModelSource {
           readonly sizeLimit?: string;
         },
   ) {}
+
+  /** The KBS resource that decrypts the model, `kbs:///repo/type/tag`. */
+  public get decryptionKey(): string {
+    return this.spec.decryptionKey;
+  }
+
+  /** Where the KBS gets the decryption key. */
+  public get source(): ResourceSource {
+    return this.spec.source;
+  }
+
+  /**
+   * What the model server's pod needs to get the model: for a blob, an init container that fetches and
+   * decrypts it into a scratch volume, and `MODEL_DIR`; nothing for an encrypted image (the CDH decrypts it).
+   */
+  public bind(): ModelSourceConfig {
+    const spec = this.spec;
+    if (spec.kind === 'encrypted-image') return { env: {}, initContainers: [], scratchVolumes: [] };
+    const modelDir = spec.modelDir ?? '/models';
+    return {
+      env: { MODEL_DIR: modelDir },
+      scratchVolumes: [{ name: 'models', mountPath: modelDir, ...(spec.sizeLimit ? { sizeLimit: spec.sizeLimit } : {}) }],
+      initContainers: [
+        {
+          name: 'fetch-model',
+          image: spec.decryptImage,
+          imageFacts: spec.decryptImageFacts,
+          command: spec.decryptCommand,
+          runAsUser: spec.decryptRunAsUser,
+          env: { MODEL_URL: spec.url, MODEL_DIR: modelDir },
+          resources: { cpu: '500m', memory: '1Gi' },
+        },
+      ],
+    };
+  }
+}
+
+/** What a model source adds to the model server's pod (`ModelSource.bind`). */
+export interface ModelSourceConfig {
+  /** Environment of the server container. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Init containers that fetch the model. */
+  readonly initContainers: readonly ConfidentialContainer[];
+  /** Scratch volumes the model is written to. */
+  readonly scratchVolumes: readonly ScratchVolume[];
 }
 
 /** Props of ConfidentialInference. */
@@ -87,7 +132,7 @@ export interface ConfidentialInferenceProps {
   /** Where the model comes from. */
   readonly model: ModelSource;
   /** The key manager the server sends encrypted outputs to (`KEY_MANAGER_URL`). @default - none */
-  readonly keyManager?: { readonly serviceUrl: string; readonly workload?: ITlsUpstream };
+  readonly keyManager?: KeyManager;
   /**
    * TLS ending in the model server's pod VM (required unless `plainHttpInsecure`): its identity, and who may
    * connect (default: certificates of the workload CA). With a TLS key manager, the same identity authenticates
@@ -156,6 +201,7 @@ const schema = z.object({
   env: z.record(z.string(), z.string()).default({}),
   probes: serverProbesSchema,
   tls: serverTlsSchema.optional(),
+  keyManager: z.custom<KeyManager>((k) => k instanceof KeyManager, 'must be a KeyManager').optional(),
   plainHttpInsecure: z.boolean().default(false),
 });
 
@@ -175,46 +221,25 @@ export class ConfidentialInference extends Construct {
   constructor(scope: Construct, id: string, props: ConfidentialInferenceProps) {
     super(scope, id);
     const p = parseProps(this, 'ConfidentialInference', schema, props);
-    const spec = p.model.spec;
-    const declare = (field: string, resource: string, source: ResourceSource): ResourcePath =>
-      p.kbs.declareResource(ResourcePath.parse(resource, fieldOf(this, 'ConfidentialInference', field)), source);
-    this.modelKey = declare('model.decryptionKey', spec.decryptionKey, spec.source);
-    // Parsed here, so a bad path names this construct's prop rather than the workload's.
     const at = (field: string) => fieldOf(this, 'ConfidentialInference', field);
+    this.modelKey = p.kbs.declareResource(ResourcePath.parse(p.model.decryptionKey, at('model.decryptionKey')), p.model.source);
+    // Parsed here, so a bad path names this construct's prop rather than the workload's.
     const imagePull: ImagePullSettings = {
       ...(p.registryCredentials !== undefined ? { registryCredentials: parseResourceSpec(p.registryCredentials, at('registryCredentials')) } : {}),
       ...(p.signedImagePolicy !== undefined ? { signaturePolicy: parseResourceSpec(p.signedImagePolicy, at('signedImagePolicy')) } : {}),
       ...(p.sigstoreConfig !== undefined ? { sigstoreConfig: parseResourceSpec(p.sigstoreConfig, at('sigstoreConfig')) } : {}),
     };
 
-    const env: Record<string, string> = { PORT: String(p.port), ...p.env };
-    if (!p.tls && !p.plainHttpInsecure) {
-      throw new ConstructValidationError(this.node.path, 'ConfidentialInference', 'tls', `is required: without it, traffic to the model server (prompts and outputs) crosses the cluster network in clear text. Pass tls: { identity: workloadTls.identity('${p.name}') } (cai-create-workload-certs issues it), or plainHttpInsecure for development`);
-    }
-    const upstream = props.keyManager?.workload;
+    const model = p.model.bind();
+    const env: Record<string, string> = { PORT: String(p.port), ...p.env, ...model.env };
+    const upstream = p.keyManager?.workload;
     const keyManagerTls = upstream?.tlsEndpoint !== undefined;
     if (keyManagerTls && !p.tls) {
       throw new ConstructValidationError(this.node.path, 'ConfidentialInference', 'tls', `the key manager ${upstream!.workloadName} serves TLS and admits client certificates only; give this workload tls: { identity } so it can call it`);
     }
     // With TLS, the app calls its local client proxy, which authenticates it to the key manager.
-    if (props.keyManager) env.KEY_MANAGER_URL = keyManagerTls ? `http://127.0.0.1:${KEY_MANAGER_LOCAL_PORT}` : props.keyManager.serviceUrl;
+    if (p.keyManager) env.KEY_MANAGER_URL = keyManagerTls ? `http://127.0.0.1:${KEY_MANAGER_LOCAL_PORT}` : p.keyManager.serviceUrl;
     const resources: WorkloadResource[] = [{ resource: this.modelKey, env: 'MODEL_KEY_URL' }];
-    const initContainers: ConfidentialContainer[] = [];
-    const scratchVolumes: ScratchVolume[] = [];
-    if (spec.kind === 'encrypted-blob') {
-      const modelDir = spec.modelDir ?? '/models';
-      env.MODEL_DIR = modelDir;
-      scratchVolumes.push({ name: 'models', mountPath: modelDir, ...(spec.sizeLimit ? { sizeLimit: spec.sizeLimit } : {}) });
-      initContainers.push({
-        name: 'fetch-model',
-        image: spec.decryptImage,
-        imageFacts: spec.decryptImageFacts,
-        command: spec.decryptCommand,
-        runAsUser: spec.decryptRunAsUser,
-        env: { MODEL_URL: spec.url, MODEL_DIR: modelDir },
-        resources: { cpu: '500m', memory: '1Gi' },
-      });
-    }
 
     this.workload = new ConfidentialWorkload(this, 'Workload', {
       runtime: p.runtime,
@@ -223,12 +248,12 @@ export class ConfidentialInference extends Construct {
       namespace: p.namespace,
       instanceSize: p.instanceSize,
       replicas: p.replicas,
-      initContainers,
+      initContainers: [...model.initContainers],
       containers: [
         { name: 'server', image: p.image, imageFacts: p.imageFacts, command: p.command, args: p.args, runAsUser: p.runAsUser, ports: [p.port], env, resources: p.containerResources, ...serverProbes(INFERENCE_PROBES, p.probes) },
       ],
       resources,
-      scratchVolumes,
+      scratchVolumes: [...model.scratchVolumes],
       service: { port: p.port },
       imagePull,
       ...(p.tls ? { tls: { ...p.tls, ...(keyManagerTls ? { upstreams: [{ workload: upstream!, localPort: KEY_MANAGER_LOCAL_PORT }] } : {}) } } : {}),

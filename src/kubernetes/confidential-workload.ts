@@ -94,7 +94,7 @@ export class ConfidentialWorkload extends Construct implements IConfidentialWork
 
     if (p.service && !p.tls) {
       if (!p.plainHttpInsecure) {
-        fail('tls', 'is required with a Service: without it, traffic to the workload crosses the cluster network in clear text. Pass tls: { identity: workloadTls.identity(name) }, or plainHttpInsecure for development');
+        fail('tls', `is required with a Service: without it, traffic to the workload crosses the cluster network in clear text. Pass tls: { identity: workloadTls.identity('${p.name}') } (cai-create-workload-certs issues it), or plainHttpInsecure for development`);
       }
       Annotations.of(this).addWarning('plainHttpInsecure: the Service serves plain HTTP on the cluster network; the cluster admin reads its traffic and can answer in its place; development only');
     }

@@ -4,7 +4,7 @@ import { isPinnedImage } from '../attestation/image-reference';
 import { ResourcePath } from '../attestation/resource-path';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Construct } from '../internal/cdktf';
-import { ConstructValidationError, fieldOf, parseProps } from '../internal/validation';
+import { fieldOf, parseProps } from '../internal/validation';
 import { ConfidentialWorkload } from './confidential-workload';
 import { KbsResourceSpec, imageFactsSchema, k8sName, kbsResourceSpecSchema, kbsSchema, parseResourceSpec, runtimeSchema, serverProbesSchema } from './confidential-workload-props';
 import { ServerTlsSettings, serverTlsSchema } from './workload-tls';
@@ -118,9 +118,6 @@ export class KeyManager extends Construct {
     super(scope, id);
     const p = parseProps(this, 'KeyManager', schema, props);
     this.kbs = p.kbs;
-    if (!p.tls && !p.plainHttpInsecure) {
-      throw new ConstructValidationError(this.node.path, 'KeyManager', 'tls', `is required: without it, traffic to the key manager (outputs it decrypts) crosses the cluster network in clear text. Pass tls: { identity: workloadTls.identity('${p.name}') } (cai-create-workload-certs issues it), or plainHttpInsecure for development`);
-    }
     const privateKey = ResourcePath.parse(p.privateKey, fieldOf(this, 'KeyManager', 'privateKey'));
     this.workload = new ConfidentialWorkload(this, 'Workload', {
       runtime: p.runtime,

@@ -19,8 +19,8 @@ export interface TrusteeProps extends KbsAttestationProps {
    */
   readonly staticIp: string;
   /**
-   * Namespace of Trustee.
-   * @default 'trustee'
+   * Namespace of Trustee; with `keyVault`, the one its identity trusts.
+   * @default - `keyVault.namespace`, or 'trustee'
    */
   readonly namespace?: string;
   /**
@@ -86,7 +86,7 @@ export const trusteePropsSchema = z.object({
   ...kbsPublicMaterialShape,
   network: PEER_POD_NETWORK.schema(),
   staticIp: z.string().refine((s) => !Token.isUnresolved(s), 'must be known at synth time: it goes into every workload initdata').refine((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address such as "10.224.0.250"'),
-  namespace: literalString(isK8sName, 'must be a Kubernetes namespace name').default('trustee'),
+  namespace: literalString(isK8sName, 'must be a Kubernetes namespace name').optional(),
   port: z.number().int().min(1).max(65535).default(8080),
   httpsSecretName: z.string().min(1, 'must name the kubernetes.io/tls Secret of the KBS certificate'),
   tokenSignerSecretName: z.string().min(1, 'must name the Secret of the attestation token signer'),

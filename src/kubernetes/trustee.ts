@@ -15,6 +15,7 @@ import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { KbsConfig } from '../attestation/kbs-config';
 import { DEFAULT_KBS_STORAGE_DIR, checkedKbsConfig, secureKbsConfig } from '../attestation/kbs-defaults';
 import { isUsableAzureAddress, parseCidr } from '../azure/cidr';
+import { KBS_WORKLOAD_IDENTITY } from '../azure/kbs-key-vault-access';
 import { Annotations, Construct, Lazy, Token } from '../internal/cdktf';
 import { lazyList } from '../internal/lazy';
 import { ConstructValidationError, fieldOf, parseProps } from '../internal/validation';
@@ -27,7 +28,6 @@ const CONFIG_DIR = '/etc/kbs/config';
 const HTTPS_DIR = '/etc/kbs/https';
 const SIGNER_DIR = '/etc/kbs/signer';
 const RESOURCES_DIR = '/kbs-resources';
-const SERVICE_ACCOUNT = 'kbs';
 
 /**
  * Trustee (KBS with the built-in attestation service and RVPS) in the cluster, secure by default: HTTPS with
@@ -66,10 +66,12 @@ export class Trustee extends KeyBrokerBase {
       fail('staticIp', `${p.staticIp} is not a usable address of the node subnet ${cidr} (Azure reserves the first four and the last); pick a free address inside it`);
     }
 
-    if (p.keyVault && !Token.isUnresolved(p.keyVault.namespace) && p.keyVault.namespace !== p.namespace) {
-      fail('keyVault', `trusts the service account of namespace "${p.keyVault.namespace}", but Trustee runs in "${p.namespace}"; give both the same namespace`);
+    // One source: with Key Vault access, the namespace and service account are those its identity trusts.
+    const namespace = p.namespace ?? p.keyVault?.namespace ?? KBS_WORKLOAD_IDENTITY.defaultNamespace;
+    if (p.keyVault && p.namespace !== undefined && !Token.isUnresolved(p.keyVault.namespace) && p.keyVault.namespace !== namespace) {
+      fail('namespace', `is "${namespace}", but keyVault trusts the service account of namespace "${p.keyVault.namespace}"; drop namespace (it follows keyVault) or give both the same`);
     }
-    this.namespace = p.namespace;
+    this.namespace = namespace;
     const podVmCidr = p.network.podVmSubnetCidr;
     if (podVmCidr === undefined || Token.isUnresolved(podVmCidr)) {
       fail('network', 'must give podVmSubnetCidr (known at synth time): the KBS NetworkPolicy admits only the pod-VM subnet; pass it to PeerPodNetwork.fromExisting');
@@ -110,7 +112,7 @@ export class Trustee extends KeyBrokerBase {
     const ns = new NamespaceV1(this, 'Namespace', {
       // baseline, not restricted: the upstream KBS image runs as root. The containers still drop every
       // capability and forbid privilege escalation.
-      metadata: { name: p.namespace, labels: { 'pod-security.kubernetes.io/enforce': 'baseline', 'pod-security.kubernetes.io/warn': 'restricted' } },
+      metadata: { name: namespace, labels: { 'pod-security.kubernetes.io/enforce': 'baseline', 'pod-security.kubernetes.io/warn': 'restricted' } },
     });
     const nsName = ns.metadata.name;
     const labels = { 'app.kubernetes.io/name': 'kbs', 'app.kubernetes.io/part-of': 'trustee' };
@@ -156,7 +158,7 @@ export class Trustee extends KeyBrokerBase {
     });
     const serviceAccount = new ServiceAccountV1(this, 'ServiceAccount', {
       metadata: {
-        name: SERVICE_ACCOUNT,
+        name: p.keyVault?.serviceAccountName ?? KBS_WORKLOAD_IDENTITY.serviceAccountName,
         namespace: nsName,
         labels,
         annotations: p.keyVault ? { 'azure.workload.identity/client-id': p.keyVault.clientId } : undefined,

@@ -52,11 +52,15 @@ describe('Key Vault resources', () => {
     expect(() => Testing.synth(stack, true)).toThrow(/resources come from Azure Key Vault, but the Trustee has no keyVault access/);
   });
 
-  test('fails when the identity trusts another namespace than Trustee runs in', () => {
+  test("runs Trustee in the namespace and service account the identity trusts, and refuses another namespace", () => {
     const scope = emptyStack();
     const { network, cluster } = baseInfra(scope);
-    const keyVault = new KbsKeyVaultAccess(scope, 'kv', { cluster, keyVaultId: VAULT_ID, keyVaultName: 'model-owner-kv', location: 'westeurope', resourceGroupName: 'rg', namespace: 'kbs' });
-    expect(() => new Trustee(scope, 't', { ...trusteeProps(network), keyVault })).toThrow(/keyVault: trusts the service account of namespace "kbs", but Trustee runs in "trustee"/);
+    const keyVault = new KbsKeyVaultAccess(scope, 'kv', { cluster, keyVaultId: VAULT_ID, keyVaultName: 'model-owner-kv', location: 'westeurope', resourceGroupName: 'rg', namespace: 'kbs-system' });
+    const trustee = new Trustee(scope, 't', { ...trusteeProps(network), keyVault });
+    expect(trustee.namespace).toBe('kbs-system');
+    expect(() => new Trustee(scope, 't2', { ...trusteeProps(network), keyVault, namespace: 'trustee' })).toThrow(
+      'Trustee test/t2: namespace: is "trustee", but keyVault trusts the service account of namespace "kbs-system"; drop namespace (it follows keyVault) or give both the same',
+    );
   });
 
   test.each([['bad name!'], ['']])('fails for the Key Vault secret name %p', (name) => {

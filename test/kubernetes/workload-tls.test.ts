@@ -65,7 +65,7 @@ describe('ConfidentialWorkload TLS wiring', () => {
     expect(dev.serviceUrl).toBe('http://dev.confidential-ai.svc.cluster.local:8080');
     expect(dev.node.metadata.map((m) => m.data)).toContainEqual(expect.stringMatching(/^plainHttpInsecure: the Service serves plain HTTP on the cluster network/));
     expect(() => new KeyManager(parts.trustee.node.scope!, 'km', { runtime: parts.runtime, kbs: parts.trustee, image: pinned('km'), command: ['/k'], runAsUser: 1000 })).toThrow(
-      /KeyManager test\/km: tls: is required: without it, traffic to the key manager .* Pass tls: \{ identity: workloadTls.identity\('key-manager'\) \}/,
+      /ConfidentialWorkload test\/km\/Workload: tls: is required with a Service: .* Pass tls: \{ identity: workloadTls.identity\('key-manager'\) \}/,
     );
   });
 
