@@ -18,9 +18,9 @@ export interface IKbsKeyVaultAccess extends IConstruct {
   /** Name of the vault. */
   readonly keyVaultName: string;
   /** Client id of the KBS workload identity. */
-  readonly clientId: string;
+  readonly kbsIdentityClientId: string;
   /** Tenant of the vault and identity. */
-  readonly tenantId: string;
+  readonly kbsIdentityTenantId: string;
   /** Namespace of the KBS service account the identity trusts. */
   readonly namespace: string;
   /** Name of that service account. */
@@ -72,9 +72,9 @@ export class KbsKeyVaultAccess extends Construct implements IKbsKeyVaultAccess {
   /** @inheritdoc */
   public readonly keyVaultName: string;
   /** @inheritdoc */
-  public readonly clientId: string;
+  public readonly kbsIdentityClientId: string;
   /** @inheritdoc */
-  public readonly tenantId: string;
+  public readonly kbsIdentityTenantId: string;
   /** @inheritdoc */
   public readonly namespace: string;
   /** @inheritdoc */
@@ -104,8 +104,8 @@ export class KbsKeyVaultAccess extends Construct implements IKbsKeyVaultAccess {
       });
     }
     this.keyVaultName = p.keyVaultName;
-    this.clientId = this.resource.clientId;
-    this.tenantId = this.resource.tenantId;
+    this.kbsIdentityClientId = this.resource.clientId;
+    this.kbsIdentityTenantId = this.resource.tenantId;
     this.namespace = p.namespace;
   }
 }

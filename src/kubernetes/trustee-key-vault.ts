@@ -26,9 +26,9 @@ export function keyVaultSecretProviderClass(scope: Construct, namespace: string,
         provider: 'azure',
         parameters: {
           usePodIdentity: 'false',
-          clientID: keyVault.clientId,
+          clientID: keyVault.kbsIdentityClientId,
           keyvaultName: keyVault.keyVaultName,
-          tenantId: keyVault.tenantId,
+          tenantId: keyVault.kbsIdentityTenantId,
           // The provider reads `objects` as YAML; JSON is YAML, and JSON.stringify escapes every value.
           objects: Lazy.stringValue({
             produce: () =>

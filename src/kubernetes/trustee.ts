@@ -161,7 +161,7 @@ export class Trustee extends KeyBrokerBase {
         name: p.keyVault?.serviceAccountName ?? KBS_WORKLOAD_IDENTITY.serviceAccountName,
         namespace: nsName,
         labels,
-        annotations: p.keyVault ? { 'azure.workload.identity/client-id': p.keyVault.clientId } : undefined,
+        annotations: p.keyVault ? { 'azure.workload.identity/client-id': p.keyVault.kbsIdentityClientId } : undefined,
       },
       // The Key Vault CSI driver gets its token from the kubelet; the KBS itself needs no API token.
       automountServiceAccountToken: false,
