@@ -189,7 +189,7 @@ function parseJson<T>(text: string, field: Field, schema: z.ZodType<T>): T {
   } catch {
     throw inputError(field, 'is not JSON');
   }
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { jitless: true });
   if (!result.success) {
     const issue = result.error.issues[0];
     throw inputError(subField(field, issue.path.map((p) => `.${String(p)}`).join('')), issue.message);

@@ -24,7 +24,7 @@ export interface KbsConfigProblem {
  */
 export function kbsConfigProblems(doc: unknown): KbsConfigProblem[] {
   const problems = legacyProblems(doc, []);
-  const result = kbsConfigSchema.safeParse(doc, { reportInput: true });
+  const result = kbsConfigSchema.safeParse(doc, { reportInput: true, jitless: true });
   problems.push(...(result.success ? startUpProblems(result.data) : formatIssues(result.error.issues)));
   const unique = new Map(problems.map((p) => [`${p.key}\n${p.message}`, p]));
   return [...unique.values()];

@@ -19,7 +19,9 @@ export function literalString(check: (s: string) => boolean, message: string): z
  * the offending value and the schema's message (which carries the fix).
  */
 export function parseProps<T>(scope: IConstruct, type: string, schema: z.ZodType<T>, props: unknown): T {
-  const result = schema.safeParse(props);
+  // jitless: each schema parses a few props once per construct; zod's generated fast path costs more to
+  // compile than it saves (about 19 ms of the reference synth, docs/performance.md).
+  const result = schema.safeParse(props, { jitless: true });
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'props';

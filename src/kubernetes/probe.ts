@@ -99,7 +99,7 @@ export function serverProbes(defaults: Required<ServerProbes>, probes: ServerPro
 }
 
 function parse<T>(schema: z.ZodType<T>, options: unknown): T {
-  const r = schema.safeParse(options);
+  const r = schema.safeParse(options, { jitless: true });
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   throw new AttestationInputError(`probe.${issue.path.map(String).join('.')}`.replace(/\.$/, ''), issue.message);
