@@ -22,7 +22,8 @@ import { join } from 'node:path';
 import { pinned, podPolicy } from '../attestation/fixtures/values';
 import { readFileSync } from 'node:fs';
 import { ImageConfig, createContainer, createPause, createSandbox, podOfDeployment } from '../helpers/kata-runtime';
-import { agentAllows, describeWithEngine } from '../helpers/rego-engine';
+import { agentAllows, describeWithEngine, regoEval } from '../helpers/rego-engine';
+import { earToken, resourceRequest } from '../helpers/trustee-claims';
 import { emptyStack, resourceOf, resourcesOf, synth, Synthesized } from '../helpers/synth';
 import { PROXY_IMAGE, WORKLOAD_TLS, clusterParts, tlsOf } from './fixtures';
 
@@ -38,10 +39,14 @@ function seedData(json: Synthesized): Record<string, string> {
   return Object.values(resourcesOf(json, 'kubernetes_config_map_v1')).find((c) => (c.metadata as { name: string }).name === 'kbs-seed')!.data as Record<string, string>;
 }
 
-function bindings(json: Synthesized): Record<string, string[]> {
+/**
+ * The resources the seeded resource policy releases to an affirming token carrying `pcr8`, of `paths`, as the
+ * KBS decides: the engine evaluates `data.policy.allow` on the token claims and the request.
+ */
+function released(json: Synthesized, pcr8: string, paths: readonly string[]): string[] {
   const policy = seedData(json)['resource-policy.rego'];
-  const start = policy.indexOf('resource_bindings := ') + 'resource_bindings := '.length;
-  return JSON.parse(policy.slice(start, policy.indexOf('\n}\n', start) + 2));
+  const token = earToken({ cpu0: { vector: { 'instance-identity': 2, configuration: 2, executables: 3, hardware: 2 }, evidence: { 'az-snp-vtpm': { tpm: { pcr08: pcr8 } } } } });
+  return paths.filter((path) => regoEval(policy, token, ['data.policy.allow'], { data: resourceRequest(path) }) === true);
 }
 
 describe('KeyManager and ConfidentialInference, wired end to end', () => {
@@ -79,14 +84,13 @@ describe('KeyManager and ConfidentialInference, wired end to end', () => {
     expect(JSON.parse(seedData(json)['rv.initdata.pcr08']).value).toEqual([km!.workload.pcr8, inf!.workload.pcr8].sort());
   });
 
-  test('the key manager key is released to the key manager only, the model key to inference only', () => {
-    expect(bindings(json)).toEqual({
-      'enkrypt/key-manager/private-key': [km!.workload.pcr8],
-      'enkrypt/model/decryption-key': [inf!.workload.pcr8],
-      'enkrypt/policy/images': [inf!.workload.pcr8],
+  describeWithEngine('as the KBS decides (engine)', () => {
+    test('the key manager key is released to the key manager only, the model key to inference only', () => {
+      const paths = ['enkrypt/key-manager/private-key', 'enkrypt/model/decryption-key', 'enkrypt/policy/images', 'workload-tls/inference/tls-key', 'workload-tls/key-manager/tls-key'];
       // Each TLS key to its own workload alone.
-      'workload-tls/inference/tls-key': [inf!.workload.pcr8],
-      'workload-tls/key-manager/tls-key': [km!.workload.pcr8],
+      expect(released(json, km!.workload.pcr8, paths)).toEqual(['enkrypt/key-manager/private-key', 'workload-tls/key-manager/tls-key']);
+      expect(released(json, inf!.workload.pcr8, paths)).toEqual(['enkrypt/model/decryption-key', 'enkrypt/policy/images', 'workload-tls/inference/tls-key']);
+      expect(released(json, 'e'.repeat(64), paths)).toEqual([]);
     });
   });
 
