@@ -52,9 +52,14 @@ function measure(name: string, args: string[], env: Record<string, string> = {},
 /** Synthesizes the built reference app once and writes its stacks (name -> cdk.tf.json) to a file for the replay floor. */
 function referenceStacks(built: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'cai-bench-stacks-'));
-  execFileSync(process.execPath, [join(built, 'examples', 'reference', 'main.js')], { cwd: ROOT, env: { ...process.env, CDKTF_OUTDIR: join(dir, 'out'), CAI_STATE_STORAGE_ACCOUNT: '' }, stdio: 'ignore' });
+  execFileSync(process.execPath, [join(built, 'examples', 'reference', 'main.js')], {
+    cwd: ROOT,
+    env: { ...process.env, CDKTF_OUTDIR: join(dir, 'out'), CAI_STATE_STORAGE_ACCOUNT: '' },
+    stdio: 'ignore',
+  });
   const stacks: Record<string, unknown> = {};
-  for (const name of readdirSync(join(dir, 'out', 'stacks'))) stacks[name] = JSON.parse(readFileSync(join(dir, 'out', 'stacks', name, 'cdk.tf.json'), 'utf8'));
+  for (const name of readdirSync(join(dir, 'out', 'stacks')))
+    stacks[name] = JSON.parse(readFileSync(join(dir, 'out', 'stacks', name, 'cdk.tf.json'), 'utf8'));
   const file = join(dir, 'stacks.json');
   writeFileSync(file, JSON.stringify(stacks));
   return file;
@@ -81,9 +86,13 @@ function providerModules(): string[] {
 function compile(): string {
   const out = join(ROOT, '.bench-build');
   rmSync(out, { recursive: true, force: true });
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'bench', 'tsconfig.json')], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'bench', 'tsconfig.json')], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
   // The example reads its public key material, measurements and image facts next to its code.
-  for (const dir of ['pki', 'podvm', 'images', 'tls']) cpSync(join(ROOT, 'examples', 'reference', dir), join(out, 'examples', 'reference', dir), { recursive: true });
+  for (const dir of ['pki', 'podvm', 'images', 'tls'])
+    cpSync(join(ROOT, 'examples', 'reference', dir), join(out, 'examples', 'reference', dir), { recursive: true });
   return out;
 }
 
@@ -95,10 +104,20 @@ function main(): void {
   const js = (path: string): string[] => [join(built, path)];
   const reference = measure('reference app synth', js('examples/reference/main.js'));
   const floor = measure('floor: cdktf + the same provider modules, empty stack', js('bench/apps/floor.js'), { BENCH_MODULES: modules });
-  const sameResources = measure('floor: plain cdktf, the same resources', js('bench/apps/same-resources.js'), { BENCH_MODULES: modules, BENCH_STACKS: referenceStacks(built) });
-  const scaling = [1, 10, 50, 100].map((n) => measure(`reference app + ${n} workloads`, js('bench/apps/scaling.js'), { BENCH_WORKLOADS: String(n) }, Math.max(3, Math.floor(RUNS / 2))));
+  const sameResources = measure('floor: plain cdktf, the same resources', js('bench/apps/same-resources.js'), {
+    BENCH_MODULES: modules,
+    BENCH_STACKS: referenceStacks(built),
+  });
+  const scaling = [1, 10, 50, 100].map((n) =>
+    measure(`reference app + ${n} workloads`, js('bench/apps/scaling.js'), { BENCH_WORKLOADS: String(n) }, Math.max(3, Math.floor(RUNS / 2))),
+  );
   const deep = measure('provider classes, deep imports', js('bench/apps/imports.js'), { BENCH_MODULES: modules, BENCH_IMPORT: 'deep' });
-  const barrel = measure('provider classes, package-root imports', js('bench/apps/imports.js'), { BENCH_MODULES: modules, BENCH_IMPORT: 'barrel' }, Math.max(3, Math.floor(RUNS / 2)));
+  const barrel = measure(
+    'provider classes, package-root imports',
+    js('bench/apps/imports.js'),
+    { BENCH_MODULES: modules, BENCH_IMPORT: 'barrel' },
+    Math.max(3, Math.floor(RUNS / 2)),
+  );
   // Informational: the development loop, TypeScript through the project's runner (`npm run synth`).
   const runner = [join(ROOT, 'scripts', 'run-app.cjs')];
   const devReference = measure('npm run synth (TypeScript via scripts/run-app.cjs)', [...runner, 'examples/reference/main.ts']);
@@ -132,7 +151,13 @@ function main(): void {
     npmTestSeconds: { limit: 120, met: npmTest === undefined ? null : npmTest / 1000 <= 120 },
   };
   const report = {
-    machine: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30) },
+    machine: {
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+    },
     measuredAt: new Date().toISOString(),
     runs: RUNS,
     results: [reference, floor, sameResources, ...scaling, deep, barrel, devReference, devFloor],

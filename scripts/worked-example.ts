@@ -70,7 +70,7 @@ export function renderWorkedExample(): string {
     `\`${EXAMPLE.command.join(' ')}\` with UID 65532 and a \`/tmp\` emptyDir, a KBS at \`${EXAMPLE.kbs.url}\`, and one`,
     `resource \`${EXAMPLE.resource}\` that only the key manager may receive.`,
     '',
-    "The agent policy in the initdata (`policy.rego`) is a fixed set of rules followed by `policy_data`, which pins",
+    'The agent policy in the initdata (`policy.rego`) is a fixed set of rules followed by `policy_data`, which pins',
     'this pod: its pause container, its container as the runtime creates it (image, command line, environment,',
     'user, mounts, volumes), its Deployment and namespace. docs/security.md says what each rule checks.',
     '',
@@ -90,10 +90,7 @@ export function renderWorkedExample(): string {
     '',
     'Check them without this library: save the TOML block above as `initdata.toml` (ending with one newline), then',
     '',
-    fence('sh', [
-      'sha256sum initdata.toml',
-      "(head -c 32 /dev/zero; sha256sum initdata.toml | cut -d' ' -f1 | xxd -r -p) | sha256sum",
-    ].join('\n')),
+    fence('sh', ['sha256sum initdata.toml', "(head -c 32 /dev/zero; sha256sum initdata.toml | cut -d' ' -f1 | xxd -r -p) | sha256sum"].join('\n')),
     '',
     '## 3. Reference values (RVPS records)',
     '',
@@ -114,7 +111,6 @@ export function renderWorkedExample(): string {
     '',
   ].join('\n');
 }
-
 
 if (require.main === module) {
   writeFileSync(join(__dirname, '..', 'docs', 'worked-example.md'), renderWorkedExample());

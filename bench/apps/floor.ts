@@ -3,7 +3,6 @@
 import { App, TerraformStack } from 'cdktf';
 
 for (const module of (process.env.BENCH_MODULES ?? '').split(',').filter(Boolean)) {
-   
   require(module);
 }
 const app = new App();

@@ -11,7 +11,10 @@ type Blocks = Record<string, Record<string, Body>>;
 for (const module of (process.env.BENCH_MODULES ?? '').split(',').filter(Boolean)) {
   require(module);
 }
-const stacks = JSON.parse(readFileSync(process.env.BENCH_STACKS!, 'utf8')) as Record<string, { resource?: Blocks; data?: Blocks; output?: Record<string, Body>; provider?: unknown }>;
+const stacks = JSON.parse(readFileSync(process.env.BENCH_STACKS!, 'utf8')) as Record<
+  string,
+  { resource?: Blocks; data?: Blocks; output?: Record<string, Body>; provider?: unknown }
+>;
 const app = new App();
 for (const [name, json] of Object.entries(stacks)) {
   const stack = new TerraformStack(app, name);

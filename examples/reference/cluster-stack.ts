@@ -3,7 +3,18 @@ import { join } from 'node:path';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { Annotations, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
-import { ConfidentialInference, ConfidentialVmSize, IKeyBrokerService, ImageFacts, KeyManager, ModelSource, PeerPodsRuntime, WorkloadNamespace, WorkloadTls, configureAksProviders } from '../../src';
+import {
+  ConfidentialInference,
+  ConfidentialVmSize,
+  IKeyBrokerService,
+  ImageFacts,
+  KeyManager,
+  ModelSource,
+  PeerPodsRuntime,
+  WorkloadNamespace,
+  WorkloadTls,
+  configureAksProviders,
+} from '../../src';
 import { configureBackend } from './backend';
 import { referenceConfig as cfg } from './config';
 import { InfraStack } from './infra-stack';
@@ -93,8 +104,12 @@ export class ClusterStack extends TerraformStack {
     new TerraformOutput(this, 'set_model_owner_key', { value: this.keyManager.setPrivateKeyCommand('model-owner-private-key.pem') });
     new TerraformOutput(this, 'set_model_decryption_key', { value: kbs.setResourceCommand(this.inference.modelKey.uri, 'model-decryption-key.bin') });
     new TerraformOutput(this, 'set_registry_credentials', { value: kbs.setResourceCommand(cfg.registryCredentials, 'registry-auth.json') });
-    new TerraformOutput(this, 'set_key_manager_tls_key', { value: kbs.setResourceCommand(workloadTls.identity('key-manager').keyResource, 'key-manager.key') });
-    new TerraformOutput(this, 'set_inference_tls_key', { value: kbs.setResourceCommand(workloadTls.identity('inference').keyResource, 'inference.key') });
+    new TerraformOutput(this, 'set_key_manager_tls_key', {
+      value: kbs.setResourceCommand(workloadTls.identity('key-manager').keyResource, 'key-manager.key'),
+    });
+    new TerraformOutput(this, 'set_inference_tls_key', {
+      value: kbs.setResourceCommand(workloadTls.identity('inference').keyResource, 'inference.key'),
+    });
     new TerraformOutput(this, 'key_manager_url', { value: this.keyManager.serviceUrl });
     new TerraformOutput(this, 'inference_url', { value: this.inference.serviceUrl });
   }

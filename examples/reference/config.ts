@@ -51,7 +51,8 @@ export const referenceConfig = {
    * The Trustee all-in-one image the KBS runs, pinned by digest. EXAMPLE digest: resolve the real one with
    * `crane digest ghcr.io/confidential-containers/key-broker-service:built-in-as-v0.21.0` and put it here.
    */
-  kbsImage: 'ghcr.io/confidential-containers/key-broker-service:built-in-as-v0.21.0@sha256:41979fc38352870ab0700278cce2777f477a9d51a5b818420e8ddd3693d94b9f',
+  kbsImage:
+    'ghcr.io/confidential-containers/key-broker-service:built-in-as-v0.21.0@sha256:41979fc38352870ab0700278cce2777f477a9d51a5b818420e8ddd3693d94b9f',
   /** Expiration written into the reference value records; move it forward when you roll new images. */
   referenceValuesExpire: '2027-12-31T00:00:00Z',
   /**

@@ -48,7 +48,12 @@ export class InfraStack extends TerraformStack {
     new AzurermProvider(this, 'azurerm', { features: [{}], subscriptionId: subscriptionId.stringValue });
 
     const rg = new ResourceGroup(this, 'ResourceGroup', { name: cfg.resourceGroupName, location: cfg.location, tags: cfg.tags });
-    this.network = new PeerPodNetwork(this, 'Network', { resourceGroupName: rg.name, location: cfg.location, namePrefix: 'confidential-ai', tags: cfg.tags });
+    this.network = new PeerPodNetwork(this, 'Network', {
+      resourceGroupName: rg.name,
+      location: cfg.location,
+      namePrefix: 'confidential-ai',
+      tags: cfg.tags,
+    });
     this.cluster = new ConfidentialAksCluster(this, 'Cluster', {
       resourceGroupName: rg.name,
       location: cfg.location,

@@ -30,8 +30,14 @@ export class TrustStack extends TerraformStack {
     configureBackend(this, id);
     const t = cfg.trust;
 
-    const subscriptionId = new TerraformVariable(this, 'subscription_id', { type: 'string', description: 'Azure subscription of the model owner (may be the cluster one)' });
-    const sshKey = new TerraformVariable(this, 'kbs_admin_ssh_public_key', { type: 'string', description: 'OpenSSH public key of the KBS VM admin user (no inbound SSH is opened)' });
+    const subscriptionId = new TerraformVariable(this, 'subscription_id', {
+      type: 'string',
+      description: 'Azure subscription of the model owner (may be the cluster one)',
+    });
+    const sshKey = new TerraformVariable(this, 'kbs_admin_ssh_public_key', {
+      type: 'string',
+      description: 'OpenSSH public key of the KBS VM admin user (no inbound SSH is opened)',
+    });
     const ownerRanges = new TerraformVariable(this, 'model_owner_ip_ranges', {
       type: 'list(string)',
       description: 'Public IPs the model owner runs Terraform and uploads the KBS key material from (the Key Vault firewall admits them)',
@@ -57,7 +63,12 @@ export class TrustStack extends TerraformStack {
     new NatGatewayPublicIpAssociation(this, 'NatIpAssociation', { natGatewayId: nat.id, publicIpAddressId: natIp.id });
     new SubnetNatGatewayAssociation(this, 'NatAssociation', { subnetId: subnet.id, natGatewayId: nat.id });
     // Pod VMs reach the KBS across the peering; nothing else of the cluster VNet is admitted (the VM's NSG).
-    new VirtualNetworkPeering(this, 'TrustToCluster', { name: 'trust-to-cluster', resourceGroupName: rg.name, virtualNetworkName: vnet.name, remoteVirtualNetworkId: infra.network.vnetId });
+    new VirtualNetworkPeering(this, 'TrustToCluster', {
+      name: 'trust-to-cluster',
+      resourceGroupName: rg.name,
+      virtualNetworkName: vnet.name,
+      remoteVirtualNetworkId: infra.network.vnetId,
+    });
     new VirtualNetworkPeering(this, 'ClusterToTrust', {
       name: 'cluster-to-trust',
       resourceGroupName: cfg.resourceGroupName,

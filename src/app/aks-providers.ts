@@ -27,7 +27,10 @@ export interface AksProvidersOptions {
 }
 
 const schema = z.object({
-  name: literalString((s) => /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,61}[a-zA-Z0-9]$/.test(s), 'must be the AKS cluster name (2-63 letters, digits, "-" or "_")'),
+  name: literalString(
+    (s) => /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,61}[a-zA-Z0-9]$/.test(s),
+    'must be the AKS cluster name (2-63 letters, digits, "-" or "_")',
+  ),
   resourceGroupName: resourceGroupName(),
   login: z.enum(['azurecli', 'workloadidentity', 'msi', 'spn', 'azd', 'azurepipelines']).default('azurecli'),
 });

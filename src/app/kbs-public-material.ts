@@ -20,7 +20,9 @@ export function readKbsPublicMaterial(dir: string): KbsPublicMaterial {
     try {
       return readFileSync(join(dir, name), 'utf8');
     } catch {
-      throw new Error(`readKbsPublicMaterial: ${join(dir, name)} (${resolve(dir, name)}) cannot be read; create the key material first: npx cai-create-key-material ${dir}`);
+      throw new Error(
+        `readKbsPublicMaterial: ${join(dir, name)} (${resolve(dir, name)}) cannot be read; create the key material first: npx cai-create-key-material ${dir}`,
+      );
     }
   };
   return { kbsCaPem: read('kbs-ca.pem'), tokenSignerCaPem: read('token-signer-ca.pem'), adminPublicKeyPem: read('admin-public.pem') };

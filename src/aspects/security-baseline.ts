@@ -35,7 +35,8 @@ export class SecurityBaseline implements IAspect {
    * synth output (an info annotation) for reviewers.
    */
   public static suppress(scope: IConstruct, ruleId: string, reason: string): void {
-    if (!BASELINE_RULE_LIST.some((r) => r.id === ruleId)) throw new Error(`${scope.node.path}: unknown baseline rule ${JSON.stringify(ruleId)}; see BASELINE_RULES`);
+    if (!BASELINE_RULE_LIST.some((r) => r.id === ruleId))
+      throw new Error(`${scope.node.path}: unknown baseline rule ${JSON.stringify(ruleId)}; see BASELINE_RULES`);
     if (reason.trim().length < 10) throw new Error(`${scope.node.path}: suppressing ${ruleId} needs a reason reviewers can judge`);
     scope.node.addMetadata(SUPPRESSION, { ruleId, reason });
   }
@@ -81,7 +82,8 @@ export class SecurityBaseline implements IAspect {
     if (!net?.network_policy) this.report(node, R.AKS_NETWORK_POLICY);
     if (c.oidc_issuer_enabled !== true || c.workload_identity_enabled !== true) this.report(node, R.AKS_WORKLOAD_IDENTITY);
     if (pool?.node_public_ip_enabled === true) this.report(node, R.AKS_NO_PUBLIC_NODE_IPS);
-    if (c.private_cluster_enabled !== true && ((api?.authorized_ip_ranges as unknown[] | undefined) ?? []).length === 0) this.report(node, R.AKS_API_SERVER_ACCESS, 'the API server is public and unrestricted');
+    if (c.private_cluster_enabled !== true && ((api?.authorized_ip_ranges as unknown[] | undefined) ?? []).length === 0)
+      this.report(node, R.AKS_API_SERVER_ACCESS, 'the API server is public and unrestricted');
     if (!c.automatic_upgrade_channel || c.automatic_upgrade_channel === 'none') this.report(node, R.AKS_UPGRADE_CHANNEL);
     if (c.azure_policy_enabled !== true) this.report(node, R.AKS_AZURE_POLICY);
     if (!exportsAuditLog(node as TerraformResource)) this.report(node, R.AKS_AUDIT_LOGS);
@@ -101,7 +103,9 @@ export class SecurityBaseline implements IAspect {
     const name = typeof c.role_definition_name === 'string' ? c.role_definition_name : '';
     const id = typeof c.role_definition_id === 'string' ? c.role_definition_id : '';
     // Azure matches role names case-insensitively; by id, a built-in role is its GUID under any scope prefix.
-    const privileged = PRIVILEGED_ROLES.find((r) => r.name.toLowerCase() === name.trim().toLowerCase() || id.toLowerCase().endsWith(`/roledefinitions/${r.id}`));
+    const privileged = PRIVILEGED_ROLES.find(
+      (r) => r.name.toLowerCase() === name.trim().toLowerCase() || id.toLowerCase().endsWith(`/roledefinitions/${r.id}`),
+    );
     if (privileged) this.report(node, R.IAM_NO_PRIVILEGED_ROLES, `role ${privileged.name}${name ? '' : ` (${id})`}`);
     const scope = String(c.scope ?? '');
     if (/^\/subscriptions\/[^/]+\/?$/.test(scope) || /^\/providers\/Microsoft\.Management\//i.test(scope)) {
@@ -145,22 +149,28 @@ export class SecurityBaseline implements IAspect {
 
   private checkWorkload(workload: ConfidentialWorkload): void {
     const spec = podSpecOf(configOf(workload.resource));
-    if (spec.runtime_class_name !== PEER_PODS_RUNTIME_CLASS) this.report(workload, R.WL_KATA_REMOTE, `runtime class ${JSON.stringify(spec.runtime_class_name)}`);
+    if (spec.runtime_class_name !== PEER_PODS_RUNTIME_CLASS)
+      this.report(workload, R.WL_KATA_REMOTE, `runtime class ${JSON.stringify(spec.runtime_class_name)}`);
     if (workload.agentPolicy.isInsecure) this.report(workload, R.WL_RESTRICTIVE_POLICY, `preset ${workload.agentPolicy.preset}`);
     const rego = workload.agentPolicy.rego;
     if (!/^default ExecProcessRequest := false$/m.test(rego) || /^ExecProcessRequest\b.*\{/m.test(rego)) this.report(workload, R.WL_NO_EXEC);
     const containers = [...asList(spec.container), ...asList(spec.init_container)];
     for (const c of containers) {
       const sc = (c.security_context as Json | undefined) ?? {};
-      if (sc.privileged === true || sc.allow_privilege_escalation !== false) this.report(workload, R.WL_NOT_PRIVILEGED, `container ${String(c.name)}`);
+      if (sc.privileged === true || sc.allow_privilege_escalation !== false)
+        this.report(workload, R.WL_NOT_PRIVILEGED, `container ${String(c.name)}`);
       const env = asList(c.env);
-      if (env.some((e) => ((e.value_from as Json | undefined)?.secret_key_ref) !== undefined) || asList(c.env_from).some((e) => e.secret_ref !== undefined)) {
+      if (
+        env.some((e) => (e.value_from as Json | undefined)?.secret_key_ref !== undefined) ||
+        asList(c.env_from).some((e) => e.secret_ref !== undefined)
+      ) {
         this.report(workload, R.WL_SECRETS_VIA_CDH, `container ${String(c.name)} reads a Kubernetes Secret from its environment`);
       }
     }
     for (const v of asList(spec.volume)) {
       if (v.host_path !== undefined) this.report(workload, R.WL_NO_HOST_PATHS, `volume ${String(v.name)}`);
-      if (v.secret !== undefined || v.projected !== undefined) this.report(workload, R.WL_SECRETS_VIA_CDH, `volume ${String(v.name)} mounts a Secret`);
+      if (v.secret !== undefined || v.projected !== undefined)
+        this.report(workload, R.WL_SECRETS_VIA_CDH, `volume ${String(v.name)} mounts a Secret`);
     }
   }
 
@@ -193,7 +203,9 @@ function exportsAuditLog(cluster: TerraformResource): boolean {
       if (!(c instanceof TerraformResource) || c.terraformResourceType !== 'azurerm_monitor_diagnostic_setting') return false;
       const config = configOf(c);
       if (referenceOf(config.target_resource_id) !== clusterId) return false;
-      return asList(config.enabled_log).some((l) => (AKS_AUDIT_CATEGORIES as readonly string[]).includes(String(l.category)) || ['audit', 'allLogs'].includes(String(l.category_group)));
+      return asList(config.enabled_log).some(
+        (l) => (AKS_AUDIT_CATEGORIES as readonly string[]).includes(String(l.category)) || ['audit', 'allLogs'].includes(String(l.category_group)),
+      );
     });
 }
 

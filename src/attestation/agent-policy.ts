@@ -120,11 +120,19 @@ export class AgentPolicy {
     const twice = names.find((n, i) => names.indexOf(n) !== i);
     check(twice === undefined, at('containers'), `name ${show(twice)} is used twice; container names are unique in a pod`);
     if (options.workload !== undefined) {
-      check(typeof options.workload === 'string' && /^[a-z0-9]([-a-z0-9./]{0,250}[a-z0-9])?$/.test(options.workload), at('workload'), `must be lowercase letters, digits, "-", "." and "/", got ${show(options.workload)}`);
+      check(
+        typeof options.workload === 'string' && /^[a-z0-9]([-a-z0-9./]{0,250}[a-z0-9])?$/.test(options.workload),
+        at('workload'),
+        `must be lowercase letters, digits, "-", "." and "/", got ${show(options.workload)}`,
+      );
     }
     const annotations: Record<string, string> = { [INITDATA_ANNOTATION_KEY]: '^[A-Za-z0-9+/]*={0,2}$' };
     for (const [key, value] of Object.entries(pod.annotations).sort(([a], [b]) => (a < b ? -1 : 1))) {
-      check(key.startsWith('io.katacontainers.'), at(`annotations.${key}`), 'only io.katacontainers.* pod annotations reach the containers; others are not expected here');
+      check(
+        key.startsWith('io.katacontainers.'),
+        at(`annotations.${key}`),
+        'only io.katacontainers.* pod annotations reach the containers; others are not expected here',
+      );
       annotations[key] = `^${escapeRegex(value)}$`;
     }
 
@@ -179,7 +187,13 @@ function defaultMounts(readOnlyRoot: boolean): MountSpec[] {
   const rootRw = readOnlyRoot ? 'ro' : 'rw';
   return [
     ...CRI_MOUNTS,
-    { destination: '/sys/fs/cgroup', type: 'cgroup', source: { literal: 'cgroup' }, options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'], optional_options: ['nsdelegate', 'memory_recursiveprot'] },
+    {
+      destination: '/sys/fs/cgroup',
+      type: 'cgroup',
+      source: { literal: 'cgroup' },
+      options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'],
+      optional_options: ['nsdelegate', 'memory_recursiveprot'],
+    },
     copied('/etc/hosts', 'hosts', ['rbind', 'rprivate', 'rw']),
     copied('/dev/termination-log', 'termination-log', ['rbind', 'rprivate', 'rw']),
     copied('/etc/hostname', 'hostname', ['rbind', 'rprivate', rootRw]),
@@ -203,40 +217,63 @@ function copied(destination: string, file: string, options: string[]): MountSpec
 // containerd's default mounts for a Linux container (oci/mounts.go), left as they are by the kata runtime.
 const CRI_MOUNTS: readonly MountSpec[] = [
   { destination: '/proc', type: 'proc', source: { literal: 'proc' }, options: ['nosuid', 'noexec', 'nodev'], optional_options: [] },
-  { destination: '/dev', type: 'tmpfs', source: { literal: 'tmpfs' }, options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'], optional_options: [] },
-  { destination: '/dev/pts', type: 'devpts', source: { literal: 'devpts' }, options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'], optional_options: [] },
+  {
+    destination: '/dev',
+    type: 'tmpfs',
+    source: { literal: 'tmpfs' },
+    options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'],
+    optional_options: [],
+  },
+  {
+    destination: '/dev/pts',
+    type: 'devpts',
+    source: { literal: 'devpts' },
+    options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
+    optional_options: [],
+  },
   { destination: '/dev/mqueue', type: 'mqueue', source: { literal: 'mqueue' }, options: ['nosuid', 'noexec', 'nodev'], optional_options: [] },
   { destination: '/sys', type: 'sysfs', source: { literal: 'sysfs' }, options: ['nosuid', 'noexec', 'nodev', 'ro'], optional_options: [] },
 ];
 
 // The kata runtime rewrites /dev/shm to the sandbox's shared memory storage.
-const SHM_MOUNT: MountSpec = { destination: '/dev/shm', type: 'bind', source: { literal: '/run/kata-containers/sandbox/shm' }, options: ['rbind'], optional_options: [] };
+const SHM_MOUNT: MountSpec = {
+  destination: '/dev/shm',
+  type: 'bind',
+  source: { literal: '/run/kata-containers/sandbox/shm' },
+  options: ['rbind'],
+  optional_options: [],
+};
 
-const SANDBOX_MOUNTS: readonly MountSpec[] = [...CRI_MOUNTS, SHM_MOUNT, copied('/etc/resolv.conf', 'resolv.conf', ['rbind', 'ro', 'nosuid', 'nodev', 'noexec'])];
+const SANDBOX_MOUNTS: readonly MountSpec[] = [
+  ...CRI_MOUNTS,
+  SHM_MOUNT,
+  copied('/etc/resolv.conf', 'resolv.conf', ['rbind', 'ro', 'nosuid', 'nodev', 'noexec']),
+];
 
 // containerd 2.x sets these on the sandbox of a pod without host networking (1.7 sets none).
 const SANDBOX_SYSCTLS = { 'net.ipv4.ip_unprivileged_port_start': '0', 'net.ipv4.ping_group_range': '0 2147483647' };
-
 
 function containerData(container: PodContainer, field: Field) {
   check(isK8sName(container.name), subField(field, `.name`), `must be a Kubernetes name, got ${show(container.name)}`);
   container.volumeMounts.forEach((m, i) => {
     check(isK8sName(m.volume), subField(field, `.volumeMounts[${i}].volume`), `must be a Kubernetes name, got ${show(m.volume)}`);
-    check(typeof m.mountPath === 'string' && /^\/[^\0]*$/.test(m.mountPath) && !m.mountPath.split('/').includes('..'), subField(field, `.volumeMounts[${i}].mountPath`), `must be an absolute path without "..", got ${show(m.mountPath)}`);
+    check(
+      typeof m.mountPath === 'string' && /^\/[^\0]*$/.test(m.mountPath) && !m.mountPath.split('/').includes('..'),
+      subField(field, `.volumeMounts[${i}].mountPath`),
+      `must be an absolute path without "..", got ${show(m.mountPath)}`,
+    );
   });
   const process = containerProcess(container, field);
   const volumes = [...new Set(container.volumeMounts.map((m) => m.volume))];
   const mounts: MountSpec[] = [
     ...defaultMounts(container.readOnlyRootFilesystem),
-    ...container.volumeMounts.map(
-      (m): MountSpec => ({
-        destination: m.mountPath,
-        type: 'local',
-        source: { local_volume: m.volume },
-        options: ['rbind', 'rprivate', m.readOnly ? 'ro' : 'rw'],
-        optional_options: [],
-      }),
-    ),
+    ...container.volumeMounts.map((m): MountSpec => ({
+      destination: m.mountPath,
+      type: 'local',
+      source: { local_volume: m.volume },
+      options: ['rbind', 'rprivate', m.readOnly ? 'ro' : 'rw'],
+      optional_options: [],
+    })),
   ];
   const destinations = mounts.map((m) => m.destination);
   const clash = container.volumeMounts.find((m) => destinations.indexOf(m.mountPath) !== destinations.lastIndexOf(m.mountPath));

@@ -47,7 +47,11 @@ export function renderAttestationPolicy(referenceValues: ReferenceValues, option
   const tdxStatuses = options.tdxAcceptedTcbStatuses ?? ['UpToDate'];
   check(Array.isArray(tdxStatuses) && tdxStatuses.length > 0, 'tdxAcceptedTcbStatuses', 'must list at least one TCB status, e.g. ["UpToDate"]');
   tdxStatuses.forEach((s, i) =>
-    check(typeof s === 'string' && /^[A-Za-z]+$/.test(s), `tdxAcceptedTcbStatuses[${i}]`, `must be a TCB status word such as "UpToDate", got ${show(s)}`),
+    check(
+      typeof s === 'string' && /^[A-Za-z]+$/.test(s),
+      `tdxAcceptedTcbStatuses[${i}]`,
+      `must be a TCB status word such as "UpToDate", got ${show(s)}`,
+    ),
   );
   const lines: string[] = [
     'package policy',
@@ -55,7 +59,7 @@ export function renderAttestationPolicy(referenceValues: ReferenceValues, option
     'import rego.v1',
     '',
     '# Appraises Azure confidential VM evidence (az-snp-vtpm, az-tdx-vtpm) for confidential containers.',
-    '# Generated from the deployment\'s image measurements and workload initdata; regenerate, do not edit.',
+    "# Generated from the deployment's image measurements and workload initdata; regenerate, do not edit.",
     '',
     'default executables := 33',
     'default hardware := 97',

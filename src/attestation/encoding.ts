@@ -21,16 +21,8 @@ const HEX = /^[0-9a-f]*$/;
 export function requireHex(value: unknown, bytes: number, field: Field): string {
   check(typeof value === 'string', field, `must be a hex string, got ${show(value)}`);
   const text = value as string;
-  check(
-    HEX.test(text),
-    field,
-    `must be lowercase hex (0-9, a-f), got ${show(text)}; Trustee compares measurements as lowercase strings`,
-  );
-  check(
-    text.length === bytes * 2,
-    field,
-    `must be ${bytes} bytes (${bytes * 2} hex characters), got ${text.length} characters: ${show(text)}`,
-  );
+  check(HEX.test(text), field, `must be lowercase hex (0-9, a-f), got ${show(text)}; Trustee compares measurements as lowercase strings`);
+  check(text.length === bytes * 2, field, `must be ${bytes} bytes (${bytes * 2} hex characters), got ${text.length} characters: ${show(text)}`);
   return text;
 }
 
@@ -52,11 +44,7 @@ export function toStandardBase64(value: unknown, bytes: number, field: Field): s
     `must be ${bytes} bytes as lowercase hex (${bytes * 2} characters) or standard base64, got ${show(text)}`,
   );
   const decoded = Buffer.from(text, 'base64');
-  check(
-    decoded.length === bytes,
-    field,
-    `must be ${bytes} bytes, but the base64 ${show(text)} decodes to ${decoded.length} bytes`,
-  );
+  check(decoded.length === bytes, field, `must be ${bytes} bytes, but the base64 ${show(text)} decodes to ${decoded.length} bytes`);
   return decoded.toString('base64');
 }
 

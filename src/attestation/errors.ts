@@ -72,7 +72,7 @@ export function check(condition: boolean, field: Field, message: string): assert
 
 /** Shows a user value inside an error message, shortened and quoted, never as raw multi-line text. */
 export function show(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   const short = text.length > 80 ? `${text.slice(0, 77)}...` : text;
   return JSON.stringify(short);
 }

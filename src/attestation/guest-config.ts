@@ -31,7 +31,6 @@ export interface ImageSecuritySettings {
   readonly registryCredentials?: ResourcePath;
 }
 
-
 /** Validates a KBS endpoint and returns it normalised (PEM ending with one newline). */
 export function validateKbsEndpoint(endpoint: KbsEndpoint, field: Field = 'kbs'): Required<Omit<KbsEndpoint, 'caCertPem'>> & { caCertPem?: string } {
   check(typeof endpoint === 'object' && endpoint !== null, field, 'must be a KBS endpoint { url, caCertPem }');

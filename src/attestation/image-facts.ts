@@ -17,7 +17,9 @@ const descriptor = z.object({ mediaType: z.string().optional(), digest, size: z.
 const indexSchema = z.object({
   schemaVersion: z.literal(2),
   mediaType: z.string().optional(),
-  manifests: z.array(descriptor.extend({ platform: z.object({ os: z.string(), architecture: z.string(), variant: z.string().optional() }).optional() })),
+  manifests: z.array(
+    descriptor.extend({ platform: z.object({ os: z.string(), architecture: z.string(), variant: z.string().optional() }).optional() }),
+  ),
 });
 const manifestSchema = z.object({ schemaVersion: z.literal(2), mediaType: z.string().optional(), config: descriptor, layers: z.array(descriptor) });
 const stringList = z.array(z.string()).nullish();
@@ -60,8 +62,14 @@ export class ImageFacts {
     let manifestDigest = pinned;
     if (files.index !== undefined) {
       const index = parseJson(exactBytes(files.index, pinned, subField(field, `.index`), 'index'), subField(field, `.index`), indexSchema);
-      check(index.mediaType === undefined || INDEX_TYPES.includes(index.mediaType), subField(field, `.index`), `is a ${show(index.mediaType)}, not an image index`);
-      const entries = index.manifests.filter((m) => m.platform?.os === POD_VM_PLATFORM.os && m.platform.architecture === POD_VM_PLATFORM.architecture);
+      check(
+        index.mediaType === undefined || INDEX_TYPES.includes(index.mediaType),
+        subField(field, `.index`),
+        `is a ${show(index.mediaType)}, not an image index`,
+      );
+      const entries = index.manifests.filter(
+        (m) => m.platform?.os === POD_VM_PLATFORM.os && m.platform.architecture === POD_VM_PLATFORM.architecture,
+      );
       check(
         entries.length === 1,
         subField(field, `.index`),
@@ -69,7 +77,12 @@ export class ImageFacts {
       );
       manifestDigest = entries[0].digest.slice('sha256:'.length);
     }
-    const manifestText = exactBytes(files.manifest, manifestDigest, subField(field, `.manifest`), files.index === undefined ? 'manifest' : 'platform-manifest');
+    const manifestText = exactBytes(
+      files.manifest,
+      manifestDigest,
+      subField(field, `.manifest`),
+      files.index === undefined ? 'manifest' : 'platform-manifest',
+    );
     const raw = JSON.parse(manifestText) as { manifests?: unknown };
     check(
       raw.manifests === undefined,
@@ -77,7 +90,11 @@ export class ImageFacts {
       `is an image index: ${image} names a multi-platform image; save that document as index.json and the ${POD_VM_PLATFORM.os}/${POD_VM_PLATFORM.architecture} manifest as manifest.json`,
     );
     const manifest = parseJson(manifestText, subField(field, `.manifest`), manifestSchema);
-    check(manifest.mediaType === undefined || MANIFEST_TYPES.includes(manifest.mediaType), subField(field, `.manifest`), `is a ${show(manifest.mediaType)}, not an image manifest`);
+    check(
+      manifest.mediaType === undefined || MANIFEST_TYPES.includes(manifest.mediaType),
+      subField(field, `.manifest`),
+      `is a ${show(manifest.mediaType)}, not an image manifest`,
+    );
     check(
       manifest.config.mediaType === undefined || CONFIG_TYPES.includes(manifest.config.mediaType),
       subField(field, `.manifest`),
@@ -114,7 +131,11 @@ export class ImageFacts {
       return readFileSync(path);
     };
     const index = read('index.json', false);
-    return ImageFacts.verify(image, { ...(index ? { index } : {}), manifest: read('manifest.json', true)!, config: read('config.json', true)! }, field);
+    return ImageFacts.verify(
+      image,
+      { ...(index ? { index } : {}), manifest: read('manifest.json', true)!, config: read('config.json', true)! },
+      field,
+    );
   }
 
   private constructor(

@@ -62,7 +62,11 @@ export class Initdata {
     check(typeof data === 'object' && data !== null && !Array.isArray(data), 'initdata.data', 'must be a [data] table');
     const entries = data as Record<string, unknown>;
     for (const key of Object.keys(entries)) {
-      check((DATA_KEYS as readonly string[]).includes(key), `initdata.data`, `has unknown key ${show(key)}; only "aa.toml", "cdh.toml" and "policy.rego" are read by the guest`);
+      check(
+        (DATA_KEYS as readonly string[]).includes(key),
+        `initdata.data`,
+        `has unknown key ${show(key)}; only "aa.toml", "cdh.toml" and "policy.rego" are read by the guest`,
+      );
       check(typeof entries[key] === 'string', `initdata.data."${key}"`, 'must be a string');
     }
     return new Initdata(
@@ -124,10 +128,7 @@ export class Initdata {
       'algorithm',
       `is ${show(this.algorithm)}, but the Azure vTPM attesters extend PCR 8 with a 32-byte digest and reject any other; use "sha256"`,
     );
-    return createHash('sha256')
-      .update(Buffer.alloc(32))
-      .update(Buffer.from(this.digest, 'hex'))
-      .digest('hex');
+    return createHash('sha256').update(Buffer.alloc(32)).update(Buffer.from(this.digest, 'hex')).digest('hex');
   }
 }
 

@@ -51,7 +51,13 @@ export function renderKbsBundle(state: KbsState, endpoint: KbsEndpoint): KbsBund
       'post attestation-policy attestation-policy',
       'post resource-policy resource-policy',
       ...(outOfBand.length > 0
-        ? ['# Resources the model owner writes out of band (never part of this bundle):', ...outOfBand.map((r) => `#   kbs-client --url "$KBS_URL" --cert-file "$KBS_CA" config --admin-token-file "$ADMIN_TOKEN_FILE" set-resource --path ${r.path.path} --resource-file <file>`)]
+        ? [
+            '# Resources the model owner writes out of band (never part of this bundle):',
+            ...outOfBand.map(
+              (r) =>
+                `#   kbs-client --url "$KBS_URL" --cert-file "$KBS_CA" config --admin-token-file "$ADMIN_TOKEN_FILE" set-resource --path ${r.path.path} --resource-file <file>`,
+            ),
+          ]
         : []),
       '',
     ].join('\n'),

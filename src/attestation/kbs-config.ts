@@ -97,31 +97,50 @@ function startUpProblems(c: KbsConfig): KbsConfigProblem[] {
   const add = (key: string, message: string): void => void out.push({ key, message });
   const http = c.http_server;
   if (http.insecure_http !== true) {
-    if (!http.certificate) add('http_server.certificate', 'is required for HTTPS (insecure_http is false): the KBS refuses to start with "Missing certificate"');
-    if (!http.private_key) add('http_server.private_key', 'is required for HTTPS (insecure_http is false): the KBS refuses to start with "Missing private key"');
+    if (!http.certificate)
+      add('http_server.certificate', 'is required for HTTPS (insecure_http is false): the KBS refuses to start with "Missing certificate"');
+    if (!http.private_key)
+      add('http_server.private_key', 'is required for HTTPS (insecure_http is false): the KBS refuses to start with "Missing private key"');
   }
-  if (http.tls_min_version === '1.3' && http.tls_max_version === '1.2') add('http_server.tls_min_version', 'is above tls_max_version ("1.3" > "1.2"): the KBS refuses to start');
+  if (http.tls_min_version === '1.3' && http.tls_max_version === '1.2')
+    add('http_server.tls_min_version', 'is above tls_max_version ("1.3" > "1.2"): the KBS refuses to start');
 
   const token = c.attestation_token ?? {};
   if ((token.trusted_certs_paths ?? []).length === 0 && (token.trusted_jwk_sets ?? []).length === 0 && token.insecure_header_jwk !== true) {
-    add('attestation_token', 'has no trust material: the KBS refuses to start without trusted_certs_paths or trusted_jwk_sets (or, for tests only, insecure_header_jwk = true)');
+    add(
+      'attestation_token',
+      'has no trust material: the KBS refuses to start without trusted_certs_paths or trusted_jwk_sets (or, for tests only, insecure_header_jwk = true)',
+    );
   }
   (token.trusted_jwk_sets ?? []).forEach((uri, i) => {
-    if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(uri) && !/^(https|file):\/\//.test(uri)) add(`attestation_token.trusted_jwk_sets.${i}`, `has an unsupported scheme: use https://, file:// or a local path, got "${uri}"`);
+    if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(uri) && !/^(https|file):\/\//.test(uri))
+      add(`attestation_token.trusted_jwk_sets.${i}`, `has an unsupported scheme: use https://, file:// or a local path, got "${uri}"`);
   });
 
   if (c.admin.authorization_mode === 'AuthenticatedAuthorization') {
     const providers = c.admin.authentication.bearer_jwt.identity_providers ?? [];
-    if (providers.length === 0) add('admin.authentication.bearer_jwt.identity_providers', 'must list at least one identity provider: AuthenticatedAuthorization refuses to start without one');
+    if (providers.length === 0)
+      add(
+        'admin.authentication.bearer_jwt.identity_providers',
+        'must list at least one identity provider: AuthenticatedAuthorization refuses to start without one',
+      );
     providers.forEach((p, i) => {
-      if (p.public_key_uri === undefined && p.jwk_set_uri === undefined) add(`admin.authentication.bearer_jwt.identity_providers.${i}`, 'must set public_key_uri and/or jwk_set_uri');
+      if (p.public_key_uri === undefined && p.jwk_set_uri === undefined)
+        add(`admin.authentication.bearer_jwt.identity_providers.${i}`, 'must set public_key_uri and/or jwk_set_uri');
       if (p.public_key_uri !== undefined && /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(p.public_key_uri) && !/^(https|file):\/\//.test(p.public_key_uri)) {
-        add(`admin.authentication.bearer_jwt.identity_providers.${i}.public_key_uri`, 'has an unsupported scheme: use https://, file:// or a local path');
+        add(
+          `admin.authentication.bearer_jwt.identity_providers.${i}.public_key_uri`,
+          'has an unsupported scheme: use https://, file:// or a local path',
+        );
       }
     });
     (c.admin.authorization.regex_acl.acls ?? []).forEach((a, i) => {
       const r = a.allowed_endpoints ?? '';
-      if (!r.startsWith('^/kbs') || !r.endsWith('$')) add(`admin.authorization.regex_acl.acls.${i}.allowed_endpoints`, `must start with "^/kbs" and end with "$" (Trustee refuses unanchored regexes), got "${r}"`);
+      if (!r.startsWith('^/kbs') || !r.endsWith('$'))
+        add(
+          `admin.authorization.regex_acl.acls.${i}.allowed_endpoints`,
+          `must start with "^/kbs" and end with "$" (Trustee refuses unanchored regexes), got "${r}"`,
+        );
     });
   }
 
@@ -129,13 +148,17 @@ function startUpProblems(c: KbsConfig): KbsConfigProblem[] {
   const table = { LocalFs: 'local_fs', LocalJson: 'local_json', Postgres: 'postgres', Redis: 'redis' } as const;
   for (const { key, type } of storageTypesInUse(c)) {
     if (type !== 'Memory' && backends[table[type]] === undefined) {
-      add(key, `is ${type}, but [storage_backend.backends.${table[type]}] is missing: the KBS refuses to start ("${type} configuration is required"); add the table (it may be empty to take the defaults)`);
+      add(
+        key,
+        `is ${type}, but [storage_backend.backends.${table[type]}] is missing: the KBS refuses to start ("${type} configuration is required"); add the table (it may be empty to take the defaults)`,
+      );
     }
   }
 
   (c.plugins ?? []).forEach((p, i) => {
     if (p.name !== 'external' && p.name !== 'ExternalPlugin') return;
-    if (p.backends.length === 0) add(`plugins.${i}.backends`, 'must list at least one backend: the KBS refuses to start an external plugin without one');
+    if (p.backends.length === 0)
+      add(`plugins.${i}.backends`, 'must list at least one backend: the KBS refuses to start an external plugin without one');
     const names = p.backends.map((b) => b.name);
     const twice = names.find((n, j) => names.indexOf(n) !== j);
     if (twice !== undefined) add(`plugins.${i}.backends`, `names the backend "${twice}" twice: the KBS refuses duplicate backend names`);
@@ -154,7 +177,8 @@ function storageTypesInUse(c: KbsConfig): Array<{ key: string; type: ReturnType<
     const asType = as?.storage_type !== undefined ? canonicalStorageType(as.storage_type) : kbs;
     if (as?.storage_type !== undefined) used.push({ key: 'attestation_service.storage_type', type: asType });
     const rvps = as?.rvps_config;
-    if (rvps?.type === 'BuiltIn' && rvps.storage_type !== undefined) used.push({ key: 'attestation_service.rvps_config.storage_type', type: canonicalStorageType(rvps.storage_type) });
+    if (rvps?.type === 'BuiltIn' && rvps.storage_type !== undefined)
+      used.push({ key: 'attestation_service.rvps_config.storage_type', type: canonicalStorageType(rvps.storage_type) });
   }
   return used;
 }

@@ -44,7 +44,11 @@ export const DEFAULT_KBS_STORAGE_DIR = '/opt/confidential-containers/storage';
 export function secureKbsConfig(props: SecureKbsConfigProps): KbsConfig {
   const port = props.port ?? 8080;
   check(Number.isInteger(port) && port > 0 && port < 65536, 'port', `must be a TCP port 1-65535, got ${show(port)}`);
-  check(Array.isArray(props.trustedCertsPaths) && props.trustedCertsPaths.length > 0, 'trustedCertsPaths', 'must name the CA that issued the token signer certificate; without it the KBS cannot verify attestation tokens');
+  check(
+    Array.isArray(props.trustedCertsPaths) && props.trustedCertsPaths.length > 0,
+    'trustedCertsPaths',
+    'must name the CA that issued the token signer certificate; without it the KBS cannot verify attestation tokens',
+  );
   return {
     http_server: {
       sockets: [`0.0.0.0:${port}`],
@@ -89,14 +93,35 @@ export interface KbsConfigFinding {
 export function kbsConfigFindings(config: KbsConfig): KbsConfigFinding[] {
   const findings: KbsConfigFinding[] = [];
   const http = config.http_server;
-  if (http.insecure_http === true) findings.push({ key: 'http_server.insecure_http', message: 'serves plain HTTP; set private_key and certificate and remove insecure_http' });
+  if (http.insecure_http === true)
+    findings.push({ key: 'http_server.insecure_http', message: 'serves plain HTTP; set private_key and certificate and remove insecure_http' });
   else if (!http.private_key || !http.certificate) findings.push({ key: 'http_server', message: 'HTTPS needs private_key and certificate' });
-  if (config.admin.authorization_mode === 'InsecureAllowAll') findings.push({ key: 'admin.authorization_mode', message: 'InsecureAllowAll lets anyone who reaches the KBS replace policies and secrets; use AuthenticatedAuthorization' });
-  if (config.attestation_token?.insecure_header_jwk === true) findings.push({ key: 'attestation_token.insecure_header_jwk', message: 'accepts attestation tokens signed by any key in their own header; set it to false and list the signer CA in trusted_certs_paths' });
-  if ((config.attestation_token?.trusted_certs_paths ?? []).length === 0) findings.push({ key: 'attestation_token.trusted_certs_paths', message: 'is empty, so tokens with a header key cannot be verified; list the token signer CA' });
+  if (config.admin.authorization_mode === 'InsecureAllowAll')
+    findings.push({
+      key: 'admin.authorization_mode',
+      message: 'InsecureAllowAll lets anyone who reaches the KBS replace policies and secrets; use AuthenticatedAuthorization',
+    });
+  if (config.attestation_token?.insecure_header_jwk === true)
+    findings.push({
+      key: 'attestation_token.insecure_header_jwk',
+      message: 'accepts attestation tokens signed by any key in their own header; set it to false and list the signer CA in trusted_certs_paths',
+    });
+  if ((config.attestation_token?.trusted_certs_paths ?? []).length === 0)
+    findings.push({
+      key: 'attestation_token.trusted_certs_paths',
+      message: 'is empty, so tokens with a header key cannot be verified; list the token signer CA',
+    });
   const as = config.attestation_service;
-  if ((as === undefined || as.type === 'coco_as_builtin' || as.type === 'CoCoASBuiltIn') && as?.attestation_token_broker?.signer === undefined) findings.push({ key: 'attestation_service.attestation_token_broker.signer', message: 'is missing: tokens are signed by an ephemeral key that no trusted_certs_paths entry can vouch for' });
-  if (canonicalStorageType(config.storage_backend?.storage_type) === 'Memory') findings.push({ key: 'storage_backend.storage_type', message: 'Memory loses policies, reference values and resources on restart; use LocalFs on a persistent volume' });
+  if ((as === undefined || as.type === 'coco_as_builtin' || as.type === 'CoCoASBuiltIn') && as?.attestation_token_broker?.signer === undefined)
+    findings.push({
+      key: 'attestation_service.attestation_token_broker.signer',
+      message: 'is missing: tokens are signed by an ephemeral key that no trusted_certs_paths entry can vouch for',
+    });
+  if (canonicalStorageType(config.storage_backend?.storage_type) === 'Memory')
+    findings.push({
+      key: 'storage_backend.storage_type',
+      message: 'Memory loses policies, reference values and resources on restart; use LocalFs on a persistent volume',
+    });
   return findings;
 }
 

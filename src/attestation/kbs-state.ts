@@ -100,7 +100,10 @@ export class KbsState {
     const path = typeof resource === 'string' ? ResourcePath.parse(resource, this.field('resource')) : resource;
     const existing = this.resources.get(path.path);
     if (existing && !existing.source.equals(source)) {
-      throw inputError(this.field('resource'), `${path.uri} is already declared from ${existing.source.describe()}; it cannot also come from ${source.describe()}`);
+      throw inputError(
+        this.field('resource'),
+        `${path.uri} is already declared from ${existing.source.describe()}; it cannot also come from ${source.describe()}`,
+      );
     }
     if (existing?.exclusiveTo !== undefined && exclusiveTo !== undefined && existing.exclusiveTo !== exclusiveTo) {
       throw inputError(this.field('resource'), `${path.uri} is reserved for ${existing.exclusiveTo}; it cannot also be reserved for ${exclusiveTo}`);
@@ -119,7 +122,10 @@ export class KbsState {
     requireHex(workload.pcr8, 32, this.field('pcr8'));
     let known = this.workloads.find((w) => w.name === workload.name);
     if (known && known.pcr8 !== workload.pcr8) {
-      throw inputError(this.field('workload'), `${workload.name} is already admitted with PCR 8 ${known.pcr8.slice(0, 12)}..., not ${workload.pcr8.slice(0, 12)}...`);
+      throw inputError(
+        this.field('workload'),
+        `${workload.name} is already admitted with PCR 8 ${known.pcr8.slice(0, 12)}..., not ${workload.pcr8.slice(0, 12)}...`,
+      );
     }
     if (!known) {
       known = { ...workload, resources: [] };
@@ -137,7 +143,8 @@ export class KbsState {
   /** A declared resource path, parsed. */
   public resourcePath(resource: string): ResourcePath {
     const path = ResourcePath.parse(resource, this.field('resource'));
-    if (!this.resources.has(path.path)) throw inputError(this.field('resource'), `${path.uri} is not declared; declare it with declareResource first`);
+    if (!this.resources.has(path.path))
+      throw inputError(this.field('resource'), `${path.uri} is not declared; declare it with declareResource first`);
     return path;
   }
 
@@ -210,15 +217,23 @@ export class KbsState {
     const byPcr8 = new Map<string, string[]>();
     for (const w of this.workloads) byPcr8.set(w.pcr8, [...(byPcr8.get(w.pcr8) ?? []), w.name]);
     for (const [pcr8, names] of byPcr8) {
-      if (names.length > 1) problems.push(`${names.join(' and ')} have the same initdata (PCR 8 ${pcr8.slice(0, 12)}...), so the KBS cannot tell them apart; give each its own name or images`);
+      if (names.length > 1)
+        problems.push(
+          `${names.join(' and ')} have the same initdata (PCR 8 ${pcr8.slice(0, 12)}...), so the KBS cannot tell them apart; give each its own name or images`,
+        );
     }
     for (const w of this.workloads) {
-      if (w.image && !this.isTrusted(w.image)) problems.push(`${w.name} boots a pod VM image whose measurements the KBS does not trust, so it could never attest; call trustImage with the pool's image`);
+      if (w.image && !this.isTrusted(w.image))
+        problems.push(
+          `${w.name} boots a pod VM image whose measurements the KBS does not trust, so it could never attest; call trustImage with the pool's image`,
+        );
       for (const r of w.resources) {
-        if (!this.resources.has(r.path)) problems.push(`${w.name} needs ${r.uri}, which no one declared; declare it on the Trustee (declareResource) with its source`);
+        if (!this.resources.has(r.path))
+          problems.push(`${w.name} needs ${r.uri}, which no one declared; declare it on the Trustee (declareResource) with its source`);
       }
       for (const tee of w.evidenceTypes) {
-        if (!measured.has(tee)) problems.push(`${w.name} runs on ${tee} pod VMs, but no trusted image has ${tee} measurements; trust the pool's image (trustImage)`);
+        if (!measured.has(tee))
+          problems.push(`${w.name} runs on ${tee} pod VMs, but no trusted image has ${tee} measurements; trust the pool's image (trustImage)`);
       }
       for (const r of w.resources) {
         const owner = this.resources.get(r.path)?.exclusiveTo;

@@ -92,7 +92,10 @@ export function containerProcess(container: PodContainer, field: Field = 'contai
     `is required when the image's entrypoint is not known: the agent policy pins the exact command line. ` +
       `Set command, or pass imageFacts (ImageFacts.fromDirectory); to create them, ${howToSave(container.image, '<dir>')}`,
   );
-  for (const [name, list] of [['command', container.command], ['args', container.args]] as const) {
+  for (const [name, list] of [
+    ['command', container.command],
+    ['args', container.args],
+  ] as const) {
     (list ?? []).forEach((arg, i) => literal(arg, subField(field, `.${name}[${i}]`)));
   }
 
@@ -103,7 +106,11 @@ export function containerProcess(container: PodContainer, field: Field = 'contai
     const entrypoint = facts && !(facts.entrypoint.length === 1 && facts.entrypoint[0] === '') ? [...facts.entrypoint] : [];
     args = container.args !== undefined && container.args.length > 0 ? [...entrypoint, ...container.args] : [...entrypoint, ...(facts?.cmd ?? [])];
   }
-  check(args.length > 0, subField(field, `.command`), `is empty and the image ${container.image} has no ENTRYPOINT or CMD: the runtime would refuse to start it; set command`);
+  check(
+    args.length > 0,
+    subField(field, `.command`),
+    `is empty and the image ${container.image} has no ENTRYPOINT or CMD: the runtime would refuse to start it; set command`,
+  );
 
   // PATH and HOSTNAME are the only variables containerd replaces in place; any other name set by both the
   // image and the pod appears twice, the image's value first.
@@ -126,9 +133,17 @@ export function containerProcess(container: PodContainer, field: Field = 'contai
     subField(field, `.runAsUser`),
     `is required: the image's user is not known without imageFacts, and the agent policy pins the UID the container runs as`,
   );
-  check(Number.isInteger(uid) && uid! > 0 && uid! <= 2147483647, subField(field, `.runAsUser`), `must be a UID from 1 to 2147483647 (the pod runs as non-root), got ${show(uid)}`);
+  check(
+    Number.isInteger(uid) && uid! > 0 && uid! <= 2147483647,
+    subField(field, `.runAsUser`),
+    `must be a UID from 1 to 2147483647 (the pod runs as non-root), got ${show(uid)}`,
+  );
   const gid = container.runAsGroup ?? 0;
-  check(Number.isInteger(gid) && gid >= 0 && gid <= 2147483647, subField(field, `.runAsGroup`), `must be a GID from 0 to 2147483647, got ${show(gid)}`);
+  check(
+    Number.isInteger(gid) && gid >= 0 && gid <= 2147483647,
+    subField(field, `.runAsGroup`),
+    `must be a GID from 0 to 2147483647, got ${show(gid)}`,
+  );
 
   const workingDir = container.workingDir ?? (facts?.workingDir || '/');
   return {
@@ -143,11 +158,7 @@ export function containerProcess(container: PodContainer, field: Field = 'contai
 
 /** The kubelet's pod-name pattern for a Deployment's pods: `<name>-<template hash>-<5 random>`. */
 export function deploymentPodNamePattern(deploymentName: string, field: Field = 'name'): string {
-  check(
-    isK8sName(deploymentName),
-    field,
-    `must be a Kubernetes name (lowercase letters, digits, "-"), got ${show(deploymentName)}`,
-  );
+  check(isK8sName(deploymentName), field, `must be a Kubernetes name (lowercase letters, digits, "-"), got ${show(deploymentName)}`);
   check(
     deploymentName.length <= MAX_DEPLOYMENT_NAME,
     field,

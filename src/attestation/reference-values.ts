@@ -50,7 +50,9 @@ export interface NormalizedMeasurementSet {
 /** Validates a measurement set (or re-validates a normalized one); fails with the field and the fix. */
 export function normalizeMeasurementSet(input: MeasurementSet | NormalizedMeasurementSet, field: Field = 'measurements'): NormalizedMeasurementSet {
   check(typeof input === 'object' && input !== null, field, 'must be a measurement set { tee, pcrs }');
-  const set: MeasurementSet = Array.isArray(input.pcrs) ? { ...input, pcrs: Object.fromEntries(input.pcrs as ReadonlyArray<readonly [number, string]>) } : (input as MeasurementSet);
+  const set: MeasurementSet = Array.isArray(input.pcrs)
+    ? { ...input, pcrs: Object.fromEntries(input.pcrs as ReadonlyArray<readonly [number, string]>) }
+    : (input as MeasurementSet);
   check(AZURE_TEES.includes(set.tee), subField(field, `.tee`), `must be one of ${AZURE_TEES.join(', ')}, got ${show(set.tee)}`);
   check(typeof set.pcrs === 'object' && set.pcrs !== null, subField(field, `.pcrs`), 'must map PCR indices to SHA-256 hex values');
   const pcrs: Array<readonly [number, string]> = [];
@@ -167,7 +169,10 @@ const EXPIRATION = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$/;
 /** Validates an RVPS expiration time (`YYYY-MM-DDTHH:MM:SSZ`, the only form Trustee parses). */
 export function requireExpiration(value: string, field: Field = 'expiration'): string {
   check(
-    typeof value === 'string' && EXPIRATION.test(value) && !Number.isNaN(Date.parse(value)) && new Date(value).toISOString().slice(0, 19) + 'Z' === value,
+    typeof value === 'string' &&
+      EXPIRATION.test(value) &&
+      !Number.isNaN(Date.parse(value)) &&
+      new Date(value).toISOString().slice(0, 19) + 'Z' === value,
     field,
     `must be a UTC time "YYYY-MM-DDTHH:MM:SSZ" (Trustee parses no other form), got ${show(value)}`,
   );

@@ -16,10 +16,7 @@ export class ResourcePath {
     const bare = text.startsWith('kbs:///') ? text.slice('kbs:///'.length) : text;
     const parts = bare.split('/');
     if (parts.length !== 3) {
-      throw inputError(
-        field,
-        `must have exactly three segments <repository>/<type>/<tag> (e.g. "kbs:///default/key/model"), got ${show(text)}`,
-      );
+      throw inputError(field, `must have exactly three segments <repository>/<type>/<tag> (e.g. "kbs:///default/key/model"), got ${show(text)}`);
     }
     return new ResourcePath(parts[0], parts[1], parts[2], field);
   }
@@ -32,7 +29,11 @@ export class ResourcePath {
   public readonly tag: string;
 
   constructor(repository: string, type: string, tag: string, field: Field = 'resourcePath') {
-    for (const [name, value] of [['repository', repository], ['type', type], ['tag', tag]] as const) {
+    for (const [name, value] of [
+      ['repository', repository],
+      ['type', type],
+      ['tag', tag],
+    ] as const) {
       check(
         typeof value === 'string' && SEGMENT.test(value),
         subField(field, `.${name}`),

@@ -45,7 +45,7 @@ export function renderResourcePolicy(bindings: readonly ResourceBinding[]): stri
     'import rego.v1',
     '',
     '# Releases a KBS resource only to an affirming attestation of a workload bound to it.',
-    '# Generated from the workloads\' declared resources; regenerate, do not edit.',
+    "# Generated from the workloads' declared resources; regenerate, do not edit.",
     '',
     'default allow := false',
     '',

@@ -53,7 +53,9 @@ export class ResourceSource {
 
   /** The Key Vault secret (and version, if pinned), for an `azureKeyVault` source. */
   public get keyVaultSecretRef(): { readonly secretName: string; readonly version?: string } | undefined {
-    return this.spec.kind === 'azure-key-vault' ? { secretName: this.spec.secretName, ...(this.spec.version ? { version: this.spec.version } : {}) } : undefined;
+    return this.spec.kind === 'azure-key-vault'
+      ? { secretName: this.spec.secretName, ...(this.spec.version ? { version: this.spec.version } : {}) }
+      : undefined;
   }
 
   /** True when both sources read the same bytes. */

@@ -12,13 +12,15 @@ export function renderTrustReport(state: KbsState, kbsUrl: string): string {
     `# Trust report: KBS ${kbsUrl}`,
     '',
     'A resource is released only to an affirming attestation (image measurements match, debug off, known',
-    "initdata) whose PCR 8 is one of the workloads listed for it. Nothing else receives anything.",
+    'initdata) whose PCR 8 is one of the workloads listed for it. Nothing else receives anything.',
     '',
     '## Image measurements pod VMs are held to',
     '',
     '| reference value | accepted values |',
     '|---|---|',
-    ...rv.entries.filter(([id]) => id !== 'initdata.pcr08').map(([id, value]) => `| \`${id}\` | ${(Array.isArray(value) ? value : [value]).map((v) => `\`${v}\``).join('<br>')} |`),
+    ...rv.entries
+      .filter(([id]) => id !== 'initdata.pcr08')
+      .map(([id, value]) => `| \`${id}\` | ${(Array.isArray(value) ? value : [value]).map((v) => `\`${v}\``).join('<br>')} |`),
     '',
     '## Workloads',
     '',

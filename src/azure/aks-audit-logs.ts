@@ -66,7 +66,7 @@ export const aksAuditLogsSchema = z
   })
   .strict()
   .refine((a) => !(a.logAnalyticsWorkspaceId !== undefined && a.retentionInDays !== undefined), {
-    message: "sets the retention of the workspace this construct creates; an existing workspace keeps its own: drop retentionInDays",
+    message: 'sets the retention of the workspace this construct creates; an existing workspace keeps its own: drop retentionInDays',
     path: ['retentionInDays'],
   });
 

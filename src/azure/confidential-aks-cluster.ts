@@ -114,31 +114,31 @@ const aksCidr = literalString((s) => parseCidr(s) !== undefined, 'must be an IPv
 
 const schema = z
   .object({
-  resourceGroupName: resourceGroupName(),
-  location: azureLocation,
-  name: literalString((s) => /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,61}[a-zA-Z0-9]$/.test(s), 'must be 2-63 letters, digits, "-" or "_"'),
-  network: PEER_POD_NETWORK.schema(),
-  adminGroupObjectIds: z.array(z.string().min(1)).min(1, 'must name at least one Entra ID admin group: local accounts are disabled'),
-  kubernetesVersion: z.string().optional(),
-  nodeVmSize: z.string().default('Standard_D4s_v5'),
-  nodeCount: z.number().int().min(1).max(1000).default(2),
-  apiServerAuthorizedIpRanges: z
-    .array(
-      literalString(isIpv4AddressOrCidr, 'must be an IPv4 address or CIDR with zero host bits, e.g. "203.0.113.0/24"').refine(
-        (s) => isToken(s) || !(parseCidr(s)?.start === 0 && s.endsWith('/0')),
-        'must not be 0.0.0.0/0, which opens the API server to the internet: name your ranges, or leave the list empty and suppress CAI-AKS-6 with a reason',
-      ),
-    )
-    .default([]),
-  privateCluster: z.boolean().default(false),
-  podCidr: aksCidr.default('192.168.0.0/16'),
-  serviceCidr: aksCidr.default('10.0.0.0/16'),
-  dnsServiceIp: literalString((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address').default('10.0.0.10'),
-  keyVaultSecretsProvider: z.boolean().default(false),
-  azurePolicy: z.boolean().default(true),
-  auditLogs: aksAuditLogsSchema.optional(),
-  disableAuditLogsInsecure: z.boolean().default(false),
-  tags: z.record(z.string(), z.string()).default({}),
+    resourceGroupName: resourceGroupName(),
+    location: azureLocation,
+    name: literalString((s) => /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,61}[a-zA-Z0-9]$/.test(s), 'must be 2-63 letters, digits, "-" or "_"'),
+    network: PEER_POD_NETWORK.schema(),
+    adminGroupObjectIds: z.array(z.string().min(1)).min(1, 'must name at least one Entra ID admin group: local accounts are disabled'),
+    kubernetesVersion: z.string().optional(),
+    nodeVmSize: z.string().default('Standard_D4s_v5'),
+    nodeCount: z.number().int().min(1).max(1000).default(2),
+    apiServerAuthorizedIpRanges: z
+      .array(
+        literalString(isIpv4AddressOrCidr, 'must be an IPv4 address or CIDR with zero host bits, e.g. "203.0.113.0/24"').refine(
+          (s) => isToken(s) || !(parseCidr(s)?.start === 0 && s.endsWith('/0')),
+          'must not be 0.0.0.0/0, which opens the API server to the internet: name your ranges, or leave the list empty and suppress CAI-AKS-6 with a reason',
+        ),
+      )
+      .default([]),
+    privateCluster: z.boolean().default(false),
+    podCidr: aksCidr.default('192.168.0.0/16'),
+    serviceCidr: aksCidr.default('10.0.0.0/16'),
+    dnsServiceIp: literalString((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address').default('10.0.0.10'),
+    keyVaultSecretsProvider: z.boolean().default(false),
+    azurePolicy: z.boolean().default(true),
+    auditLogs: aksAuditLogsSchema.optional(),
+    disableAuditLogsInsecure: z.boolean().default(false),
+    tags: z.record(z.string(), z.string()).default({}),
   })
   .refine((p) => !(p.disableAuditLogsInsecure && p.auditLogs !== undefined), {
     message: 'configures the audit logs that disableAuditLogsInsecure turns off: drop one of them',
@@ -157,15 +157,24 @@ const schema = z
       ['the VNet address space', block(p.network.addressSpace)],
       ['the node subnet', block(p.network.nodeSubnetCidr)],
     ] as const;
-    for (const [field, own] of [['podCidr', pods], ['serviceCidr', services]] as const) {
+    for (const [field, own] of [
+      ['podCidr', pods],
+      ['serviceCidr', services],
+    ] as const) {
       for (const [what, other] of known) {
-        if (own && other && overlaps(own, other)) ctx.addIssue({ code: 'custom', path: [field], message: `"${own.cidr}" overlaps ${what} "${other.cidr}"; choose a range outside the VNet` });
+        if (own && other && overlaps(own, other))
+          ctx.addIssue({ code: 'custom', path: [field], message: `"${own.cidr}" overlaps ${what} "${other.cidr}"; choose a range outside the VNet` });
       }
     }
-    if (pods && services && overlaps(pods, services)) ctx.addIssue({ code: 'custom', path: ['serviceCidr'], message: `"${services.cidr}" overlaps podCidr "${pods.cidr}"` });
+    if (pods && services && overlaps(pods, services))
+      ctx.addIssue({ code: 'custom', path: ['serviceCidr'], message: `"${services.cidr}" overlaps podCidr "${pods.cidr}"` });
     const dns = isToken(p.dnsServiceIp) ? undefined : parseIpv4(p.dnsServiceIp);
     if (services && dns !== undefined && !(dns > services.start && dns < services.end)) {
-      ctx.addIssue({ code: 'custom', path: ['dnsServiceIp'], message: `"${p.dnsServiceIp}" is not a usable address of serviceCidr "${services.cidr}"` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dnsServiceIp'],
+        message: `"${p.dnsServiceIp}" is not a usable address of serviceCidr "${services.cidr}"`,
+      });
     }
   });
 
@@ -255,9 +264,15 @@ export class ConfidentialAksCluster extends Construct implements IConfidentialAk
       description: 'AKS control plane: join nodes and internal load balancers to the node subnet',
     });
     if (p.disableAuditLogsInsecure) {
-      Annotations.of(this).addWarning('disableAuditLogsInsecure: the AKS control plane exports no audit log; nothing records what the cluster admin does; development only');
+      Annotations.of(this).addWarning(
+        'disableAuditLogsInsecure: the AKS control plane exports no audit log; nothing records what the cluster admin does; development only',
+      );
     } else {
-      const exported = exportControlPlaneLogs(this, { clusterId: this.resource.id, clusterName: p.name, location: p.location, resourceGroupName: p.resourceGroupName, tags: p.tags }, p.auditLogs);
+      const exported = exportControlPlaneLogs(
+        this,
+        { clusterId: this.resource.id, clusterName: p.name, location: p.location, resourceGroupName: p.resourceGroupName, tags: p.tags },
+        p.auditLogs,
+      );
       this.auditWorkspace = exported.workspace;
       this.auditDiagnosticSetting = exported.setting;
     }
@@ -275,7 +290,10 @@ const importSchema = z.object({
   clusterId: z.string().min(1),
   clusterName: z.string().min(1),
   clusterResourceGroupName: z.string().min(1),
-  clusterOidcIssuerUrl: literalString((s) => s.startsWith('https://'), 'must be the https OIDC issuer URL of the cluster (az aks show --query oidcIssuerProfile.issuerUrl)'),
+  clusterOidcIssuerUrl: literalString(
+    (s) => s.startsWith('https://'),
+    'must be the https OIDC issuer URL of the cluster (az aks show --query oidcIssuerProfile.issuerUrl)',
+  ),
 });
 
 /** An existing cluster (`ConfidentialAksCluster.fromExisting`). */

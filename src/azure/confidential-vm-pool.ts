@@ -94,7 +94,10 @@ export interface ConfidentialVmPoolProps {
   readonly tags?: Record<string, string>;
 }
 
-const tagText = literalString((s) => !/[,=]/.test(s) && s.length > 0, 'must not be empty or contain "," or "=" (the adaptor reads TAGS as k=v,k2=v2)');
+const tagText = literalString(
+  (s) => !/[,=]/.test(s) && s.length > 0,
+  'must not be empty or contain "," or "=" (the adaptor reads TAGS as k=v,k2=v2)',
+);
 
 const vmSize = z.custom<ConfidentialVmSize>(
   (s) => s instanceof ConfidentialVmSize,
@@ -161,11 +164,17 @@ export class ConfidentialVmPool extends Construct implements IConfidentialVmPool
 
     const defaultSize = p.defaultInstanceSize ?? p.instanceSizes[0];
     if (!p.instanceSizes.some((s) => s.name === defaultSize.name)) {
-      fail('defaultInstanceSize', `"${defaultSize.name}" is not among instanceSizes [${p.instanceSizes.join(', ')}]; add it there or pick one of them`);
+      fail(
+        'defaultInstanceSize',
+        `"${defaultSize.name}" is not among instanceSizes [${p.instanceSizes.join(', ')}]; add it there or pick one of them`,
+      );
     }
     const confidential = p.instanceSizes.filter((s) => s.isConfidential);
     if (confidential.length > 0 && confidential.length < p.instanceSizes.length) {
-      fail('instanceSizes', 'mixes confidential and non-confidential sizes, but the adaptor disables confidential VMs for all pods or none (DISABLECVM); use one kind');
+      fail(
+        'instanceSizes',
+        'mixes confidential and non-confidential sizes, but the adaptor disables confidential VMs for all pods or none (DISABLECVM); use one kind',
+      );
     }
     const disableCvm = confidential.length === 0;
     const evidenceTypes = [...new Set(confidential.map((s) => s.evidenceType as AzureTee))].sort();
@@ -246,7 +255,12 @@ export class ConfidentialVmPool extends Construct implements IConfidentialVmPool
       ],
     });
     const attach = (rid: string, scopeId: string, what: string): void => {
-      new RoleAssignment(this, rid, { ...principal, scope: scopeId, roleDefinitionId: attachRole.roleDefinitionResourceId, description: `peer pods: ${what}` });
+      new RoleAssignment(this, rid, {
+        ...principal,
+        scope: scopeId,
+        roleDefinitionId: attachRole.roleDefinitionResourceId,
+        description: `peer pods: ${what}`,
+      });
     };
     attach('AttachPodVmSubnet', p.network.podVmSubnetId, 'join the pod-VM subnet');
     if (p.network.podVmNsgId) attach('AttachPodVmNsg', p.network.podVmNsgId, 'join the pod-VM NSG');

@@ -51,14 +51,19 @@ export interface KbsKeyVaultAccessProps {
   readonly namespace?: string;
 }
 
-
 const schema = z.object({
   cluster: AKS_CLUSTER.schema(),
-  keyVaultId: literalString((s) => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+$/i.test(s), 'must be the ARM id of a Key Vault'),
+  keyVaultId: literalString(
+    (s) => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+$/i.test(s),
+    'must be the ARM id of a Key Vault',
+  ),
   keyVaultName: literalString((s) => /^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/.test(s), 'must be a Key Vault name (3-24 letters, digits and "-")'),
   location: azureLocation,
   resourceGroupName: resourceGroupName(),
-  secretNames: z.array(z.string().regex(/^[0-9a-zA-Z-]{1,127}$/, 'must be Key Vault secret names')).min(1).optional(),
+  secretNames: z
+    .array(z.string().regex(/^[0-9a-zA-Z-]{1,127}$/, 'must be Key Vault secret names'))
+    .min(1)
+    .optional(),
   namespace: literalString(isK8sName, 'must be a Kubernetes namespace name').default(KBS_WORKLOAD_IDENTITY.defaultNamespace),
 });
 
@@ -84,7 +89,11 @@ export class KbsKeyVaultAccess extends Construct implements IKbsKeyVaultAccess {
     super(scope, id);
     KBS_KEY_VAULT_ACCESS.implementedBy(this);
     const p = parseProps(this, 'KbsKeyVaultAccess', schema, props);
-    this.resource = new UserAssignedIdentity(this, 'Resource', { name: `kbs-${p.keyVaultName}-reader`, location: p.location, resourceGroupName: p.resourceGroupName });
+    this.resource = new UserAssignedIdentity(this, 'Resource', {
+      name: `kbs-${p.keyVaultName}-reader`,
+      location: p.location,
+      resourceGroupName: p.resourceGroupName,
+    });
     new FederatedIdentityCredential(this, 'Federated', {
       name: 'kbs',
       resourceGroupName: p.resourceGroupName,
@@ -93,7 +102,9 @@ export class KbsKeyVaultAccess extends Construct implements IKbsKeyVaultAccess {
       audience: [WORKLOAD_IDENTITY_AUDIENCE],
       subject: `system:serviceaccount:${p.namespace}:${this.serviceAccountName}`,
     });
-    const scopes = p.secretNames ? p.secretNames.map((name) => ({ id: `Secret-${name}`, scope: `${p.keyVaultId}/secrets/${name}` })) : [{ id: 'Vault', scope: p.keyVaultId }];
+    const scopes = p.secretNames
+      ? p.secretNames.map((name) => ({ id: `Secret-${name}`, scope: `${p.keyVaultId}/secrets/${name}` }))
+      : [{ id: 'Vault', scope: p.keyVaultId }];
     for (const s of scopes) {
       new RoleAssignment(this, `SecretsUser-${s.id}`, {
         scope: s.scope,

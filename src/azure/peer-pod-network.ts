@@ -73,7 +73,8 @@ export interface PeerPodNetworkProps {
   readonly tags?: Record<string, string>;
 }
 
-const cidr = (what: string) => literalString((s) => parseCidr(s) !== undefined, `must be an IPv4 CIDR with zero host bits, e.g. "10.224.0.0/16" (${what})`);
+const cidr = (what: string) =>
+  literalString((s) => parseCidr(s) !== undefined, `must be an IPv4 CIDR with zero host bits, e.g. "10.224.0.0/16" (${what})`);
 
 const importSchema = z.object({
   vnetId: z.string().min(1),
@@ -112,7 +113,9 @@ class ImportedPeerPodNetwork extends Construct implements IPeerPodNetwork {
 const schema = z.object({
   resourceGroupName: resourceGroupName(),
   location: azureLocation,
-  namePrefix: literalString((s) => /^[a-z][a-z0-9-]{0,40}$/.test(s), 'must be lowercase letters, digits and "-", starting with a letter').default('peerpods'),
+  namePrefix: literalString((s) => /^[a-z][a-z0-9-]{0,40}$/.test(s), 'must be lowercase letters, digits and "-", starting with a letter').default(
+    'peerpods',
+  ),
   addressSpace: cidr('the VNet address space').default('10.224.0.0/12'),
   nodeSubnetCidr: cidr('the node subnet').default('10.224.0.0/16'),
   podVmSubnetCidr: cidr('the pod-VM subnet').default('10.225.0.0/16'),
@@ -180,7 +183,12 @@ export class PeerPodNetwork extends Construct implements IPeerPodNetwork {
     });
 
     const ip = new PublicIp(this, 'NatPublicIp', { ...common, name: `${p.namePrefix}-nat-ip`, allocationMethod: 'Static', sku: 'Standard' });
-    this.natGateway = new NatGateway(this, 'NatGateway', { ...common, name: `${p.namePrefix}-nat`, skuName: 'Standard', idleTimeoutInMinutes: p.natIdleTimeoutMinutes });
+    this.natGateway = new NatGateway(this, 'NatGateway', {
+      ...common,
+      name: `${p.namePrefix}-nat`,
+      skuName: 'Standard',
+      idleTimeoutInMinutes: p.natIdleTimeoutMinutes,
+    });
     new NatGatewayPublicIpAssociation(this, 'NatPublicIpAssociation', { natGatewayId: this.natGateway.id, publicIpAddressId: ip.id });
     new SubnetNatGatewayAssociation(this, 'PodVmSubnetNat', { subnetId: this.podVmSubnet.id, natGatewayId: this.natGateway.id });
 

@@ -62,18 +62,27 @@ export interface PodVmImageProps {
   readonly tags?: Record<string, string>;
 }
 
-const measurementsSchema = z.array(z.custom<MeasurementSet>((m) => typeof m === 'object' && m !== null)).min(1, 'must give the measurements of at least one TEE (PodVmImage.measurementsFromFile(...)): an image without reference values can never attest');
+const measurementsSchema = z
+  .array(z.custom<MeasurementSet>((m) => typeof m === 'object' && m !== null))
+  .min(
+    1,
+    'must give the measurements of at least one TEE (PodVmImage.measurementsFromFile(...)): an image without reference values can never attest',
+  );
 
 const schema = z.object({
   resourceGroupName: resourceGroupName(),
   location: azureLocation,
   galleryName: literalString((s) => /^[A-Za-z0-9][A-Za-z0-9_.]{0,78}[A-Za-z0-9]$/.test(s), 'must be 2-80 letters, digits, "_" or "." (no "-")'),
-  imageName: literalString((s) => /^[A-Za-z0-9][A-Za-z0-9_.-]{0,78}[A-Za-z0-9]$/.test(s), 'must be 2-80 letters, digits, "_", "-" or "."').default('podvm'),
+  imageName: literalString((s) => /^[A-Za-z0-9][A-Za-z0-9_.-]{0,78}[A-Za-z0-9]$/.test(s), 'must be 2-80 letters, digits, "_", "-" or "."').default(
+    'podvm',
+  ),
   version: literalString((s) => /^\d+\.\d+\.\d+$/.test(s), 'must be major.minor.patch, e.g. "0.22.0"'),
   vhdBlobUri: literalString((s) => /^https:\/\/[a-z0-9]+\.blob\.core\.windows\.net\/.+\.vhd$/.test(s), 'must be the https URI of a .vhd page blob'),
   storageAccountId: z.string().min(1),
   targetRegions: z.array(azureLocation).optional(),
-  identifier: z.object({ publisher: z.string().min(1), offer: z.string().min(1), sku: z.string().min(1) }).default({ publisher: 'confidential-containers', offer: 'peerpods-podvm', sku: 'azure-cvm' }),
+  identifier: z
+    .object({ publisher: z.string().min(1), offer: z.string().min(1), sku: z.string().min(1) })
+    .default({ publisher: 'confidential-containers', offer: 'peerpods-podvm', sku: 'azure-cvm' }),
   measurements: measurementsSchema,
   tags: z.record(z.string(), z.string()).default({}),
 });
@@ -121,7 +130,12 @@ export class PodVmImage extends Construct implements IPodVmImage {
     POD_VM_IMAGE.implementedBy(this);
     const p = parseProps(this, 'PodVmImage', schema, props);
     this.measurements = imageMeasurements(this, p.measurements);
-    this.gallery = new SharedImageGallery(this, 'Gallery', { name: p.galleryName, resourceGroupName: p.resourceGroupName, location: p.location, tags: p.tags });
+    this.gallery = new SharedImageGallery(this, 'Gallery', {
+      name: p.galleryName,
+      resourceGroupName: p.resourceGroupName,
+      location: p.location,
+      tags: p.tags,
+    });
     this.imageDefinition = new SharedImage(this, 'Definition', {
       name: p.imageName,
       galleryName: this.gallery.name,
@@ -153,7 +167,12 @@ function imageMeasurements(scope: Construct, sets: readonly MeasurementSet[]): N
   const measurements = sets.map((m, i) => normalizeMeasurementSet(m, fieldOf(scope, 'PodVmImage', `measurements[${i}]`)));
   const tees = measurements.map((m) => m.tee);
   if (new Set(tees).size !== tees.length) {
-    throw new ConstructValidationError(scope.node.path, 'PodVmImage', 'measurements', 'gives one TEE twice; an image boots one set of values per TEE (a second version is a second image)');
+    throw new ConstructValidationError(
+      scope.node.path,
+      'PodVmImage',
+      'measurements',
+      'gives one TEE twice; an image boots one set of values per TEE (a second version is a second image)',
+    );
   }
   return measurements;
 }

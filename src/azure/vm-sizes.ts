@@ -82,7 +82,8 @@ export class ConfidentialVmSize {
    * DISABLECVM), nothing can be attested, and no key will be released to them by a correct KBS.
    */
   public static nonConfidentialInsecure(name: string): ConfidentialVmSize {
-    if (!/^Standard_[A-Za-z0-9_]+$/.test(name)) throw new Error(`instance size ${JSON.stringify(name)} is not an Azure VM size name like "Standard_D2s_v5"`);
+    if (!/^Standard_[A-Za-z0-9_]+$/.test(name))
+      throw new Error(`instance size ${JSON.stringify(name)} is not an Azure VM size name like "Standard_D2s_v5"`);
     return new ConfidentialVmSize(name, undefined, undefined, undefined, false);
   }
 

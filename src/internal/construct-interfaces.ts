@@ -16,7 +16,10 @@ export const AKS_CLUSTER = new ConstructInterface<IConfidentialAksCluster>(
 );
 export const POD_VM_IMAGE = new ConstructInterface<IPodVmImage>('IPodVmImage', 'a PodVmImage or PodVmImage.fromImageId(...)');
 export const VM_POOL = new ConstructInterface<IConfidentialVmPool>('IConfidentialVmPool', 'a ConfidentialVmPool');
-export const PEER_PODS_RUNTIME = new ConstructInterface<IPeerPodsRuntime>('IPeerPodsRuntime', 'a PeerPodsRuntime or PeerPodsRuntime.alreadyInstalled(...)');
+export const PEER_PODS_RUNTIME = new ConstructInterface<IPeerPodsRuntime>(
+  'IPeerPodsRuntime',
+  'a PeerPodsRuntime or PeerPodsRuntime.alreadyInstalled(...)',
+);
 export const KEY_BROKER = new ConstructInterface<IKeyBrokerService>('IKeyBrokerService', 'a TrusteeVm, an ExternalKbs or a Trustee');
 export const KBS_KEY_VAULT_ACCESS = new ConstructInterface<IKbsKeyVaultAccess>('IKbsKeyVaultAccess', 'a KbsKeyVaultAccess');
 export const CONFIDENTIAL_WORKLOAD = new ConstructInterface<IConfidentialWorkload>(

@@ -41,14 +41,16 @@ export class ExternalKbs extends KeyBrokerBase {
     const p = parseProps(this, 'ExternalKbs', schema, props);
     if (p.url.startsWith('http://')) {
       if (!p.allowInsecureHttpForDevelopment) {
-        throw new ConstructValidationError(this.node.path, 'ExternalKbs', 'url', `${p.url} is plain HTTP: pod VMs could not tell the KBS from an impostor; use https, or allowInsecureHttpForDevelopment`);
+        throw new ConstructValidationError(
+          this.node.path,
+          'ExternalKbs',
+          'url',
+          `${p.url} is plain HTTP: pod VMs could not tell the KBS from an impostor; use https, or allowInsecureHttpForDevelopment`,
+        );
       }
       Annotations.of(this).addWarning(`allowInsecureHttpForDevelopment: ${p.url} is plain HTTP; development only`);
     }
-    this.initKeyBroker(
-      { url: p.url.replace(/\/$/, ''), caCertPem: p.caCertPem, insecureHttpForDevelopment: p.allowInsecureHttpForDevelopment },
-      p,
-    );
+    this.initKeyBroker({ url: p.url.replace(/\/$/, ''), caCertPem: p.caCertPem, insecureHttpForDevelopment: p.allowInsecureHttpForDevelopment }, p);
   }
 
   /** The files to review and apply (`apply.sh`), by relative path. Call it after every workload is created. */

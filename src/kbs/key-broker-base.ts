@@ -40,7 +40,9 @@ export interface KbsAttestationProps {
 export const kbsAttestationShape = {
   referenceValuesExpire: z.string(),
   tdxAcceptedTcbStatuses: z.array(z.string()).optional(),
-  snpTcbFloor: z.custom<SnpTcbFloor>((f) => typeof f === 'object' && f !== null, 'must give the minimum of each of bootloader, tee, snp, microcode').optional(),
+  snpTcbFloor: z
+    .custom<SnpTcbFloor>((f) => typeof f === 'object' && f !== null, 'must give the minimum of each of bootloader, tee, snp, microcode')
+    .optional(),
   allowAnySnpTcbInsecure: z.boolean().default(false),
 };
 
@@ -49,7 +51,10 @@ const pem = (what: string) => z.string().refine((s) => s.includes('-----BEGIN ')
 /** The zod shape of the public material a Trustee is configured with (CA certificates, the admin public key). */
 export const kbsPublicMaterialShape = {
   httpsCaCertPem: pem('the CA certificate that issued the KBS certificate'),
-  adminPublicKeyPem: pem('the admin public key').refine((s) => s.includes('PUBLIC KEY'), 'must be a PEM public key ("-----BEGIN PUBLIC KEY-----"), never a private key'),
+  adminPublicKeyPem: pem('the admin public key').refine(
+    (s) => s.includes('PUBLIC KEY'),
+    'must be a PEM public key ("-----BEGIN PUBLIC KEY-----"), never a private key',
+  ),
   tokenSignerCaCertPem: pem('the token signer CA certificate'),
 };
 
@@ -92,7 +97,10 @@ export abstract class KeyBrokerBase extends Construct implements IKeyBrokerServi
         }
         const unreadable = this.state.declaredResources
           .filter((r) => !this.sources.includes(r.source.kind))
-          .map((r) => `${r.path.uri} comes from ${r.source.describe()}, which a ${this.typeName} cannot read; use ${this.sources.map(sourceFactory).join(' or ')}`);
+          .map(
+            (r) =>
+              `${r.path.uri} comes from ${r.source.describe()}, which a ${this.typeName} cannot read; use ${this.sources.map(sourceFactory).join(' or ')}`,
+          );
         return [...this.state.problems(), ...unreadable, ...this.placementProblems()];
       },
     });
@@ -126,7 +134,9 @@ export abstract class KeyBrokerBase extends Construct implements IKeyBrokerServi
    * workload they are not granted to. A ConfidentialWorkload grants itself what its props name.
    */
   public grantResources(workload: IConfidentialWorkload, ...resources: ReadonlyArray<string | ResourcePath>): void {
-    const paths = resources.map((r, i) => (typeof r === 'string' ? ResourcePath.parse(r, fieldOf(this, this.typeName, `grantResources.resources[${i}]`)) : r));
+    const paths = resources.map((r, i) =>
+      typeof r === 'string' ? ResourcePath.parse(r, fieldOf(this, this.typeName, `grantResources.resources[${i}]`)) : r,
+    );
     const identity = {
       name: kbsName(workload),
       pcr8: workload.pcr8,
@@ -179,5 +189,9 @@ function kbsName(workload: IConfidentialWorkload): string {
 }
 
 function sourceFactory(kind: ResourceSourceKind): string {
-  return { 'out-of-band': 'ResourceSource.outOfBand()', 'kubernetes-secret': 'ResourceSource.kubernetesSecret(...)', 'azure-key-vault': 'ResourceSource.azureKeyVault(...)' }[kind];
+  return {
+    'out-of-band': 'ResourceSource.outOfBand()',
+    'kubernetes-secret': 'ResourceSource.kubernetesSecret(...)',
+    'azure-key-vault': 'ResourceSource.azureKeyVault(...)',
+  }[kind];
 }

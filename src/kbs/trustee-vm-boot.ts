@@ -39,9 +39,16 @@ export function trusteeVmStateDocument(state: KbsState, expiration: string): Tru
     [kbsLocalFsLayout.attestationPolicy().relativePath]: state.attestationPolicy(),
     [kbsLocalFsLayout.resourcePolicy().relativePath]: state.resourcePolicy(),
   };
-  for (const record of state.referenceValues().records(expiration)) files[kbsLocalFsLayout.referenceValue(record.name).relativePath] = JSON.stringify(record);
-  const resources = state.keyVaultResources().map((r) => ({ file: kbsLocalFsLayout.resource(r.resource).relativePath, secret: r.secretName, ...(r.version ? { version: r.version } : {}) }));
-  return { files: Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1))), owned_dirs: [KBS_NAMESPACES.referenceValue], resources };
+  for (const record of state.referenceValues().records(expiration))
+    files[kbsLocalFsLayout.referenceValue(record.name).relativePath] = JSON.stringify(record);
+  const resources = state
+    .keyVaultResources()
+    .map((r) => ({ file: kbsLocalFsLayout.resource(r.resource).relativePath, secret: r.secretName, ...(r.version ? { version: r.version } : {}) }));
+  return {
+    files: Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1))),
+    owned_dirs: [KBS_NAMESPACES.referenceValue],
+    resources,
+  };
 }
 
 /** The `kbs-state` secret value: the document's JSON, gzipped (Key Vault holds 25 KB per secret) and base64. */
@@ -58,7 +65,7 @@ export function encodeTrusteeVmState(doc: TrusteeVmStateDocument): string {
 export const KBS_SYNC_SCRIPT = String.raw`#!/bin/bash
 # kbs-sync: keeps this VM's KBS in step with its Key Vault, the model owner's channel.
 set -euo pipefail
-KBS_CONFIG_DIR=${"${"}KBS_CONFIG_DIR:-/etc/kbs}
+KBS_CONFIG_DIR=${'${'}KBS_CONFIG_DIR:-/etc/kbs}
 # VAULT_NAME, STORAGE_DIR, SECRETS_DIR
 # The VM has one managed identity (user-assigned, no system-assigned): IMDS issues its tokens without a client_id.
 . "$KBS_CONFIG_DIR/sync.env"
@@ -69,7 +76,7 @@ fetch() {
   token=$(curl -sf --retry 5 -H Metadata:true \
     "http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fvault.azure.net" | jq -er .access_token)
   secret() {
-    curl -sf --retry 5 -H "Authorization: Bearer $token" "https://$VAULT_NAME.vault.azure.net/secrets/$1${"${"}2:+/$2}?api-version=7.4" | jq -jer .value
+    curl -sf --retry 5 -H "Authorization: Bearer $token" "https://$VAULT_NAME.vault.azure.net/secrets/$1${'${'}2:+/$2}?api-version=7.4" | jq -jer .value
   }
   secret kbs-https-key > "$dir/https.key"
   secret kbs-https-cert > "$dir/https.crt"
@@ -103,7 +110,7 @@ place() {
   while IFS= read -r name; do
     for existing in "$STORAGE_DIR/$name"/*; do
       [ -e "$existing" ] || continue
-      file=${"${"}existing#"$STORAGE_DIR/"}
+      file=${'${'}existing#"$STORAGE_DIR/"}
       if ! jq -e --arg n "$file" '.files | has($n)' "$dir/state.json" > /dev/null; then
         rm -f -- "$existing"
         echo "$existing"
@@ -116,7 +123,7 @@ place() {
   done < <(jq -r '.resources[].file' "$dir/state.json")
 }
 
-if [ "${"${"}1:-}" = place ]; then
+if [ "${'${'}1:-}" = place ]; then
   place "$2"
   exit 0
 fi
@@ -170,8 +177,29 @@ export function renderTrusteeVmCloudConfig(input: TrusteeVmBootInput): string {
     'WantedBy=multi-user.target',
     '',
   ].join('\n');
-  const syncUnit = ['[Unit]', 'Description=Sync the KBS with its Key Vault', 'After=network-online.target docker.service', 'Wants=network-online.target', '', '[Service]', 'Type=oneshot', `ExecStart=${p.sync}`, ''].join('\n');
-  const timer = ['[Unit]', 'Description=Sync the KBS with its Key Vault every minute', '', '[Timer]', 'OnBootSec=30s', 'OnUnitActiveSec=60s', '', '[Install]', 'WantedBy=timers.target', ''].join('\n');
+  const syncUnit = [
+    '[Unit]',
+    'Description=Sync the KBS with its Key Vault',
+    'After=network-online.target docker.service',
+    'Wants=network-online.target',
+    '',
+    '[Service]',
+    'Type=oneshot',
+    `ExecStart=${p.sync}`,
+    '',
+  ].join('\n');
+  const timer = [
+    '[Unit]',
+    'Description=Sync the KBS with its Key Vault every minute',
+    '',
+    '[Timer]',
+    'OnBootSec=30s',
+    'OnUnitActiveSec=60s',
+    '',
+    '[Install]',
+    'WantedBy=timers.target',
+    '',
+  ].join('\n');
   const config = {
     package_update: true,
     packages: ['docker.io', 'jq', 'curl'],

@@ -83,23 +83,41 @@ const schema = z.object({
   resourceGroupName: resourceGroupName(),
   location: azureLocation,
   subnetId: z.string().min(1),
-  subnetCidr: z.string().refine((s) => !Token.isUnresolved(s) && parseCidr(s) !== undefined, 'must be the literal IPv4 CIDR of the subnet, e.g. "10.250.0.0/26"'),
-  staticIp: z.string().refine((s) => !Token.isUnresolved(s), 'must be known at synth time: it goes into every workload initdata').refine((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address'),
+  subnetCidr: z
+    .string()
+    .refine((s) => !Token.isUnresolved(s) && parseCidr(s) !== undefined, 'must be the literal IPv4 CIDR of the subnet, e.g. "10.250.0.0/26"'),
+  staticIp: z
+    .string()
+    .refine((s) => !Token.isUnresolved(s), 'must be known at synth time: it goes into every workload initdata')
+    .refine((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address'),
   podVmNetwork: PEER_POD_NETWORK.schema(),
   adminSourceRanges: z.array(ipv4Cidr('an admin source')).min(1, 'must name where admins reach the KBS admin API from (a VPN or bastion range)'),
   keyVaultName: z
     .string()
     .refine((s) => !Token.isUnresolved(s), 'must be known at synth time: the VM reads its secrets from this vault')
-    .refine((s) => /^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/.test(s) && !s.includes('--'), 'must be 3-24 letters, digits and single "-", starting with a letter'),
+    .refine(
+      (s) => /^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/.test(s) && !s.includes('--'),
+      'must be 3-24 letters, digits and single "-", starting with a letter',
+    ),
   tenantId: z.string().min(1),
   // A list from a Terraform variable is one token; a literal list is checked item by item.
-  keyVaultAllowedIpRanges: z.custom<string[]>((v) => Token.isUnresolved(v)).or(z.array(ipv4Cidr('a public address Terraform and key uploads come from'))),
+  keyVaultAllowedIpRanges: z
+    .custom<string[]>((v) => Token.isUnresolved(v))
+    .or(z.array(ipv4Cidr('a public address Terraform and key uploads come from'))),
   image: kbsImageSchema,
-  adminSshPublicKey: literalString((s) => /^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+/.test(s), 'must be an OpenSSH public key ("ssh-ed25519 AAAA...")'),
+  adminSshPublicKey: literalString(
+    (s) => /^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+/.test(s),
+    'must be an OpenSSH public key ("ssh-ed25519 AAAA...")',
+  ),
   ...kbsPublicMaterialShape,
-  size: z.custom<ConfidentialVmSize>((s) => s instanceof ConfidentialVmSize, 'must be a ConfidentialVmSize').default(ConfidentialVmSize.STANDARD_DC2AS_V5),
+  size: z
+    .custom<ConfidentialVmSize>((s) => s instanceof ConfidentialVmSize, 'must be a ConfidentialVmSize')
+    .default(ConfidentialVmSize.STANDARD_DC2AS_V5),
   port: z.number().int().min(1).max(65535).default(8080),
-  name: z.string().regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'must be 2-32 lowercase letters, digits and "-"').default('trustee'),
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'must be 2-32 lowercase letters, digits and "-"')
+    .default('trustee'),
   tags: z.record(z.string(), z.string()).default({}),
 });
 
@@ -139,21 +157,24 @@ export class TrusteeVm extends KeyBrokerBase {
       throw new ConstructValidationError(this.node.path, 'TrusteeVm', field, message);
     };
     const subnet = parseCidr(p.subnetCidr)!;
-    if (!isUsableAzureAddress(subnet, p.staticIp)) fail('staticIp', `${p.staticIp} is not a usable address of ${p.subnetCidr} (Azure reserves the first four and the last)`);
+    if (!isUsableAzureAddress(subnet, p.staticIp))
+      fail('staticIp', `${p.staticIp} is not a usable address of ${p.subnetCidr} (Azure reserves the first four and the last)`);
     const podVmCidr = p.podVmNetwork.podVmSubnetCidr;
-    if (podVmCidr === undefined || Token.isUnresolved(podVmCidr)) fail('podVmNetwork', 'must give podVmSubnetCidr (known at synth time): the NSG admits the KBS port only from it');
+    if (podVmCidr === undefined || Token.isUnresolved(podVmCidr))
+      fail('podVmNetwork', 'must give podVmSubnetCidr (known at synth time): the NSG admits the KBS port only from it');
     const clusterSpace = p.podVmNetwork.addressSpace;
     if (clusterSpace !== undefined && !Token.isUnresolved(clusterSpace) && overlaps(parseCidr(clusterSpace)!, subnet)) {
-      fail('subnetCidr', `${p.subnetCidr} overlaps the cluster's VNet ${clusterSpace}: peered networks cannot overlap, and the KBS must sit outside the cluster's network`);
+      fail(
+        'subnetCidr',
+        `${p.subnetCidr} overlaps the cluster's VNet ${clusterSpace}: peered networks cannot overlap, and the KBS must sit outside the cluster's network`,
+      );
     }
-    if (!p.size.isConfidential || p.size.evidenceType === undefined) fail('size', `${p.size.name} is not a confidential size: the KBS would run where the cloud operator reads its memory`);
+    if (!p.size.isConfidential || p.size.evidenceType === undefined)
+      fail('size', `${p.size.name} is not a confidential size: the KBS would run where the cloud operator reads its memory`);
     this.vmTee = p.size.evidenceType;
     this.expiration = p.referenceValuesExpire;
 
-    this.initKeyBroker(
-      { url: `https://${p.staticIp}:${p.port}`, caCertPem: p.httpsCaCertPem },
-      p,
-    );
+    this.initKeyBroker({ url: `https://${p.staticIp}:${p.port}`, caCertPem: p.httpsCaCertPem }, p);
 
     const paths = TRUSTEE_VM_PATHS;
     const config = secureKbsConfig({
@@ -286,15 +307,22 @@ export class TrusteeVm extends KeyBrokerBase {
     const problems: string[] = this.state
       .keyVaultResources()
       .filter((r) => reserved.has(r.secretName))
-      .map((r) => `${r.resource.uri} comes from Key Vault secret ${r.secretName}, a name the Trustee VM keeps for itself; store the resource under another name`);
+      .map(
+        (r) =>
+          `${r.resource.uri} comes from Key Vault secret ${r.secretName}, a name the Trustee VM keeps for itself; store the resource under another name`,
+      );
     // Key Vault holds at most 25 KB per secret value.
     const size = this.encodedState().length;
     if (size > KEY_VAULT_SECRET_LIMIT) {
-      problems.push(`the KBS state is ${size} bytes once compressed, more than a Key Vault secret holds (${KEY_VAULT_SECRET_LIMIT}); split the workloads over two KBSs`);
+      problems.push(
+        `the KBS state is ${size} bytes once compressed, more than a Key Vault secret holds (${KEY_VAULT_SECRET_LIMIT}); split the workloads over two KBSs`,
+      );
     }
     const measured = new Set(this.state.referenceValues().tees);
     if (this.vmTee && measured.size > 0 && !measured.has(this.vmTee)) {
-      Annotations.of(this).addWarning(`the KBS VM is ${this.vmTee} but the pod VMs it attests are ${[...measured].join(', ')}: make sure the region offers both`);
+      Annotations.of(this).addWarning(
+        `the KBS VM is ${this.vmTee} but the pod VMs it attests are ${[...measured].join(', ')}: make sure the region offers both`,
+      );
     }
     return problems;
   }

@@ -5,7 +5,20 @@ import { ResourcePath } from '../attestation/resource-path';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Construct } from '../internal/cdktf';
 import { ConstructValidationError, fieldOf, parseProps } from '../internal/validation';
-import { ConfidentialContainer, ImagePullSettings, KbsResourceSpec, ScratchVolume, WorkloadResource, imageFactsSchema, k8sName, kbsResourceSpecSchema, kbsSchema, parseResourceSpec, runtimeSchema, serverProbesSchema } from './confidential-workload-props';
+import {
+  ConfidentialContainer,
+  ImagePullSettings,
+  KbsResourceSpec,
+  ScratchVolume,
+  WorkloadResource,
+  imageFactsSchema,
+  k8sName,
+  kbsResourceSpecSchema,
+  kbsSchema,
+  parseResourceSpec,
+  runtimeSchema,
+  serverProbesSchema,
+} from './confidential-workload-props';
 import { serverTlsSchema, ServerTlsSettings } from './workload-tls';
 import { KeyManager } from './key-manager';
 import { ConfidentialWorkload } from './confidential-workload';
@@ -189,7 +202,9 @@ const schema = z.object({
   args: z.array(z.string()).optional(),
   runAsUser: z.number().int().optional(),
   registryCredentials: kbsResourceSpecSchema.optional(),
-  namespace: z.union([z.string(), z.custom<WorkloadNamespace>((n) => n instanceof WorkloadNamespace, 'must be a WorkloadNamespace or a namespace name')]).optional(),
+  namespace: z
+    .union([z.string(), z.custom<WorkloadNamespace>((n) => n instanceof WorkloadNamespace, 'must be a WorkloadNamespace or a namespace name')])
+    .optional(),
   instanceSize: z.custom<ConfidentialVmSize>((s) => s instanceof ConfidentialVmSize, 'must be a ConfidentialVmSize').optional(),
   replicas: z.number().int().min(0).default(1),
   model: z.custom<ModelSource>((m) => m instanceof ModelSource, 'must be ModelSource.encryptedImage(...) or ModelSource.encryptedBlob(...)'),
@@ -235,7 +250,12 @@ export class ConfidentialInference extends Construct {
     const upstream = p.keyManager?.workload;
     const keyManagerTls = upstream?.tlsEndpoint !== undefined;
     if (keyManagerTls && !p.tls) {
-      throw new ConstructValidationError(this.node.path, 'ConfidentialInference', 'tls', `the key manager ${upstream!.workloadName} serves TLS and admits client certificates only; give this workload tls: { identity } so it can call it`);
+      throw new ConstructValidationError(
+        this.node.path,
+        'ConfidentialInference',
+        'tls',
+        `the key manager ${upstream!.workloadName} serves TLS and admits client certificates only; give this workload tls: { identity } so it can call it`,
+      );
     }
     // With TLS, the app calls its local client proxy, which authenticates it to the key manager.
     if (p.keyManager) env.KEY_MANAGER_URL = keyManagerTls ? `http://127.0.0.1:${KEY_MANAGER_LOCAL_PORT}` : p.keyManager.serviceUrl;
@@ -250,7 +270,18 @@ export class ConfidentialInference extends Construct {
       replicas: p.replicas,
       initContainers: [...model.initContainers],
       containers: [
-        { name: 'server', image: p.image, imageFacts: p.imageFacts, command: p.command, args: p.args, runAsUser: p.runAsUser, ports: [p.port], env, resources: p.containerResources, ...serverProbes(INFERENCE_PROBES, p.probes) },
+        {
+          name: 'server',
+          image: p.image,
+          imageFacts: p.imageFacts,
+          command: p.command,
+          args: p.args,
+          runAsUser: p.runAsUser,
+          ports: [p.port],
+          env,
+          resources: p.containerResources,
+          ...serverProbes(INFERENCE_PROBES, p.probes),
+        },
       ],
       resources,
       scratchVolumes: [...model.scratchVolumes],

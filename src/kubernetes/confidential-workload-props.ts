@@ -184,7 +184,10 @@ export interface ConfidentialWorkloadProps {
 export const k8sName = z.string().refine(isK8sName, 'must be a Kubernetes name (1-63 lowercase letters, digits and "-")');
 
 /** Verified image facts. */
-export const imageFactsSchema = z.custom<ImageFacts>((f) => f instanceof ImageFacts, 'must be ImageFacts.fromDirectory(image, dir) or ImageFacts.verify(...)');
+export const imageFactsSchema = z.custom<ImageFacts>(
+  (f) => f instanceof ImageFacts,
+  'must be ImageFacts.fromDirectory(image, dir) or ImageFacts.verify(...)',
+);
 
 /** A Kubernetes memory or storage quantity in bytes, with an optional binary or decimal suffix ("512Mi", "1G"). */
 const byteQuantity = (example: string) =>
@@ -197,31 +200,52 @@ const id = (min: number, message: string) => z.number().int().min(min, message).
 export const kbsResourceSpecSchema = z.union([
   z.string(),
   z.instanceof(ResourcePath),
-  z.object({ resource: z.union([z.string(), z.instanceof(ResourcePath)]), source: z.custom<ResourceSource>((s) => s instanceof ResourceSource, 'must be a ResourceSource').optional() }),
+  z.object({
+    resource: z.union([z.string(), z.instanceof(ResourcePath)]),
+    source: z.custom<ResourceSource>((s) => s instanceof ResourceSource, 'must be a ResourceSource').optional(),
+  }),
 ]);
 
 /** A KBS resource prop with its path parsed: a bad path fails naming `field` (the prop of the construct given it). */
-export function parseResourceSpec(spec: string | ResourcePath | KbsResourceSpec, field: Field): { readonly resource: ResourcePath; readonly source?: ResourceSource } {
+export function parseResourceSpec(
+  spec: string | ResourcePath | KbsResourceSpec,
+  field: Field,
+): { readonly resource: ResourcePath; readonly source?: ResourceSource } {
   const { resource, source } = typeof spec === 'string' || spec instanceof ResourcePath ? { resource: spec, source: undefined } : spec;
   return { resource: resource instanceof ResourcePath ? resource : ResourcePath.parse(resource, field), ...(source ? { source } : {}) };
 }
 
-const probeSchema = z.custom<Probe>((p) => p instanceof Probe, 'must be Probe.fromHttpGet(...) or Probe.fromTcpSocket(...); exec probes are denied by the agent policy');
-
+const probeSchema = z.custom<Probe>(
+  (p) => p instanceof Probe,
+  'must be Probe.fromHttpGet(...) or Probe.fromTcpSocket(...); exec probes are denied by the agent policy',
+);
 
 /** The zod schema of a ServerProbes prop. */
-export const serverProbesSchema = z.object({ readiness: probeSchema.optional(), liveness: probeSchema.optional(), startup: probeSchema.optional() }).strict().default({});
+export const serverProbesSchema = z
+  .object({ readiness: probeSchema.optional(), liveness: probeSchema.optional(), startup: probeSchema.optional() })
+  .strict()
+  .default({});
 
 const container = z.object({
   name: k8sName,
-  image: z.string().refine(isPinnedImage, 'must be fully qualified and pinned by digest, like "myregistry.azurecr.io/app@sha256:<64 hex>"; a tag can be moved to another image, a digest cannot'),
+  image: z
+    .string()
+    .refine(
+      isPinnedImage,
+      'must be fully qualified and pinned by digest, like "myregistry.azurecr.io/app@sha256:<64 hex>"; a tag can be moved to another image, a digest cannot',
+    ),
   imageFacts: imageFactsSchema.optional(),
   command: z.array(z.string()).min(1, 'must name the program to run; omit it to use the image entrypoint').optional(),
   args: z.array(z.string()).optional(),
-  workingDir: z.string().regex(/^\/[^\0]*$/, 'must be an absolute path').optional(),
+  workingDir: z
+    .string()
+    .regex(/^\/[^\0]*$/, 'must be an absolute path')
+    .optional(),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), z.string()).optional(),
   ports: z.array(z.number().int().min(1).max(65535)).optional(),
-  resources: z.object({ cpu: z.string().regex(/^\d+(\.\d+)?m?$/, 'must be a CPU quantity such as "500m"'), memory: byteQuantity('2Gi') }).default({ cpu: '250m', memory: '512Mi' }),
+  resources: z
+    .object({ cpu: z.string().regex(/^\d+(\.\d+)?m?$/, 'must be a CPU quantity such as "500m"'), memory: byteQuantity('2Gi') })
+    .default({ cpu: '250m', memory: '512Mi' }),
   readOnlyRootFilesystem: z.boolean().default(true),
   runAsUser: id(1, 'must not be 0: the namespace enforces non-root pods').optional(),
   runAsGroup: id(0, 'must be a GID').optional(),
@@ -240,52 +264,103 @@ export const runtimeSchema = PEER_PODS_RUNTIME.schema();
 export const kbsSchema = KEY_BROKER.schema();
 
 /** The zod schema of ConfidentialWorkloadProps. */
-export const workloadSchema = z.object({
-  runtime: runtimeSchema,
-  kbs: kbsSchema,
-  name: k8sName,
-  namespace: z.union([k8sName, z.custom<WorkloadNamespace>((n) => n instanceof WorkloadNamespace, 'must be a WorkloadNamespace or a namespace name')]).optional(),
-  containers: z.array(container).min(1, 'must have at least one container'),
-  initContainers: z.array(container).default([]),
-  resources: z.array(z.union([z.string(), z.instanceof(ResourcePath), z.object({ resource: z.union([z.string(), z.instanceof(ResourcePath)]), env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional() })])).default([]),
-  instanceSize: z.custom<ConfidentialVmSize>((s) => s instanceof ConfidentialVmSize, 'must be a ConfidentialVmSize').optional(),
-  replicas: z.number().int().min(0).max(100).default(1),
-  service: z.object({ port: z.number().int().min(1).max(65535), targetPort: z.number().int().min(1).max(65535).optional() }).optional(),
-  imagePull: z.object({ registryCredentials: kbsResourceSpecSchema.optional(), signaturePolicy: kbsResourceSpecSchema.optional(), sigstoreConfig: kbsResourceSpecSchema.optional() }).strict().optional(),
-  scratchVolumes: z
-    .array(
-      z.object({
-        name: k8sName.refine((n) => n !== 'tmp', 'must not be "tmp": every workload already has a "tmp" volume on /tmp'),
-        mountPath: z.string().regex(/^\/[A-Za-z0-9._/-]*$/, 'must be an absolute path').refine((m) => m.replace(/\/+$/, '') !== '/tmp', 'must not be /tmp: every workload already mounts a scratch volume there'),
-        sizeLimit: byteQuantity('1Gi').optional(),
-      }),
-    )
-    .default([]),
-  tls: workloadTlsSchema.optional(),
-  plainHttpInsecure: z.boolean().default(false),
-  allowLogStreaming: z.boolean().default(false),
-  agentPolicy: z.custom<AgentPolicy>((a) => a instanceof AgentPolicy, 'must be an AgentPolicy').optional(),
-}).superRefine((p, ctx) => {
-  p.initContainers.forEach((c, i) => {
-    for (const key of ['readinessProbe', 'livenessProbe', 'startupProbe'] as const) {
-      if (c[key]) ctx.addIssue({ code: 'custom', path: ['initContainers', i, key], message: 'init containers run to completion and take no probes; drop it' });
-    }
-  });
-  // Kubernetes refuses a pod whose containers and init containers share a name, or whose volumes do.
-  const seen = new Map<string, string>();
-  for (const [list, items] of [['initContainers', p.initContainers], ['containers', p.containers]] as const) {
-    items.forEach((c, i) => {
-      const first = seen.get(c.name);
-      if (first) ctx.addIssue({ code: 'custom', path: [list, i, 'name'], message: `"${c.name}" is already the name of ${first}; containers and init containers of a pod need distinct names` });
-      else seen.set(c.name, `${list}.${i}`);
+export const workloadSchema = z
+  .object({
+    runtime: runtimeSchema,
+    kbs: kbsSchema,
+    name: k8sName,
+    namespace: z
+      .union([k8sName, z.custom<WorkloadNamespace>((n) => n instanceof WorkloadNamespace, 'must be a WorkloadNamespace or a namespace name')])
+      .optional(),
+    containers: z.array(container).min(1, 'must have at least one container'),
+    initContainers: z.array(container).default([]),
+    resources: z
+      .array(
+        z.union([
+          z.string(),
+          z.instanceof(ResourcePath),
+          z.object({
+            resource: z.union([z.string(), z.instanceof(ResourcePath)]),
+            env: z
+              .string()
+              .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+              .optional(),
+          }),
+        ]),
+      )
+      .default([]),
+    instanceSize: z.custom<ConfidentialVmSize>((s) => s instanceof ConfidentialVmSize, 'must be a ConfidentialVmSize').optional(),
+    replicas: z.number().int().min(0).max(100).default(1),
+    service: z.object({ port: z.number().int().min(1).max(65535), targetPort: z.number().int().min(1).max(65535).optional() }).optional(),
+    imagePull: z
+      .object({
+        registryCredentials: kbsResourceSpecSchema.optional(),
+        signaturePolicy: kbsResourceSpecSchema.optional(),
+        sigstoreConfig: kbsResourceSpecSchema.optional(),
+      })
+      .strict()
+      .optional(),
+    scratchVolumes: z
+      .array(
+        z.object({
+          name: k8sName.refine((n) => n !== 'tmp', 'must not be "tmp": every workload already has a "tmp" volume on /tmp'),
+          mountPath: z
+            .string()
+            .regex(/^\/[A-Za-z0-9._/-]*$/, 'must be an absolute path')
+            .refine((m) => m.replace(/\/+$/, '') !== '/tmp', 'must not be /tmp: every workload already mounts a scratch volume there'),
+          sizeLimit: byteQuantity('1Gi').optional(),
+        }),
+      )
+      .default([]),
+    tls: workloadTlsSchema.optional(),
+    plainHttpInsecure: z.boolean().default(false),
+    allowLogStreaming: z.boolean().default(false),
+    agentPolicy: z.custom<AgentPolicy>((a) => a instanceof AgentPolicy, 'must be an AgentPolicy').optional(),
+  })
+  .superRefine((p, ctx) => {
+    p.initContainers.forEach((c, i) => {
+      for (const key of ['readinessProbe', 'livenessProbe', 'startupProbe'] as const) {
+        if (c[key])
+          ctx.addIssue({
+            code: 'custom',
+            path: ['initContainers', i, key],
+            message: 'init containers run to completion and take no probes; drop it',
+          });
+      }
     });
-  }
-  const volumes = new Set<string>();
-  const mounts = new Set<string>();
-  p.scratchVolumes.forEach((v, i) => {
-    if (volumes.has(v.name)) ctx.addIssue({ code: 'custom', path: ['scratchVolumes', i, 'name'], message: `"${v.name}" names two scratch volumes; give each its own name` });
-    if (mounts.has(v.mountPath)) ctx.addIssue({ code: 'custom', path: ['scratchVolumes', i, 'mountPath'], message: `${v.mountPath} is the mount path of two scratch volumes; give each its own` });
-    volumes.add(v.name);
-    mounts.add(v.mountPath);
+    // Kubernetes refuses a pod whose containers and init containers share a name, or whose volumes do.
+    const seen = new Map<string, string>();
+    for (const [list, items] of [
+      ['initContainers', p.initContainers],
+      ['containers', p.containers],
+    ] as const) {
+      items.forEach((c, i) => {
+        const first = seen.get(c.name);
+        if (first)
+          ctx.addIssue({
+            code: 'custom',
+            path: [list, i, 'name'],
+            message: `"${c.name}" is already the name of ${first}; containers and init containers of a pod need distinct names`,
+          });
+        else seen.set(c.name, `${list}.${i}`);
+      });
+    }
+    const volumes = new Set<string>();
+    const mounts = new Set<string>();
+    p.scratchVolumes.forEach((v, i) => {
+      if (volumes.has(v.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['scratchVolumes', i, 'name'],
+          message: `"${v.name}" names two scratch volumes; give each its own name`,
+        });
+      if (mounts.has(v.mountPath))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['scratchVolumes', i, 'mountPath'],
+          message: `${v.mountPath} is the mount path of two scratch volumes; give each its own`,
+        });
+      volumes.add(v.name);
+      mounts.add(v.mountPath);
+    });
   });
-});

@@ -71,32 +71,50 @@ export class ConfidentialWorkload extends Construct implements IConfidentialWork
       .node.findAll()
       .find((c): c is ConfidentialWorkload => c !== this && c instanceof ConfidentialWorkload && c.workloadName === this.workloadName);
     if (twin) {
-      fail('name', `${this.workloadName} is already the name of ${twin.node.path} in this stack: two Deployments cannot share a namespace and name; rename one of them`);
+      fail(
+        'name',
+        `${this.workloadName} is already the name of ${twin.node.path} in this stack: two Deployments cannot share a namespace and name; rename one of them`,
+      );
     }
 
     const size = p.instanceSize ?? p.runtime.defaultInstanceSize;
     if (!p.runtime.instanceSizes.some((s) => s.name === size.name)) {
-      fail('instanceSize', `"${size.name}" is not one of the runtime's sizes [${p.runtime.instanceSizes.join(', ')}]; add it to the pool's instanceSizes or pick one of them`);
+      fail(
+        'instanceSize',
+        `"${size.name}" is not one of the runtime's sizes [${p.runtime.instanceSizes.join(', ')}]; add it to the pool's instanceSizes or pick one of them`,
+      );
     }
-    if (!size.isConfidential) Annotations.of(this).addWarning(`${size.name} is not a confidential size: this workload cannot attest and will receive no resource`);
+    if (!size.isConfidential)
+      Annotations.of(this).addWarning(`${size.name} is not a confidential size: this workload cannot attest and will receive no resource`);
     this.instanceSize = size;
     this.evidenceTypes = size.evidenceType ? [size.evidenceType] : [];
     if (p.runtime.image) this.podVmImage = p.runtime.image;
     if (TerraformStack.of(p.runtime) !== TerraformStack.of(this)) {
-      fail('runtime', `is in stack "${TerraformStack.of(p.runtime).node.id}", not in this one; create the workload in that stack, or import the runtime into this one with PeerPodsRuntime.alreadyInstalled`);
+      fail(
+        'runtime',
+        `is in stack "${TerraformStack.of(p.runtime).node.id}", not in this one; create the workload in that stack, or import the runtime into this one with PeerPodsRuntime.alreadyInstalled`,
+      );
     }
 
     this.kbsResources = p.resources.map((r, i) => {
-      const path = parseResourceSpec(typeof r === 'string' || r instanceof ResourcePath ? r : r.resource, fieldOf(this, 'ConfidentialWorkload', `resources[${i}]`)).resource;
+      const path = parseResourceSpec(
+        typeof r === 'string' || r instanceof ResourcePath ? r : r.resource,
+        fieldOf(this, 'ConfidentialWorkload', `resources[${i}]`),
+      ).resource;
       return { path, env: (typeof r === 'object' && !(r instanceof ResourcePath) ? r.env : undefined) ?? defaultEnvName(path) };
     });
     const imagePull = declareImagePull(this, p.kbs, p.imagePull);
 
     if (p.service && !p.tls) {
       if (!p.plainHttpInsecure) {
-        fail('tls', `is required with a Service: without it, traffic to the workload crosses the cluster network in clear text. Pass tls: { identity: workloadTls.identity('${p.name}') } (cai-create-workload-certs issues it), or plainHttpInsecure for development`);
+        fail(
+          'tls',
+          `is required with a Service: without it, traffic to the workload crosses the cluster network in clear text. Pass tls: { identity: workloadTls.identity('${p.name}') } (cai-create-workload-certs issues it), or plainHttpInsecure for development`,
+        );
       }
-      Annotations.of(this).addWarning('plainHttpInsecure: the Service serves plain HTTP on the cluster network; the cluster admin reads its traffic and can answer in its place; development only');
+      Annotations.of(this).addWarning(
+        'plainHttpInsecure: the Service serves plain HTTP on the cluster network; the cluster admin reads its traffic and can answer in its place; development only',
+      );
     }
     const tls = p.tls ? renderTls(this, p, fail) : undefined;
     if (tls) {
@@ -121,7 +139,12 @@ export class ConfidentialWorkload extends Construct implements IConfidentialWork
       ...(c.command ? { command: c.command } : {}),
       ...(c.args ? { args: c.args } : {}),
       ...(c.workingDir ? { workingDir: c.workingDir } : {}),
-      env: [...(tls?.proxyNames.has(c.name) ? [] : resourceEnv), ...Object.entries(c.env ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, value]) => ({ name, value }))],
+      env: [
+        ...(tls?.proxyNames.has(c.name) ? [] : resourceEnv),
+        ...Object.entries(c.env ?? {})
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([name, value]) => ({ name, value })),
+      ],
       volumeMounts: mountsOf(c.name).map((v) => ({ volume: v.name, mountPath: v.mountPath })),
       readOnlyRootFilesystem: c.readOnlyRootFilesystem,
       ...(c.runAsUser !== undefined ? { runAsUser: c.runAsUser } : {}),
@@ -134,9 +157,18 @@ export class ConfidentialWorkload extends Construct implements IConfidentialWork
       initContainers: initContainers.map(toPod),
       containers: containers.map(toPod),
     };
-    const policy = p.agentPolicy ?? AgentPolicy.forPod(this.pod, { allowLogStreaming: p.allowLogStreaming, workload: this.workloadName, field: fieldOf(this, 'ConfidentialWorkload', '') });
+    const policy =
+      p.agentPolicy ??
+      AgentPolicy.forPod(this.pod, {
+        allowLogStreaming: p.allowLogStreaming,
+        workload: this.workloadName,
+        field: fieldOf(this, 'ConfidentialWorkload', ''),
+      });
     this.agentPolicy = policy;
-    if (policy.isInsecure) Annotations.of(this).addWarning(`agent policy "${policy.preset}" lets the host run other images or exec into this workload's pod VMs: development only`);
+    if (policy.isInsecure)
+      Annotations.of(this).addWarning(
+        `agent policy "${policy.preset}" lets the host run other images or exec into this workload's pod VMs: development only`,
+      );
     for (const c of [...initContainers, ...containers].filter((c) => !c.imageFacts)) {
       Annotations.of(this).addWarning(
         `container "${c.name}" has no imageFacts: its agent policy assumes the image sets no ENV but PATH and no WORKDIR, and the pod VM refuses to start it if the image does; pass ImageFacts.fromDirectory(...)`,
@@ -218,11 +250,18 @@ export class ConfidentialWorkload extends Construct implements IConfidentialWork
 }
 
 /** The container's probes: those given, and by default a TCP readiness probe of its first port. */
-function probesOf(scope: Construct, c: ParsedWorkloadProps['containers'][number]): Pick<DeploymentV1SpecTemplateSpecContainer, 'readinessProbe' | 'livenessProbe' | 'startupProbe'> {
+function probesOf(
+  scope: Construct,
+  c: ParsedWorkloadProps['containers'][number],
+): Pick<DeploymentV1SpecTemplateSpecContainer, 'readinessProbe' | 'livenessProbe' | 'startupProbe'> {
   const ports = c.ports ?? [];
   const readiness = c.readinessProbe ?? (ports.length > 0 ? Probe.fromTcpSocket() : undefined);
   const out: { -readonly [K in 'readinessProbe' | 'livenessProbe' | 'startupProbe']?: ReturnType<Probe['render']> } = {};
-  for (const [key, probe] of [['readinessProbe', readiness], ['livenessProbe', c.livenessProbe], ['startupProbe', c.startupProbe]] as const) {
+  for (const [key, probe] of [
+    ['readinessProbe', readiness],
+    ['livenessProbe', c.livenessProbe],
+    ['startupProbe', c.startupProbe],
+  ] as const) {
     if (probe) out[key] = probe.render(ports, fieldOf(scope, 'ConfidentialWorkload', `containers.${c.name}.${key}`));
   }
   return out;
@@ -244,7 +283,11 @@ function renderTls(scope: ConfidentialWorkload, p: ParsedWorkloadProps, fail: (f
   const settings = p.tls!;
   const identity = settings.identity;
   const name = p.name;
-  if (identity.name !== name) fail('tls.identity', `is the identity of "${identity.name}", not of this workload "${name}": clients check the CN; use workloadTls.identity('${name}')`);
+  if (identity.name !== name)
+    fail(
+      'tls.identity',
+      `is the identity of "${identity.name}", not of this workload "${name}": clients check the CN; use workloadTls.identity('${name}')`,
+    );
   const host = `${name}.${scope.namespace}.svc.cluster.local`;
   const proxy = (container: string, command: string[], ports?: number[]): Container => ({
     name: container,
@@ -258,30 +301,66 @@ function renderTls(scope: ConfidentialWorkload, p: ParsedWorkloadProps, fail: (f
   });
   const files = ['--cert', '/tls/cert.pem', '--key', '/tls/key.pem', '--cacert', '/tls/ca.pem'];
   const init: Container = {
-    ...proxy('tls-keys', ['/bin/sh', '-c', 'wget -q -O /tls/key.pem "$TLS_KEY_URL" && printf "%s" "$TLS_CERT" > /tls/cert.pem && printf "%s" "$TLS_CA" > /tls/ca.pem']),
+    ...proxy('tls-keys', [
+      '/bin/sh',
+      '-c',
+      'wget -q -O /tls/key.pem "$TLS_KEY_URL" && printf "%s" "$TLS_CERT" > /tls/cert.pem && printf "%s" "$TLS_CA" > /tls/ca.pem',
+    ]),
     env: { TLS_KEY_URL: identity.keyResource.cdhUrl, TLS_CERT: identity.certPem, TLS_CA: identity.tls.caCertPem },
   };
   const sidecars: Container[] = [];
   const ports = new Set<number>(p.containers.flatMap((c) => c.ports ?? []));
   if (p.service) {
-    if (!identity.dnsNames.includes(host)) fail('tls.identity', `the certificate of "${name}" does not name ${host} (it names ${identity.dnsNames.join(', ') || 'no DNS name'}), so clients would refuse it; issue it with cai-create-workload-certs <dir> ${name}=${host}`);
+    if (!identity.dnsNames.includes(host))
+      fail(
+        'tls.identity',
+        `the certificate of "${name}" does not name ${host} (it names ${identity.dnsNames.join(', ') || 'no DNS name'}), so clients would refuse it; issue it with cai-create-workload-certs <dir> ${name}=${host}`,
+      );
     const target = p.service.targetPort ?? p.service.port;
     if (settings.port === target) fail('tls.port', `${settings.port} is also the application's port; give the TLS port its own number`);
     if (ports.has(settings.port)) fail('tls.port', `${settings.port} is a port of an application container; give the TLS port its own number`);
-    const access = settings.clients === 'any' ? ['--disable-authentication'] : settings.clients === 'workload-ca' ? ['--allow-all'] : settings.clients.flatMap((c) => ['--allow-cn', c]);
-    sidecars.push(proxy('tls-server', ['/usr/bin/ghostunnel', 'server', '--listen', `0.0.0.0:${settings.port}`, '--target', `127.0.0.1:${target}`, ...files, ...access], [settings.port]));
+    const access =
+      settings.clients === 'any'
+        ? ['--disable-authentication']
+        : settings.clients === 'workload-ca'
+          ? ['--allow-all']
+          : settings.clients.flatMap((c) => ['--allow-cn', c]);
+    sidecars.push(
+      proxy(
+        'tls-server',
+        ['/usr/bin/ghostunnel', 'server', '--listen', `0.0.0.0:${settings.port}`, '--target', `127.0.0.1:${target}`, ...files, ...access],
+        [settings.port],
+      ),
+    );
   }
   const local = new Set<number>();
   for (const [i, { workload, localPort }] of settings.upstreams.entries()) {
     const field = `tls.upstreams[${i}]`;
     const endpoint = workload.tlsEndpoint;
     if (!endpoint) fail(field, `${workload.workloadName} serves no TLS; give it tls, or call it directly (development only)`);
-    if (endpoint.identity.tls.caCertPem !== identity.tls.caCertPem) fail(field, `${workload.workloadName} uses another workload CA than this workload: its proxy would refuse this one's certificate; issue both identities from one CA`);
-    if (Array.isArray(endpoint.clients) && !endpoint.clients.includes(name)) fail(field, `${workload.workloadName} admits only ${endpoint.clients.join(', ')}; add "${name}" to its tls.clients`);
+    if (endpoint.identity.tls.caCertPem !== identity.tls.caCertPem)
+      fail(
+        field,
+        `${workload.workloadName} uses another workload CA than this workload: its proxy would refuse this one's certificate; issue both identities from one CA`,
+      );
+    if (Array.isArray(endpoint.clients) && !endpoint.clients.includes(name))
+      fail(field, `${workload.workloadName} admits only ${endpoint.clients.join(', ')}; add "${name}" to its tls.clients`);
     const cn = endpoint.identity.name;
     if (local.has(localPort) || ports.has(localPort)) fail(field, `local port ${localPort} is already used in this pod; give each upstream its own`);
     local.add(localPort);
-    sidecars.push(proxy(`tls-to-${cn}`.slice(0, 63).replace(/-$/, ''), ['/usr/bin/ghostunnel', 'client', '--listen', `127.0.0.1:${localPort}`, '--target', `${endpoint.host}:${endpoint.port}`, ...files, '--verify-cn', cn]));
+    sidecars.push(
+      proxy(`tls-to-${cn}`.slice(0, 63).replace(/-$/, ''), [
+        '/usr/bin/ghostunnel',
+        'client',
+        '--listen',
+        `127.0.0.1:${localPort}`,
+        '--target',
+        `${endpoint.host}:${endpoint.port}`,
+        ...files,
+        '--verify-cn',
+        cn,
+      ]),
+    );
   }
   return {
     init: [init],

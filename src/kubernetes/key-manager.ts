@@ -6,7 +6,16 @@ import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Construct } from '../internal/cdktf';
 import { fieldOf, parseProps } from '../internal/validation';
 import { ConfidentialWorkload } from './confidential-workload';
-import { KbsResourceSpec, imageFactsSchema, k8sName, kbsResourceSpecSchema, kbsSchema, parseResourceSpec, runtimeSchema, serverProbesSchema } from './confidential-workload-props';
+import {
+  KbsResourceSpec,
+  imageFactsSchema,
+  k8sName,
+  kbsResourceSpecSchema,
+  kbsSchema,
+  parseResourceSpec,
+  runtimeSchema,
+  serverProbesSchema,
+} from './confidential-workload-props';
 import { ServerTlsSettings, serverTlsSchema } from './workload-tls';
 import { ResourceSource } from '../attestation/resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
@@ -86,7 +95,9 @@ const schema = z.object({
   args: z.array(z.string()).optional(),
   runAsUser: z.number().int().optional(),
   name: k8sName.default('key-manager'),
-  namespace: z.union([z.string(), z.custom<WorkloadNamespace>((n) => n instanceof WorkloadNamespace, 'must be a WorkloadNamespace or a namespace name')]).optional(),
+  namespace: z
+    .union([z.string(), z.custom<WorkloadNamespace>((n) => n instanceof WorkloadNamespace, 'must be a WorkloadNamespace or a namespace name')])
+    .optional(),
   privateKey: z.string().default(DEFAULT_KEY_MANAGER_KEY),
   privateKeySource: z.custom<ResourceSource>((s) => s instanceof ResourceSource, 'must be a ResourceSource').default(ResourceSource.outOfBand()),
   registryCredentials: kbsResourceSpecSchema.optional(),
@@ -143,7 +154,9 @@ export class KeyManager extends Construct {
       service: { port: p.port },
       ...(p.tls ? { tls: p.tls } : {}),
       plainHttpInsecure: p.plainHttpInsecure,
-      ...(p.registryCredentials ? { imagePull: { registryCredentials: parseResourceSpec(p.registryCredentials, fieldOf(this, 'KeyManager', 'registryCredentials')) } } : {}),
+      ...(p.registryCredentials
+        ? { imagePull: { registryCredentials: parseResourceSpec(p.registryCredentials, fieldOf(this, 'KeyManager', 'registryCredentials')) } }
+        : {}),
     });
     // The private key is reserved for this workload: another workload listing it is a synth error.
     this.privateKey = p.kbs.declareResource(privateKey, p.privateKeySource, { exclusiveTo: this.workload });

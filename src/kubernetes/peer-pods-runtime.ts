@@ -86,7 +86,15 @@ export interface PeerPodsRuntimeProps {
 
 const schema = z.object({
   pool: VM_POOL.schema(),
-  certManager: z.object({ install: z.boolean().default(true), version: z.string().regex(/^v\d+\.\d+\.\d+$/, 'must pin an exact release such as "v1.19.1"').default(VERSIONS.certManagerChart.version) }).default({ install: true, version: VERSIONS.certManagerChart.version }),
+  certManager: z
+    .object({
+      install: z.boolean().default(true),
+      version: z
+        .string()
+        .regex(/^v\d+\.\d+\.\d+$/, 'must pin an exact release such as "v1.19.1"')
+        .default(VERSIONS.certManagerChart.version),
+    })
+    .default({ install: true, version: VERSIONS.certManagerChart.version }),
   timeoutSeconds: z.number().int().min(300, 'must leave kata-deploy at least 300 s to reconfigure containerd').default(900),
   adaptorImage: z
     .object({
@@ -140,7 +148,12 @@ export class PeerPodsRuntime extends Construct implements IPeerPodsRuntime {
     const pool = p.pool;
     for (const [key, value] of Object.entries(pool.providerConfig)) {
       if (!Token.isUnresolved(value) && !SAFE_CONFIG_VALUE.test(value)) {
-        throw new ConstructValidationError(this.node.path, 'PeerPodsRuntime', `pool.providerConfig.${key}`, `${JSON.stringify(value)} contains a quote, backslash or newline, which the chart writes unescaped into peer-pods-cm`);
+        throw new ConstructValidationError(
+          this.node.path,
+          'PeerPodsRuntime',
+          `pool.providerConfig.${key}`,
+          `${JSON.stringify(value)} contains a quote, backslash or newline, which the chart writes unescaped into peer-pods-cm`,
+        );
       }
     }
     // One source of truth: the namespace is the one the pool's federated credentials trust.
@@ -224,7 +237,11 @@ const importSchema = z
   })
   .superRefine((a, ctx) => {
     if (!a.instanceSizes.some((s) => s.name === a.defaultInstanceSize.name)) {
-      ctx.addIssue({ code: 'custom', path: ['defaultInstanceSize'], message: `"${a.defaultInstanceSize.name}" is not one of instanceSizes; add it or pick one of them` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultInstanceSize'],
+        message: `"${a.defaultInstanceSize.name}" is not one of instanceSizes; add it or pick one of them`,
+      });
     }
   });
 

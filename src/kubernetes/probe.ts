@@ -51,7 +51,8 @@ export class Probe {
   /** Probes with `GET <path>` on the port; any status from 200 to 399 passes. */
   public static fromHttpGet(path: string, options: HttpProbeOptions = {}): Probe {
     const p = parse(z.object({ ...timing, scheme: z.enum(['HTTP', 'HTTPS']).default('HTTP') }).strict(), options);
-    if (!/^\/[\x21-\x7e]*$/.test(path)) throw new AttestationInputError('probe.path', `must be an absolute request path such as "/healthz" (got ${JSON.stringify(path)})`);
+    if (!/^\/[\x21-\x7e]*$/.test(path))
+      throw new AttestationInputError('probe.path', `must be an absolute request path such as "/healthz" (got ${JSON.stringify(path)})`);
     return new Probe({ kind: 'http', path, scheme: p.scheme }, p);
   }
 
@@ -74,9 +75,15 @@ export class Probe {
   /** Renders the probe for a container whose ports are `ports`; fails (naming `field`) when no port is known. */
   public render(ports: readonly number[], field: Field = 'probe'): RenderedProbe {
     const port = this.options.port ?? ports[0];
-    if (port === undefined) throw inputError(subField(field, '.port'), `the container exposes no port for the ${this.describe()} probe; set ports on the container or port on the probe`);
+    if (port === undefined)
+      throw inputError(
+        subField(field, '.port'),
+        `the container exposes no port for the ${this.describe()} probe; set ports on the container or port on the probe`,
+      );
     const { initialDelaySeconds, periodSeconds, timeoutSeconds, failureThreshold } = this.options;
-    const timings = Object.fromEntries(Object.entries({ initialDelaySeconds, periodSeconds, timeoutSeconds, failureThreshold }).filter(([, v]) => v !== undefined));
+    const timings = Object.fromEntries(
+      Object.entries({ initialDelaySeconds, periodSeconds, timeoutSeconds, failureThreshold }).filter(([, v]) => v !== undefined),
+    );
     return this.check.kind === 'http'
       ? { httpGet: { path: this.check.path, port: String(port), scheme: this.check.scheme }, ...timings }
       : { tcpSocket: [{ port: String(port) }], ...timings };
@@ -94,8 +101,15 @@ export interface ServerProbes {
 }
 
 /** `probes` merged over `defaults`, as container props. */
-export function serverProbes(defaults: Required<ServerProbes>, probes: ServerProbes = {}): { readinessProbe: Probe; livenessProbe: Probe; startupProbe: Probe } {
-  return { readinessProbe: probes.readiness ?? defaults.readiness, livenessProbe: probes.liveness ?? defaults.liveness, startupProbe: probes.startup ?? defaults.startup };
+export function serverProbes(
+  defaults: Required<ServerProbes>,
+  probes: ServerProbes = {},
+): { readinessProbe: Probe; livenessProbe: Probe; startupProbe: Probe } {
+  return {
+    readinessProbe: probes.readiness ?? defaults.readiness,
+    livenessProbe: probes.liveness ?? defaults.liveness,
+    startupProbe: probes.startup ?? defaults.startup,
+  };
 }
 
 function parse<T>(schema: z.ZodType<T>, options: unknown): T {

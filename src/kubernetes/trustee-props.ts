@@ -85,13 +85,23 @@ export const trusteePropsSchema = z.object({
   ...kbsAttestationShape,
   ...kbsPublicMaterialShape,
   network: PEER_POD_NETWORK.schema(),
-  staticIp: z.string().refine((s) => !Token.isUnresolved(s), 'must be known at synth time: it goes into every workload initdata').refine((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address such as "10.224.0.250"'),
+  staticIp: z
+    .string()
+    .refine((s) => !Token.isUnresolved(s), 'must be known at synth time: it goes into every workload initdata')
+    .refine((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address such as "10.224.0.250"'),
   namespace: literalString(isK8sName, 'must be a Kubernetes namespace name').optional(),
   port: z.number().int().min(1).max(65535).default(8080),
   httpsSecretName: z.string().min(1, 'must name the kubernetes.io/tls Secret of the KBS certificate'),
   tokenSignerSecretName: z.string().min(1, 'must name the Secret of the attestation token signer'),
-  replicas: z.literal(1, { message: 'must be 1: KBS sessions live in memory, and more replicas need shared session storage (Redis or Postgres) that this construct does not configure' }).default(1),
-  storage: z.object({ storageClassName: z.string().min(1).default('managed-csi'), sizeGiB: z.number().int().min(1).default(1) }).default({ storageClassName: 'managed-csi', sizeGiB: 1 }),
+  replicas: z
+    .literal(1, {
+      message:
+        'must be 1: KBS sessions live in memory, and more replicas need shared session storage (Redis or Postgres) that this construct does not configure',
+    })
+    .default(1),
+  storage: z
+    .object({ storageClassName: z.string().min(1).default('managed-csi'), sizeGiB: z.number().int().min(1).default(1) })
+    .default({ storageClassName: 'managed-csi', sizeGiB: 1 }),
   image: kbsImageSchema,
   keyVault: KBS_KEY_VAULT_ACCESS.schema().optional(),
   configure: z.custom<(c: KbsConfig) => KbsConfig>((f) => typeof f === 'function').optional(),

@@ -59,7 +59,8 @@ function quote(path: string): string {
  * policies are overwritten; resources written out of band are left alone.
  */
 export function renderTrusteeSeed(input: TrusteeSeedInput): TrusteeSeed {
-  if (!SAFE_PATH.test(input.storageDir)) throw new Error(`storage directory ${JSON.stringify(input.storageDir)} must be an absolute path of letters, digits, ".", "_", "-" and "/"`);
+  if (!SAFE_PATH.test(input.storageDir))
+    throw new Error(`storage directory ${JSON.stringify(input.storageDir)} must be an absolute path of letters, digits, ".", "_", "-" and "/"`);
   const data: Record<string, string> = {};
   const lines = ['set -eu', 'umask 077'];
   const dest = (entry: LocalFsEntry): string => `${input.storageDir}/${entry.namespace}/${entry.fileName}`;

@@ -63,28 +63,34 @@ export class Trustee extends KeyBrokerBase {
     if (cidr === undefined || Token.isUnresolved(cidr)) {
       Annotations.of(this).addWarning(`the node subnet CIDR is not known at synth time, so staticIp ${p.staticIp} cannot be checked against it`);
     } else if (!isUsableAzureAddress(parseCidr(cidr)!, p.staticIp)) {
-      fail('staticIp', `${p.staticIp} is not a usable address of the node subnet ${cidr} (Azure reserves the first four and the last); pick a free address inside it`);
+      fail(
+        'staticIp',
+        `${p.staticIp} is not a usable address of the node subnet ${cidr} (Azure reserves the first four and the last); pick a free address inside it`,
+      );
     }
 
     // One source: with Key Vault access, the namespace and service account are those its identity trusts.
     const namespace = p.namespace ?? p.keyVault?.namespace ?? KBS_WORKLOAD_IDENTITY.defaultNamespace;
     if (p.keyVault && p.namespace !== undefined && !Token.isUnresolved(p.keyVault.namespace) && p.keyVault.namespace !== namespace) {
-      fail('namespace', `is "${namespace}", but keyVault trusts the service account of namespace "${p.keyVault.namespace}"; drop namespace (it follows keyVault) or give both the same`);
+      fail(
+        'namespace',
+        `is "${namespace}", but keyVault trusts the service account of namespace "${p.keyVault.namespace}"; drop namespace (it follows keyVault) or give both the same`,
+      );
     }
     this.namespace = namespace;
     const podVmCidr = p.network.podVmSubnetCidr;
     if (podVmCidr === undefined || Token.isUnresolved(podVmCidr)) {
-      fail('network', 'must give podVmSubnetCidr (known at synth time): the KBS NetworkPolicy admits only the pod-VM subnet; pass it to PeerPodNetwork.fromExisting');
+      fail(
+        'network',
+        'must give podVmSubnetCidr (known at synth time): the KBS NetworkPolicy admits only the pod-VM subnet; pass it to PeerPodNetwork.fromExisting',
+      );
     }
     Annotations.of(this).addWarning(
       'in-cluster Trustee: the cluster admin this library defends against can exec into the KBS pod and read its HTTPS and token-signer keys and every resource, ' +
         'and rewrite its policies; development only. Run the KBS where the admin cannot reach it: TrusteeVm or ExternalKbs',
     );
     this.keyVault = p.keyVault !== undefined;
-    this.initKeyBroker(
-      { url: `https://${p.staticIp}:${p.port}`, caCertPem: p.httpsCaCertPem },
-      p,
-    );
+    this.initKeyBroker({ url: `https://${p.staticIp}:${p.port}`, caCertPem: p.httpsCaCertPem }, p);
 
     let config = secureKbsConfig({
       port: p.port,
@@ -103,7 +109,10 @@ export class Trustee extends KeyBrokerBase {
     const findings = checked.findings;
     if (findings.length > 0) {
       if (!p.allowInsecureConfigForDevelopment) {
-        fail('configure', `makes the KBS insecure: ${findings.map((f) => `${f.key} ${f.message}`).join('; ')}. Fix it, or set allowInsecureConfigForDevelopment for a development KBS`);
+        fail(
+          'configure',
+          `makes the KBS insecure: ${findings.map((f) => `${f.key} ${f.message}`).join('; ')}. Fix it, or set allowInsecureConfigForDevelopment for a development KBS`,
+        );
       }
       Annotations.of(this).addWarning(`insecure KBS configuration allowed for development: ${findings.map((f) => f.key).join(', ')}`);
     }
@@ -153,7 +162,11 @@ export class Trustee extends KeyBrokerBase {
 
     const claim = new PersistentVolumeClaimV1(this, 'Storage', {
       metadata: { name: 'kbs-storage', namespace: nsName, labels },
-      spec: { accessModes: ['ReadWriteOnce'], storageClassName: p.storage.storageClassName, resources: { requests: { storage: `${p.storage.sizeGiB}Gi` } } },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        storageClassName: p.storage.storageClassName,
+        resources: { requests: { storage: `${p.storage.sizeGiB}Gi` } },
+      },
       waitUntilBound: false,
     });
     const serviceAccount = new ServiceAccountV1(this, 'ServiceAccount', {
@@ -174,7 +187,11 @@ export class Trustee extends KeyBrokerBase {
       seccompProfile: { type: 'RuntimeDefault' },
     };
     const storageMount = { name: 'storage', mountPath: storageDir };
-    const probe = (initialDelaySeconds: number) => ({ httpGet: { path: '/healthz', port: String(p.port), scheme: 'HTTPS' }, initialDelaySeconds, periodSeconds: 10 });
+    const probe = (initialDelaySeconds: number) => ({
+      httpGet: { path: '/healthz', port: String(p.port), scheme: 'HTTPS' },
+      initialDelaySeconds,
+      periodSeconds: 10,
+    });
 
     const initMounts = (): DeploymentV1SpecTemplateSpecInitContainerVolumeMount[] => [
       { name: 'seed', mountPath: SEED_MOUNT, readOnly: true },
@@ -193,7 +210,12 @@ export class Trustee extends KeyBrokerBase {
         secret: { secretName: r.secretName, items: [{ key: r.key, path: 'value' }] },
       })),
       ...(keyVaultClass && this.state.keyVaultResources().length > 0
-        ? [{ name: 'keyvault', csi: { driver: 'secrets-store.csi.k8s.io', readOnly: true, volumeAttributes: { secretProviderClass: keyVaultClass } } }]
+        ? [
+            {
+              name: 'keyvault',
+              csi: { driver: 'secrets-store.csi.k8s.io', readOnly: true, volumeAttributes: { secretProviderClass: keyVaultClass } },
+            },
+          ]
         : []),
     ];
 
@@ -280,7 +302,6 @@ export class Trustee extends KeyBrokerBase {
         ingress: [{ from: [{ ipBlock: { cidr: podVmCidr } }], ports: [{ port: String(p.port), protocol: 'TCP' }] }],
       },
     });
-
   }
 
   protected placementProblems(): string[] {

@@ -16,7 +16,6 @@ export interface WorkloadNamespaceProps {
   readonly name?: string;
 }
 
-
 /**
  * A namespace for confidential workloads, with the `restricted` pod security level enforced.
  *
@@ -30,7 +29,9 @@ export class WorkloadNamespace extends Construct {
    */
   public static defaultOf(scope: Construct): WorkloadNamespace {
     const stack = TerraformStack.of(scope);
-    const existing = stack.node.findAll().find((c): c is WorkloadNamespace => c instanceof WorkloadNamespace && c.namespaceName === DEFAULT_WORKLOAD_NAMESPACE);
+    const existing = stack.node
+      .findAll()
+      .find((c): c is WorkloadNamespace => c instanceof WorkloadNamespace && c.namespaceName === DEFAULT_WORKLOAD_NAMESPACE);
     return existing ?? new WorkloadNamespace(stack, 'ConfidentialAiNamespace');
   }
 
@@ -55,11 +56,19 @@ export class WorkloadNamespace extends Construct {
         twin.node.id === 'ConfidentialAiNamespace'
           ? 'a workload given no namespace created it first; create this WorkloadNamespace before the workloads, or pass the existing one'
           : 'pass that one to the workloads instead';
-      throw new ConstructValidationError(this.node.path, 'WorkloadNamespace', 'name', `"${p.name}" is already created by ${twin.node.path} in this stack; ${hint}`);
+      throw new ConstructValidationError(
+        this.node.path,
+        'WorkloadNamespace',
+        'name',
+        `"${p.name}" is already created by ${twin.node.path} in this stack; ${hint}`,
+      );
     }
     this.namespaceName = p.name;
     this.resource = new NamespaceV1(this, 'Resource', {
-      metadata: { name: p.name, labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } },
+      metadata: {
+        name: p.name,
+        labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' },
+      },
     });
   }
 }

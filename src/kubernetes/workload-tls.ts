@@ -76,7 +76,11 @@ export class WorkloadTls {
     private readonly dir?: string,
   ) {
     this.ca = certificate(props.caCertPem, 'caCertPem');
-    if (!this.ca.ca) throw new AttestationInputError('caCertPem', 'is not a CA certificate (basicConstraints CA:TRUE); pass the ca.pem of cai-create-workload-certs');
+    if (!this.ca.ca)
+      throw new AttestationInputError(
+        'caCertPem',
+        'is not a CA certificate (basicConstraints CA:TRUE); pass the ca.pem of cai-create-workload-certs',
+      );
     this.caCertPem = props.caCertPem.trim() + '\n';
     this.proxyImage = requirePinnedImage(props.proxyImage, 'proxyImage');
     if (props.proxyImageFacts) this.proxyImageFacts = props.proxyImageFacts;
@@ -90,14 +94,28 @@ export class WorkloadTls {
    */
   public identity(workload: string, certPem?: string): WorkloadTlsIdentity {
     const pem = certPem ?? (this.dir ? readPem(join(this.dir, `${workload}.crt`), `identity(${workload})`, this.dir) : undefined);
-    if (pem === undefined) throw new AttestationInputError(`identity(${workload})`, 'needs the certificate PEM (this WorkloadTls was not read from a directory)');
+    if (pem === undefined)
+      throw new AttestationInputError(`identity(${workload})`, 'needs the certificate PEM (this WorkloadTls was not read from a directory)');
     const cert = certificate(pem, `identity(${workload})`);
     if (!cert.verify(this.ca.publicKey) || cert.issuer !== this.ca.subject) {
-      throw new AttestationInputError(`identity(${workload})`, `is not issued by the workload CA (${this.ca.subject}): issue it with cai-create-workload-certs from the same directory`);
+      throw new AttestationInputError(
+        `identity(${workload})`,
+        `is not issued by the workload CA (${this.ca.subject}): issue it with cai-create-workload-certs from the same directory`,
+      );
     }
-    if (cert.subject !== `CN=${workload}`) throw new AttestationInputError(`identity(${workload})`, `is issued to ${cert.subject}, not CN=${workload}: clients check the CN`);
-    const dnsNames = (cert.subjectAltName ?? '').split(', ').filter((n) => n.startsWith('DNS:')).map((n) => n.slice(4));
-    return { tls: this, name: workload, certPem: pem.trim() + '\n', dnsNames, keyResource: ResourcePath.parse(`${this.keyRepository}/${workload}/tls-key`, 'keyResource') };
+    if (cert.subject !== `CN=${workload}`)
+      throw new AttestationInputError(`identity(${workload})`, `is issued to ${cert.subject}, not CN=${workload}: clients check the CN`);
+    const dnsNames = (cert.subjectAltName ?? '')
+      .split(', ')
+      .filter((n) => n.startsWith('DNS:'))
+      .map((n) => n.slice(4));
+    return {
+      tls: this,
+      name: workload,
+      certPem: pem.trim() + '\n',
+      dnsNames,
+      keyResource: ResourcePath.parse(`${this.keyRepository}/${workload}/tls-key`, 'keyResource'),
+    };
   }
 }
 
@@ -105,7 +123,10 @@ function readPem(path: string, field: string, dir: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch {
-    throw new AttestationInputError(field, `${path} (${resolve(path)}) cannot be read; create it with cai-create-workload-certs ${dir} <workload>=<dns name>`);
+    throw new AttestationInputError(
+      field,
+      `${path} (${resolve(path)}) cannot be read; create it with cai-create-workload-certs ${dir} <workload>=<dns name>`,
+    );
   }
 }
 
@@ -146,13 +167,18 @@ export interface WorkloadTlsSettings extends ServerTlsSettings {
 
 /** The TLS settings every TLS workload has (ServerTlsSettings), with their defaults. */
 const serverTlsShape = {
-  identity: z.custom<WorkloadTlsIdentity>((i) => typeof i === 'object' && i !== null && 'certPem' in i && 'keyResource' in i, 'must be WorkloadTls.identity(name)'),
+  identity: z.custom<WorkloadTlsIdentity>(
+    (i) => typeof i === 'object' && i !== null && 'certPem' in i && 'keyResource' in i,
+    'must be WorkloadTls.identity(name)',
+  ),
   port: z.number().int().min(1).max(65535).default(8443),
   clients: z
     .union([
       z.literal('any'),
       z.literal('workload-ca'),
-      z.array(z.string().refine(isK8sName, 'must be a Kubernetes name (1-63 lowercase letters, digits and "-")')).min(1, 'must name at least one workload; use "any" for none'),
+      z
+        .array(z.string().refine(isK8sName, 'must be a Kubernetes name (1-63 lowercase letters, digits and "-")'))
+        .min(1, 'must name at least one workload; use "any" for none'),
     ])
     .default('workload-ca'),
   keySource: z.custom<ResourceSource>((s) => s instanceof ResourceSource, 'must be a ResourceSource').default(ResourceSource.outOfBand()),

@@ -1,6 +1,14 @@
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { Testing, TerraformStack } from 'cdktf';
-import { ConfidentialAksCluster, PeerPodNetwork, SecurityBaseline, collectAnnotations, configureAksProviders, formatAnnotation, synthAndReport } from '../../src';
+import {
+  ConfidentialAksCluster,
+  PeerPodNetwork,
+  SecurityBaseline,
+  collectAnnotations,
+  configureAksProviders,
+  formatAnnotation,
+  synthAndReport,
+} from '../../src';
 import { emptyStack } from '../helpers/synth';
 
 /** An app whose cluster exports no audit log (a warning) and, when asked, allows every local account (an error). */
@@ -28,8 +36,18 @@ describe('synthAndReport', () => {
     const lines: string[] = [];
     const annotations = synthAndReport(app(false), { print: (l) => lines.push(l) });
     expect(annotations).toEqual([
-      { level: 'warning', path: 'infra/Cluster', message: expect.stringMatching(/^disableAuditLogsInsecure: the AKS control plane exports no audit log/) },
-      { level: 'warning', path: 'infra/Cluster/Resource', message: expect.stringMatching(/^CAI-AKS-9 AKS exports its control-plane audit log\. Fix: ConfidentialAksCluster: keep the default auditLogs/) },
+      {
+        level: 'warning',
+        path: 'infra/Cluster',
+        message: expect.stringMatching(/^disableAuditLogsInsecure: the AKS control plane exports no audit log/),
+      },
+      {
+        level: 'warning',
+        path: 'infra/Cluster/Resource',
+        message: expect.stringMatching(
+          /^CAI-AKS-9 AKS exports its control-plane audit log\. Fix: ConfidentialAksCluster: keep the default auditLogs/,
+        ),
+      },
     ]);
     expect(lines).toEqual(annotations.map(formatAnnotation));
     expect(lines[0]).toMatch(/^\[WARNING\] infra\/Cluster: disableAuditLogsInsecure/);
@@ -47,7 +65,10 @@ describe('synthAndReport', () => {
     const errors = jest.spyOn(process.stderr, 'write');
     try {
       synthAndReport(app(false));
-      expect(write.mock.calls.map(([text]) => String(text))).toEqual([expect.stringMatching(/^\[WARNING\] infra\/Cluster: /), expect.stringMatching(/^\[WARNING\] infra\/Cluster\/Resource: CAI-AKS-9/)]);
+      expect(write.mock.calls.map(([text]) => String(text))).toEqual([
+        expect.stringMatching(/^\[WARNING\] infra\/Cluster: /),
+        expect.stringMatching(/^\[WARNING\] infra\/Cluster\/Resource: CAI-AKS-9/),
+      ]);
       expect(errors).not.toHaveBeenCalled();
     } finally {
       write.mockRestore();
@@ -70,7 +91,11 @@ describe('configureAksProviders', () => {
     configureAksProviders(stack, { name: 'coco', resourceGroupName: 'rg', login: 'workloadidentity' });
     const json = JSON.parse(Testing.synth(stack, true));
     expect(json.data.azurerm_kubernetes_cluster.Aks).toMatchObject({ name: 'coco', resource_group_name: 'rg' });
-    const exec = { api_version: 'client.authentication.k8s.io/v1beta1', command: 'kubelogin', args: ['get-token', '--login', 'workloadidentity', '--server-id', '6dae42f8-4368-4678-94ff-3960e28e3630'] };
+    const exec = {
+      api_version: 'client.authentication.k8s.io/v1beta1',
+      command: 'kubelogin',
+      args: ['get-token', '--login', 'workloadidentity', '--server-id', '6dae42f8-4368-4678-94ff-3960e28e3630'],
+    };
     expect(json.provider.kubernetes[0]).toMatchObject({ host: '${data.azurerm_kubernetes_cluster.Aks.kube_config[0].host}', exec: [exec] });
     expect(json.provider.helm[0].kubernetes).toMatchObject({ exec });
   });

@@ -11,7 +11,11 @@ const MINT = join(ROOT, 'bin', 'mint-admin-token.mjs');
 
 describe('cai-create-key-material and cai-mint-admin-token (shipped as package bins)', () => {
   const out = join(mkdtempSync(join(tmpdir(), 'kbs-pki-')), 'secrets');
-  const log = execFileSync('bash', [CREATE, out], { env: { ...process.env, KBS_IP: '10.40.15.250', NAMESPACE: 'kbs' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = execFileSync('bash', [CREATE, out], {
+    env: { ...process.env, KBS_IP: '10.40.15.250', NAMESPACE: 'kbs' },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const cert = (name: string) => new X509Certificate(readFileSync(join(out, name)));
 
   test('GIVEN a new directory WHEN run THEN the KBS server certificate is issued by its CA for the static IP', () => {
@@ -28,7 +32,9 @@ describe('cai-create-key-material and cai-mint-admin-token (shipped as package b
     const signer = cert('token-signer.crt');
     expect(signer.verify(cert('token-signer-ca.pem').publicKey)).toBe(true);
     expect(signer.publicKey.asymmetricKeyDetails).toEqual({ namedCurve: 'prime256v1' });
-    expect(readFileSync(join(out, 'token-signer-chain.pem'), 'utf8')).toBe(readFileSync(join(out, 'token-signer.crt'), 'utf8') + readFileSync(join(out, 'token-signer-ca.pem'), 'utf8'));
+    expect(readFileSync(join(out, 'token-signer-chain.pem'), 'utf8')).toBe(
+      readFileSync(join(out, 'token-signer.crt'), 'utf8') + readFileSync(join(out, 'token-signer-ca.pem'), 'utf8'),
+    );
   });
 
   test('private keys are readable by the owner only; the printed commands name the namespace and the directory', () => {
@@ -42,7 +48,9 @@ describe('cai-create-key-material and cai-mint-admin-token (shipped as package b
     expect(material.kbsCaPem).toBe(readFileSync(join(out, 'kbs-ca.pem'), 'utf8'));
     expect(createPublicKey(material.adminPublicKeyPem).asymmetricKeyType).toBe('ed25519');
     expect(JSON.stringify(material)).not.toMatch(/PRIVATE KEY/);
-    expect(() => readKbsPublicMaterial(join(out, 'missing'))).toThrow(/kbs-ca.pem .* cannot be read; create the key material first: npx cai-create-key-material/);
+    expect(() => readKbsPublicMaterial(join(out, 'missing'))).toThrow(
+      /kbs-ca.pem .* cannot be read; create the key material first: npx cai-create-key-material/,
+    );
   });
 
   test('GIVEN the admin key WHEN a token is minted THEN it is an EdDSA JWT with role admin that the admin public key verifies', () => {
@@ -91,7 +99,10 @@ describe('cai-create-workload-certs (workload TLS identities)', () => {
   test('GIVEN a new directory WHEN run THEN each workload certificate is issued by the workload CA for its DNS names, server and client auth', () => {
     expect([first.status, second.status]).toEqual([0, 0]);
     const ca = cert('ca.pem');
-    for (const [name, dns] of [['key-manager', 'key-manager.confidential-ai.svc.cluster.local'], ['inference', 'inference.confidential-ai.svc.cluster.local']]) {
+    for (const [name, dns] of [
+      ['key-manager', 'key-manager.confidential-ai.svc.cluster.local'],
+      ['inference', 'inference.confidential-ai.svc.cluster.local'],
+    ]) {
       const c = cert(`${name}.crt`);
       expect(c.verify(ca.publicKey)).toBe(true);
       expect(c.subject).toBe(`CN=${name}`);

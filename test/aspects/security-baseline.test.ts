@@ -7,7 +7,22 @@ import { Testing, TerraformStack } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { ByoClusterStack } from '../../examples/byo-cluster/byo-cluster-stack';
 import { buildReferenceApp } from '../../examples/reference/app';
-import { AgentPolicy, BASELINE_RULES, ConfidentialAksCluster, ConfidentialAksClusterProps, PeerPodNetwork, BASELINE_RULE_LIST, ConfidentialVmPool, ConfidentialVmSize, ConfidentialWorkload, KeyManager, SecurityBaseline, Trustee, TrusteeProps, TrusteeVm } from '../../src';
+import {
+  AgentPolicy,
+  BASELINE_RULES,
+  ConfidentialAksCluster,
+  ConfidentialAksClusterProps,
+  PeerPodNetwork,
+  BASELINE_RULE_LIST,
+  ConfidentialVmPool,
+  ConfidentialVmSize,
+  ConfidentialWorkload,
+  KeyManager,
+  SecurityBaseline,
+  Trustee,
+  TrusteeProps,
+  TrusteeVm,
+} from '../../src';
 import { baseInfra } from '../azure/fixtures';
 import { pinned } from '../attestation/fixtures/values';
 import { KBS_IMAGE, PUBLIC_MATERIAL, clusterParts, tlsOf, trusteeProps } from '../kubernetes/fixtures';
@@ -52,12 +67,23 @@ describe('the examples pass the security baseline', () => {
     const build = (extra: Partial<ConfidentialAksClusterProps>) => {
       const s = stack();
       const network = new PeerPodNetwork(s, 'network', { resourceGroupName: 'rg', location: 'westeurope' });
-      new ConfidentialAksCluster(s, 'cluster', { resourceGroupName: 'rg', location: 'westeurope', name: 'coco', network, adminGroupObjectIds: ['g'], ...extra });
+      new ConfidentialAksCluster(s, 'cluster', {
+        resourceGroupName: 'rg',
+        location: 'westeurope',
+        name: 'coco',
+        network,
+        adminGroupObjectIds: ['g'],
+        ...extra,
+      });
       const baseline = new SecurityBaseline();
       for (const c of s.node.findAll()) baseline.visit(c);
-      return s.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === '@cdktf/error' || m.type === '@cdktf/warn').map((m) => String(m.data)));
+      return s.node
+        .findAll()
+        .flatMap((c) => c.node.metadata.filter((m) => m.type === '@cdktf/error' || m.type === '@cdktf/warn').map((m) => String(m.data)));
     };
-    expect(build({})).toEqual([expect.stringMatching(/^CAI-AKS-6 .* Fix: ConfidentialAksCluster: set apiServerAuthorizedIpRanges .* or privateCluster: true/)]);
+    expect(build({})).toEqual([
+      expect.stringMatching(/^CAI-AKS-6 .* Fix: ConfidentialAksCluster: set apiServerAuthorizedIpRanges .* or privateCluster: true/),
+    ]);
     expect(build({ apiServerAuthorizedIpRanges: ['203.0.113.0/24'] })).toEqual([]);
     expect(build({ privateCluster: true })).toEqual([]);
   });
@@ -69,7 +95,9 @@ describe('the examples pass the security baseline', () => {
     const { cluster } = baseInfra(s);
     cluster.resource.addOverride('local_account_disabled', false);
     SecurityBaseline.applyTo(app);
-    expect(() => app.synth()).toThrow(/CAI-AKS-1 AKS local accounts are disabled\. Fix: ConfidentialAksCluster sets it; on your own azurerm_kubernetes_cluster, set local_account_disabled = true/);
+    expect(() => app.synth()).toThrow(
+      /CAI-AKS-1 AKS local accounts are disabled\. Fix: ConfidentialAksCluster sets it; on your own azurerm_kubernetes_cluster, set local_account_disabled = true/,
+    );
   });
 });
 
@@ -100,11 +128,24 @@ describe('each rule fails a violating stack', () => {
     const aks = (extra: Partial<ConfidentialAksClusterProps>) => {
       const s = stack();
       const network = new PeerPodNetwork(s, 'network', { resourceGroupName: 'rg', location: 'westeurope' });
-      const cluster = new ConfidentialAksCluster(s, 'cluster', { resourceGroupName: 'rg', location: 'westeurope', name: 'coco', network, adminGroupObjectIds: ['g'], ...extra });
+      const cluster = new ConfidentialAksCluster(s, 'cluster', {
+        resourceGroupName: 'rg',
+        location: 'westeurope',
+        name: 'coco',
+        network,
+        adminGroupObjectIds: ['g'],
+        ...extra,
+      });
       return { s, cluster, network };
     };
     expect(findings(aks({}).s).warnings).not.toContain('CAI-AKS-9 s/cluster/Resource');
-    expect(findings(aks({ auditLogs: { logAnalyticsWorkspaceId: '/subscriptions/x/resourceGroups/sec/providers/Microsoft.OperationalInsights/workspaces/audit' } }).s).warnings).not.toContain('CAI-AKS-9 s/cluster/Resource');
+    expect(
+      findings(
+        aks({
+          auditLogs: { logAnalyticsWorkspaceId: '/subscriptions/x/resourceGroups/sec/providers/Microsoft.OperationalInsights/workspaces/audit' },
+        }).s,
+      ).warnings,
+    ).not.toContain('CAI-AKS-9 s/cluster/Resource');
 
     const disabled = aks({ disableAuditLogsInsecure: true });
     expect(disabled.cluster.auditDiagnosticSetting).toBeUndefined();
@@ -114,7 +155,12 @@ describe('each rule fails a violating stack', () => {
 
     // A setting of another resource does not count.
     const elsewhere = aks({ disableAuditLogsInsecure: true });
-    new MonitorDiagnosticSetting(elsewhere.s, 'other', { name: 'x', targetResourceId: elsewhere.network.nodeSubnetId, logAnalyticsWorkspaceId: 'w', enabledLog: [{ category: 'kube-audit' }] });
+    new MonitorDiagnosticSetting(elsewhere.s, 'other', {
+      name: 'x',
+      targetResourceId: elsewhere.network.nodeSubnetId,
+      logAnalyticsWorkspaceId: 'w',
+      enabledLog: [{ category: 'kube-audit' }],
+    });
     expect(findings(elsewhere.s).warnings).toContain('CAI-AKS-9 s/cluster/Resource');
   });
 
@@ -142,7 +188,12 @@ describe('each rule fails a violating stack', () => {
 
   test('CAI-CVM-5 (pod VMs without a TEE)', () => {
     const s = stack();
-    new ConfidentialVmPool(s, 'pool', { location: 'westeurope', podVmResourceGroupName: 'pv', ...baseInfraRefs(s), instanceSizes: [ConfidentialVmSize.nonConfidentialInsecure('Standard_D2s_v5')] });
+    new ConfidentialVmPool(s, 'pool', {
+      location: 'westeurope',
+      podVmResourceGroupName: 'pv',
+      ...baseInfraRefs(s),
+      instanceSizes: [ConfidentialVmSize.nonConfidentialInsecure('Standard_D2s_v5')],
+    });
     expect(findings(s).errors).toContain('CAI-CVM-5 s/pool');
   });
 
@@ -158,8 +209,14 @@ describe('each rule fails a violating stack', () => {
     ['the name in another case', { roleDefinitionName: 'owner' }],
     ['the name with spaces around it', { roleDefinitionName: ' User Access Administrator ' }],
     ['the built-in id', { roleDefinitionId: '/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635' }],
-    ['the subscription-scoped id in upper case', { roleDefinitionId: '/subscriptions/x/providers/Microsoft.Authorization/roleDefinitions/B24988AC-6180-42A0-AB88-20F7382DD24C' }],
-    ['the id of Role Based Access Control Administrator', { roleDefinitionId: '/providers/Microsoft.Authorization/roleDefinitions/f58310d9-a9f6-439a-9e8d-f62e7b41a168' }],
+    [
+      'the subscription-scoped id in upper case',
+      { roleDefinitionId: '/subscriptions/x/providers/Microsoft.Authorization/roleDefinitions/B24988AC-6180-42A0-AB88-20F7382DD24C' },
+    ],
+    [
+      'the id of Role Based Access Control Administrator',
+      { roleDefinitionId: '/providers/Microsoft.Authorization/roleDefinitions/f58310d9-a9f6-439a-9e8d-f62e7b41a168' },
+    ],
   ])('CAI-IAM-1 catches a privileged role given by %s', (_how, role) => {
     const s = stack();
     new RoleAssignment(s, 'a', { scope: '/subscriptions/x/resourceGroups/rg', principalId: 'p', ...role });
@@ -168,8 +225,16 @@ describe('each rule fails a violating stack', () => {
 
   test('CAI-IAM-2 catches a built-in role by id at subscription scope, not a custom role', () => {
     const s = stack();
-    new RoleAssignment(s, 'builtin', { scope: '/subscriptions/x', principalId: 'p', roleDefinitionId: '/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7' });
-    new RoleAssignment(s, 'custom', { scope: '/subscriptions/x', principalId: 'p', roleDefinitionId: '${azurerm_role_definition.narrow.role_definition_resource_id}' });
+    new RoleAssignment(s, 'builtin', {
+      scope: '/subscriptions/x',
+      principalId: 'p',
+      roleDefinitionId: '/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7',
+    });
+    new RoleAssignment(s, 'custom', {
+      scope: '/subscriptions/x',
+      principalId: 'p',
+      roleDefinitionId: '${azurerm_role_definition.narrow.role_definition_resource_id}',
+    });
     expect(findings(s).errors).toEqual(['CAI-IAM-2 s/builtin']);
   });
 
@@ -185,12 +250,11 @@ describe('each rule fails a violating stack', () => {
         storage_backend: { storage_type: 'Memory' },
       }),
     });
-    expect(findings(s).errors.filter((e) => e.startsWith('CAI-KBS') && !e.startsWith('CAI-KBS-7')).sort()).toEqual([
-      `CAI-KBS-1 ${parts.path}`,
-      `CAI-KBS-2 ${parts.path}`,
-      `CAI-KBS-3 ${parts.path}`,
-      `CAI-KBS-5 ${parts.path}`,
-    ]);
+    expect(
+      findings(s)
+        .errors.filter((e) => e.startsWith('CAI-KBS') && !e.startsWith('CAI-KBS-7'))
+        .sort(),
+    ).toEqual([`CAI-KBS-1 ${parts.path}`, `CAI-KBS-2 ${parts.path}`, `CAI-KBS-3 ${parts.path}`, `CAI-KBS-5 ${parts.path}`]);
   });
 
   test('CAI-KBS-7 (a KBS in the cluster it serves), suppressible for development with a reason', () => {
@@ -209,10 +273,23 @@ describe('each rule fails a violating stack', () => {
     const s = stack();
     const { network, image } = baseInfra(s);
     const vm = new TrusteeVm(s, 'vm', {
-      resourceGroupName: 'owner', location: 'westeurope', subnetId: 'subnet', subnetCidr: '10.250.0.0/26', staticIp: '10.250.0.10', podVmNetwork: network,
-      adminSourceRanges: ['10.251.0.0/24'], keyVaultName: 'owner-kv', tenantId: 't', keyVaultAllowedIpRanges: [], image: KBS_IMAGE,
-      adminSshPublicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLE', httpsCaCertPem: PUBLIC_MATERIAL.kbsCa, adminPublicKeyPem: PUBLIC_MATERIAL.adminPublicKey,
-      tokenSignerCaCertPem: PUBLIC_MATERIAL.signerCa, referenceValuesExpire: '2027-12-31T00:00:00Z', snpTcbFloor: { bootloader: 4, tee: 0, snp: 24, microcode: 219 },
+      resourceGroupName: 'owner',
+      location: 'westeurope',
+      subnetId: 'subnet',
+      subnetCidr: '10.250.0.0/26',
+      staticIp: '10.250.0.10',
+      podVmNetwork: network,
+      adminSourceRanges: ['10.251.0.0/24'],
+      keyVaultName: 'owner-kv',
+      tenantId: 't',
+      keyVaultAllowedIpRanges: [],
+      image: KBS_IMAGE,
+      adminSshPublicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLE',
+      httpsCaCertPem: PUBLIC_MATERIAL.kbsCa,
+      adminPublicKeyPem: PUBLIC_MATERIAL.adminPublicKey,
+      tokenSignerCaCertPem: PUBLIC_MATERIAL.signerCa,
+      referenceValuesExpire: '2027-12-31T00:00:00Z',
+      snpTcbFloor: { bootloader: 4, tee: 0, snp: 24, microcode: 219 },
     });
     vm.trustImage(image);
     expect(findings(s).errors.filter((e) => e.includes('s/vm'))).toEqual([]);
@@ -240,7 +317,14 @@ describe('each rule fails a violating stack', () => {
   ])('%s (workload override %s)', (ruleId, path, value) => {
     const s = stack();
     const parts = clusterParts(s);
-    const km = new KeyManager(s, 'km', { runtime: parts.runtime, kbs: parts.trustee, image: pinned('km'), command: ['/app/server'], runAsUser: 1000, ...tlsOf('key-manager') });
+    const km = new KeyManager(s, 'km', {
+      runtime: parts.runtime,
+      kbs: parts.trustee,
+      image: pinned('km'),
+      command: ['/app/server'],
+      runAsUser: 1000,
+      ...tlsOf('key-manager'),
+    });
     km.workload.resource.addOverride(path, value);
     expect(findings(s).errors).toContain(`${ruleId} s/km/Workload`);
   });
@@ -248,7 +332,13 @@ describe('each rule fails a violating stack', () => {
   test('CAI-WL-2 and CAI-WL-3 (an allow-all agent policy)', () => {
     const s = stack();
     const parts = clusterParts(s);
-    new ConfidentialWorkload(s, 'w', { runtime: parts.runtime, kbs: parts.trustee, name: 'w', containers: [{ name: 'w', image: pinned('w'), command: ['/app/server'], runAsUser: 1000 }], agentPolicy: AgentPolicy.allowAllInsecure() });
+    new ConfidentialWorkload(s, 'w', {
+      runtime: parts.runtime,
+      kbs: parts.trustee,
+      name: 'w',
+      containers: [{ name: 'w', image: pinned('w'), command: ['/app/server'], runAsUser: 1000 }],
+      agentPolicy: AgentPolicy.allowAllInsecure(),
+    });
     expect(findings(s).errors.filter((e) => e.startsWith('CAI-WL'))).toEqual(['CAI-WL-2 s/w', 'CAI-WL-3 s/w']);
   });
 

@@ -18,9 +18,17 @@ const clone = (): Json => structuredClone(legit);
 /** A list edit: insert, delete or replace one element. */
 function listEdit<T>(element: fc.Arbitrary<T>): fc.Arbitrary<(list: T[]) => void> {
   return fc.oneof(
-    fc.tuple(fc.nat(), element).map(([i, e]) => (list: T[]) => void list.splice(i % (list.length + 1), 0, e)),
+    fc.tuple(fc.nat(), element).map(
+      ([i, e]) =>
+        (list: T[]) =>
+          void list.splice(i % (list.length + 1), 0, e),
+    ),
     fc.nat().map((i) => (list: T[]) => void (list.length > 0 && list.splice(i % list.length, 1))),
-    fc.tuple(fc.nat(), element).map(([i, e]) => (list: T[]) => void (list.length > 0 && (list[i % list.length] = e))),
+    fc.tuple(fc.nat(), element).map(
+      ([i, e]) =>
+        (list: T[]) =>
+          void (list.length > 0 && (list[i % list.length] = e)),
+    ),
   );
 }
 
@@ -48,11 +56,14 @@ describeWithEngine('no mutation of a legitimate request is admitted (engine-back
     const entry = fc.tuple(name, text).map(([n, v]) => `${n}=${v}`);
     const core = (env: string[]): string[] => [...new Set(env.filter((e) => !e.startsWith('KUBERNETES_')))].sort();
     fc.assert(
-      fc.property(fc.array(listEdit(fc.oneof(entry, fc.constantFrom(...(legit.OCI.Process.Env as string[])))), { minLength: 1, maxLength: 3 }), (edits) => {
-        const r = clone();
-        for (const edit of edits) edit(r.OCI.Process.Env);
-        if (allows(r)) expect(core(r.OCI.Process.Env)).toEqual(core(legit.OCI.Process.Env));
-      }),
+      fc.property(
+        fc.array(listEdit(fc.oneof(entry, fc.constantFrom(...(legit.OCI.Process.Env as string[])))), { minLength: 1, maxLength: 3 }),
+        (edits) => {
+          const r = clone();
+          for (const edit of edits) edit(r.OCI.Process.Env);
+          if (allows(r)) expect(core(r.OCI.Process.Env)).toEqual(core(legit.OCI.Process.Env));
+        },
+      ),
       RUNS,
     );
   });
@@ -62,16 +73,38 @@ describeWithEngine('no mutation of a legitimate request is admitted (engine-back
     const destination = fc.constantFrom('/proc', '/etc/hosts', '/tmp', '/models', '/opt/app/bin/server', '/host', '/etc/ld.so.preload', '/dev/shm');
     const type = fc.constantFrom('bind', 'local', 'proc', 'tmpfs', 'sysfs');
     const source = fc.oneof(
-      fc.constantFrom('proc', '/run/kata-containers/sandbox/shm', '/', '/run/kata-containers', `/run/kata-containers/shared/containers/${cid}-0123456789abcdef-hosts`),
+      fc.constantFrom(
+        'proc',
+        '/run/kata-containers/sandbox/shm',
+        '/',
+        '/run/kata-containers',
+        `/run/kata-containers/shared/containers/${cid}-0123456789abcdef-hosts`,
+      ),
       fc.string({ maxLength: 20 }),
     );
     const options = fc.array(fc.constantFrom('rbind', 'rprivate', 'rw', 'ro', 'nosuid', 'noexec', 'nodev', 'exec'), { maxLength: 4 });
     const mount = fc.record({ destination, source, type_: type, options });
     const fieldEdit = fc.oneof(
-      fc.tuple(fc.nat(), destination).map(([i, v]) => (list: Json[]) => void (list[i % list.length].destination = v)),
-      fc.tuple(fc.nat(), type).map(([i, v]) => (list: Json[]) => void (list[i % list.length].type_ = v)),
-      fc.tuple(fc.nat(), source).map(([i, v]) => (list: Json[]) => void (list[i % list.length].source = v)),
-      fc.tuple(fc.nat(), options).map(([i, v]) => (list: Json[]) => void (list[i % list.length].options = v)),
+      fc.tuple(fc.nat(), destination).map(
+        ([i, v]) =>
+          (list: Json[]) =>
+            void (list[i % list.length].destination = v),
+      ),
+      fc.tuple(fc.nat(), type).map(
+        ([i, v]) =>
+          (list: Json[]) =>
+            void (list[i % list.length].type_ = v),
+      ),
+      fc.tuple(fc.nat(), source).map(
+        ([i, v]) =>
+          (list: Json[]) =>
+            void (list[i % list.length].source = v),
+      ),
+      fc.tuple(fc.nat(), options).map(
+        ([i, v]) =>
+          (list: Json[]) =>
+            void (list[i % list.length].options = v),
+      ),
     );
     const normal = (mounts: Json[]): string[] =>
       sorted(mounts.map((m) => ({ ...m, options: [...m.options].sort(), source: String(m.source).replace(/-[0-9a-f]{16}-/, '-R-') })));
@@ -87,9 +120,20 @@ describeWithEngine('no mutation of a legitimate request is admitted (engine-back
 
   test('storages: admitted only when the same storages', () => {
     const key = fc.constantFrom('source', 'driver', 'fstype', 'mount_point', 'options', 'shared', 'fs_group');
-    const value = fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('local', 'image_guest_pull', 'overlay', 'pause', 'evil.example.com/x@sha256:' + '0'.repeat(64), true, null, [], ['mode=0777']));
-    const setField = fc.tuple(fc.nat(), key, value).map(([i, k, v]) => (list: Json[]) => void (list.length > 0 && (list[i % list.length][k] = v)));
-    const insert = fc.tuple(fc.nat(), fc.nat(), key, value).map(([i, j, k, v]) => (list: Json[]) => void list.splice(i % (list.length + 1), 0, { ...structuredClone(legit.storages[j % legit.storages.length]), [k]: v }));
+    const value = fc.oneof(
+      fc.string({ maxLength: 20 }),
+      fc.constantFrom('local', 'image_guest_pull', 'overlay', 'pause', 'evil.example.com/x@sha256:' + '0'.repeat(64), true, null, [], ['mode=0777']),
+    );
+    const setField = fc.tuple(fc.nat(), key, value).map(
+      ([i, k, v]) =>
+        (list: Json[]) =>
+          void (list.length > 0 && (list[i % list.length][k] = v)),
+    );
+    const insert = fc.tuple(fc.nat(), fc.nat(), key, value).map(
+      ([i, j, k, v]) =>
+        (list: Json[]) =>
+          void list.splice(i % (list.length + 1), 0, { ...structuredClone(legit.storages[j % legit.storages.length]), [k]: v }),
+    );
     const remove = fc.nat().map((i) => (list: Json[]) => void (list.length > 0 && list.splice(i % list.length, 1)));
     fc.assert(
       fc.property(fc.array(fc.oneof(setField, insert, remove), { minLength: 1, maxLength: 2 }), (edits) => {

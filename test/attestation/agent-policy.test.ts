@@ -43,7 +43,9 @@ describeWithEngine('pod agent policy, evaluated as the kata agent does', () => {
   test('the server runs its image entrypoint and CMD, the image ENV and the declared env, as the image facts say', () => {
     const r = server();
     expect(r.OCI.Process.Args).toEqual(['/opt/app/bin/server', '--port', '8080']);
-    expect(env(r)).toEqual(expect.arrayContaining(['PATH=/opt/app/bin:/usr/bin:/bin', 'APP_MODE=production', `HOSTNAME=${k8s.name}`, 'MODEL_DIR=/models']));
+    expect(env(r)).toEqual(
+      expect.arrayContaining(['PATH=/opt/app/bin:/usr/bin:/bin', 'APP_MODE=production', `HOSTNAME=${k8s.name}`, 'MODEL_DIR=/models']),
+    );
     expect(r.OCI.Process.Cwd).toBe('/opt/app');
     expect(r.OCI.Process.User).toEqual({ UID: 1000, GID: 0, AdditionalGids: [0], Username: '' });
   });
@@ -64,9 +66,15 @@ describeWithEngine('pod agent policy, evaluated as the kata agent does', () => {
 
   const containerTamperings: Array<[string, (r: Json) => void]> = [
     ...CONTAINER_TAMPERINGS,
-    ['the init container\'s name (its command line differs)', (r) => (r.OCI.Annotations['io.kubernetes.cri.container-name'] = 'fetch-model')],
-    ['another approved image (the init container\'s)', (r) => (r.storages[0].source = r.OCI.Annotations['io.kubernetes.cri.image-name'] = FETCH_IMAGE)],
-    ['a volume mounted writable where it is read-only', (r) => (r.OCI.Mounts.find((m: Json) => m.destination === '/models').options = ['rbind', 'rprivate', 'rw'])],
+    ["the init container's name (its command line differs)", (r) => (r.OCI.Annotations['io.kubernetes.cri.container-name'] = 'fetch-model')],
+    [
+      "another approved image (the init container's)",
+      (r) => (r.storages[0].source = r.OCI.Annotations['io.kubernetes.cri.image-name'] = FETCH_IMAGE),
+    ],
+    [
+      'a volume mounted writable where it is read-only',
+      (r) => (r.OCI.Mounts.find((m: Json) => m.destination === '/models').options = ['rbind', 'rprivate', 'rw']),
+    ],
   ];
 
   test.each(containerTamperings)('denies a container with %s', (_name, tamper) => {
@@ -76,10 +84,38 @@ describeWithEngine('pod agent policy, evaluated as the kata agent does', () => {
   });
 
   const pauseTamperings: Array<[string, (r: Json) => void]> = [
-    ['metadata that says container (the host\'s image and process would run)', (r) => (r.storages[0].driver_options = [r.storages[0].driver_options[0].replace('"io.kubernetes.cri.container-type":"sandbox"', '"io.kubernetes.cri.container-type":"container"')])],
-    ['an image instead of the VM\'s pause bundle', (r) => (r.storages[0].source = pinned('evil'))],
-    ['an extra storage', (r) => r.storages.push({ driver: 'local', driver_options: [], source: 'local', fstype: 'local', options: ['mode=0777'], mount_point: `/run/kata-containers/shared/containers/${r.container_id}/rootfs/local/x`, fs_group: null, shared: false })],
-    ['an extra mount', (r) => r.OCI.Mounts.push({ destination: '/data', source: `/run/kata-containers/shared/containers/${r.container_id}-0123456789abcdef-data`, type_: 'bind', options: ['rbind'] })],
+    [
+      "metadata that says container (the host's image and process would run)",
+      (r) =>
+        (r.storages[0].driver_options = [
+          r.storages[0].driver_options[0].replace('"io.kubernetes.cri.container-type":"sandbox"', '"io.kubernetes.cri.container-type":"container"'),
+        ]),
+    ],
+    ["an image instead of the VM's pause bundle", (r) => (r.storages[0].source = pinned('evil'))],
+    [
+      'an extra storage',
+      (r) =>
+        r.storages.push({
+          driver: 'local',
+          driver_options: [],
+          source: 'local',
+          fstype: 'local',
+          options: ['mode=0777'],
+          mount_point: `/run/kata-containers/shared/containers/${r.container_id}/rootfs/local/x`,
+          fs_group: null,
+          shared: false,
+        }),
+    ],
+    [
+      'an extra mount',
+      (r) =>
+        r.OCI.Mounts.push({
+          destination: '/data',
+          source: `/run/kata-containers/shared/containers/${r.container_id}-0123456789abcdef-data`,
+          type_: 'bind',
+          options: ['rbind'],
+        }),
+    ],
     ['a sandbox id that is not its own', (r) => (r.OCI.Annotations['io.kubernetes.cri.sandbox-id'] = 'f'.repeat(64))],
     ['a container name', (r) => (r.OCI.Annotations['io.kubernetes.cri.container-name'] = 'server')],
     ['another sysctl', (r) => (r.OCI.Linux.Sysctl['kernel.shm_rmid_forced'] = '0')],
@@ -96,7 +132,7 @@ describeWithEngine('pod agent policy, evaluated as the kata agent does', () => {
     ['a guest hook path', (r) => (r.guest_hook_path = '/usr/share/oci/hooks')],
     ['kernel modules', (r) => (r.kernel_modules = ['evil'])],
     ['a shared pid namespace', (r) => (r.sandbox_pidns = true)],
-    ['another pod\'s hostname', (r) => (r.hostname = 'other-7c56d66754-pq9qp')],
+    ["another pod's hostname", (r) => (r.hostname = 'other-7c56d66754-pq9qp')],
     ['an extra storage', (r) => r.storages.push({ ...r.storages[0], mount_point: '/run/kata-containers/sandbox/x' })],
   ];
 
@@ -210,19 +246,27 @@ describe('pod agent policy, bad input', () => {
   const withServer = (patch: Partial<PodSpec['containers'][number]>): PodSpec => ({ ...POD, containers: [{ ...POD.containers[0], ...patch }] });
 
   test('fails when a container has neither a command nor image facts, saying how to save them', () => {
-    expect(() => AgentPolicy.forPod(withServer({ imageFacts: undefined }))).toThrow(/containers\[0\].command: is required when the image's entrypoint is not known: .*crane manifest/);
+    expect(() => AgentPolicy.forPod(withServer({ imageFacts: undefined }))).toThrow(
+      /containers\[0\].command: is required when the image's entrypoint is not known: .*crane manifest/,
+    );
   });
 
   test('fails when the image facts belong to another image', () => {
-    expect(() => AgentPolicy.forPod(withServer({ image: pinned('server') }))).toThrow(/containers\[0\].imageFacts: describe registry.example.com\/team\/server:1.4@sha256:6b39.*, not example.azurecr.io\/server@sha256/);
+    expect(() => AgentPolicy.forPod(withServer({ image: pinned('server') }))).toThrow(
+      /containers\[0\].imageFacts: describe registry.example.com\/team\/server:1.4@sha256:6b39.*, not example.azurecr.io\/server@sha256/,
+    );
   });
 
   test('fails when the user is not known', () => {
-    expect(() => AgentPolicy.forPod({ ...POD, initContainers: [{ ...POD.initContainers[0], runAsUser: undefined }] })).toThrow(/initContainers\[0\].runAsUser: is required/);
+    expect(() => AgentPolicy.forPod({ ...POD, initContainers: [{ ...POD.initContainers[0], runAsUser: undefined }] })).toThrow(
+      /initContainers\[0\].runAsUser: is required/,
+    );
   });
 
   test('fails on values the kubelet would rewrite', () => {
-    expect(() => AgentPolicy.forPod(withServer({ env: [{ name: 'A', value: '$(HOME)/x' }] }))).toThrow(/containers\[0\].env.A: contains "\$\(" or "\$\$"/);
+    expect(() => AgentPolicy.forPod(withServer({ env: [{ name: 'A', value: '$(HOME)/x' }] }))).toThrow(
+      /containers\[0\].env.A: contains "\$\(" or "\$\$"/,
+    );
     expect(() => AgentPolicy.forPod(withServer({ args: ['cost: $$5'] }))).toThrow(/containers\[0\].args\[0\]: contains/);
   });
 
@@ -232,12 +276,20 @@ describe('pod agent policy, bad input', () => {
 
   test('fails on names and paths that are not what Kubernetes accepts', () => {
     expect(() => AgentPolicy.forPod(withServer({ name: 'Server' }))).toThrow(/containers\[0\]\.name: must be a Kubernetes name/);
-    expect(() => AgentPolicy.forPod(withServer({ volumeMounts: [{ volume: '../x', mountPath: '/x' }] }))).toThrow(/containers\[0\]\.volumeMounts\[0\]\.volume: must be a Kubernetes name/);
-    expect(() => AgentPolicy.forPod(withServer({ volumeMounts: [{ volume: 'x', mountPath: '/a/../etc' }] }))).toThrow(/containers\[0\]\.volumeMounts\[0\]\.mountPath: must be an absolute path without "\.\."/);
+    expect(() => AgentPolicy.forPod(withServer({ volumeMounts: [{ volume: '../x', mountPath: '/x' }] }))).toThrow(
+      /containers\[0\]\.volumeMounts\[0\]\.volume: must be a Kubernetes name/,
+    );
+    expect(() => AgentPolicy.forPod(withServer({ volumeMounts: [{ volume: 'x', mountPath: '/a/../etc' }] }))).toThrow(
+      /containers\[0\]\.volumeMounts\[0\]\.mountPath: must be an absolute path without "\.\."/,
+    );
   });
 
   test('fails on two containers with one name, or two mounts at one path', () => {
-    expect(() => AgentPolicy.forPod({ ...POD, initContainers: [{ ...POD.initContainers[0], name: 'server' }] })).toThrow(/containers: name "server" is used twice/);
-    expect(() => AgentPolicy.forPod(withServer({ volumeMounts: [{ volume: 'a', mountPath: '/etc/hosts' }] }))).toThrow(/containers\[0\].volumeMounts: mount path "\/etc\/hosts" is used twice, or by the runtime itself/);
+    expect(() => AgentPolicy.forPod({ ...POD, initContainers: [{ ...POD.initContainers[0], name: 'server' }] })).toThrow(
+      /containers: name "server" is used twice/,
+    );
+    expect(() => AgentPolicy.forPod(withServer({ volumeMounts: [{ volume: 'a', mountPath: '/etc/hosts' }] }))).toThrow(
+      /containers\[0\].volumeMounts: mount path "\/etc\/hosts" is used twice, or by the runtime itself/,
+    );
   });
 });

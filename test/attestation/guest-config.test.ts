@@ -11,11 +11,16 @@ describe('aa.toml', () => {
   });
 
   test('fails when the URL is plain http without the development opt-in', () => {
-    expect(() => renderAaToml({ url: 'http://10.0.0.1:8080', caCertPem: EXAMPLE_CA_PEM })).toThrow(/kbs.url: must use https.*insecureHttpForDevelopment/);
+    expect(() => renderAaToml({ url: 'http://10.0.0.1:8080', caCertPem: EXAMPLE_CA_PEM })).toThrow(
+      /kbs.url: must use https.*insecureHttpForDevelopment/,
+    );
   });
 
   test('allows plain http only with insecureHttpForDevelopment, and then writes no cert', () => {
-    const doc = parseToml(renderAaToml({ url: 'http://10.0.0.1:8080', insecureHttpForDevelopment: true })) as Record<string, Record<string, Record<string, string>>>;
+    const doc = parseToml(renderAaToml({ url: 'http://10.0.0.1:8080', insecureHttpForDevelopment: true })) as Record<
+      string,
+      Record<string, Record<string, string>>
+    >;
     expect(doc.token_configs.kbs).toEqual({ url: 'http://10.0.0.1:8080' });
   });
 

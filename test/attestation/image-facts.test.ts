@@ -44,7 +44,9 @@ describe('image facts', () => {
 
   test('fails when the config was reformatted (one changed byte)', () => {
     const reformatted = Buffer.from(JSON.stringify(JSON.parse(read('config.json').toString())));
-    expect(() => ImageFacts.verify(byManifest, { manifest: read('manifest.json'), config: reformatted })).toThrow(/imageFacts.config: has sha256 [0-9a-f]{64}, but the config digest is 7b228fbd/);
+    expect(() => ImageFacts.verify(byManifest, { manifest: read('manifest.json'), config: reformatted })).toThrow(
+      /imageFacts.config: has sha256 [0-9a-f]{64}, but the config digest is 7b228fbd/,
+    );
   });
 
   test('fails when the config was edited to change the entrypoint', () => {
@@ -63,16 +65,22 @@ describe('image facts', () => {
     index.manifests = index.manifests.filter((m: { platform: { architecture: string } }) => m.platform.architecture !== 'amd64');
     const text = JSON.stringify(index);
     const image = `registry.example.com/team/server@sha256:${createHash('sha256').update(text).digest('hex')}`;
-    expect(() => ImageFacts.verify(image, { index: text, manifest: read('manifest.json'), config: read('config.json') })).toThrow(/imageFacts.index: must list exactly one linux\/amd64 manifest/);
+    expect(() => ImageFacts.verify(image, { index: text, manifest: read('manifest.json'), config: read('config.json') })).toThrow(
+      /imageFacts.index: must list exactly one linux\/amd64 manifest/,
+    );
   });
 
   test('fails when a file is missing, with the commands that save it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'facts-'));
-    expect(() => ImageFacts.fromDirectory(byManifest, dir)).toThrow(/imageFacts.manifest: .*manifest.json does not exist; save the image's registry documents .*crane manifest registry.example.com/);
+    expect(() => ImageFacts.fromDirectory(byManifest, dir)).toThrow(
+      /imageFacts.manifest: .*manifest.json does not exist; save the image's registry documents .*crane manifest registry.example.com/,
+    );
   });
 
   test('fails for an image that is not pinned', () => {
-    expect(() => ImageFacts.verify('registry.example.com/team/server:1.4', { manifest: '{}', config: '{}' })).toThrow(/imageFacts.image: must be a fully qualified image pinned by digest/);
+    expect(() => ImageFacts.verify('registry.example.com/team/server:1.4', { manifest: '{}', config: '{}' })).toThrow(
+      /imageFacts.image: must be a fully qualified image pinned by digest/,
+    );
   });
 });
 
@@ -91,7 +99,10 @@ describe('image references', () => {
   });
 
   test('a reference with tag and digest is also reported without its tag (containerd 1.7)', () => {
-    expect(imageNameForms(`example.azurecr.io/app:1.2@sha256:${d}`)).toEqual([`example.azurecr.io/app:1.2@sha256:${d}`, `example.azurecr.io/app@sha256:${d}`]);
+    expect(imageNameForms(`example.azurecr.io/app:1.2@sha256:${d}`)).toEqual([
+      `example.azurecr.io/app:1.2@sha256:${d}`,
+      `example.azurecr.io/app@sha256:${d}`,
+    ]);
     expect(imageNameForms(`example.azurecr.io/app@sha256:${d}`)).toEqual([`example.azurecr.io/app@sha256:${d}`]);
   });
 });

@@ -1,10 +1,4 @@
-import {
-  EAR_TRUST_CLAIMS,
-  ReferenceValues,
-  ResourcePath,
-  renderAttestationPolicy,
-  renderResourcePolicy,
-} from '../../src/attestation';
+import { EAR_TRUST_CLAIMS, ReferenceValues, ResourcePath, renderAttestationPolicy, renderResourcePolicy } from '../../src/attestation';
 import { resourceBindingTable } from '../../src/attestation/resource-policy';
 import { hex32 } from './fixtures/values';
 
@@ -61,7 +55,9 @@ describe('attestation policy', () => {
     expect(rego).toContain('input["az-snp-vtpm"].measurement in query_reference_value("az-snp-vtpm.measurement")');
     expect(rego).toContain('input["az-snp-vtpm"].policy_debug_allowed == "false"');
     expect(rego).toContain('input["az-snp-vtpm"].tpm.pcr08 in query_reference_value("initdata.pcr08")');
-    expect(rego).toContain('to_number(input["az-snp-vtpm"].reported_tcb_microcode) >= to_number(query_reference_value("az-snp-vtpm.min_tcb_microcode"))');
+    expect(rego).toContain(
+      'to_number(input["az-snp-vtpm"].reported_tcb_microcode) >= to_number(query_reference_value("az-snp-vtpm.min_tcb_microcode"))',
+    );
   });
 
   test('checks the TD debug attribute, the Intel quote and the TCB status for TDX', () => {
@@ -71,13 +67,17 @@ describe('attestation policy', () => {
   });
 
   test('has no rules for a TEE without measurements, so its evidence stays unaffirmed', () => {
-    const snpOnly = renderAttestationPolicy(new ReferenceValues({ measurements: [{ tee: 'az-snp-vtpm', pcrs: { 11: hex32('x') } }], initdataPcr8: [] }));
+    const snpOnly = renderAttestationPolicy(
+      new ReferenceValues({ measurements: [{ tee: 'az-snp-vtpm', pcrs: { 11: hex32('x') } }], initdataPcr8: [] }),
+    );
     expect(snpOnly).not.toContain('input["az-tdx-vtpm"]');
     expect(snpOnly).toContain('default executables := 33');
   });
 
   test('fails when a TDX TCB status is not a plain word', () => {
-    expect(() => renderAttestationPolicy(rv, { tdxAcceptedTcbStatuses: ['UpToDate"] }\nallow := true #'] })).toThrow(/tdxAcceptedTcbStatuses\[0\]: must be a TCB status word/);
+    expect(() => renderAttestationPolicy(rv, { tdxAcceptedTcbStatuses: ['UpToDate"] }\nallow := true #'] })).toThrow(
+      /tdxAcceptedTcbStatuses\[0\]: must be a TCB status word/,
+    );
   });
 });
 
@@ -113,13 +113,22 @@ describe('resource policy', () => {
   });
 
   test('merges bindings of the same path and sorts everything', () => {
-    expect(resourceBindingTable([{ resource: key, pcr8: [inf] }, { resource: key, pcr8: [km, inf] }])).toEqual({
+    expect(
+      resourceBindingTable([
+        { resource: key, pcr8: [inf] },
+        { resource: key, pcr8: [km, inf] },
+      ]),
+    ).toEqual({
       'enkrypt/key-manager/private-key': [inf, km].sort(),
     });
   });
 
   test('fails when a binding has no workload or a malformed PCR 8', () => {
-    expect(() => renderResourcePolicy([{ resource: key, pcr8: [] }])).toThrow(/bindings\[0\].pcr8: must name at least one workload PCR 8 for kbs:\/\/\/enkrypt/);
-    expect(() => renderResourcePolicy([{ resource: key, pcr8: ['"] }\nallow := true #'] }])).toThrow(/bindings\[0\].pcr8\[0\]: must be lowercase hex/);
+    expect(() => renderResourcePolicy([{ resource: key, pcr8: [] }])).toThrow(
+      /bindings\[0\].pcr8: must name at least one workload PCR 8 for kbs:\/\/\/enkrypt/,
+    );
+    expect(() => renderResourcePolicy([{ resource: key, pcr8: ['"] }\nallow := true #'] }])).toThrow(
+      /bindings\[0\].pcr8\[0\]: must be lowercase hex/,
+    );
   });
 });

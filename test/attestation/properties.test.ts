@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { parse as parseToml } from 'smol-toml';
-import { AgentPolicy, Initdata, ReferenceValues, parseKbsConfig, renderAaToml, renderCdhToml, renderKbsConfig, secureKbsConfig } from '../../src/attestation';
+import {
+  AgentPolicy,
+  Initdata,
+  ReferenceValues,
+  parseKbsConfig,
+  renderAaToml,
+  renderCdhToml,
+  renderKbsConfig,
+  secureKbsConfig,
+} from '../../src/attestation';
 import { EXAMPLE_CA_PEM, podPolicy } from './fixtures/values';
 
 // Bounded runs keep `npm test` fast; fast-check prints the seed and the shrunk counterexample on failure.
@@ -28,7 +37,15 @@ describe('properties of the attestation core', () => {
                 name: 'app',
                 annotations: {},
                 initContainers: [],
-                containers: images.map((img, i) => ({ name: `c${i}`, image: img, command: ['/bin/app'], env: [], volumeMounts: [], readOnlyRootFilesystem: true, runAsUser: 1000 })),
+                containers: images.map((img, i) => ({
+                  name: `c${i}`,
+                  image: img,
+                  command: ['/bin/app'],
+                  env: [],
+                  volumeMounts: [],
+                  readOnlyRootFilesystem: true,
+                  runAsUser: 1000,
+                })),
               },
               { allowLogStreaming: logs },
             ).rego,
@@ -46,17 +63,21 @@ describe('properties of the attestation core', () => {
 
   test('hostile strings in the KBS configuration are escaped, never add keys, and parse back unchanged', () => {
     fc.assert(
-      fc.property(hostile.filter((s) => s.length > 0), hostile.filter((s) => s.length > 0), (path, role) => {
-        const config = secureKbsConfig({
-          tls: { privateKeyPath: path, certificatePath: '/c' },
-          adminPublicKeyPath: '/a',
-          adminRole: role,
-          tokenSigner: { keyPath: '/k', certChainPath: '/c' },
-          trustedCertsPaths: ['/ca'],
-        });
-        const text = renderKbsConfig(config);
-        expect(parseKbsConfig(text)).toEqual(config);
-      }),
+      fc.property(
+        hostile.filter((s) => s.length > 0),
+        hostile.filter((s) => s.length > 0),
+        (path, role) => {
+          const config = secureKbsConfig({
+            tls: { privateKeyPath: path, certificatePath: '/c' },
+            adminPublicKeyPath: '/a',
+            adminRole: role,
+            tokenSigner: { keyPath: '/k', certChainPath: '/c' },
+            trustedCertsPaths: ['/ca'],
+          });
+          const text = renderKbsConfig(config);
+          expect(parseKbsConfig(text)).toEqual(config);
+        },
+      ),
       RUNS,
     );
   });
@@ -98,7 +119,17 @@ describe('properties of the attestation core', () => {
           name: 'app',
           annotations: {},
           initContainers: [],
-          containers: [{ name: 'app', image: `example.azurecr.io/a@sha256:${'0'.repeat(64)}`, command: ['/bin/app', arg], env: [{ name: 'V', value }], volumeMounts: [], readOnlyRootFilesystem: true, runAsUser: 1000 }],
+          containers: [
+            {
+              name: 'app',
+              image: `example.azurecr.io/a@sha256:${'0'.repeat(64)}`,
+              command: ['/bin/app', arg],
+              env: [{ name: 'V', value }],
+              volumeMounts: [],
+              readOnlyRootFilesystem: true,
+              runAsUser: 1000,
+            },
+          ],
         };
         let rego: string;
         try {

@@ -8,7 +8,14 @@ describe('measurements.json', () => {
   test('reads the image build output as a measurement set of the given TEE', () => {
     const json = JSON.stringify({ measurements: { sha256: { pcr03: hex32('3'), pcr09: hex32('9'), pcr11: hex32('11') } } });
     const set = parseMeasurementsJson(json, 'az-snp-vtpm');
-    expect(set).toEqual({ tee: 'az-snp-vtpm', pcrs: [[3, hex32('3')], [9, hex32('9')], [11, hex32('11')]] });
+    expect(set).toEqual({
+      tee: 'az-snp-vtpm',
+      pcrs: [
+        [3, hex32('3')],
+        [9, hex32('9')],
+        [11, hex32('11')],
+      ],
+    });
   });
 
   test.each([
@@ -83,9 +90,15 @@ describe('ReferenceValues', () => {
 
   test('the SNP launch measurement is accepted as hex or base64 and stored as standard base64', () => {
     const launch = 'ab'.repeat(48);
-    const fromHex = new ReferenceValues({ measurements: [{ tee: 'az-snp-vtpm', pcrs: { 11: hex32('x') }, snpLaunchMeasurement: launch }], initdataPcr8: [] });
+    const fromHex = new ReferenceValues({
+      measurements: [{ tee: 'az-snp-vtpm', pcrs: { 11: hex32('x') }, snpLaunchMeasurement: launch }],
+      initdataPcr8: [],
+    });
     const base64 = Buffer.from(launch, 'hex').toString('base64');
-    const fromBase64 = new ReferenceValues({ measurements: [{ tee: 'az-snp-vtpm', pcrs: { 11: hex32('x') }, snpLaunchMeasurement: base64 }], initdataPcr8: [] });
+    const fromBase64 = new ReferenceValues({
+      measurements: [{ tee: 'az-snp-vtpm', pcrs: { 11: hex32('x') }, snpLaunchMeasurement: base64 }],
+      initdataPcr8: [],
+    });
     const value = (rv: ReferenceValues): unknown => rv.entries.find(([id]) => id === referenceValueId.snpLaunchMeasurement())?.[1];
     expect(value(fromHex)).toEqual([base64]);
     expect(value(fromBase64)).toEqual([base64]);
@@ -106,16 +119,58 @@ describe('ReferenceValues', () => {
   });
 
   test.each([
-    ['images of one TEE publish different PCRs', { measurements: [{ tee: 'az-snp-vtpm' as const, pcrs: { 11: hex32('a') } }, { tee: 'az-snp-vtpm' as const, pcrs: { 3: hex32('b') } }], initdataPcr8: [] }, /must publish the same PCRs/],
-    ['a launch measurement on TDX', { measurements: [{ tee: 'az-tdx-vtpm' as const, pcrs: { 11: hex32('a') }, snpLaunchMeasurement: 'ab'.repeat(48) }], initdataPcr8: [] }, /snpLaunchMeasurement: applies to az-snp-vtpm only/],
-    ['an unknown TEE', { measurements: [{ tee: 'sev' as never, pcrs: { 11: hex32('a') } }], initdataPcr8: [] }, /measurements\[0\].tee: must be one of az-snp-vtpm, az-tdx-vtpm/],
-    ['a PCR index out of range', { measurements: [{ tee: 'az-snp-vtpm' as const, pcrs: { 24: hex32('a') } }], initdataPcr8: [] }, /vTPM PCRs are 0-23/],
+    [
+      'images of one TEE publish different PCRs',
+      {
+        measurements: [
+          { tee: 'az-snp-vtpm' as const, pcrs: { 11: hex32('a') } },
+          { tee: 'az-snp-vtpm' as const, pcrs: { 3: hex32('b') } },
+        ],
+        initdataPcr8: [],
+      },
+      /must publish the same PCRs/,
+    ],
+    [
+      'a launch measurement on TDX',
+      { measurements: [{ tee: 'az-tdx-vtpm' as const, pcrs: { 11: hex32('a') }, snpLaunchMeasurement: 'ab'.repeat(48) }], initdataPcr8: [] },
+      /snpLaunchMeasurement: applies to az-snp-vtpm only/,
+    ],
+    [
+      'an unknown TEE',
+      { measurements: [{ tee: 'sev' as never, pcrs: { 11: hex32('a') } }], initdataPcr8: [] },
+      /measurements\[0\].tee: must be one of az-snp-vtpm, az-tdx-vtpm/,
+    ],
+    [
+      'a PCR index out of range',
+      { measurements: [{ tee: 'az-snp-vtpm' as const, pcrs: { 24: hex32('a') } }], initdataPcr8: [] },
+      /vTPM PCRs are 0-23/,
+    ],
     ['a bad PCR 8 value', { measurements: [], initdataPcr8: ['xyz'] }, /initdataPcr8\[0\]: must be lowercase hex/],
-    ['a launch measurement of the wrong size', { measurements: [{ tee: 'az-snp-vtpm' as const, pcrs: { 11: hex32('a') }, snpLaunchMeasurement: 'AAAA' }], initdataPcr8: [] }, /decodes to 3 bytes/],
-    ['a TCB floor component that is not a number', { measurements: [], initdataPcr8: [], snpTcbFloor: { bootloader: '4', tee: 'v2', snp: '24', microcode: '219' } }, /snpTcbFloor.tee: must be the minimum tee version, a decimal 0-255/],
-    ['a TCB floor without microcode', { measurements: [], initdataPcr8: [], snpTcbFloor: { bootloader: '4', tee: '0', snp: '24' } }, /snpTcbFloor.microcode: must be the minimum microcode version/],
-    ['a TCB floor above 255', { measurements: [], initdataPcr8: [], snpTcbFloor: { bootloader: '4', tee: '0', snp: '24', microcode: 300 } }, /snpTcbFloor.microcode/],
-    ['a TCB minimum in a measurement set (it moved to the KBS)', { measurements: [{ tee: 'az-snp-vtpm' as const, pcrs: { 11: hex32('a') }, snpTcbMinimums: { tee: '1' } }], initdataPcr8: [] }, /snpTcbMinimums: is no longer read from measurement sets.*snpTcbFloor/],
+    [
+      'a launch measurement of the wrong size',
+      { measurements: [{ tee: 'az-snp-vtpm' as const, pcrs: { 11: hex32('a') }, snpLaunchMeasurement: 'AAAA' }], initdataPcr8: [] },
+      /decodes to 3 bytes/,
+    ],
+    [
+      'a TCB floor component that is not a number',
+      { measurements: [], initdataPcr8: [], snpTcbFloor: { bootloader: '4', tee: 'v2', snp: '24', microcode: '219' } },
+      /snpTcbFloor.tee: must be the minimum tee version, a decimal 0-255/,
+    ],
+    [
+      'a TCB floor without microcode',
+      { measurements: [], initdataPcr8: [], snpTcbFloor: { bootloader: '4', tee: '0', snp: '24' } },
+      /snpTcbFloor.microcode: must be the minimum microcode version/,
+    ],
+    [
+      'a TCB floor above 255',
+      { measurements: [], initdataPcr8: [], snpTcbFloor: { bootloader: '4', tee: '0', snp: '24', microcode: 300 } },
+      /snpTcbFloor.microcode/,
+    ],
+    [
+      'a TCB minimum in a measurement set (it moved to the KBS)',
+      { measurements: [{ tee: 'az-snp-vtpm' as const, pcrs: { 11: hex32('a') }, snpTcbMinimums: { tee: '1' } }], initdataPcr8: [] },
+      /snpTcbMinimums: is no longer read from measurement sets.*snpTcbFloor/,
+    ],
   ])('fails when %s', (_n, props, message) => {
     expect(() => new ReferenceValues(props as ReferenceValuesProps)).toThrow(message);
   });

@@ -30,7 +30,9 @@ type TrustClaims = Record<string, number>;
 
 /** Evaluates the attestation policy as Trustee's attestation service does (strict, RVPS through the extension). */
 function appraise(policy: string, input: unknown, values: ReferenceValues = rv): { trust: TrustClaims; extensions: unknown } {
-  const out = regoEval(policy, input, ['data.policy.trust_claims', 'data.policy.extensions'], { referenceValues: servedReferenceValues(values) }) as Record<string, unknown>;
+  const out = regoEval(policy, input, ['data.policy.trust_claims', 'data.policy.extensions'], {
+    referenceValues: servedReferenceValues(values),
+  }) as Record<string, unknown>;
   return { trust: out['data.policy.trust_claims'] as TrustClaims, extensions: out['data.policy.extensions'] };
 }
 
@@ -82,12 +84,15 @@ describeWithEngine('attestation policy (default_cpu), evaluated as Trustee v0.21
   const malformed: Array<[string, unknown]> = [
     ['no claims at all', {}],
     ['an empty SNP object', { 'az-snp-vtpm': {} }],
-    ['SNP claims without TCB fields', (() => {
-      const input = snp();
-      const claims = { ...(input['az-snp-vtpm'] as Record<string, unknown>) };
-      delete claims.reported_tcb_microcode;
-      return { ...input, 'az-snp-vtpm': claims };
-    })()],
+    [
+      'SNP claims without TCB fields',
+      (() => {
+        const input = snp();
+        const claims = { ...(input['az-snp-vtpm'] as Record<string, unknown>) };
+        delete claims.reported_tcb_microcode;
+        return { ...input, 'az-snp-vtpm': claims };
+      })(),
+    ],
     ['a TCB field that is not a number', snp({ tcb: { microcode: 'x9' } })],
     ['a TCB field of the wrong type', { ...snp(), 'az-snp-vtpm': { ...(snp()['az-snp-vtpm'] as object), reported_tcb_snp: 24 } }],
     ['no PCRs', { ...snp(), 'az-snp-vtpm': { ...(snp()['az-snp-vtpm'] as object), tpm: null } }],
@@ -96,14 +101,25 @@ describeWithEngine('attestation policy (default_cpu), evaluated as Trustee v0.21
 
   test.each(malformed)('evaluates without error in strict mode and is not affirming with %s', (_name, input) => {
     const { trust } = appraise(policy, input);
-    expect(Object.keys(trust).sort()).toEqual(['configuration', 'executables', 'file-system', 'hardware', 'instance-identity', 'runtime-opaque', 'sourced-data', 'storage-opaque']);
+    expect(Object.keys(trust).sort()).toEqual([
+      'configuration',
+      'executables',
+      'file-system',
+      'hardware',
+      'instance-identity',
+      'runtime-opaque',
+      'sourced-data',
+      'storage-opaque',
+    ]);
     expect(earStatus(trust)).not.toBe('affirming');
   });
 
   test('without an SNP TCB floor, SNP hardware is never affirming, unless allowed insecurely', () => {
     const noFloor = new ReferenceValues({ measurements: [{ tee: 'az-snp-vtpm', pcrs: SNP }], initdataPcr8: [KM] });
     expect(appraise(renderAttestationPolicy(noFloor), snp(), noFloor).trust.hardware).toBe(97);
-    expect(appraise(renderAttestationPolicy(noFloor, { allowAnySnpTcbInsecure: true }), snp({ tcb: { microcode: '1' } }), noFloor).trust.hardware).toBe(2);
+    expect(
+      appraise(renderAttestationPolicy(noFloor, { allowAnySnpTcbInsecure: true }), snp({ tcb: { microcode: '1' } }), noFloor).trust.hardware,
+    ).toBe(2);
   });
 });
 
@@ -116,8 +132,10 @@ describeWithEngine('resource policy, evaluated as the Trustee v0.21.0 KBS does',
   ]);
   const attestationPolicy = renderAttestationPolicy(rv);
   /** The token the attestation service issues for `input`: the policy's own trust vector over that evidence. */
-  const tokenFor = (input: Record<string, unknown>, extra: Record<string, { vector: Record<string, number>; evidence: unknown }> = {}): Record<string, unknown> =>
-    earToken({ cpu0: { vector: appraise(attestationPolicy, input).trust, evidence: input }, ...extra });
+  const tokenFor = (
+    input: Record<string, unknown>,
+    extra: Record<string, { vector: Record<string, number>; evidence: unknown }> = {},
+  ): Record<string, unknown> => earToken({ cpu0: { vector: appraise(attestationPolicy, input).trust, evidence: input }, ...extra });
   const allows = (token: unknown, path: string, plugin = 'resource'): boolean =>
     regoEval(resourcePolicy, token, ['data.policy.allow'], { data: resourceRequest(path, plugin) }) === true;
 
@@ -142,7 +160,10 @@ describeWithEngine('resource policy, evaluated as the Trustee v0.21.0 KBS does',
     ['no submodules', () => allows({ ...kmToken, submods: {} }, key.path)],
     ['submodules that are not an object', () => allows({ ...kmToken, submods: 'affirming' }, key.path)],
     ['a cpu0 without evidence', () => allows({ submods: { cpu0: { 'ear.status': 'affirming' } } }, key.path)],
-    ['the bound PCR 8 under an unknown TEE name', () => allows(earToken({ cpu0: { vector: { executables: 3 }, evidence: { sevsnp: { tpm: { pcr08: KM } } } } }), key.path)],
+    [
+      'the bound PCR 8 under an unknown TEE name',
+      () => allows(earToken({ cpu0: { vector: { executables: 3 }, evidence: { sevsnp: { tpm: { pcr08: KM } } } } }), key.path),
+    ],
   ])('denies %s', (_name, attempt) => {
     expect(attempt()).toBe(false);
   });
@@ -160,8 +181,11 @@ describeWithEngine('resource policy, evaluated as the Trustee v0.21.0 KBS does',
       fc.property(submods, path, fc.constantFrom('resource', 'sample'), (s, p, plugin) => {
         const token = earToken(s);
         const cpu0 = s.cpu0?.evidence as Record<string, { tpm: { pcr08: string } }> | undefined;
-        const bound = cpu0 !== undefined && Object.entries(cpu0).some(([t, e]) => ['az-snp-vtpm', 'az-tdx-vtpm'].includes(t) && (bindings[p] ?? []).includes(e.tpm.pcr08));
-        const expected = plugin === 'resource' && Object.keys(s).length > 0 && Object.values(s).every((m) => earStatus(m.vector) === 'affirming') && bound;
+        const bound =
+          cpu0 !== undefined &&
+          Object.entries(cpu0).some(([t, e]) => ['az-snp-vtpm', 'az-tdx-vtpm'].includes(t) && (bindings[p] ?? []).includes(e.tpm.pcr08));
+        const expected =
+          plugin === 'resource' && Object.keys(s).length > 0 && Object.values(s).every((m) => earStatus(m.vector) === 'affirming') && bound;
         expect(allows(token, p, plugin)).toBe(expected);
       }),
       { numRuns: 80 },

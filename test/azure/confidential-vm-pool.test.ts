@@ -3,7 +3,11 @@ import { ConfidentialVmPool, ConfidentialVmPoolProps, ConfidentialVmSize } from 
 import { emptyStack, resourceOf, resourcesOf, synth } from '../helpers/synth';
 import { BOTH_TEES, baseInfra } from './fixtures';
 
-function pool(stack: TerraformStack | ReturnType<typeof emptyStack>, override: Partial<ConfidentialVmPoolProps> = {}, measurements = BOTH_TEES): ConfidentialVmPool {
+function pool(
+  stack: TerraformStack | ReturnType<typeof emptyStack>,
+  override: Partial<ConfidentialVmPoolProps> = {},
+  measurements = BOTH_TEES,
+): ConfidentialVmPool {
   const infra = baseInfra(stack, measurements);
   return new ConfidentialVmPool(stack, 'pool', { location: 'westeurope', podVmResourceGroupName: 'coco-podvms', ...infra, ...override });
 }
@@ -11,7 +15,10 @@ function pool(stack: TerraformStack | ReturnType<typeof emptyStack>, override: P
 describe('ConfidentialVmPool', () => {
   let created: ConfidentialVmPool | undefined;
   const json = synth((stack) => {
-    created = pool(stack, { instanceSizes: [ConfidentialVmSize.of('Standard_DC4as_v5'), ConfidentialVmSize.STANDARD_DC2ES_V6], podVmTags: { owner: 'ml-platform', env: 'prod' } });
+    created = pool(stack, {
+      instanceSizes: [ConfidentialVmSize.of('Standard_DC4as_v5'), ConfidentialVmSize.STANDARD_DC2ES_V6],
+      podVmTags: { owner: 'ml-platform', env: 'prod' },
+    });
   });
 
   test('federates the identity with exactly the two peer-pods service accounts of the runtime namespace', () => {
@@ -21,7 +28,11 @@ describe('ConfidentialVmPool', () => {
       'system:serviceaccount:confidential-containers-system:peerpodctrl-controller-manager',
     ]);
     for (const c of credentials) {
-      expect(c).toMatchObject({ audience: ['api://AzureADTokenExchange'], issuer: expect.stringContaining('oidc_issuer_url'), parent_id: expect.stringContaining('user_assigned_identity') });
+      expect(c).toMatchObject({
+        audience: ['api://AzureADTokenExchange'],
+        issuer: expect.stringContaining('oidc_issuer_url'),
+        parent_id: expect.stringContaining('user_assigned_identity'),
+      });
     }
   });
 
@@ -32,7 +43,10 @@ describe('ConfidentialVmPool', () => {
 
   test('grants Virtual Machine Contributor on the pod-VM resource group only', () => {
     const vmc = resourceOf(json, 'azurerm_role_assignment', 'VmContributor');
-    expect(vmc).toMatchObject({ role_definition_name: 'Virtual Machine Contributor', scope: expect.stringContaining('azurerm_resource_group.pool_PodVmResourceGroup') });
+    expect(vmc).toMatchObject({
+      role_definition_name: 'Virtual Machine Contributor',
+      scope: expect.stringContaining('azurerm_resource_group.pool_PodVmResourceGroup'),
+    });
     expect(resourceOf(json, 'azurerm_resource_group', 'PodVmResourceGroup')).toMatchObject({ name: 'coco-podvms' });
   });
 
@@ -58,13 +72,20 @@ describe('ConfidentialVmPool', () => {
 
   test('a custom role with only vmSizes/read is assigned at subscription scope', () => {
     expect(resourceOf(json, 'azurerm_role_definition', 'VmSizes').permissions).toEqual([{ actions: ['Microsoft.Compute/locations/vmSizes/read'] }]);
-    expect(resourceOf(json, 'azurerm_role_assignment', 'VmSizesReader').scope).toMatch(/^\/subscriptions\/\$\{data\.azurerm_client_config\.pool_Client_[0-9A-F]+\.subscription_id\}$/);
+    expect(resourceOf(json, 'azurerm_role_assignment', 'VmSizesReader').scope).toMatch(
+      /^\/subscriptions\/\$\{data\.azurerm_client_config\.pool_Client_[0-9A-F]+\.subscription_id\}$/,
+    );
   });
 
   test('grants nothing at subscription scope but vmSizes/read, and never Owner or Contributor', () => {
     const assignments = Object.values(resourcesOf(json, 'azurerm_role_assignment'));
     expect(assignments.filter((a) => String(a.scope).match(/^\/subscriptions\/\$\{[^}]+\}$/))).toHaveLength(1);
-    expect(assignments.map((a) => a.role_definition_name).filter(Boolean).sort()).toEqual(['Network Contributor', 'Virtual Machine Contributor']);
+    expect(
+      assignments
+        .map((a) => a.role_definition_name)
+        .filter(Boolean)
+        .sort(),
+    ).toEqual(['Network Contributor', 'Virtual Machine Contributor']);
   });
 
   test('exposes the adaptor provider configuration as strings', () => {
@@ -103,7 +124,9 @@ describe('ConfidentialVmPool', () => {
   });
 
   test('fails when confidential and non-confidential sizes are mixed', () => {
-    expect(() => pool(emptyStack(), { instanceSizes: [ConfidentialVmSize.STANDARD_DC2AS_V5, ConfidentialVmSize.nonConfidentialInsecure('Standard_D2s_v5')] })).toThrow(/mixes confidential and non-confidential sizes/);
+    expect(() =>
+      pool(emptyStack(), { instanceSizes: [ConfidentialVmSize.STANDARD_DC2AS_V5, ConfidentialVmSize.nonConfidentialInsecure('Standard_D2s_v5')] }),
+    ).toThrow(/mixes confidential and non-confidential sizes/);
   });
 
   test('a non-confidential development pool sets DISABLECVM and warns', () => {

@@ -9,7 +9,10 @@ export const BOTH_TEES = [
 ];
 
 /** A network, cluster and image as most tests need them. */
-export function baseInfra(scope: Construct, measurements = BOTH_TEES): { network: PeerPodNetwork; cluster: ConfidentialAksCluster; image: PodVmImage } {
+export function baseInfra(
+  scope: Construct,
+  measurements = BOTH_TEES,
+): { network: PeerPodNetwork; cluster: ConfidentialAksCluster; image: PodVmImage } {
   const network = new PeerPodNetwork(scope, 'network', { resourceGroupName: 'rg', location: 'westeurope' });
   const cluster = new ConfidentialAksCluster(scope, 'cluster', {
     resourceGroupName: 'rg',

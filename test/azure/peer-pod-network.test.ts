@@ -7,7 +7,10 @@ describe('PeerPodNetwork', () => {
   test('creates a VNet with a node subnet and a pod-VM subnet', () => {
     expect(resourceOf(json, 'azurerm_virtual_network')).toMatchObject({ address_space: ['10.224.0.0/12'], location: 'westeurope' });
     expect(resourceOf(json, 'azurerm_subnet', 'NodeSubnet')).toMatchObject({ address_prefixes: ['10.224.0.0/16'] });
-    expect(resourceOf(json, 'azurerm_subnet', 'PodVmSubnet')).toMatchObject({ address_prefixes: ['10.225.0.0/16'], default_outbound_access_enabled: false });
+    expect(resourceOf(json, 'azurerm_subnet', 'PodVmSubnet')).toMatchObject({
+      address_prefixes: ['10.225.0.0/16'],
+      default_outbound_access_enabled: false,
+    });
   });
 
   test('gives pod VMs outbound access through a NAT gateway with a Standard static public IP', () => {
@@ -23,13 +26,27 @@ describe('PeerPodNetwork', () => {
     const rules = Object.values(resourcesOf(json, 'azurerm_network_security_rule'));
     const allow = rules.filter((r) => r.access === 'Allow');
     expect(allow).toEqual([
-      expect.objectContaining({ direction: 'Inbound', protocol: 'Tcp', destination_port_range: '15150', source_address_prefix: '10.224.0.0/16', destination_address_prefix: '10.225.0.0/16' }),
-      expect.objectContaining({ direction: 'Inbound', protocol: 'Udp', destination_port_range: '4789', source_address_prefix: '10.224.0.0/16', destination_address_prefix: '10.225.0.0/16' }),
+      expect.objectContaining({
+        direction: 'Inbound',
+        protocol: 'Tcp',
+        destination_port_range: '15150',
+        source_address_prefix: '10.224.0.0/16',
+        destination_address_prefix: '10.225.0.0/16',
+      }),
+      expect.objectContaining({
+        direction: 'Inbound',
+        protocol: 'Udp',
+        destination_port_range: '4789',
+        source_address_prefix: '10.224.0.0/16',
+        destination_address_prefix: '10.225.0.0/16',
+      }),
     ]);
     expect(rules.filter((r) => r.access === 'Deny')).toEqual([
       expect.objectContaining({ direction: 'Inbound', protocol: '*', source_address_prefix: '*', destination_port_range: '*', priority: 4096 }),
     ]);
-    expect(resourceOf(json, 'azurerm_subnet_network_security_group_association')).toMatchObject({ subnet_id: expect.stringContaining('PodVmSubnet') });
+    expect(resourceOf(json, 'azurerm_subnet_network_security_group_association')).toMatchObject({
+      subnet_id: expect.stringContaining('PodVmSubnet'),
+    });
   });
 
   test.each([
@@ -52,13 +69,23 @@ describe('PeerPodNetwork', () => {
     expect(net.podVmSubnetId).toBe('/subscriptions/s/.../subnets/podvms');
     expect(net.node.path).toBe('test/existing');
     expect(scope.node.tryFindChild('existing')).toBe(net);
-    expect(() => PeerPodNetwork.fromExisting(emptyStack(), 'x', { vnetId: 'v', nodeSubnetId: '', podVmSubnetId: 'p' })).toThrow(/PeerPodNetwork test\/x: nodeSubnetId:/);
+    expect(() => PeerPodNetwork.fromExisting(emptyStack(), 'x', { vnetId: 'v', nodeSubnetId: '', podVmSubnetId: 'p' })).toThrow(
+      /PeerPodNetwork test\/x: nodeSubnetId:/,
+    );
   });
 
   test('a look-alike object is not a network: every prop that takes one names the way to get one', () => {
     const scope = emptyStack();
     const lookAlike = { vnetId: 'v', nodeSubnetId: 'n', podVmSubnetId: 'p', podVmSubnetCidr: '10.225.0.0/16' };
-    const props = { resourceGroupName: 'rg', location: 'westeurope', name: 'aks', network: lookAlike as unknown as IPeerPodNetwork, adminGroupObjectIds: ['00000000-0000-0000-0000-000000000001'] };
-    expect(() => new ConfidentialAksCluster(scope, 'aks', props)).toThrow('ConfidentialAksCluster test/aks: network: must be a PeerPodNetwork or PeerPodNetwork.fromExisting(...)');
+    const props = {
+      resourceGroupName: 'rg',
+      location: 'westeurope',
+      name: 'aks',
+      network: lookAlike as unknown as IPeerPodNetwork,
+      adminGroupObjectIds: ['00000000-0000-0000-0000-000000000001'],
+    };
+    expect(() => new ConfidentialAksCluster(scope, 'aks', props)).toThrow(
+      'ConfidentialAksCluster test/aks: network: must be a PeerPodNetwork or PeerPodNetwork.fromExisting(...)',
+    );
   });
 });

@@ -31,7 +31,10 @@ describe('PodVmImage', () => {
     const dir = mkdtempSync(join(tmpdir(), 'podvm-'));
     const file = join(dir, 'measurements.json');
     writeFileSync(file, JSON.stringify({ measurements: { sha256: { pcr03: hex32('3'), pcr09: hex32('9'), pcr11: hex32('11') } } }));
-    expect(PodVmImage.measurementsFromFile(file, 'az-tdx-vtpm')).toEqual({ tee: 'az-tdx-vtpm', pcrs: { 3: hex32('3'), 9: hex32('9'), 11: hex32('11') } });
+    expect(PodVmImage.measurementsFromFile(file, 'az-tdx-vtpm')).toEqual({
+      tee: 'az-tdx-vtpm',
+      pcrs: { 3: hex32('3'), 9: hex32('9'), 11: hex32('11') },
+    });
   });
 
   test('fails with the path and what to pass when measurements.json is missing or unreadable', () => {
@@ -64,10 +67,22 @@ describe('PodVmImage', () => {
   });
 
   test('fromImageId accepts gallery and community gallery ids and validates measurements', () => {
-    const community = PodVmImage.fromImageId(emptyStack(), 'i', { imageId: '/CommunityGalleries/cocopodvm-1234/Images/podvm/Versions/0.22.0', measurements: BOTH_TEES });
+    const community = PodVmImage.fromImageId(emptyStack(), 'i', {
+      imageId: '/CommunityGalleries/cocopodvm-1234/Images/podvm/Versions/0.22.0',
+      measurements: BOTH_TEES,
+    });
     expect(community.measurements.map((m) => m.tee)).toEqual(['az-snp-vtpm', 'az-tdx-vtpm']);
-    expect(() => PodVmImage.fromImageId(emptyStack(), 'i', { imageId: 'ubuntu:22.04', measurements: BOTH_TEES })).toThrow(/imageId: must be a gallery image version id/);
-    expect(() => PodVmImage.fromImageId(emptyStack(), 'i', { imageId: '/CommunityGalleries/g/Images/i/Versions/1', measurements: [BOTH_TEES[0], BOTH_TEES[0]] })).toThrow(/measurements: gives one TEE twice/);
-    expect(() => PodVmImage.fromImageId(emptyStack(), 'i', { imageId: '/CommunityGalleries/g/Images/i/Versions/1', measurements: [{ tee: 'az-snp-vtpm', pcrs: { 8: hex32('x') } }] })).toThrow(/PodVmImage test\/i: measurements\[0\].pcrs: must not contain PCR 8/);
+    expect(() => PodVmImage.fromImageId(emptyStack(), 'i', { imageId: 'ubuntu:22.04', measurements: BOTH_TEES })).toThrow(
+      /imageId: must be a gallery image version id/,
+    );
+    expect(() =>
+      PodVmImage.fromImageId(emptyStack(), 'i', { imageId: '/CommunityGalleries/g/Images/i/Versions/1', measurements: [BOTH_TEES[0], BOTH_TEES[0]] }),
+    ).toThrow(/measurements: gives one TEE twice/);
+    expect(() =>
+      PodVmImage.fromImageId(emptyStack(), 'i', {
+        imageId: '/CommunityGalleries/g/Images/i/Versions/1',
+        measurements: [{ tee: 'az-snp-vtpm', pcrs: { 8: hex32('x') } }],
+      }),
+    ).toThrow(/PodVmImage test\/i: measurements\[0\].pcrs: must not contain PCR 8/);
   });
 });

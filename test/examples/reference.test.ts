@@ -23,7 +23,9 @@ describe('reference app', () => {
   const trust = JSON.parse(text.trust) as Synthesized;
   // The KBS state the trust stack's VM places into its storage, keyed as the in-cluster seed was:
   // `default_cpu.rego`, `resource-policy.rego` and `rv.<reference value>`.
-  const state = JSON.parse(gunzipSync(Buffer.from(resourceOf(trust, 'azurerm_key_vault_secret', 'State').value as string, 'base64')).toString()) as { files: Record<string, string> };
+  const state = JSON.parse(gunzipSync(Buffer.from(resourceOf(trust, 'azurerm_key_vault_secret', 'State').value as string, 'base64')).toString()) as {
+    files: Record<string, string>;
+  };
   const kbsFiles: Record<string, string> = Object.fromEntries(
     Object.entries(state.files).map(([path, content]) => [
       path.startsWith('reference_value/') ? `rv.${path.slice('reference_value/'.length)}` : path.slice(path.indexOf('/') + 1),
@@ -50,7 +52,11 @@ describe('reference app', () => {
 
   describe('infra', () => {
     test('has a V2 confidential image definition', () => {
-      expect(resourceOf(infra, 'azurerm_shared_image')).toMatchObject({ hyper_v_generation: 'V2', confidential_vm_supported: true, os_type: 'Linux' });
+      expect(resourceOf(infra, 'azurerm_shared_image')).toMatchObject({
+        hyper_v_generation: 'V2',
+        confidential_vm_supported: true,
+        os_type: 'Linux',
+      });
     });
 
     test('has an AKS cluster with OIDC, workload identity and the worker label', () => {
@@ -75,7 +81,12 @@ describe('reference app', () => {
 
     test('takes subscription, admin group and image blob as variables, not hard-coded values', () => {
       const vars = (infra as { variable?: Record<string, unknown> }).variable ?? {};
-      expect(Object.keys(vars).sort()).toEqual(['admin_group_object_id', 'pod_vm_image_storage_account_id', 'pod_vm_image_vhd_uri', 'subscription_id']);
+      expect(Object.keys(vars).sort()).toEqual([
+        'admin_group_object_id',
+        'pod_vm_image_storage_account_id',
+        'pod_vm_image_vhd_uri',
+        'subscription_id',
+      ]);
     });
   });
 
@@ -92,7 +103,9 @@ describe('reference app', () => {
       expect(nic.ip_configuration).not.toHaveProperty('0.public_ip_address_id');
       const cloudConfig = Buffer.from(resourceOf(trust, 'azurerm_linux_virtual_machine').custom_data as string, 'base64').toString();
       expect(cloudConfig).toMatch(/key-broker-service:built-in-as-v0\.21\.0@sha256:[0-9a-f]{64} \/usr\/local\/bin\/kbs/);
-      const toml = (JSON.parse(cloudConfig.slice(cloudConfig.indexOf('\n') + 1)) as { write_files: Array<{ path: string; content: string }> }).write_files.find((f) => f.path === '/etc/kbs/kbs-config.toml')!.content;
+      const toml = (
+        JSON.parse(cloudConfig.slice(cloudConfig.indexOf('\n') + 1)) as { write_files: Array<{ path: string; content: string }> }
+      ).write_files.find((f) => f.path === '/etc/kbs/kbs-config.toml')!.content;
       const parsed = parseKbsConfig(toml);
       expect(parsed.admin.authorization_mode).toBe('AuthenticatedAuthorization');
       expect(parsed.http_server.insecure_http).toBe(false);
@@ -102,13 +115,19 @@ describe('reference app', () => {
     test('peers its own VNet with the cluster VNet both ways, and admits only the pod-VM subnet and the admins', () => {
       const peerings = Object.values(resourcesOf(trust, 'azurerm_virtual_network_peering'));
       expect(peerings.map((p) => p.name).sort()).toEqual(['cluster-to-trust', 'trust-to-cluster']);
-      const allowed = Object.values(resourcesOf(trust, 'azurerm_network_security_rule')).filter((r) => r.access === 'Allow').map((r) => r.source_address_prefixes);
+      const allowed = Object.values(resourcesOf(trust, 'azurerm_network_security_rule'))
+        .filter((r) => r.access === 'Allow')
+        .map((r) => r.source_address_prefixes);
       expect(allowed).toEqual(expect.arrayContaining([['10.225.0.0/16'], ['10.250.0.128/26']]));
       expect(allowed).toHaveLength(2);
     });
 
-    test('takes the model owner\'s subscription, SSH key and addresses as variables, and outputs how to upload the key material', () => {
-      expect(Object.keys((trust as { variable?: Record<string, unknown> }).variable ?? {}).sort()).toEqual(['kbs_admin_ssh_public_key', 'model_owner_ip_ranges', 'subscription_id']);
+    test("takes the model owner's subscription, SSH key and addresses as variables, and outputs how to upload the key material", () => {
+      expect(Object.keys((trust as { variable?: Record<string, unknown> }).variable ?? {}).sort()).toEqual([
+        'kbs_admin_ssh_public_key',
+        'model_owner_ip_ranges',
+        'subscription_id',
+      ]);
       const outputs = (trust as { output: Record<string, { value: string }> }).output;
       expect(outputs.kbs_url.value).toBe('https://10.250.0.10:8080');
       expect(outputs.upload_kbs_key_material.value).toContain('--name kbs-https-key --file examples/reference/.secrets/kbs-https.key');
@@ -118,7 +137,10 @@ describe('reference app', () => {
   describe('cluster', () => {
     test('configures kubernetes and helm from the AKS data source with kubelogin', () => {
       const providers = (cluster as { provider: Record<string, Array<Record<string, unknown>>> }).provider;
-      expect(providers.kubernetes[0]).toMatchObject({ host: expect.stringContaining('data.azurerm_kubernetes_cluster.Aks'), exec: [expect.objectContaining({ command: 'kubelogin' })] });
+      expect(providers.kubernetes[0]).toMatchObject({
+        host: expect.stringContaining('data.azurerm_kubernetes_cluster.Aks'),
+        exec: [expect.objectContaining({ command: 'kubelogin' })],
+      });
       expect(providers.helm[0].kubernetes).toMatchObject({ exec: expect.objectContaining({ command: 'kubelogin' }) });
     });
 
@@ -133,9 +155,11 @@ describe('reference app', () => {
       });
     });
 
-    test('runs no KBS in the cluster: the workloads attest to the trust stack\'s confidential VM', () => {
+    test("runs no KBS in the cluster: the workloads attest to the trust stack's confidential VM", () => {
       expect(Object.keys(resourcesOf(cluster, 'kubernetes_deployment_v1')).filter((id) => /trustee|kbs/i.test(id))).toEqual([]);
-      const initdata = Object.values(resourcesOf(cluster, 'kubernetes_deployment_v1')).map((d) => gunzipBase64(podOfDeployment(d).annotations['io.katacontainers.config.hypervisor.cc_init_data']));
+      const initdata = Object.values(resourcesOf(cluster, 'kubernetes_deployment_v1')).map((d) =>
+        gunzipBase64(podOfDeployment(d).annotations['io.katacontainers.config.hypervisor.cc_init_data']),
+      );
       const ca = readFileSync(join(__dirname, '../../examples/reference/pki/example/kbs-ca.pem'), 'utf8');
       for (const toml of initdata) {
         const aa = parseToml(Initdata.fromToml(toml.toString('utf8')).aaToml) as { token_configs: { kbs: { url: string; cert: string } } };
@@ -147,7 +171,9 @@ describe('reference app', () => {
       const services = Object.values(resourcesOf(cluster, 'kubernetes_service_v1'));
       expect(services).toHaveLength(2);
       for (const svc of services) expect((svc.spec as { port: unknown }).port).toEqual([{ name: 'https', port: 8443, target_port: '8443' }]);
-      const km = Object.values(resourcesOf(cluster, 'kubernetes_deployment_v1')).find((d) => (d.metadata as { name: string }).name === 'key-manager')!;
+      const km = Object.values(resourcesOf(cluster, 'kubernetes_deployment_v1')).find(
+        (d) => (d.metadata as { name: string }).name === 'key-manager',
+      )!;
       const proxy = (podOfDeployment(km).containers.find((c) => c.name === 'tls-server') as { command?: string[] } | undefined)?.command;
       expect(proxy).toEqual(expect.arrayContaining(['server', '--cacert', '/tls/ca.pem', '--allow-all']));
       expect(proxy).not.toContain('--disable-authentication');
@@ -164,17 +190,23 @@ describe('reference app', () => {
     test('closes the trust chain: every confidential pod PCR 8 is a reference value and gates exactly its resources', () => {
       const seed = kbsFiles;
       const pcr8s = (JSON.parse(seed['rv.initdata.pcr08']) as { value: string[] }).value;
-      const pods = Object.values(resourcesOf(cluster, 'kubernetes_deployment_v1')).filter((d) => ((d.spec as { template: { spec: { runtime_class_name?: string } } }).template.spec.runtime_class_name === 'kata-remote'));
+      const pods = Object.values(resourcesOf(cluster, 'kubernetes_deployment_v1')).filter(
+        (d) => (d.spec as { template: { spec: { runtime_class_name?: string } } }).template.spec.runtime_class_name === 'kata-remote',
+      );
       expect(pods).toHaveLength(2);
       const policy = seed['resource-policy.rego'];
       const start = policy.indexOf('resource_bindings := ') + 'resource_bindings := '.length;
       const bindings = JSON.parse(policy.slice(start, policy.indexOf('\n}\n', start) + 2)) as Record<string, string[]>;
       for (const pod of pods) {
-        const annotation = (pod.spec as { template: { metadata: { annotations: Record<string, string> } } }).template.metadata.annotations['io.katacontainers.config.hypervisor.cc_init_data'];
+        const annotation = (pod.spec as { template: { metadata: { annotations: Record<string, string> } } }).template.metadata.annotations[
+          'io.katacontainers.config.hypervisor.cc_init_data'
+        ];
         const pcr8 = Initdata.fromToml(gunzipSync(Buffer.from(annotation, 'base64')).toString('utf8')).azureVtpmPcr8;
         expect(pcr8s).toContain(pcr8);
         // Its own key, its own TLS key, and the registry credentials its pod VM pulls the images with.
-        const granted = Object.entries(bindings).filter(([, list]) => list.includes(pcr8)).map(([path]) => path);
+        const granted = Object.entries(bindings)
+          .filter(([, list]) => list.includes(pcr8))
+          .map(([path]) => path);
         expect(granted).toHaveLength(3);
         expect(granted).toContain('enkrypt/registry/credentials');
         const name = (pod.metadata as { name: string }).name;
@@ -183,8 +215,10 @@ describe('reference app', () => {
       }
     });
 
-    describeWithEngine('each workload\'s agent policy, taken from its pod annotation and evaluated as the kata agent does', () => {
-      const deployments = Object.values(resourcesOf(cluster, 'kubernetes_deployment_v1')).filter((d) => (d.metadata as { namespace: string }).namespace === 'confidential-ai');
+    describeWithEngine("each workload's agent policy, taken from its pod annotation and evaluated as the kata agent does", () => {
+      const deployments = Object.values(resourcesOf(cluster, 'kubernetes_deployment_v1')).filter(
+        (d) => (d.metadata as { namespace: string }).namespace === 'confidential-ai',
+      );
       const pods = deployments.map(podOfDeployment);
       const policyOf = (pod: K8sPod): string => {
         const toml = gunzipSync(Buffer.from(pod.annotations['io.katacontainers.config.hypervisor.cc_init_data'], 'base64')).toString('utf8');
@@ -194,7 +228,8 @@ describe('reference app', () => {
       const imageConfig = (image: string): ImageConfig => {
         const repo = image.split('@')[0].split('/').pop()!.split(':')[0];
         const name = repo === 'ghostunnel' ? 'tls-proxy' : repo;
-        return (JSON.parse(readFileSync(join(__dirname, '../../examples/reference/images', name, 'config.json'), 'utf8')) as { config: ImageConfig }).config;
+        return (JSON.parse(readFileSync(join(__dirname, '../../examples/reference/images', name, 'config.json'), 'utf8')) as { config: ImageConfig })
+          .config;
       };
 
       test.each(pods.map((p) => [p.name, p] as const))('%s starts: sandbox, pause, file copies and every container are admitted', (_name, pod) => {
@@ -215,7 +250,11 @@ describe('reference app', () => {
         return JSON.stringify(request) !== before;
       };
       const cases = pods.flatMap((pod) =>
-        [...pod.initContainers, ...pod.containers].flatMap((c) => CONTAINER_TAMPERINGS.filter(([, tamper]) => changes(pod, c, tamper)).map(([what, tamper]) => [`${pod.name.split('-7c')[0]}/${c.name}`, what, pod, c, tamper] as const)),
+        [...pod.initContainers, ...pod.containers].flatMap((c) =>
+          CONTAINER_TAMPERINGS.filter(([, tamper]) => changes(pod, c, tamper)).map(
+            ([what, tamper]) => [`${pod.name.split('-7c')[0]}/${c.name}`, what, pod, c, tamper] as const,
+          ),
+        ),
       );
       test.each(cases)('%s denies a container with %s', (_container, _what, pod, c, tamper) => {
         const request = createContainer(pod, c.name, imageConfig(c.image));
@@ -223,36 +262,56 @@ describe('reference app', () => {
         expect(agentAllows(policyOf(pod), 'CreateContainerRequest', request)).toBe(false);
       });
 
-      test('neither admits the other\'s containers, and neither admits exec', () => {
+      test("neither admits the other's containers, and neither admits exec", () => {
         expect(pods).toHaveLength(2);
         const [a, b] = pods;
-        for (const [policyPod, other] of [[a, b], [b, a]]) {
+        for (const [policyPod, other] of [
+          [a, b],
+          [b, a],
+        ]) {
           for (const c of other.containers) {
             expect(agentAllows(policyOf(policyPod), 'CreateContainerRequest', createContainer(other, c.name, imageConfig(c.image)))).toBe(false);
           }
-          expect(agentAllows(policyOf(policyPod), 'ExecProcessRequest', { container_id: containerId(policyPod, policyPod.containers[0].name), exec_id: 'e', process: { Args: ['sh'] } })).toBe(false);
+          expect(
+            agentAllows(policyOf(policyPod), 'ExecProcessRequest', {
+              container_id: containerId(policyPod, policyPod.containers[0].name),
+              exec_id: 'e',
+              process: { Args: ['sh'] },
+            }),
+          ).toBe(false);
         }
       });
     });
 
-    describeWithEngine('the Trustee VM\'s policies, evaluated as Trustee v0.21.0 does', () => {
+    describeWithEngine("the Trustee VM's policies, evaluated as Trustee v0.21.0 does", () => {
       const seed = kbsFiles;
       // What the RVPS serves: the value of every seeded record.
-      const served = Object.fromEntries(Object.entries(seed).filter(([k]) => k.startsWith('rv.')).map(([k, v]) => [k.slice(3), (JSON.parse(v) as { value: unknown }).value]));
+      const served = Object.fromEntries(
+        Object.entries(seed)
+          .filter(([k]) => k.startsWith('rv.'))
+          .map(([k, v]) => [k.slice(3), (JSON.parse(v) as { value: unknown }).value]),
+      );
       const measured = (tee: string): Record<number, string> => {
-        const bank = (JSON.parse(readFileSync(join(__dirname, `../../examples/reference/podvm/measurements-${tee}.example.json`), 'utf8')) as { measurements: { sha256: Record<string, string> } }).measurements.sha256;
+        const bank = (
+          JSON.parse(readFileSync(join(__dirname, `../../examples/reference/podvm/measurements-${tee}.example.json`), 'utf8')) as {
+            measurements: { sha256: Record<string, string> };
+          }
+        ).measurements.sha256;
         return Object.fromEntries(Object.entries(bank).map(([name, hex]) => [Number(name.slice(3)), hex]));
       };
       // PCR 8 of each workload from its pod annotation, computed with sha256sum.
       const pcr8 = (name: string): string => {
-        const deployment = Object.values(resourcesOf(cluster, 'kubernetes_deployment_v1')).find((d) => (d.metadata as { name: string }).name === name)!;
+        const deployment = Object.values(resourcesOf(cluster, 'kubernetes_deployment_v1')).find(
+          (d) => (d.metadata as { name: string }).name === name,
+        )!;
         return pcr8OfBytes(gunzipBase64(podOfDeployment(deployment).annotations['io.katacontainers.config.hypervisor.cc_init_data']));
       };
       const token = (input: Record<string, unknown>): unknown => {
         const trust = regoEval(seed['default_cpu.rego'], input, ['data.policy.trust_claims'], { referenceValues: served }) as Record<string, number>;
         return earToken({ cpu0: { vector: trust, evidence: input } });
       };
-      const allows = (t: unknown, path: string): boolean => regoEval(seed['resource-policy.rego'], t, ['data.policy.allow'], { data: resourceRequest(path) }) === true;
+      const allows = (t: unknown, path: string): boolean =>
+        regoEval(seed['resource-policy.rego'], t, ['data.policy.allow'], { data: resourceRequest(path) }) === true;
 
       test.each([
         ['key-manager', 'enkrypt/key-manager/private-key', 'enkrypt/model/decryption-key'],

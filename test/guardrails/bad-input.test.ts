@@ -25,7 +25,23 @@ import { clusterParts, tlsOf, trusteeProps } from '../kubernetes/fixtures';
 
 // Values a careless or hostile caller could pass for any prop.
 const chaos = fc.oneof(
-  fc.constantFrom('', ' ', '"', "'", '\n', '-', 'latest', '${TfToken[TOKEN.7]}', '0.0.0.0/0', '10.224.0.1', '999.1.1.1/8', 'Standard_D2s_v5', 'kbs:///a/b', 'ABCDEF', '-----BEGIN PRIVATE KEY-----'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '"',
+    "'",
+    '\n',
+    '-',
+    'latest',
+    '${TfToken[TOKEN.7]}',
+    '0.0.0.0/0',
+    '10.224.0.1',
+    '999.1.1.1/8',
+    'Standard_D2s_v5',
+    'kbs:///a/b',
+    'ABCDEF',
+    '-----BEGIN PRIVATE KEY-----',
+  ),
   fc.string({ maxLength: 24 }),
   fc.string({ unit: 'binary', maxLength: 12 }),
   fc.integer({ min: -5, max: 70000 }),
@@ -50,32 +66,78 @@ interface Case {
 const CASES: Case[] = [
   {
     name: 'PeerPodNetwork',
-    base: () => ({ resourceGroupName: 'rg', location: 'westeurope', namePrefix: 'pp', addressSpace: '10.224.0.0/12', nodeSubnetCidr: '10.224.0.0/16', podVmSubnetCidr: '10.225.0.0/16', natIdleTimeoutMinutes: 4, tags: {} }),
+    base: () => ({
+      resourceGroupName: 'rg',
+      location: 'westeurope',
+      namePrefix: 'pp',
+      addressSpace: '10.224.0.0/12',
+      nodeSubnetCidr: '10.224.0.0/16',
+      podVmSubnetCidr: '10.225.0.0/16',
+      natIdleTimeoutMinutes: 4,
+      tags: {},
+    }),
     build: (s, p) => new PeerPodNetwork(s, 'x', p as never),
   },
   {
     name: 'ConfidentialAksCluster',
-    base: (s) => ({ resourceGroupName: 'rg', location: 'westeurope', name: 'coco', network: new PeerPodNetwork(s, 'n', { resourceGroupName: 'rg', location: 'westeurope' }), adminGroupObjectIds: ['g'], nodeCount: 2, apiServerAuthorizedIpRanges: [], privateCluster: false, auditLogs: { retentionInDays: 90 }, serviceCidr: '10.0.0.0/16' }),
+    base: (s) => ({
+      resourceGroupName: 'rg',
+      location: 'westeurope',
+      name: 'coco',
+      network: new PeerPodNetwork(s, 'n', { resourceGroupName: 'rg', location: 'westeurope' }),
+      adminGroupObjectIds: ['g'],
+      nodeCount: 2,
+      apiServerAuthorizedIpRanges: [],
+      privateCluster: false,
+      auditLogs: { retentionInDays: 90 },
+      serviceCidr: '10.0.0.0/16',
+    }),
     build: (s, p) => new ConfidentialAksCluster(s, 'x', p as never),
   },
   {
     name: 'PodVmImage',
-    base: () => ({ resourceGroupName: 'rg', location: 'westeurope', galleryName: 'g1', version: '1.0.0', vhdBlobUri: 'https://a.blob.core.windows.net/v/p.vhd', storageAccountId: 'sa', measurements: BOTH_TEES }),
+    base: () => ({
+      resourceGroupName: 'rg',
+      location: 'westeurope',
+      galleryName: 'g1',
+      version: '1.0.0',
+      vhdBlobUri: 'https://a.blob.core.windows.net/v/p.vhd',
+      storageAccountId: 'sa',
+      measurements: BOTH_TEES,
+    }),
     build: (s, p) => new PodVmImage(s, 'x', p as never),
   },
   {
     name: 'ConfidentialVmPool',
-    base: (s) => ({ location: 'westeurope', podVmResourceGroupName: 'pv', ...baseInfra(s), instanceSizes: [ConfidentialVmSize.STANDARD_DC2AS_V5], limitPerNode: 10, podVmTags: { a: 'b' }, runtimeNamespace: 'confidential-containers-system' }),
+    base: (s) => ({
+      location: 'westeurope',
+      podVmResourceGroupName: 'pv',
+      ...baseInfra(s),
+      instanceSizes: [ConfidentialVmSize.STANDARD_DC2AS_V5],
+      limitPerNode: 10,
+      podVmTags: { a: 'b' },
+      runtimeNamespace: 'confidential-containers-system',
+    }),
     build: (s, p) => new ConfidentialVmPool(s, 'x', p as never),
   },
   {
     name: 'KbsKeyVaultAccess',
-    base: (s) => ({ cluster: baseInfra(s).cluster, keyVaultId: '/subscriptions/s/resourceGroups/r/providers/Microsoft.KeyVault/vaults/kv1', keyVaultName: 'kv1', location: 'westeurope', resourceGroupName: 'rg', namespace: 'trustee' }),
+    base: (s) => ({
+      cluster: baseInfra(s).cluster,
+      keyVaultId: '/subscriptions/s/resourceGroups/r/providers/Microsoft.KeyVault/vaults/kv1',
+      keyVaultName: 'kv1',
+      location: 'westeurope',
+      resourceGroupName: 'rg',
+      namespace: 'trustee',
+    }),
     build: (s, p) => new KbsKeyVaultAccess(s, 'x', p as never),
   },
   {
     name: 'PeerPodsRuntime',
-    base: (s) => ({ pool: new ConfidentialVmPool(s, 'pool', { location: 'westeurope', podVmResourceGroupName: 'pv', ...baseInfra(s) }), timeoutSeconds: 900 }),
+    base: (s) => ({
+      pool: new ConfidentialVmPool(s, 'pool', { location: 'westeurope', podVmResourceGroupName: 'pv', ...baseInfra(s) }),
+      timeoutSeconds: 900,
+    }),
     build: (s, p) => new PeerPodsRuntime(s, 'x', p as never),
   },
   {
@@ -93,19 +155,42 @@ const CASES: Case[] = [
     name: 'ConfidentialWorkload',
     base: (s) => {
       const parts = clusterParts(s);
-      return { runtime: parts.runtime, kbs: parts.trustee, name: 'app', namespace: 'apps', containers: [{ name: 'app', image: pinned('app'), command: ['/app/server'], runAsUser: 1000 }], resources: [], replicas: 1, allowLogStreaming: false, scratchVolumes: [] };
+      return {
+        runtime: parts.runtime,
+        kbs: parts.trustee,
+        name: 'app',
+        namespace: 'apps',
+        containers: [{ name: 'app', image: pinned('app'), command: ['/app/server'], runAsUser: 1000 }],
+        resources: [],
+        replicas: 1,
+        allowLogStreaming: false,
+        scratchVolumes: [],
+      };
     },
     build: (s, p) => new ConfidentialWorkload(s, 'x', p as never),
     verify: (w) => {
       const workload = w as ConfidentialWorkload;
-      expect(Initdata.fromToml(gunzipSync(Buffer.from(workload.initdata.annotation, 'base64')).toString('utf8')).digest).toBe(workload.initdata.digest);
+      expect(Initdata.fromToml(gunzipSync(Buffer.from(workload.initdata.annotation, 'base64')).toString('utf8')).digest).toBe(
+        workload.initdata.digest,
+      );
     },
   },
   {
     name: 'KeyManager',
     base: (s) => {
       const parts = clusterParts(s);
-      return { runtime: parts.runtime, kbs: parts.trustee, image: pinned('km'), command: ['/app/server'], runAsUser: 1000, name: 'key-manager', port: 8080, privateKey: 'kbs:///enkrypt/key-manager/private-key', probes: {}, ...tlsOf('key-manager') };
+      return {
+        runtime: parts.runtime,
+        kbs: parts.trustee,
+        image: pinned('km'),
+        command: ['/app/server'],
+        runAsUser: 1000,
+        name: 'key-manager',
+        port: 8080,
+        privateKey: 'kbs:///enkrypt/key-manager/private-key',
+        probes: {},
+        ...tlsOf('key-manager'),
+      };
     },
     build: (s, p) => new KeyManager(s, 'x', p as never),
   },
@@ -113,7 +198,17 @@ const CASES: Case[] = [
     name: 'ConfidentialInference',
     base: (s) => {
       const parts = clusterParts(s);
-      return { runtime: parts.runtime, kbs: parts.trustee, image: pinned('inf'), command: ['/app/server'], runAsUser: 1000, model: ModelSource.encryptedImage({ decryptionKey: 'kbs:///m/k/v' }), port: 8000, signedImagePolicy: 'kbs:///m/p/images', ...tlsOf('inference') };
+      return {
+        runtime: parts.runtime,
+        kbs: parts.trustee,
+        image: pinned('inf'),
+        command: ['/app/server'],
+        runAsUser: 1000,
+        model: ModelSource.encryptedImage({ decryptionKey: 'kbs:///m/k/v' }),
+        port: 8000,
+        signedImagePolicy: 'kbs:///m/p/images',
+        ...tlsOf('inference'),
+      };
     },
     build: (s, p) => new ConfidentialInference(s, 'x', p as never),
   },
@@ -136,7 +231,8 @@ function attempt(c: Case, key: string, value: unknown): void {
     const ours = ['ConstructValidationError', 'AttestationInputError'].includes(error.name) || error.message.startsWith('Validation failed');
     if (!ours) throw new Error(`${c.name}.${key} = ${JSON.stringify(value)} threw a foreign error: ${error.message}`);
     // The construct built, or one it created (KeyManager's workload), names itself and the field.
-    if (error.name === 'ConstructValidationError') expect(error.message).toMatch(new RegExp(`^(${c.name} s/x|ConfidentialWorkload s/x/Workload): [A-Za-z]`));
+    if (error.name === 'ConstructValidationError')
+      expect(error.message).toMatch(new RegExp(`^(${c.name} s/x|ConfidentialWorkload s/x/Workload): [A-Za-z]`));
   }
 }
 
@@ -151,7 +247,23 @@ describe('bad input never crashes: every public construct either synthesizes or 
 
   test('ConfidentialWorkload with hostile container and resource fields', () => {
     const c = CASES.find((x) => x.name === 'ConfidentialWorkload')!;
-    const field = fc.constantFrom('name', 'image', 'imageFacts', 'command', 'args', 'workingDir', 'env', 'ports', 'resources', 'runAsUser', 'runAsGroup', 'readOnlyRootFilesystem', 'readinessProbe', 'livenessProbe', 'startupProbe');
+    const field = fc.constantFrom(
+      'name',
+      'image',
+      'imageFacts',
+      'command',
+      'args',
+      'workingDir',
+      'env',
+      'ports',
+      'resources',
+      'runAsUser',
+      'runAsGroup',
+      'readOnlyRootFilesystem',
+      'readinessProbe',
+      'livenessProbe',
+      'startupProbe',
+    );
     const pull = fc.constantFrom('registryCredentials', 'signaturePolicy', 'sigstoreConfig');
     fc.assert(
       fc.property(field, chaos, chaos, pull, (key, value, resource, pullKey) => {
@@ -166,6 +278,8 @@ describe('bad input never crashes: every public construct either synthesizes or 
   test('a mutated prop is named in the error', () => {
     const app = Testing.app();
     const stack = new TerraformStack(app, 's');
-    expect(() => new PeerPodNetwork(stack, 'x', { resourceGroupName: 'rg', location: 'westeurope', nodeSubnetCidr: 42 as never })).toThrow(/^PeerPodNetwork s\/x: nodeSubnetCidr: /);
+    expect(() => new PeerPodNetwork(stack, 'x', { resourceGroupName: 'rg', location: 'westeurope', nodeSubnetCidr: 42 as never })).toThrow(
+      /^PeerPodNetwork s\/x: nodeSubnetCidr: /,
+    );
   });
 });

@@ -74,7 +74,11 @@ describe('hostile values cannot add a key, a rule or a clause', () => {
   test('the rendered initdata carries exactly three data entries whatever its contents', () => {
     for (const value of HOSTILE) {
       const kbs = { url: 'https://10.0.0.4:8080', caCertPem: EXAMPLE_CA_PEM };
-      const initdata = new Initdata({ aaToml: renderAaToml(kbs), cdhToml: renderCdhToml({ kbs }), agentPolicy: `package agent_policy\n# ${JSON.stringify(value)}\n` });
+      const initdata = new Initdata({
+        aaToml: renderAaToml(kbs),
+        cdhToml: renderCdhToml({ kbs }),
+        agentPolicy: `package agent_policy\n# ${JSON.stringify(value)}\n`,
+      });
       const doc = parseToml(initdata.toml) as { data: Record<string, string> };
       expect(Object.keys(doc)).toEqual(['version', 'algorithm', 'data']);
       expect(Object.keys(doc.data)).toEqual(['aa.toml', 'cdh.toml', 'policy.rego']);
@@ -87,7 +91,13 @@ describe('hostile values cannot add a key, a rule or a clause', () => {
       renderTrusteeSeed({ storageDir: `/opt/s${value}`, resourcePolicy: value, attestationPolicy: value, referenceValues: [], secretResources: [] }),
     ).toThrow(/must be an absolute path/);
     // Policy contents are data: they go into the ConfigMap, never into the script.
-    const seed = renderTrusteeSeed({ storageDir: '/opt/s', resourcePolicy: value, attestationPolicy: value, referenceValues: [], secretResources: [] });
+    const seed = renderTrusteeSeed({
+      storageDir: '/opt/s',
+      resourcePolicy: value,
+      attestationPolicy: value,
+      referenceValues: [],
+      secretResources: [],
+    });
     const plain = renderTrusteeSeed({ storageDir: '/opt/s', resourcePolicy: 'x', attestationPolicy: 'x', referenceValues: [], secretResources: [] });
     expect(seed.script).toBe(plain.script);
     expect(seed.configMapData['resource-policy.rego']).toBe(value);

@@ -89,6 +89,7 @@ describe('determinism across machines', () => {
       ...synthApp((app) => void buildReferenceApp(app)),
       ...synthApp((app) => new ByoClusterStack(app, 'byo')),
     };
-    for (const [name, text] of Object.entries(stacks)) expect(`${name}: ${text.includes(root) ? 'contains ' + root : 'clean'}`).toBe(`${name}: clean`);
+    for (const [name, text] of Object.entries(stacks))
+      expect(`${name}: ${text.includes(root) ? 'contains ' + root : 'clean'}`).toBe(`${name}: clean`);
   });
 });

@@ -4,9 +4,19 @@ import { dirname, join, normalize } from 'node:path';
 import * as api from '../../src';
 
 const ROOT = join(__dirname, '..', '..');
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { license: string; bin: Record<string, string>; main: string; types: string; files: string[] };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  license: string;
+  bin: Record<string, string>;
+  main: string;
+  types: string;
+  files: string[];
+};
 // What `npm pack` ships (lib/ is built by the prepack script, so it is absent from a dry run without scripts).
-const packed: string[] = (JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' })) as Array<{ files: Array<{ path: string }> }>)[0].files.map((f) => f.path);
+const packed: string[] = (
+  JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' })) as Array<{
+    files: Array<{ path: string }>;
+  }>
+)[0].files.map((f) => f.path);
 
 describe('the published package', () => {
   test('ships the license it declares, the README, the docs and the tools, and no sources, tests or examples', () => {
@@ -22,7 +32,9 @@ describe('the published package', () => {
     const broken: string[] = [];
     for (const doc of packed.filter((f) => f.endsWith('.md'))) {
       // Links only: code blocks and inline code (rego, regexes) are not.
-      const text = readFileSync(join(ROOT, doc), 'utf8').replace(/```[\s\S]*?```/g, '').replace(/`[^`\n]*`/g, '');
+      const text = readFileSync(join(ROOT, doc), 'utf8')
+        .replace(/```[\s\S]*?```/g, '')
+        .replace(/`[^`\n]*`/g, '');
       for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
         if (/^[a-z]+:/.test(target) || target.startsWith('#')) continue;
         const file = normalize(join(dirname(doc), target.split('#')[0]));
@@ -41,8 +53,12 @@ describe('the published package', () => {
   });
 
   test('the main entry exports the API, not the internal zod schemas', () => {
-    const schemas = Object.entries(api).filter(([, v]) => typeof v === 'object' && v !== null && ('_zod' in v || 'safeParse' in v)).map(([k]) => k);
+    const schemas = Object.entries(api)
+      .filter(([, v]) => typeof v === 'object' && v !== null && ('_zod' in v || 'safeParse' in v))
+      .map(([k]) => k);
     expect(schemas).toEqual([]);
-    expect(Object.keys(api)).toEqual(expect.arrayContaining(['synthAndReport', 'collectAnnotations', 'configureAksProviders', 'readKbsPublicMaterial', 'SecurityBaseline']));
+    expect(Object.keys(api)).toEqual(
+      expect.arrayContaining(['synthAndReport', 'collectAnnotations', 'configureAksProviders', 'readKbsPublicMaterial', 'SecurityBaseline']),
+    );
   });
 });

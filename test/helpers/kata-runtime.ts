@@ -63,9 +63,36 @@ export const KUBERNETES_SERVICE_ENV = [
 
 const SHARED = '/run/kata-containers/shared/containers';
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-const MASKED = ['/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap'];
+const MASKED = [
+  '/proc/asound',
+  '/proc/acpi',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/sys/firmware',
+  '/sys/devices/virtual/powercap',
+];
 const READONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
-const DEFAULT_CAPS = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE'];
+const DEFAULT_CAPS = [
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FSETID',
+  'CAP_FOWNER',
+  'CAP_MKNOD',
+  'CAP_NET_RAW',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETFCAP',
+  'CAP_SETPCAP',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_SYS_CHROOT',
+  'CAP_KILL',
+  'CAP_AUDIT_WRITE',
+];
 
 /** 64 hex characters derived from `seed`: a containerd id. */
 export function idFor(seed: string): string {
@@ -91,7 +118,12 @@ function defaultMounts(): Array<Record<string, unknown>> {
   return [
     { destination: '/proc', source: 'proc', type_: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', source: 'tmpfs', type_: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
-    { destination: '/dev/pts', source: 'devpts', type_: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+    {
+      destination: '/dev/pts',
+      source: 'devpts',
+      type_: 'devpts',
+      options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
+    },
     { destination: '/dev/mqueue', source: 'mqueue', type_: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/sys', source: 'sysfs', type_: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
   ];
@@ -231,7 +263,12 @@ export function createPause(pod: K8sPod): Record<string, unknown> {
     Mounts: [
       ...defaultMounts(),
       { destination: '/dev/shm', source: '/run/kata-containers/sandbox/shm', type_: 'bind', options: ['rbind'] },
-      { destination: '/etc/resolv.conf', source: `${SHARED}/${sid}-${rand16(`${sid}/resolv.conf`)}-resolv.conf`, type_: 'bind', options: ['rbind', 'ro', 'nosuid', 'nodev', 'noexec'] },
+      {
+        destination: '/etc/resolv.conf',
+        source: `${SHARED}/${sid}-${rand16(`${sid}/resolv.conf`)}-resolv.conf`,
+        type_: 'bind',
+        options: ['rbind', 'ro', 'nosuid', 'nodev', 'noexec'],
+      },
     ],
     Hooks: null,
     Annotations: annotations,
@@ -249,13 +286,22 @@ export function createPause(pod: K8sPod): Record<string, unknown> {
 function podAnnotationsPassedThrough(pod: K8sPod, _sandbox: boolean): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(pod.annotations)) {
-    if (k.startsWith('io.katacontainers.') && k !== 'io.katacontainers.config.hypervisor.cc_init_data' && k !== 'io.katacontainers.config.agent.policy') out[k] = v;
+    if (
+      k.startsWith('io.katacontainers.') &&
+      k !== 'io.katacontainers.config.hypervisor.cc_init_data' &&
+      k !== 'io.katacontainers.config.agent.policy'
+    )
+      out[k] = v;
   }
   return out;
 }
 
 /** The container's process as containerd builds it from the CRI config (kubelet) and the image config. */
-export function processOf(pod: K8sPod, container: K8sContainer, image: ImageConfig): { args: string[]; env: string[]; cwd: string; uid: number; gid: number } {
+export function processOf(
+  pod: K8sPod,
+  container: K8sContainer,
+  image: ImageConfig,
+): { args: string[]; env: string[]; cwd: string; uid: number; gid: number } {
   // WithProcessArgs: a command replaces ENTRYPOINT and CMD; args alone replace CMD.
   let command = [...(container.command ?? [])];
   let args = [...(container.args ?? [])];
@@ -267,7 +313,10 @@ export function processOf(pod: K8sPod, container: K8sContainer, image: ImageConf
   // WithDefaultPathEnv, HOSTNAME, then the image's ENV and the CRI envs through replaceOrAppendEnvValues, whose
   // lookup knows only what was there before (PATH and HOSTNAME).
   const env = [DEFAULT_PATH, `HOSTNAME=${pod.name}`];
-  const cache = new Map([['PATH', 0], ['HOSTNAME', 1]]);
+  const cache = new Map([
+    ['PATH', 0],
+    ['HOSTNAME', 1],
+  ]);
   const kubelet = [...(container.env ?? []).map((e) => `${e.name}=${e.value}`), ...KUBERNETES_SERVICE_ENV];
   for (const entry of [...(image.Env ?? []), ...kubelet]) {
     const i = cache.get(entry.split('=')[0]);
@@ -314,7 +363,12 @@ export function createContainer(pod: K8sPod, name: string, image: ImageConfig): 
   // containerd sorts the CRI and extra mounts by path depth, stably (volumes first, then hosts and
   // termination-log from the kubelet, then hostname, resolv.conf and shm from containerd).
   const binds = [
-    ...volumeMounts.map((m) => ({ destination: m.mountPath, source: local(m.name), type_: 'local', options: ['rbind', 'rprivate', m.readOnly ? 'ro' : 'rw'] })),
+    ...volumeMounts.map((m) => ({
+      destination: m.mountPath,
+      source: local(m.name),
+      type_: 'local',
+      options: ['rbind', 'rprivate', m.readOnly ? 'ro' : 'rw'],
+    })),
     copied('/etc/hosts', ['rbind', 'rprivate', 'rw']),
     copied('/dev/termination-log', ['rbind', 'rprivate', 'rw']),
     copied('/etc/hostname', ['rbind', 'rprivate', readOnlyRoot ? 'ro' : 'rw']),
@@ -322,7 +376,10 @@ export function createContainer(pod: K8sPod, name: string, image: ImageConfig): 
     { destination: '/dev/shm', source: '/run/kata-containers/sandbox/shm', type_: 'bind', options: ['rbind'] },
   ];
   const depth = (d: string): number => d.split('/').length;
-  const sortedBinds = binds.map((b, i) => ({ b, i })).sort((x, y) => depth(x.b.destination) - depth(y.b.destination) || x.i - y.i).map((x) => x.b);
+  const sortedBinds = binds
+    .map((b, i) => ({ b, i }))
+    .sort((x, y) => depth(x.b.destination) - depth(y.b.destination) || x.i - y.i)
+    .map((x) => x.b);
   const storages = [
     imagePullStorage(container.image, cid, {
       'containerd.io/snapshot/cri.layer-digest': `sha256:${idFor(`layer:${container.image}`)}`,
@@ -414,7 +471,11 @@ export function k8sPodOf(spec: PodSpec, podName = deploymentPodName(spec.name)):
   return {
     namespace: spec.namespace,
     name: podName,
-    annotations: { ...spec.annotations, 'io.katacontainers.config.hypervisor.cc_init_data': 'H4sIAAAAAAAAA+3OMQ6AIBAF0Z5TcAKzC6j3MRZWNhbc35jYa2cx73dTTDH1XPeI9pcSMUTEezs3r4/jqKUzfmrbXOYhEqsMyzg1tQP8d3s6ABsAAA==' },
+    annotations: {
+      ...spec.annotations,
+      'io.katacontainers.config.hypervisor.cc_init_data':
+        'H4sIAAAAAAAAA+3OMQ6AIBAF0Z5TcAKzC6j3MRZWNhbc35jYa2cx73dTTDH1XPeI9pcSMUTEezs3r4/jqKUzfmrbXOYhEqsMyzg1tQP8d3s6ABsAAA==',
+    },
     initContainers: spec.initContainers.map(container),
     containers: spec.containers.map(container),
     volumes: [...new Set(all.flatMap((c) => c.volumeMounts.map((m) => m.volume)))].map((name) => ({ name })),
@@ -435,14 +496,24 @@ interface TfContainer {
   readonly working_dir?: string;
   readonly env?: Array<{ name: string; value: string }>;
   readonly volume_mount?: Array<{ name: string; mount_path: string; read_only?: boolean }>;
-  readonly security_context?: { run_as_user?: string; run_as_group?: string; read_only_root_filesystem?: boolean; allow_privilege_escalation?: boolean };
+  readonly security_context?: {
+    run_as_user?: string;
+    run_as_group?: string;
+    read_only_root_filesystem?: boolean;
+    allow_privilege_escalation?: boolean;
+  };
 }
 
 /** One pod of a synthesized `kubernetes_deployment_v1` (Terraform JSON), as the kubelet sees it. */
 export function podOfDeployment(deployment: Record<string, unknown>): K8sPod {
   const metadata = deployment.metadata as { name: string; namespace: string };
   const template = (deployment.spec as { template: { metadata: { annotations: Record<string, string> }; spec: Record<string, unknown> } }).template;
-  const spec = template.spec as { container: TfContainer[]; init_container?: TfContainer[]; volume?: Array<{ name: string }>; security_context?: { run_as_user?: string; run_as_group?: string } };
+  const spec = template.spec as {
+    container: TfContainer[];
+    init_container?: TfContainer[];
+    volume?: Array<{ name: string }>;
+    security_context?: { run_as_user?: string; run_as_group?: string };
+  };
   const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
   const container = (c: TfContainer): K8sContainer => ({
     name: c.name,

@@ -67,7 +67,12 @@ export function regoEval(policy: string, input: unknown, queries: readonly strin
   if (options.referenceValues) args.push('--rv', fileFor(JSON.stringify(options.referenceValues), '.rv.json'));
   if (options.query) args.push('--query');
   if (options.nonStrict) args.push('--non-strict');
-  args.push(fileFor(policy, '.rego'), fileFor(JSON.stringify(input), '.input.json'), options.data === undefined ? '-' : fileFor(JSON.stringify(options.data), '.data.json'), ...queries);
+  args.push(
+    fileFor(policy, '.rego'),
+    fileFor(JSON.stringify(input), '.input.json'),
+    options.data === undefined ? '-' : fileFor(JSON.stringify(options.data), '.data.json'),
+    ...queries,
+  );
   const run = spawnSync(REGO_EVAL, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (run.status !== 0) throw new Error(`rego-eval exited ${run.status}: ${run.stderr.trim()}`);
   return JSON.parse(run.stdout);

@@ -29,7 +29,13 @@ export interface ClaimOptions {
 }
 
 const RUNTIME_DATA_CLAIMS = {
-  'tee-pubkey': { kty: 'EC', crv: 'P-256', alg: 'ECDH-ES+A256KW', x: 'urWoi9z2JXWqivoKk3PZCLQS51Iv9imdVAeaC4zni1s', y: 'lbDrDOHFEdszJWc8m6QOcqAXDnjVw-0YSVzeUIHbufU' },
+  'tee-pubkey': {
+    kty: 'EC',
+    crv: 'P-256',
+    alg: 'ECDH-ES+A256KW',
+    x: 'urWoi9z2JXWqivoKk3PZCLQS51Iv9imdVAeaC4zni1s',
+    y: 'lbDrDOHFEdszJWc8m6QOcqAXDnjVw-0YSVzeUIHbufU',
+  },
   nonce: 'XwwfHop9SyyeOm0PGyw9Tl9gcYKTpLXG1+j5ARIjNEU=',
   'additional-evidence': '',
 };
@@ -68,7 +74,14 @@ export function tdxInput(o: ClaimOptions & { readonly tdDebug?: boolean }): Reco
   return {
     'az-tdx-vtpm': {
       quote: {
-        header: { version: '0400', att_key_type: '0200', tee_type: '81000000', reserved: '00000000', vendor_id: '939a7233f79c4ca9940a0db3957f0607', user_data: 'f17eac112e4cd9a0fafce1b46b5af18f00000000' },
+        header: {
+          version: '0400',
+          att_key_type: '0200',
+          tee_type: '81000000',
+          reserved: '00000000',
+          vendor_id: '939a7233f79c4ca9940a0db3957f0607',
+          user_data: 'f17eac112e4cd9a0fafce1b46b5af18f00000000',
+        },
         body: {
           tcb_svn: '02010600000000000000000000000000',
           mr_td: '024a32b070383331181619fa387cb4d55d1e38879f989933055ccad5bc2db795d1737b66205949d15469dc8c1ba7ab7b',
@@ -99,7 +112,9 @@ export function earStatus(vector: Readonly<Record<string, number>>): 'none' | 'a
 }
 
 /** The claims of an EAR token as the KBS hands them to the resource policy. */
-export function earToken(submods: Readonly<Record<string, { vector: Readonly<Record<string, number>>; evidence: unknown }>>): Record<string, unknown> {
+export function earToken(
+  submods: Readonly<Record<string, { vector: Readonly<Record<string, number>>; evidence: unknown }>>,
+): Record<string, unknown> {
   return {
     eat_profile: 'tag:github.com,2024:confidential-containers/Trustee',
     iat: 1767225600,

@@ -25,7 +25,14 @@ function deployment<K extends ExternalKbs | Trustee | TrusteeVm>(stack: Terrafor
   const parts = clusterParts(stack);
   const kbs = kbsOf(parts);
   kbs.trustImage(parts.image);
-  const km = new KeyManager(stack, 'km', { runtime: parts.runtime, kbs, image: pinned('key-manager'), command: ['/app/server'], runAsUser: 1000, ...tlsOf('key-manager') });
+  const km = new KeyManager(stack, 'km', {
+    runtime: parts.runtime,
+    kbs,
+    image: pinned('key-manager'),
+    command: ['/app/server'],
+    runAsUser: 1000,
+    ...tlsOf('key-manager'),
+  });
   new ConfidentialInference(stack, 'inf', {
     runtime: parts.runtime,
     kbs,
@@ -63,13 +70,20 @@ describe('ExternalKbs', () => {
     const vmJson = synth((stack) => {
       vm = deployment(stack, (parts) => new TrusteeVm(stack, 'Kbs', { ...vmProps(parts.network), ...ATTESTATION }));
     });
-    const doc = JSON.parse(gunzipSync(Buffer.from(resourceOf(vmJson, 'azurerm_key_vault_secret', 'State').value as string, 'base64')).toString()) as { files: Record<string, string> };
+    const doc = JSON.parse(gunzipSync(Buffer.from(resourceOf(vmJson, 'azurerm_key_vault_secret', 'State').value as string, 'base64')).toString()) as {
+      files: Record<string, string>;
+    };
     expect(doc.files['attestation_service_policy/default_cpu.rego']).toBe(files['attestation-policy.rego']);
     expect(normalize(doc.files['kbs/resource-policy.rego'], vm!)).toBe(normalize(files['resource-policy.rego'], kbs!));
-    const vmValues = Object.fromEntries(Object.entries(doc.files).filter(([n]) => n.startsWith('reference_value/')).map(([n, r]) => [n.slice('reference_value/'.length), JSON.parse(r).value]));
+    const vmValues = Object.fromEntries(
+      Object.entries(doc.files)
+        .filter(([n]) => n.startsWith('reference_value/'))
+        .map(([n, r]) => [n.slice('reference_value/'.length), JSON.parse(r).value]),
+    );
     const bundleValues = JSON.parse(files['reference-values.json']) as Record<string, unknown>;
     expect(Object.keys(vmValues).sort()).toEqual(Object.keys(bundleValues).sort());
-    for (const name of Object.keys(bundleValues).filter((n) => n !== 'initdata.pcr08')) expect([name, vmValues[name]]).toEqual([name, bundleValues[name]]);
+    for (const name of Object.keys(bundleValues).filter((n) => n !== 'initdata.pcr08'))
+      expect([name, vmValues[name]]).toEqual([name, bundleValues[name]]);
   });
 
   test('request bodies carry exactly the documents beside them, in the encodings Trustee v0.21.0 reads', () => {
@@ -99,13 +113,22 @@ describe('ExternalKbs', () => {
     expect(statSync(join(dir, 'bundle', 'apply.sh')).mode & 0o111).not.toBe(0);
     // A local HTTPS server with its own CA stands in for the admin API and records what it receives.
     const pki = join(dir, 'pki');
-    execFileSync('bash', [join(__dirname, '..', '..', 'bin', 'create-key-material.sh'), pki], { env: { ...process.env, KBS_IP: '127.0.0.1' }, stdio: 'ignore' });
+    execFileSync('bash', [join(__dirname, '..', '..', 'bin', 'create-key-material.sh'), pki], {
+      env: { ...process.env, KBS_IP: '127.0.0.1' },
+      stdio: 'ignore',
+    });
     const received: Array<{ method: string; url: string; auth: string; type: string; body: string }> = [];
     const server = createServer({ key: readFileSync(join(pki, 'kbs-https.key')), cert: readFileSync(join(pki, 'kbs-https.crt')) }, (req, res) => {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
-        received.push({ method: req.method!, url: req.url!, auth: String(req.headers.authorization), type: String(req.headers['content-type']), body });
+        received.push({
+          method: req.method!,
+          url: req.url!,
+          auth: String(req.headers.authorization),
+          type: String(req.headers['content-type']),
+          body,
+        });
         res.end();
       });
     });
@@ -120,9 +143,17 @@ describe('ExternalKbs', () => {
     } finally {
       server.close();
     }
-    expect(received.map((r) => `${r.method} ${r.url}`)).toEqual(['POST /kbs/v0/reference-value', 'POST /kbs/v0/attestation-policy', 'POST /kbs/v0/resource-policy']);
+    expect(received.map((r) => `${r.method} ${r.url}`)).toEqual([
+      'POST /kbs/v0/reference-value',
+      'POST /kbs/v0/attestation-policy',
+      'POST /kbs/v0/resource-policy',
+    ]);
     expect(received.every((r) => r.auth === 'Bearer header.payload.signature' && r.type === 'application/json')).toBe(true);
-    expect(received.map((r) => r.body)).toEqual([files['requests/reference-values.json'], files['requests/attestation-policy.json'], files['requests/resource-policy.json']]);
+    expect(received.map((r) => r.body)).toEqual([
+      files['requests/reference-values.json'],
+      files['requests/attestation-policy.json'],
+      files['requests/resource-policy.json'],
+    ]);
   });
 
   test('synth fails when a resource comes from a source the external KBS cannot read', () => {
@@ -130,7 +161,9 @@ describe('ExternalKbs', () => {
     const k = external(stack);
     k.declareResource('a/b/c', ResourceSource.kubernetesSecret('s', 'k'));
     k.grantResources(new TestWorkload(stack, 'w', 'a'.repeat(64)), 'a/b/c');
-    expect(() => Testing.synth(stack, true)).toThrow(/\[s\/Kbs\] kbs:\/\/\/a\/b\/c comes from Kubernetes Secret s\[k\], which a ExternalKbs cannot read; use ResourceSource.outOfBand\(\)/);
+    expect(() => Testing.synth(stack, true)).toThrow(
+      /\[s\/Kbs\] kbs:\/\/\/a\/b\/c comes from Kubernetes Secret s\[k\], which a ExternalKbs cannot read; use ResourceSource.outOfBand\(\)/,
+    );
   });
 
   test.each([
@@ -139,11 +172,18 @@ describe('ExternalKbs', () => {
     [{ caCertPem: 'not a pem' }, /caCertPem: must be the PEM certificate of the CA of the KBS/],
     [{ referenceValuesExpire: '2020-01-01T00:00:00Z' }, /referenceValuesExpire: is 2020-01-01T00:00:00Z, before Trustee v0.21.0 was even released/],
   ])('fails on %p', (override, message) => {
-    expect(() => new ExternalKbs(emptyStack(), 'Kbs', { url: 'https://kbs.example', caCertPem: PUBLIC_MATERIAL.kbsCa, ...ATTESTATION, ...override })).toThrow(message);
+    expect(
+      () => new ExternalKbs(emptyStack(), 'Kbs', { url: 'https://kbs.example', caCertPem: PUBLIC_MATERIAL.kbsCa, ...ATTESTATION, ...override }),
+    ).toThrow(message);
   });
 
   test('plain HTTP only for development, with a warning', () => {
-    const k = new ExternalKbs(emptyStack(), 'Kbs', { url: 'http://10.0.0.5:8080', caCertPem: PUBLIC_MATERIAL.kbsCa, ...ATTESTATION, allowInsecureHttpForDevelopment: true });
+    const k = new ExternalKbs(emptyStack(), 'Kbs', {
+      url: 'http://10.0.0.5:8080',
+      caCertPem: PUBLIC_MATERIAL.kbsCa,
+      ...ATTESTATION,
+      allowInsecureHttpForDevelopment: true,
+    });
     expect(k.node.metadata.map((m) => m.data)).toContainEqual(expect.stringContaining('allowInsecureHttpForDevelopment'));
   });
 });

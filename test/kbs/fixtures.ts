@@ -25,4 +25,3 @@ export function vmProps(network: TrusteeVmProps['podVmNetwork']): TrusteeVmProps
     snpTcbFloor: { bootloader: 4, tee: 0, snp: 24, microcode: 219 },
   };
 }
-

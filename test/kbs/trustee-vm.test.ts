@@ -29,7 +29,12 @@ import { TestWorkload } from '../helpers/workload-identity';
 /** A cluster whose key manager attests to a Trustee VM. */
 function deployment(scope: Construct, keyManagerImage = pinned('key-manager')): TrusteeVm {
   const infra = baseInfra(scope);
-  const pool = new ConfidentialVmPool(scope, 'pool', { location: 'westeurope', podVmResourceGroupName: 'podvms', ...infra, instanceSizes: [ConfidentialVmSize.STANDARD_DC2AS_V5] });
+  const pool = new ConfidentialVmPool(scope, 'pool', {
+    location: 'westeurope',
+    podVmResourceGroupName: 'podvms',
+    ...infra,
+    instanceSizes: [ConfidentialVmSize.STANDARD_DC2AS_V5],
+  });
   const runtime = new PeerPodsRuntime(scope, 'runtime', { pool });
   const kbs = new TrusteeVm(scope, 'Kbs', vmProps(infra.network));
   kbs.trustImage(infra.image);
@@ -37,8 +42,10 @@ function deployment(scope: Construct, keyManagerImage = pinned('key-manager')): 
   return kbs;
 }
 
-const cloudConfigOf = (json: Synthesized): string => Buffer.from(resourceOf(json, 'azurerm_linux_virtual_machine').custom_data as string, 'base64').toString('utf8');
-const stateOf = (json: Synthesized): TrusteeVmStateDocument => JSON.parse(gunzipSync(Buffer.from(resourceOf(json, 'azurerm_key_vault_secret', 'State').value as string, 'base64')).toString());
+const cloudConfigOf = (json: Synthesized): string =>
+  Buffer.from(resourceOf(json, 'azurerm_linux_virtual_machine').custom_data as string, 'base64').toString('utf8');
+const stateOf = (json: Synthesized): TrusteeVmStateDocument =>
+  JSON.parse(gunzipSync(Buffer.from(resourceOf(json, 'azurerm_key_vault_secret', 'State').value as string, 'base64')).toString());
 
 describe('TrusteeVm', () => {
   let kbs: TrusteeVm | undefined;
@@ -66,8 +73,12 @@ describe('TrusteeVm', () => {
     expect(resourceOf(json, 'azurerm_network_interface').ip_configuration).toEqual([
       { name: 'kbs', subnet_id: expect.stringContaining('/subnets/kbs'), private_ip_address_allocation: 'Static', private_ip_address: '10.250.0.10' },
     ]);
-    const rules = Object.values(resourcesOf(json, 'azurerm_network_security_rule')).filter((r) => String(r.network_security_group_name).includes('Kbs_Nsg'));
-    expect(rules.map((r) => [r.priority, r.access, r.source_address_prefixes, r.destination_port_range]).sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual([
+    const rules = Object.values(resourcesOf(json, 'azurerm_network_security_rule')).filter((r) =>
+      String(r.network_security_group_name).includes('Kbs_Nsg'),
+    );
+    expect(
+      rules.map((r) => [r.priority, r.access, r.source_address_prefixes, r.destination_port_range]).sort((a, b) => Number(a[0]) - Number(b[0])),
+    ).toEqual([
       [100, 'Allow', ['10.225.0.0/16'], '8080'],
       [110, 'Allow', ['10.251.0.0/24'], '8080'],
       [4000, 'Deny', ['0.0.0.0/0'], '*'],
@@ -79,9 +90,17 @@ describe('TrusteeVm', () => {
       name: 'owner-kbs-kv',
       rbac_authorization_enabled: true,
       purge_protection_enabled: true,
-      network_acls: { default_action: 'Deny', bypass: 'None', ip_rules: ['203.0.113.7'], virtual_network_subnet_ids: [expect.stringContaining('/subnets/kbs')] },
+      network_acls: {
+        default_action: 'Deny',
+        bypass: 'None',
+        ip_rules: ['203.0.113.7'],
+        virtual_network_subnet_ids: [expect.stringContaining('/subnets/kbs')],
+      },
     });
-    expect(resourceOf(json, 'azurerm_role_assignment', 'VmReadsSecrets')).toMatchObject({ role_definition_name: 'Key Vault Secrets User', principal_id: expect.stringContaining('Kbs_Identity') });
+    expect(resourceOf(json, 'azurerm_role_assignment', 'VmReadsSecrets')).toMatchObject({
+      role_definition_name: 'Key Vault Secrets User',
+      principal_id: expect.stringContaining('Kbs_Identity'),
+    });
     expect(kbs!.uploadKeyMaterialCommands('.secrets').map((c) => c.replace(/--vault-name \S+/, '--vault-name V'))).toEqual([
       'az keyvault secret set --vault-name V --name kbs-https-key --file .secrets/kbs-https.key',
       'az keyvault secret set --vault-name V --name kbs-https-cert --file .secrets/kbs-https.crt',
@@ -128,7 +147,9 @@ describe('TrusteeVm', () => {
     deployment(stack);
     const baseline = new SecurityBaseline();
     for (const c of stack.node.findAll()) baseline.visit(c);
-    const errors = stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === '@cdktf/error').map((m) => `${c.node.path}: ${String(m.data)}`));
+    const errors = stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === '@cdktf/error').map((m) => `${c.node.path}: ${String(m.data)}`));
     expect(errors.filter((e) => e.startsWith('s/Kbs'))).toEqual([]);
   });
 });
@@ -143,7 +164,11 @@ describe('kbs-sync place (run by bash on the bytes the VM would fetch)', () => {
   }
   function run(root: string, dir: string): string[] {
     const out = execFileSync('bash', [join(root, 'kbs-sync'), 'place', dir], { env: { ...process.env, KBS_CONFIG_DIR: root }, encoding: 'utf8' });
-    return out.split('\n').filter(Boolean).map((p) => p.slice(root.length + 1)).sort();
+    return out
+      .split('\n')
+      .filter(Boolean)
+      .map((p) => p.slice(root.length + 1))
+      .sort();
   }
   let first: TrusteeVmStateDocument | undefined;
   synth((stack) => {
@@ -194,7 +219,10 @@ describe('TrusteeVm validation', () => {
     [{ keyVaultName: 'kv' }, /keyVaultName: must be 3-24 letters/],
     [{ adminSshPublicKey: 'password' }, /adminSshPublicKey: must be an OpenSSH public key/],
     [{ subnetCidr: '${TfToken[TOKEN.1]}' }, /subnetCidr: must be the literal IPv4 CIDR of the subnet/],
-    [{ keyVaultAllowedIpRanges: ['my laptop'] }, /keyVaultAllowedIpRanges.0: must be an IPv4 address or CIDR \(a public address Terraform and key uploads come from\)/],
+    [
+      { keyVaultAllowedIpRanges: ['my laptop'] },
+      /keyVaultAllowedIpRanges.0: must be an IPv4 address or CIDR \(a public address Terraform and key uploads come from\)/,
+    ],
   ])('fails on %p', (override, message) => {
     expect(() => build(override)).toThrow(message);
   });
@@ -203,7 +231,9 @@ describe('TrusteeVm validation', () => {
     const scope = emptyStack();
     const { network } = baseInfra(scope);
     const podVmNetwork = PeerPodNetwork.fromExisting(scope, 'Existing', { vnetId: 'v', nodeSubnetId: 'n', podVmSubnetId: 'p' });
-    expect(() => new TrusteeVm(scope, 'Kbs', { ...vmProps(network), podVmNetwork })).toThrow(/TrusteeVm test\/Kbs: podVmNetwork: must give podVmSubnetCidr/);
+    expect(() => new TrusteeVm(scope, 'Kbs', { ...vmProps(network), podVmNetwork })).toThrow(
+      /TrusteeVm test\/Kbs: podVmNetwork: must give podVmSubnetCidr/,
+    );
   });
 
   test('synth fails when the state outgrows a Key Vault secret (25 KB compressed)', () => {
@@ -215,7 +245,11 @@ describe('TrusteeVm validation', () => {
       const key = kbs.declareResource(`apps/w${i}/key`, ResourceSource.outOfBand());
       kbs.grantResources(new TestWorkload(stack, `w${i}`, createHash('sha256').update(`w${i}`).digest('hex')), key);
     }
-    expect(kbs.node.validate()).toEqual([expect.stringMatching(/^the KBS state is \d+ bytes once compressed, more than a Key Vault secret holds \(25600\); split the workloads over two KBSs$/)]);
+    expect(kbs.node.validate()).toEqual([
+      expect.stringMatching(
+        /^the KBS state is \d+ bytes once compressed, more than a Key Vault secret holds \(25600\); split the workloads over two KBSs$/,
+      ),
+    ]);
   });
 
   test('synth fails on a resource the VM cannot read, or stored under a name the VM keeps for itself', () => {

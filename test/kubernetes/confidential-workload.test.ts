@@ -32,11 +32,12 @@ type Parts = ReturnType<typeof clusterParts>;
 const REFERENCE_KM = 'confidentialai.azurecr.io/enkrypt/key-manager@sha256:f7c56dbc74eadb755393d60f1062762e50939c2124a462f98ccc749b40afdd48';
 
 function podTemplate(json: Synthesized, idPart: string): { metadata: { annotations: Record<string, string> }; spec: Record<string, unknown> } {
-  return ((resourceOf(json, 'kubernetes_deployment_v1', idPart).spec as Record<string, unknown>).template) as never;
+  return (resourceOf(json, 'kubernetes_deployment_v1', idPart).spec as Record<string, unknown>).template as never;
 }
 
 function seedData(json: Synthesized): Record<string, string> {
-  return Object.values(resourcesOf(json, 'kubernetes_config_map_v1')).find((c) => (c.metadata as { name: string }).name === 'kbs-seed')!.data as Record<string, string>;
+  return Object.values(resourcesOf(json, 'kubernetes_config_map_v1')).find((c) => (c.metadata as { name: string }).name === 'kbs-seed')!
+    .data as Record<string, string>;
 }
 
 /**
@@ -45,7 +46,12 @@ function seedData(json: Synthesized): Record<string, string> {
  */
 function released(json: Synthesized, pcr8: string, paths: readonly string[]): string[] {
   const policy = seedData(json)['resource-policy.rego'];
-  const token = earToken({ cpu0: { vector: { 'instance-identity': 2, configuration: 2, executables: 3, hardware: 2 }, evidence: { 'az-snp-vtpm': { tpm: { pcr08: pcr8 } } } } });
+  const token = earToken({
+    cpu0: {
+      vector: { 'instance-identity': 2, configuration: 2, executables: 3, hardware: 2 },
+      evidence: { 'az-snp-vtpm': { tpm: { pcr08: pcr8 } } },
+    },
+  });
   return paths.filter((path) => regoEval(policy, token, ['data.policy.allow'], { data: resourceRequest(path) }) === true);
 }
 
@@ -55,7 +61,15 @@ describe('KeyManager and ConfidentialInference, wired end to end', () => {
   const json = synth((stack) => {
     const parts: Parts = clusterParts(stack);
     const ns = new WorkloadNamespace(stack, 'ns');
-    km = new KeyManager(stack, 'km', { runtime: parts.runtime, kbs: parts.trustee, image: pinned('key-manager'), command: ['/app/server'], runAsUser: 1000, namespace: ns, ...tlsOf('key-manager') });
+    km = new KeyManager(stack, 'km', {
+      runtime: parts.runtime,
+      kbs: parts.trustee,
+      image: pinned('key-manager'),
+      command: ['/app/server'],
+      runAsUser: 1000,
+      namespace: ns,
+      ...tlsOf('key-manager'),
+    });
     inf = new ConfidentialInference(stack, 'inf', {
       runtime: parts.runtime,
       kbs: parts.trustee,
@@ -63,7 +77,13 @@ describe('KeyManager and ConfidentialInference, wired end to end', () => {
       command: ['/app/server'],
       runAsUser: 1000,
       namespace: ns,
-      model: ModelSource.encryptedBlob({ url: 'https://models.blob.core.windows.net/m/model.enc', decryptionKey: 'kbs:///enkrypt/model/decryption-key', decryptImage: pinned('fetcher'), decryptCommand: ['/fetch'], decryptRunAsUser: 1000 }),
+      model: ModelSource.encryptedBlob({
+        url: 'https://models.blob.core.windows.net/m/model.enc',
+        decryptionKey: 'kbs:///enkrypt/model/decryption-key',
+        decryptImage: pinned('fetcher'),
+        decryptCommand: ['/fetch'],
+        decryptRunAsUser: 1000,
+      }),
       keyManager: km,
       ...tlsOf('inference'),
       signedImagePolicy: 'kbs:///enkrypt/policy/images',
@@ -72,7 +92,10 @@ describe('KeyManager and ConfidentialInference, wired end to end', () => {
   });
 
   test('each pod annotation decodes to its workload initdata', () => {
-    for (const [idPart, workload] of [['km', km!.workload], ['inf', inf!.workload]] as const) {
+    for (const [idPart, workload] of [
+      ['km', km!.workload],
+      ['inf', inf!.workload],
+    ] as const) {
       const annotation = podTemplate(json, idPart).metadata.annotations['io.katacontainers.config.hypervisor.cc_init_data'];
       const toml = gunzipSync(Buffer.from(annotation, 'base64')).toString('utf8');
       expect(toml).toBe(workload.initdata.toml);
@@ -86,10 +109,20 @@ describe('KeyManager and ConfidentialInference, wired end to end', () => {
 
   describeWithEngine('as the KBS decides (engine)', () => {
     test('the key manager key is released to the key manager only, the model key to inference only', () => {
-      const paths = ['enkrypt/key-manager/private-key', 'enkrypt/model/decryption-key', 'enkrypt/policy/images', 'workload-tls/inference/tls-key', 'workload-tls/key-manager/tls-key'];
+      const paths = [
+        'enkrypt/key-manager/private-key',
+        'enkrypt/model/decryption-key',
+        'enkrypt/policy/images',
+        'workload-tls/inference/tls-key',
+        'workload-tls/key-manager/tls-key',
+      ];
       // Each TLS key to its own workload alone.
       expect(released(json, km!.workload.pcr8, paths)).toEqual(['enkrypt/key-manager/private-key', 'workload-tls/key-manager/tls-key']);
-      expect(released(json, inf!.workload.pcr8, paths)).toEqual(['enkrypt/model/decryption-key', 'enkrypt/policy/images', 'workload-tls/inference/tls-key']);
+      expect(released(json, inf!.workload.pcr8, paths)).toEqual([
+        'enkrypt/model/decryption-key',
+        'enkrypt/policy/images',
+        'workload-tls/inference/tls-key',
+      ]);
       expect(released(json, 'e'.repeat(64), paths)).toEqual([]);
     });
   });
@@ -100,17 +133,35 @@ describe('KeyManager and ConfidentialInference, wired end to end', () => {
     expect(km!.workload.agentPolicy.data.containers).toEqual([
       keys,
       { name: 'key-manager', image: pinned('key-manager'), args: ['/app/server'] },
-      { name: 'tls-server', image: PROXY_IMAGE, args: ['/usr/bin/ghostunnel', 'server', '--listen', '0.0.0.0:8443', '--target', '127.0.0.1:8080', ...files, '--allow-all'] },
+      {
+        name: 'tls-server',
+        image: PROXY_IMAGE,
+        args: ['/usr/bin/ghostunnel', 'server', '--listen', '0.0.0.0:8443', '--target', '127.0.0.1:8080', ...files, '--allow-all'],
+      },
     ]);
     expect(inf!.workload.agentPolicy.data.containers).toEqual([
       keys,
       { name: 'fetch-model', image: pinned('fetcher'), args: ['/fetch'] },
       { name: 'server', image: pinned('vllm'), args: ['/app/server'] },
-      { name: 'tls-server', image: PROXY_IMAGE, args: ['/usr/bin/ghostunnel', 'server', '--listen', '0.0.0.0:8443', '--target', '127.0.0.1:8000', ...files, '--allow-all'] },
+      {
+        name: 'tls-server',
+        image: PROXY_IMAGE,
+        args: ['/usr/bin/ghostunnel', 'server', '--listen', '0.0.0.0:8443', '--target', '127.0.0.1:8000', ...files, '--allow-all'],
+      },
       {
         name: 'tls-to-key-manager',
         image: PROXY_IMAGE,
-        args: ['/usr/bin/ghostunnel', 'client', '--listen', '127.0.0.1:9443', '--target', 'key-manager.confidential-ai.svc.cluster.local:8443', ...files, '--verify-cn', 'key-manager'],
+        args: [
+          '/usr/bin/ghostunnel',
+          'client',
+          '--listen',
+          '127.0.0.1:9443',
+          '--target',
+          'key-manager.confidential-ai.svc.cluster.local:8443',
+          ...files,
+          '--verify-cn',
+          'key-manager',
+        ],
       },
     ]);
   });
@@ -123,13 +174,19 @@ describe('KeyManager and ConfidentialInference, wired end to end', () => {
     expect(inf0.metadata.annotations['io.katacontainers.config.hypervisor.machine_type']).toBe('Standard_DC2es_v6');
     expect(km0.spec.automount_service_account_token).toBe(false);
     const container = (km0.spec.container as Array<Record<string, unknown>>)[0];
-    expect(container.security_context).toMatchObject({ privileged: false, allow_privilege_escalation: false, read_only_root_filesystem: true, run_as_non_root: true, capabilities: { drop: ['ALL'] } });
+    expect(container.security_context).toMatchObject({
+      privileged: false,
+      allow_privilege_escalation: false,
+      read_only_root_filesystem: true,
+      run_as_non_root: true,
+      capabilities: { drop: ['ALL'] },
+    });
     const volumes = km0.spec.volume as Array<Record<string, unknown>>;
     expect(volumes.every((v) => 'empty_dir' in v && !('host_path' in v))).toBe(true);
   });
 
   test('resources reach containers as CDH URLs in the environment, never as Secrets', () => {
-    const env = ((podTemplate(json, 'km').spec.container as Array<Record<string, unknown>>)[0].env as Array<{ name: string; value: string }>);
+    const env = (podTemplate(json, 'km').spec.container as Array<Record<string, unknown>>)[0].env as Array<{ name: string; value: string }>;
     expect(env).toContainEqual({ name: 'PRIVATE_KEY_URL', value: 'http://127.0.0.1:8006/cdh/resource/enkrypt/key-manager/private-key' });
     expect(JSON.stringify(resourcesOf(json, 'kubernetes_deployment_v1'))).not.toContain('secret_key_ref');
     const fetch = (podTemplate(json, 'inf').spec.init_container as Array<Record<string, unknown>>).find((c) => c.name === 'fetch-model')!;
@@ -137,10 +194,12 @@ describe('KeyManager and ConfidentialInference, wired end to end', () => {
   });
 
   test('inference knows the key manager URL and enforces the image signature policy through cdh.toml', () => {
-    const env = ((podTemplate(json, 'inf').spec.container as Array<Record<string, unknown>>)[0].env as Array<{ name: string; value: string }>);
+    const env = (podTemplate(json, 'inf').spec.container as Array<Record<string, unknown>>)[0].env as Array<{ name: string; value: string }>;
     // Through its client proxy, which presents the inference certificate and checks the key manager's.
     expect(env).toContainEqual({ name: 'KEY_MANAGER_URL', value: 'http://127.0.0.1:9443' });
-    expect((parseToml(inf!.workload.initdata.cdhToml) as { image: Record<string, string> }).image).toEqual({ image_security_policy_uri: 'kbs:///enkrypt/policy/images' });
+    expect((parseToml(inf!.workload.initdata.cdhToml) as { image: Record<string, string> }).image).toEqual({
+      image_security_policy_uri: 'kbs:///enkrypt/policy/images',
+    });
   });
 
   test('the key manager exposes the command that pushes the owner key out of band', () => {
@@ -150,7 +209,9 @@ describe('KeyManager and ConfidentialInference, wired end to end', () => {
 
   test('the Services expose only the TLS port of the proxy; the key and certificates reach the proxies only', () => {
     for (const idPart of ['km', 'inf']) {
-      expect((resourceOf(json, 'kubernetes_service_v1', idPart).spec as { port: unknown }).port).toEqual([{ name: 'https', port: 8443, target_port: '8443' }]);
+      expect((resourceOf(json, 'kubernetes_service_v1', idPart).spec as { port: unknown }).port).toEqual([
+        { name: 'https', port: 8443, target_port: '8443' },
+      ]);
       const spec = podTemplate(json, idPart).spec;
       const containers = [...(spec.init_container as Array<Record<string, unknown>>), ...(spec.container as Array<Record<string, unknown>>)];
       for (const c of containers) {
@@ -183,20 +244,40 @@ describe('KeyManager and ConfidentialInference, wired end to end', () => {
     let km: KeyManager | undefined;
     const own = synth((stack) => {
       const parts = clusterParts(stack);
-      km = new KeyManager(stack, 'km', { runtime: parts.runtime, kbs: parts.trustee, image: pinned('key-manager'), command: ['/app/server'], runAsUser: 1000, probes: { readiness: Probe.fromHttpGet('/healthz') }, ...tlsOf('key-manager') });
+      km = new KeyManager(stack, 'km', {
+        runtime: parts.runtime,
+        kbs: parts.trustee,
+        image: pinned('key-manager'),
+        command: ['/app/server'],
+        runAsUser: 1000,
+        probes: { readiness: Probe.fromHttpGet('/healthz') },
+        ...tlsOf('key-manager'),
+      });
     });
     const c = (podTemplate(own, 'km_').spec.container as Array<Record<string, unknown>>)[0];
     expect(c.readiness_probe).toEqual({ http_get: { path: '/healthz', port: '8080', scheme: 'HTTP' } });
     expect(c.liveness_probe).toEqual({ tcp_socket: [{ port: '8080' }], period_seconds: 10, failure_threshold: 3 });
     expect(km).toBeDefined();
     const parts = clusterParts(emptyStack());
-    expect(() => new KeyManager(parts.trustee.node.scope!, 'km', { runtime: parts.runtime, kbs: parts.trustee, image: pinned('k'), command: ['/k'], runAsUser: 1000, ...tlsOf('key-manager'), probes: { ready: Probe.fromTcpSocket() } as never })).toThrow(
-      /KeyManager test\/km: probes: Unrecognized key: "ready"/,
-    );
+    expect(
+      () =>
+        new KeyManager(parts.trustee.node.scope!, 'km', {
+          runtime: parts.runtime,
+          kbs: parts.trustee,
+          image: pinned('k'),
+          command: ['/k'],
+          runAsUser: 1000,
+          ...tlsOf('key-manager'),
+          probes: { ready: Probe.fromTcpSocket() } as never,
+        }),
+    ).toThrow(/KeyManager test\/km: probes: Unrecognized key: "ready"/);
   });
 
   test('workloads are created after the runtime and their namespace', () => {
-    expect(resourceOf(json, 'kubernetes_deployment_v1', 'km').depends_on).toEqual([expect.stringContaining('helm_release.runtime'), expect.stringContaining('kubernetes_namespace_v1.ns')]);
+    expect(resourceOf(json, 'kubernetes_deployment_v1', 'km').depends_on).toEqual([
+      expect.stringContaining('helm_release.runtime'),
+      expect.stringContaining('kubernetes_namespace_v1.ns'),
+    ]);
   });
 });
 
@@ -214,19 +295,28 @@ describe('ConfidentialWorkload wiring checks', () => {
   }
 
   test('fails when an image is given by tag, naming the container', () => {
-    expect(() => workload(clusterParts(emptyStack()), { containers: [{ name: 'server', image: 'example.azurecr.io/app:1.0' }] })).toThrow(/ConfidentialWorkload test\/w\w+: containers.0.image: must be fully qualified and pinned by digest.*\(got "example.azurecr.io\/app:1.0"\)/);
+    expect(() => workload(clusterParts(emptyStack()), { containers: [{ name: 'server', image: 'example.azurecr.io/app:1.0' }] })).toThrow(
+      /ConfidentialWorkload test\/w\w+: containers.0.image: must be fully qualified and pinned by digest.*\(got "example.azurecr.io\/app:1.0"\)/,
+    );
   });
 
   test("fails when the machine type is not one of the pool's sizes", () => {
-    expect(() => workload(clusterParts(emptyStack()), { instanceSize: ConfidentialVmSize.of('Standard_DC8as_v5') })).toThrow(/instanceSize: "Standard_DC8as_v5" is not one of the runtime's sizes \[Standard_DC2as_v5, Standard_DC2es_v6\]/);
+    expect(() => workload(clusterParts(emptyStack()), { instanceSize: ConfidentialVmSize.of('Standard_DC8as_v5') })).toThrow(
+      /instanceSize: "Standard_DC8as_v5" is not one of the runtime's sizes \[Standard_DC2as_v5, Standard_DC2es_v6\]/,
+    );
   });
 
   test('fails when the KBS URL is a token only Terraform knows (initdata is fixed at synth)', () => {
     const parts = clusterParts(emptyStack());
     const url = `https://${parts.network.nodeSubnetId}:8080`;
-    expect(() => new ExternalKbs(parts.network, 'kbs', { url, caCertPem: parts.trustee.kbsEndpoint.caCertPem!, referenceValuesExpire: '2027-06-30T00:00:00Z' })).toThrow(
-      /ExternalKbs test\/\w+\/kbs: kbsEndpoint.url: is an unresolved Terraform token.*must be known at synth time/,
-    );
+    expect(
+      () =>
+        new ExternalKbs(parts.network, 'kbs', {
+          url,
+          caCertPem: parts.trustee.kbsEndpoint.caCertPem!,
+          referenceValuesExpire: '2027-06-30T00:00:00Z',
+        }),
+    ).toThrow(/ExternalKbs test\/\w+\/kbs: kbsEndpoint.url: is an unresolved Terraform token.*must be known at synth time/);
   });
 
   test('fails when the runtime is installed in another stack', () => {
@@ -235,10 +325,26 @@ describe('ConfidentialWorkload wiring checks', () => {
     const b = new TerraformStack(app, 'b');
     const parts = clusterParts(a);
     const other = clusterParts(b);
-    expect(() => new ConfidentialWorkload(b, 'w', { runtime: parts.runtime, kbs: other.trustee, name: 'app', containers: [{ name: 'app', image: pinned('app'), command: ['/app/server'], runAsUser: 1000 }] })).toThrow(/runtime: is in stack "a", not in this one/);
+    expect(
+      () =>
+        new ConfidentialWorkload(b, 'w', {
+          runtime: parts.runtime,
+          kbs: other.trustee,
+          name: 'app',
+          containers: [{ name: 'app', image: pinned('app'), command: ['/app/server'], runAsUser: 1000 }],
+        }),
+    ).toThrow(/runtime: is in stack "a", not in this one/);
     // An imported runtime is a construct too, held to the same rule.
     const imported = PeerPodsRuntime.alreadyInstalled(a, 'installed', parts.runtime);
-    expect(() => new ConfidentialWorkload(b, 'w2', { runtime: imported, kbs: other.trustee, name: 'app2', containers: [{ name: 'app', image: pinned('app'), command: ['/app/server'], runAsUser: 1000 }] })).toThrow(
+    expect(
+      () =>
+        new ConfidentialWorkload(b, 'w2', {
+          runtime: imported,
+          kbs: other.trustee,
+          name: 'app2',
+          containers: [{ name: 'app', image: pinned('app'), command: ['/app/server'], runAsUser: 1000 }],
+        }),
+    ).toThrow(
       /ConfidentialWorkload b\/w2: runtime: is in stack "a", not in this one; create the workload in that stack, or import the runtime into this one/,
     );
   });
@@ -254,9 +360,17 @@ describe('ConfidentialWorkload wiring checks', () => {
     const app = Testing.app();
     const stack = new TerraformStack(app, 's');
     const parts = clusterParts(stack);
-    const image = PodVmImage.fromImageId(stack, 'other-image', { imageId: '/CommunityGalleries/g/Images/i/Versions/1.0.0', measurements: [{ tee: 'az-snp-vtpm', pcrs: { 11: 'f'.repeat(64) } }] });
+    const image = PodVmImage.fromImageId(stack, 'other-image', {
+      imageId: '/CommunityGalleries/g/Images/i/Versions/1.0.0',
+      measurements: [{ tee: 'az-snp-vtpm', pcrs: { 11: 'f'.repeat(64) } }],
+    });
     const untrusted = PeerPodsRuntime.alreadyInstalled(stack, 'rt', { ...parts.runtime, image });
-    new ConfidentialWorkload(stack, 'w', { runtime: untrusted, kbs: parts.trustee, name: 'app', containers: [{ name: 'app', image: pinned('app'), command: ['/app/server'], runAsUser: 1000 }] });
+    new ConfidentialWorkload(stack, 'w', {
+      runtime: untrusted,
+      kbs: parts.trustee,
+      name: 'app',
+      containers: [{ name: 'app', image: pinned('app'), command: ['/app/server'], runAsUser: 1000 }],
+    });
     expect(() => Testing.synth(stack, true)).toThrow(/boots a pod VM image whose measurements the KBS does not trust/);
   });
 
@@ -273,16 +387,27 @@ describe('ConfidentialWorkload wiring checks', () => {
   test('fails when two workloads of a stack share a namespace and name, naming both', () => {
     const parts = clusterParts(emptyStack());
     const first = workload(parts);
-    expect(() => workload(parts)).toThrow(new RegExp(`ConfidentialWorkload test/w\\w+: name: confidential-ai/app is already the name of ${first.node.path} in this stack`));
+    expect(() => workload(parts)).toThrow(
+      new RegExp(`ConfidentialWorkload test/w\\w+: name: confidential-ai/app is already the name of ${first.node.path} in this stack`),
+    );
     expect(() => workload(parts, { name: 'other' })).not.toThrow();
   });
 
   test("synth fails when another workload needs the key manager's private key", () => {
     const stack = new TerraformStack(Testing.app(), 's');
     const parts = clusterParts(stack);
-    const km = new KeyManager(stack, 'km', { runtime: parts.runtime, kbs: parts.trustee, image: pinned('key-manager'), command: ['/app/server'], runAsUser: 1000, ...tlsOf('key-manager') });
+    const km = new KeyManager(stack, 'km', {
+      runtime: parts.runtime,
+      kbs: parts.trustee,
+      image: pinned('key-manager'),
+      command: ['/app/server'],
+      runAsUser: 1000,
+      ...tlsOf('key-manager'),
+    });
     workload(parts, { name: 'thief', resources: [km.privateKey] });
-    expect(() => Testing.synth(stack, true)).toThrow(/s\/w\w+ \(confidential-ai\/thief\) needs kbs:\/\/\/enkrypt\/key-manager\/private-key, which is reserved for s\/km\/Workload \(confidential-ai\/key-manager\)/);
+    expect(() => Testing.synth(stack, true)).toThrow(
+      /s\/w\w+ \(confidential-ai\/thief\) needs kbs:\/\/\/enkrypt\/key-manager\/private-key, which is reserved for s\/km\/Workload \(confidential-ai\/key-manager\)/,
+    );
   });
 
   test("GIVEN no namespace WHEN workloads are created THEN the stack's confidential-ai namespace is created once and they depend on it", () => {
@@ -292,11 +417,14 @@ describe('ConfidentialWorkload wiring checks', () => {
       workload(parts, { name: 'other' });
       workload(parts, { name: 'elsewhere', namespace: 'existing-team-ns' });
     });
-    const namespaces = Object.entries(resourcesOf(json, 'kubernetes_namespace_v1')).filter(([, n]) => (n.metadata as { name: string }).name === 'confidential-ai');
+    const namespaces = Object.entries(resourcesOf(json, 'kubernetes_namespace_v1')).filter(
+      ([, n]) => (n.metadata as { name: string }).name === 'confidential-ai',
+    );
     expect(namespaces).toHaveLength(1);
     const [[nsId, ns]] = namespaces;
     expect((ns.metadata as { labels: Record<string, string> }).labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
-    const byName = (name: string) => Object.values(resourcesOf(json, 'kubernetes_deployment_v1')).find((d) => (d.metadata as { name: string }).name === name)!;
+    const byName = (name: string) =>
+      Object.values(resourcesOf(json, 'kubernetes_deployment_v1')).find((d) => (d.metadata as { name: string }).name === name)!;
     expect(byName('app').depends_on).toContain(`kubernetes_namespace_v1.${nsId}`);
     expect(byName('other').depends_on).toContain(`kubernetes_namespace_v1.${nsId}`);
     expect(byName('elsewhere').depends_on).not.toContain(`kubernetes_namespace_v1.${nsId}`);
@@ -320,35 +448,72 @@ describe('ConfidentialWorkload wiring checks', () => {
 
   test.each<[Partial<ConfidentialWorkloadProps>, RegExp]>([
     [
-      { containers: [{ name: 'app', image: pinned('a'), runAsUser: 1000 }, { name: 'app', image: pinned('b'), runAsUser: 1000 }] },
+      {
+        containers: [
+          { name: 'app', image: pinned('a'), runAsUser: 1000 },
+          { name: 'app', image: pinned('b'), runAsUser: 1000 },
+        ],
+      },
       /containers.1.name: "app" is already the name of containers.0; containers and init containers of a pod need distinct names \(got "app"\)/,
     ],
     [
       { initContainers: [{ name: 'app', image: pinned('init'), runAsUser: 1000 }] },
       /containers.0.name: "app" is already the name of initContainers.0/,
     ],
-    [{ scratchVolumes: [{ name: 'cache', mountPath: '/cache', sizeLimit: 'lots' }] }, /scratchVolumes.0.sizeLimit: must be a Kubernetes quantity such as "1Gi" \(got "lots"\)/],
+    [
+      { scratchVolumes: [{ name: 'cache', mountPath: '/cache', sizeLimit: 'lots' }] },
+      /scratchVolumes.0.sizeLimit: must be a Kubernetes quantity such as "1Gi" \(got "lots"\)/,
+    ],
     [{ scratchVolumes: [{ name: 'tmp', mountPath: '/scratch' }] }, /scratchVolumes.0.name: must not be "tmp"/],
     [{ scratchVolumes: [{ name: 'cache', mountPath: '/tmp/' }] }, /scratchVolumes.0.mountPath: must not be \/tmp/],
-    [{ scratchVolumes: [{ name: 'a', mountPath: '/a' }, { name: 'a', mountPath: '/b' }] }, /scratchVolumes.1.name: "a" names two scratch volumes/],
-    [{ scratchVolumes: [{ name: 'a', mountPath: '/a' }, { name: 'b', mountPath: '/a' }] }, /scratchVolumes.1.mountPath: \/a is the mount path of two scratch volumes/],
-    [{ containers: [{ name: 'app', image: pinned('a'), runAsUser: 1000, resources: { cpu: '1', memory: 'much' } }] }, /containers.0.resources.memory: must be a Kubernetes quantity such as "2Gi"/],
+    [
+      {
+        scratchVolumes: [
+          { name: 'a', mountPath: '/a' },
+          { name: 'a', mountPath: '/b' },
+        ],
+      },
+      /scratchVolumes.1.name: "a" names two scratch volumes/,
+    ],
+    [
+      {
+        scratchVolumes: [
+          { name: 'a', mountPath: '/a' },
+          { name: 'b', mountPath: '/a' },
+        ],
+      },
+      /scratchVolumes.1.mountPath: \/a is the mount path of two scratch volumes/,
+    ],
+    [
+      { containers: [{ name: 'app', image: pinned('a'), runAsUser: 1000, resources: { cpu: '1', memory: 'much' } }] },
+      /containers.0.resources.memory: must be a Kubernetes quantity such as "2Gi"/,
+    ],
   ])('fails, naming the field, when Kubernetes would refuse the pod: %#', (override, message) => {
     expect(() => workload(clusterParts(emptyStack()), override)).toThrow(message);
   });
 
   test('accepts decimal and binary quantities Kubernetes accepts', () => {
     expect(() => workload(clusterParts(emptyStack()), { scratchVolumes: [{ name: 'cache', mountPath: '/cache', sizeLimit: '1.5G' }] })).not.toThrow();
-    expect(() => workload(clusterParts(emptyStack()), { name: 'b', scratchVolumes: [{ name: 'cache', mountPath: '/cache', sizeLimit: '500Mi' }] })).not.toThrow();
+    expect(() =>
+      workload(clusterParts(emptyStack()), { name: 'b', scratchVolumes: [{ name: 'cache', mountPath: '/cache', sizeLimit: '500Mi' }] }),
+    ).not.toThrow();
   });
 
   test('GIVEN a container with ports WHEN no probe is given THEN the Service waits for a TCP readiness probe of its first port', () => {
     const json = synth((stack) => {
       const parts = clusterParts(stack);
-      workload(parts, { containers: [{ name: 'app', image: pinned('app'), command: ['/app/server'], runAsUser: 1000, ports: [8443, 9090] }], initContainers: [{ name: 'init', image: pinned('init'), command: ['/init'], runAsUser: 1000, ports: [1] }] });
+      workload(parts, {
+        containers: [{ name: 'app', image: pinned('app'), command: ['/app/server'], runAsUser: 1000, ports: [8443, 9090] }],
+        initContainers: [{ name: 'init', image: pinned('init'), command: ['/init'], runAsUser: 1000, ports: [1] }],
+      });
       workload(parts, { name: 'quiet' });
     });
-    const spec = (name: string) => (Object.values(resourcesOf(json, 'kubernetes_deployment_v1')).find((d) => (d.metadata as { name: string }).name === name)!.spec as never as { template: { spec: { container: Array<Record<string, unknown>>; init_container: Array<Record<string, unknown>> } } }).template.spec;
+    const spec = (name: string) =>
+      (
+        Object.values(resourcesOf(json, 'kubernetes_deployment_v1')).find((d) => (d.metadata as { name: string }).name === name)!.spec as never as {
+          template: { spec: { container: Array<Record<string, unknown>>; init_container: Array<Record<string, unknown>> } };
+        }
+      ).template.spec;
     expect(spec('app').container[0].readiness_probe).toEqual({ tcp_socket: [{ port: '8443' }] });
     expect(spec('app').container[0].liveness_probe).toBeUndefined();
     expect(spec('app').init_container[0].readiness_probe).toBeUndefined();
@@ -372,16 +537,33 @@ describe('ConfidentialWorkload wiring checks', () => {
         ],
       });
     });
-    const container = ((resourceOf(json, 'kubernetes_deployment_v1', /^w/).spec as never as { template: { spec: { container: Array<Record<string, unknown>> } } }).template.spec.container)[0];
+    const container = (
+      resourceOf(json, 'kubernetes_deployment_v1', /^w/).spec as never as { template: { spec: { container: Array<Record<string, unknown>> } } }
+    ).template.spec.container[0];
     expect(container.readiness_probe).toEqual({ http_get: { path: '/healthz', port: '8080', scheme: 'HTTPS' }, period_seconds: 5 });
     expect(container.liveness_probe).toEqual({ tcp_socket: [{ port: '9000' }], failure_threshold: 5, timeout_seconds: 2 });
-    expect(container.startup_probe).toEqual({ http_get: { path: '/ready', port: '8080', scheme: 'HTTP' }, initial_delay_seconds: 10, failure_threshold: 60 });
+    expect(container.startup_probe).toEqual({
+      http_get: { path: '/ready', port: '8080', scheme: 'HTTP' },
+      initial_delay_seconds: 10,
+      failure_threshold: 60,
+    });
   });
 
   test.each<[() => Partial<ConfidentialWorkloadProps>, RegExp]>([
-    [() => ({ containers: [{ name: 'app', image: pinned('a'), command: ['/a'], runAsUser: 1000, livenessProbe: Probe.fromTcpSocket() }] }), /ConfidentialWorkload test\/w\w+: containers.app.livenessProbe.port: the container exposes no port for the TCP probe; set ports on the container or port on the probe/],
-    [() => ({ initContainers: [{ name: 'init', image: pinned('i'), runAsUser: 1000, readinessProbe: Probe.fromTcpSocket({ port: 1 }) }] }), /initContainers.0.readinessProbe: init containers run to completion and take no probes/],
-    [() => ({ containers: [{ name: 'app', image: pinned('a'), runAsUser: 1000, readinessProbe: { exec: { command: ['cat', '/ready'] } } as never }] }), /containers.0.readinessProbe: must be Probe.fromHttpGet\(...\) or Probe.fromTcpSocket\(...\); exec probes are denied by the agent policy/],
+    [
+      () => ({ containers: [{ name: 'app', image: pinned('a'), command: ['/a'], runAsUser: 1000, livenessProbe: Probe.fromTcpSocket() }] }),
+      /ConfidentialWorkload test\/w\w+: containers.app.livenessProbe.port: the container exposes no port for the TCP probe; set ports on the container or port on the probe/,
+    ],
+    [
+      () => ({ initContainers: [{ name: 'init', image: pinned('i'), runAsUser: 1000, readinessProbe: Probe.fromTcpSocket({ port: 1 }) }] }),
+      /initContainers.0.readinessProbe: init containers run to completion and take no probes/,
+    ],
+    [
+      () => ({
+        containers: [{ name: 'app', image: pinned('a'), runAsUser: 1000, readinessProbe: { exec: { command: ['cat', '/ready'] } } as never }],
+      }),
+      /containers.0.readinessProbe: must be Probe.fromHttpGet\(...\) or Probe.fromTcpSocket\(...\); exec probes are denied by the agent policy/,
+    ],
   ])('fails on a probe Kubernetes or the agent policy would refuse: %#', (override, message) => {
     expect(() => workload(clusterParts(emptyStack()), override())).toThrow(message);
   });
@@ -407,7 +589,9 @@ describe('ConfidentialWorkload wiring checks', () => {
           model: ModelSource.encryptedImage({ decryptionKey: 'kbs:///enkrypt/model/decryption-key' }),
           ...tlsOf('inference'),
         }),
-    ).toThrow("Trustee test/trustee: resource: kbs:///enkrypt/model/decryption-key is already declared from Kubernetes Secret s[k]; it cannot also come from out of band");
+    ).toThrow(
+      'Trustee test/trustee: resource: kbs:///enkrypt/model/decryption-key is already declared from Kubernetes Secret s[k]; it cannot also come from out of band',
+    );
   });
 
   test('registry credentials and a signature policy are declared on the KBS, bound to the workload and named in cdh.toml', () => {
@@ -415,7 +599,10 @@ describe('ConfidentialWorkload wiring checks', () => {
     const stack = new TerraformStack(app, 's');
     const parts = clusterParts(stack);
     const w = workload(parts, {
-      imagePull: { registryCredentials: { resource: 'kbs:///apps/registry/auth', source: ResourceSource.kubernetesSecret('registry', 'auth.json') }, signaturePolicy: 'kbs:///apps/policy/images' },
+      imagePull: {
+        registryCredentials: { resource: 'kbs:///apps/registry/auth', source: ResourceSource.kubernetesSecret('registry', 'auth.json') },
+        signaturePolicy: 'kbs:///apps/policy/images',
+      },
     });
     expect((parseToml(w.initdata.cdhToml) as { image: Record<string, string> }).image).toEqual({
       authenticated_registry_credentials_uri: 'kbs:///apps/registry/auth',
@@ -425,12 +612,17 @@ describe('ConfidentialWorkload wiring checks', () => {
       ['kbs:///apps/policy/images', 'out of band'],
       ['kbs:///apps/registry/auth', 'Kubernetes Secret registry[auth.json]'],
     ]);
-    expect(parts.trustee.state.registeredWorkloads[0].resources.map((r) => r.uri)).toEqual(['kbs:///apps/registry/auth', 'kbs:///apps/policy/images']);
+    expect(parts.trustee.state.registeredWorkloads[0].resources.map((r) => r.uri)).toEqual([
+      'kbs:///apps/registry/auth',
+      'kbs:///apps/policy/images',
+    ]);
   });
 
   test('a container without image facts is accepted with a warning that names what the policy assumes', () => {
     const w = workload(clusterParts(emptyStack()));
-    expect(w.node.metadata.map((m) => m.data)).toContainEqual(expect.stringContaining('container "app" has no imageFacts: its agent policy assumes the image sets no ENV but PATH'));
+    expect(w.node.metadata.map((m) => m.data)).toContainEqual(
+      expect.stringContaining('container "app" has no imageFacts: its agent policy assumes the image sets no ENV but PATH'),
+    );
   });
 
   test('fails when image facts belong to another image, naming the construct and the container', () => {
@@ -441,7 +633,9 @@ describe('ConfidentialWorkload wiring checks', () => {
   });
 
   test('fails when the name is too long for the agent policy to pin its pods', () => {
-    expect(() => workload(clusterParts(emptyStack()), { name: 'a'.repeat(47) })).toThrow(/ConfidentialWorkload test\/w\w+: name: must be at most 46 characters/);
+    expect(() => workload(clusterParts(emptyStack()), { name: 'a'.repeat(47) })).toThrow(
+      /ConfidentialWorkload test\/w\w+: name: must be at most 46 characters/,
+    );
   });
 
   test('an insecure agent policy is accepted with a warning', () => {
@@ -461,14 +655,22 @@ describeWithEngine('ConfidentialWorkload renders the pod its agent policy admits
         kbs: parts.trustee,
         name: 'worker',
         namespace: 'jobs',
-        initContainers: [{ name: 'prepare', image: pinned('prepare'), command: ['/bin/prepare'], args: ['--into', '/work'], runAsUser: 4000, runAsGroup: 4000 }],
-        containers: [{ name: 'main', image: REFERENCE_KM, imageFacts: facts, workingDir: '/work', env: { MODE: 'batch' }, readOnlyRootFilesystem: false }],
+        initContainers: [
+          { name: 'prepare', image: pinned('prepare'), command: ['/bin/prepare'], args: ['--into', '/work'], runAsUser: 4000, runAsGroup: 4000 },
+        ],
+        containers: [
+          { name: 'main', image: REFERENCE_KM, imageFacts: facts, workingDir: '/work', env: { MODE: 'batch' }, readOnlyRootFilesystem: false },
+        ],
         scratchVolumes: [{ name: 'work', mountPath: '/work', sizeLimit: '2Gi' }],
       });
     });
     const pod = podOfDeployment(resourceOf(json, 'kubernetes_deployment_v1', /^w_/));
-    const rego = Initdata.fromToml(gunzipSync(Buffer.from(pod.annotations['io.katacontainers.config.hypervisor.cc_init_data'], 'base64')).toString('utf8')).agentPolicy;
-    const config = (JSON.parse(readFileSync(join(__dirname, '../../examples/reference/images/key-manager/config.json'), 'utf8')) as { config: ImageConfig }).config;
+    const rego = Initdata.fromToml(
+      gunzipSync(Buffer.from(pod.annotations['io.katacontainers.config.hypervisor.cc_init_data'], 'base64')).toString('utf8'),
+    ).agentPolicy;
+    const config = (
+      JSON.parse(readFileSync(join(__dirname, '../../examples/reference/images/key-manager/config.json'), 'utf8')) as { config: ImageConfig }
+    ).config;
     expect(agentAllows(rego, 'CreateSandboxRequest', createSandbox(pod))).toBe(true);
     expect(agentAllows(rego, 'CreateContainerRequest', createPause(pod))).toBe(true);
     expect(agentAllows(rego, 'CreateContainerRequest', createContainer(pod, 'prepare', {}))).toBe(true);

@@ -23,7 +23,8 @@ export const WORKLOAD_TLS = WorkloadTls.fromDirectory(join(__dirname, '..', 'fix
 export const tlsOf = (name: string) => ({ tls: { identity: WORKLOAD_TLS.identity(name) } });
 
 /** A Trustee image pinned by digest (the digest is a test value). */
-export const KBS_IMAGE = 'ghcr.io/confidential-containers/key-broker-service:built-in-as-v0.21.0@sha256:f13b52c108be57c6c367ae24874b807c3246d76903bc5eb24c0efb93d41a8082';
+export const KBS_IMAGE =
+  'ghcr.io/confidential-containers/key-broker-service:built-in-as-v0.21.0@sha256:f13b52c108be57c6c367ae24874b807c3246d76903bc5eb24c0efb93d41a8082';
 
 /** Props of a Trustee in the default test network. */
 export function trusteeProps(network: TrusteeProps['network']): TrusteeProps {

@@ -30,7 +30,10 @@ describe('PeerPodsRuntime', () => {
       timeout: 900,
       wait: true,
     });
-    expect(peerpods.depends_on).toEqual([expect.stringContaining('kubernetes_secret_v1.runtime_PeerPodsSecret'), expect.stringContaining('helm_release.runtime_CertManager')]);
+    expect(peerpods.depends_on).toEqual([
+      expect.stringContaining('kubernetes_secret_v1.runtime_PeerPodsSecret'),
+      expect.stringContaining('helm_release.runtime_CertManager'),
+    ]);
   });
 
   test('writes peer-pods-secret with the pool identity ids and no client secret', () => {
@@ -78,8 +81,15 @@ describe('PeerPodsRuntime', () => {
     const scope = emptyStack();
     const infra = baseInfra(scope);
     // The pool takes a quote in a tag value (Azure does); the chart would write it unescaped into peer-pods-cm.
-    const pool = new ConfidentialVmPool(scope, 'pool', { location: 'westeurope', podVmResourceGroupName: 'podvms', podVmTags: { team: 'a"b' }, ...infra });
-    expect(() => new PeerPodsRuntime(scope, 'runtime', { pool })).toThrow(/PeerPodsRuntime test\/runtime: pool.providerConfig.TAGS: "team=a\\"b" contains a quote/);
+    const pool = new ConfidentialVmPool(scope, 'pool', {
+      location: 'westeurope',
+      podVmResourceGroupName: 'podvms',
+      podVmTags: { team: 'a"b' },
+      ...infra,
+    });
+    expect(() => new PeerPodsRuntime(scope, 'runtime', { pool })).toThrow(
+      /PeerPodsRuntime test\/runtime: pool.providerConfig.TAGS: "team=a\\"b" contains a quote/,
+    );
   });
 
   test('alreadyInstalled describes a runtime managed elsewhere', () => {

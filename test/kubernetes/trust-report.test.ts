@@ -7,7 +7,14 @@ describe('trust report', () => {
   test('names each workload with its PCR 8, evidence, what it runs and its resources, and each resource with who receives it', () => {
     const scope = emptyStack();
     const parts = clusterParts(scope);
-    const km = new KeyManager(scope, 'km', { runtime: parts.runtime, kbs: parts.trustee, image: pinned('key-manager'), command: ['/app/server'], runAsUser: 1000, ...tlsOf('key-manager') });
+    const km = new KeyManager(scope, 'km', {
+      runtime: parts.runtime,
+      kbs: parts.trustee,
+      image: pinned('key-manager'),
+      command: ['/app/server'],
+      runAsUser: 1000,
+      ...tlsOf('key-manager'),
+    });
     const report = parts.trustee.trustReport();
     expect(report).toContain('# Trust report: KBS https://10.224.0.250:8080');
     const row = report.split('\n').find((l) => l.startsWith('| test/km/Workload (confidential-ai/key-manager) |'))!;
@@ -23,6 +30,12 @@ describe('trust report', () => {
 test('an insecure agent policy is reported as running anything', () => {
   const scope = emptyStack();
   const parts = clusterParts(scope);
-  new ConfidentialWorkload(scope, 'w', { runtime: parts.runtime, kbs: parts.trustee, name: 'w', containers: [{ name: 'w', image: pinned('w'), command: ['/w'], runAsUser: 1000 }], agentPolicy: AgentPolicy.allowAllInsecure() });
+  new ConfidentialWorkload(scope, 'w', {
+    runtime: parts.runtime,
+    kbs: parts.trustee,
+    name: 'w',
+    containers: [{ name: 'w', image: pinned('w'), command: ['/w'], runAsUser: 1000 }],
+    agentPolicy: AgentPolicy.allowAllInsecure(),
+  });
   expect(parts.trustee.trustReport()).toContain('| **anything** (insecure agent policy) |');
 });

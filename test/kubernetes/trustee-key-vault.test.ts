@@ -9,7 +9,14 @@ const VAULT_ID = '/subscriptions/s/resourceGroups/owner/providers/Microsoft.KeyV
 describe('Key Vault resources', () => {
   const json = synth((stack) => {
     const { network, cluster } = baseInfra(stack);
-    const keyVault = new KbsKeyVaultAccess(stack, 'kv', { cluster, keyVaultId: VAULT_ID, keyVaultName: 'model-owner-kv', location: 'westeurope', resourceGroupName: 'rg', secretNames: ['model-key'] });
+    const keyVault = new KbsKeyVaultAccess(stack, 'kv', {
+      cluster,
+      keyVaultId: VAULT_ID,
+      keyVaultName: 'model-owner-kv',
+      location: 'westeurope',
+      resourceGroupName: 'rg',
+      secretNames: ['model-key'],
+    });
     const trustee = new Trustee(stack, 'trustee', { ...trusteeProps(network), keyVault });
     trustee.declareResource('kbs:///enkrypt/model/key', ResourceSource.azureKeyVault('model-key'));
   });
@@ -19,27 +26,39 @@ describe('Key Vault resources', () => {
       subject: 'system:serviceaccount:trustee:kbs',
       audience: ['api://AzureADTokenExchange'],
     });
-    expect(resourceOf(json, 'azurerm_role_assignment', 'kv')).toMatchObject({ role_definition_name: 'Key Vault Secrets User', scope: `${VAULT_ID}/secrets/model-key` });
+    expect(resourceOf(json, 'azurerm_role_assignment', 'kv')).toMatchObject({
+      role_definition_name: 'Key Vault Secrets User',
+      scope: `${VAULT_ID}/secrets/model-key`,
+    });
   });
 
   test('a SecretProviderClass mounts the secret under a fixed alias, with the KBS identity', () => {
     const manifest = resourceOf(json, 'kubernetes_manifest').manifest as { spec: { provider: string; parameters: Record<string, string> } };
     expect(manifest.spec.provider).toBe('azure');
-    expect(manifest.spec.parameters).toMatchObject({ usePodIdentity: 'false', keyvaultName: 'model-owner-kv', clientID: expect.stringContaining('client_id') });
+    expect(manifest.spec.parameters).toMatchObject({
+      usePodIdentity: 'false',
+      keyvaultName: 'model-owner-kv',
+      clientID: expect.stringContaining('client_id'),
+    });
     const objects = JSON.parse(manifest.spec.parameters.objects) as { array: string[] };
     expect(objects.array.map((o) => JSON.parse(o))).toEqual([{ objectName: 'model-key', objectType: 'secret', objectAlias: 'resource-0' }]);
   });
 
   test('the init container copies the mounted secret to the flat LocalFs name', () => {
     const deployment = resourceOf(json, 'kubernetes_deployment_v1');
-    const spec = ((deployment.spec as Record<string, Record<string, unknown>>).template as Record<string, Record<string, unknown>>);
+    const spec = (deployment.spec as Record<string, Record<string, unknown>>).template as Record<string, Record<string, unknown>>;
     expect(spec.metadata.labels).toMatchObject({ 'azure.workload.identity/use': 'true' });
     const podSpec = spec.spec as Record<string, unknown>;
-    expect(podSpec.volume).toContainEqual({ name: 'keyvault', csi: { driver: 'secrets-store.csi.k8s.io', read_only: true, volume_attributes: { secretProviderClass: 'kbs-keyvault' } } });
+    expect(podSpec.volume).toContainEqual({
+      name: 'keyvault',
+      csi: { driver: 'secrets-store.csi.k8s.io', read_only: true, volume_attributes: { secretProviderClass: 'kbs-keyvault' } },
+    });
     const script = ((podSpec.init_container as Array<Record<string, unknown>>)[0].command as string[])[2];
     expect(script).toContain("cp '/kbs-keyvault/resource-0' '/opt/confidential-containers/storage/repository/enkrypt\\x2Fmodel\\x2Fkey'");
     expect(resourcesOf(json, 'kubernetes_service_account_v1')).toEqual({
-      [Object.keys(resourcesOf(json, 'kubernetes_service_account_v1'))[0]]: expect.objectContaining({ metadata: expect.objectContaining({ annotations: { 'azure.workload.identity/client-id': expect.stringContaining('client_id') } }) }),
+      [Object.keys(resourcesOf(json, 'kubernetes_service_account_v1'))[0]]: expect.objectContaining({
+        metadata: expect.objectContaining({ annotations: { 'azure.workload.identity/client-id': expect.stringContaining('client_id') } }),
+      }),
     });
   });
 
@@ -52,10 +71,17 @@ describe('Key Vault resources', () => {
     expect(() => Testing.synth(stack, true)).toThrow(/resources come from Azure Key Vault, but the Trustee has no keyVault access/);
   });
 
-  test("runs Trustee in the namespace and service account the identity trusts, and refuses another namespace", () => {
+  test('runs Trustee in the namespace and service account the identity trusts, and refuses another namespace', () => {
     const scope = emptyStack();
     const { network, cluster } = baseInfra(scope);
-    const keyVault = new KbsKeyVaultAccess(scope, 'kv', { cluster, keyVaultId: VAULT_ID, keyVaultName: 'model-owner-kv', location: 'westeurope', resourceGroupName: 'rg', namespace: 'kbs-system' });
+    const keyVault = new KbsKeyVaultAccess(scope, 'kv', {
+      cluster,
+      keyVaultId: VAULT_ID,
+      keyVaultName: 'model-owner-kv',
+      location: 'westeurope',
+      resourceGroupName: 'rg',
+      namespace: 'kbs-system',
+    });
     const trustee = new Trustee(scope, 't', { ...trusteeProps(network), keyVault });
     expect(trustee.namespace).toBe('kbs-system');
     expect(() => new Trustee(scope, 't2', { ...trusteeProps(network), keyVault, namespace: 'trustee' })).toThrow(

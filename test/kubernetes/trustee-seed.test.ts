@@ -7,7 +7,9 @@ import { renderTrusteeSeed } from '../../src/kubernetes/trustee-seed';
 import { hex32 } from '../attestation/fixtures/values';
 
 describe('Trustee seed', () => {
-  const records = new ReferenceValues({ measurements: [{ tee: 'az-snp-vtpm', pcrs: { 11: hex32('x') } }], initdataPcr8: [hex32('w')] }).records('2027-01-01T00:00:00Z');
+  const records = new ReferenceValues({ measurements: [{ tee: 'az-snp-vtpm', pcrs: { 11: hex32('x') } }], initdataPcr8: [hex32('w')] }).records(
+    '2027-01-01T00:00:00Z',
+  );
 
   test('the init script, run by sh, writes every file under the flat LocalFs name Trustee reads', () => {
     // GIVEN a seed rendered for a storage directory and a Secret-backed resource
@@ -37,14 +39,23 @@ describe('Trustee seed', () => {
     expect(readFileSync(join(storage, 'kbs', 'resource-policy.rego'), 'utf8')).toBe('package policy\n');
     expect(readFileSync(join(storage, 'attestation_service_policy', 'default_cpu.rego'), 'utf8')).toContain('# cpu');
     expect(readdirSync(join(storage, 'reference_value')).sort()).toEqual(['az-snp-vtpm.pcr11', 'initdata.pcr08']);
-    expect(JSON.parse(readFileSync(join(storage, 'reference_value', 'initdata.pcr08'), 'utf8'))).toMatchObject({ name: 'initdata.pcr08', value: [hex32('w')] });
+    expect(JSON.parse(readFileSync(join(storage, 'reference_value', 'initdata.pcr08'), 'utf8'))).toMatchObject({
+      name: 'initdata.pcr08',
+      value: [hex32('w')],
+    });
     expect(readdirSync(join(storage, 'repository'))).toEqual(['default\\x2Fkey\\x2Fk1']);
     expect(readFileSync(join(storage, 'repository', 'default\\x2Fkey\\x2Fk1'), 'utf8')).toBe('model-key-bytes');
     expect(existsSync(join(storage, 'repository', 'default'))).toBe(false);
   });
 
   test('ConfigMap keys are valid Kubernetes keys', () => {
-    const seed = renderTrusteeSeed({ storageDir: '/opt/confidential-containers/storage', resourcePolicy: 'a', attestationPolicy: 'b', referenceValues: records, secretResources: [] });
+    const seed = renderTrusteeSeed({
+      storageDir: '/opt/confidential-containers/storage',
+      resourcePolicy: 'a',
+      attestationPolicy: 'b',
+      referenceValues: records,
+      secretResources: [],
+    });
     for (const key of Object.keys(seed.configMapData)) expect(key).toMatch(/^[-._a-zA-Z0-9]+$/);
   });
 
@@ -55,6 +66,14 @@ describe('Trustee seed', () => {
   });
 
   test('fails for a storage directory that could break out of the script quoting', () => {
-    expect(() => renderTrusteeSeed({ storageDir: "/opt/x'; rm -rf /; '", resourcePolicy: 'a', attestationPolicy: 'b', referenceValues: [], secretResources: [] })).toThrow(/must be an absolute path/);
+    expect(() =>
+      renderTrusteeSeed({
+        storageDir: "/opt/x'; rm -rf /; '",
+        resourcePolicy: 'a',
+        attestationPolicy: 'b',
+        referenceValues: [],
+        secretResources: [],
+      }),
+    ).toThrow(/must be an absolute path/);
   });
 });

@@ -48,13 +48,20 @@ describe('Trustee', () => {
 
   test('seeds both policies and the reference values, with every workload PCR 8', () => {
     const data = seed.data as Record<string, string>;
-    expect(Object.keys(data).sort()).toEqual(expect.arrayContaining(['default_cpu.rego', 'resource-policy.rego', 'rv.initdata.pcr08', 'rv.az-snp-vtpm.pcr11', 'rv.az-tdx-vtpm.pcr11']));
+    expect(Object.keys(data).sort()).toEqual(
+      expect.arrayContaining(['default_cpu.rego', 'resource-policy.rego', 'rv.initdata.pcr08', 'rv.az-snp-vtpm.pcr11', 'rv.az-tdx-vtpm.pcr11']),
+    );
     expect(JSON.parse(data['rv.initdata.pcr08']).value).toEqual([kmPcr8, infPcr8].sort());
   });
 
   test('binds the key manager key to the key manager only, and the model key to inference only', () => {
     const policy = (seed.data as Record<string, string>)['resource-policy.rego'];
-    const table = JSON.parse(policy.slice(policy.indexOf('resource_bindings := ') + 'resource_bindings := '.length, policy.indexOf('\n}\n', policy.indexOf('resource_bindings := ')) + 2));
+    const table = JSON.parse(
+      policy.slice(
+        policy.indexOf('resource_bindings := ') + 'resource_bindings := '.length,
+        policy.indexOf('\n}\n', policy.indexOf('resource_bindings := ')) + 2,
+      ),
+    );
     expect(table).toEqual({ 'enkrypt/key-manager/private-key': [kmPcr8], 'enkrypt/model/key': [infPcr8] });
   });
 
@@ -67,7 +74,7 @@ describe('Trustee', () => {
   });
 
   test('rolls the pods when the seed changes (checksum annotation)', () => {
-    const annotations = ((deployment.spec as Record<string, Record<string, Record<string, Record<string, string>>>>).template.metadata.annotations);
+    const annotations = (deployment.spec as Record<string, Record<string, Record<string, Record<string, string>>>>).template.metadata.annotations;
     expect(annotations['confidential-ai/config-checksum']).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -91,7 +98,10 @@ describe('Trustee', () => {
   test('is reachable by pod VMs on an internal load balancer with the static IP', () => {
     const service = resourceOf(json, 'kubernetes_service_v1');
     expect(service.metadata).toMatchObject({
-      annotations: { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true', 'service.beta.kubernetes.io/azure-load-balancer-ipv4': '10.224.0.250' },
+      annotations: {
+        'service.beta.kubernetes.io/azure-load-balancer-internal': 'true',
+        'service.beta.kubernetes.io/azure-load-balancer-ipv4': '10.224.0.250',
+      },
     });
     expect(service.spec).toMatchObject({ type: 'LoadBalancer' });
     expect(trustee!.kbsEndpoint.url).toBe('https://10.224.0.250:8080');
@@ -116,14 +126,27 @@ describe('Trustee validation', () => {
     [{ staticIp: '10.224.0.1' }, /staticIp: 10.224.0.1 is not a usable address/],
     [{ staticIp: '${TfToken[TOKEN.1]}' }, /staticIp: must be known at synth time/],
     [{ replicas: 2 }, /replicas: must be 1: KBS sessions live in memory/],
-    [{ image: 'ghcr.io/confidential-containers/key-broker-service:built-in-as-v0.21.0' }, /image: must pin the Trustee image by digest, e.g. "ghcr.io\/confidential-containers\/key-broker-service:built-in-as-v0.21.0@sha256:<64 hex>" \(`crane digest/],
     [
-      (scope: Construct) => ({ network: PeerPodNetwork.fromExisting(scope, 'existing', { vnetId: 'v', nodeSubnetId: 'n', podVmSubnetId: 'p', nodeSubnetCidr: '10.224.0.0/16' }) }),
+      { image: 'ghcr.io/confidential-containers/key-broker-service:built-in-as-v0.21.0' },
+      /image: must pin the Trustee image by digest, e.g. "ghcr.io\/confidential-containers\/key-broker-service:built-in-as-v0.21.0@sha256:<64 hex>" \(`crane digest/,
+    ],
+    [
+      (scope: Construct) => ({
+        network: PeerPodNetwork.fromExisting(scope, 'existing', {
+          vnetId: 'v',
+          nodeSubnetId: 'n',
+          podVmSubnetId: 'p',
+          nodeSubnetCidr: '10.224.0.0/16',
+        }),
+      }),
       /Trustee test\/t: network: must give podVmSubnetCidr \(known at synth time\)/,
     ],
     [{ adminPublicKeyPem: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----' }, /adminPublicKeyPem: must be a PEM public key/],
     [{ referenceValuesExpire: '2027-12-31' }, /Trustee test\/t: referenceValuesExpire: must be a UTC time/],
-    [{ referenceValuesExpire: '2025-01-01T00:00:00Z' }, /Trustee test\/t: referenceValuesExpire: is 2025-01-01T00:00:00Z, before Trustee v0.21.0 was even released \(2026-07-16T00:00:00Z\)/],
+    [
+      { referenceValuesExpire: '2025-01-01T00:00:00Z' },
+      /Trustee test\/t: referenceValuesExpire: is 2025-01-01T00:00:00Z, before Trustee v0.21.0 was even released \(2026-07-16T00:00:00Z\)/,
+    ],
     [{ snpTcbFloor: { bootloader: 4, tee: 0, snp: 24 } }, /Trustee test\/t: snpTcbFloor.microcode: must be the minimum microcode version/],
   ])('fails when %p', (override, message) => {
     expect(() => build(override)).toThrow(message);
@@ -136,8 +159,12 @@ describe('Trustee validation', () => {
   });
 
   test('fails when the configuration edit adds a key Trustee would ignore', () => {
-    expect(() => build({ configure: (c: object) => ({ ...c, policy_engine: {} }) })).toThrow(/Trustee test\/t: configure.kbsConfig policy_engine: is not read by Trustee v0.21.0; the resource policy lives in the storage backend/);
-    expect(() => build({ configure: (c: object) => ({ ...c, policy_enigne: {} }) })).toThrow(/Trustee test\/t: configure.kbsConfig: has keys Trustee v0.21.0 does not read: policy_enigne/);
+    expect(() => build({ configure: (c: object) => ({ ...c, policy_engine: {} }) })).toThrow(
+      /Trustee test\/t: configure.kbsConfig policy_engine: is not read by Trustee v0.21.0; the resource policy lives in the storage backend/,
+    );
+    expect(() => build({ configure: (c: object) => ({ ...c, policy_enigne: {} }) })).toThrow(
+      /Trustee test\/t: configure.kbsConfig: has keys Trustee v0.21.0 does not read: policy_enigne/,
+    );
   });
 
   test('fails when one resource is declared from two different sources', () => {
@@ -145,7 +172,9 @@ describe('Trustee validation', () => {
     const network = new PeerPodNetwork(scope, 'n', { resourceGroupName: 'rg', location: 'westeurope' });
     const t = new Trustee(scope, 't', trusteeProps(network));
     t.declareResource('a/b/c', ResourceSource.outOfBand());
-    expect(() => t.declareResource('a/b/c', ResourceSource.kubernetesSecret('s', 'k'))).toThrow(/kbs:\/\/\/a\/b\/c is already declared from out of band/);
+    expect(() => t.declareResource('a/b/c', ResourceSource.kubernetesSecret('s', 'k'))).toThrow(
+      /kbs:\/\/\/a\/b\/c is already declared from out of band/,
+    );
   });
 
   test('synth fails when a workload needs a resource reserved for another one', () => {
@@ -176,7 +205,9 @@ describe('Trustee validation', () => {
     });
     const warnings = t!.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => m.data);
     expect(warnings).toEqual([
-      expect.stringMatching(/^in-cluster Trustee: the cluster admin this library defends against can exec into the KBS pod and read its HTTPS and token-signer keys/),
+      expect.stringMatching(
+        /^in-cluster Trustee: the cluster admin this library defends against can exec into the KBS pod and read its HTTPS and token-signer keys/,
+      ),
       'kbs:///a/b/forgotten is declared but no workload needs it, so the KBS releases it to no one; bind it to a workload or remove it',
     ]);
   });
@@ -188,7 +219,9 @@ describe('Trustee validation', () => {
     const t = new Trustee(stack, 't', trusteeProps(network));
     t.grantResources(new TestWorkload(stack, 'km', 'a'.repeat(64), ['az-snp-vtpm']), ResourcePath.parse('enkrypt/key-manager/private-key'));
     expect(t.state.problems()).toEqual([
-      expect.stringMatching(/^x\/km \(test\/km\) needs kbs:\/\/\/enkrypt\/key-manager\/private-key, which no one declared; declare it on the Trustee/),
+      expect.stringMatching(
+        /^x\/km \(test\/km\) needs kbs:\/\/\/enkrypt\/key-manager\/private-key, which no one declared; declare it on the Trustee/,
+      ),
       expect.stringMatching(/^x\/km \(test\/km\) runs on az-snp-vtpm pod VMs, but no trusted image has az-snp-vtpm measurements/),
     ]);
     expect(() => Testing.synth(stack, true)).toThrow(/which no one declared/);
@@ -206,7 +239,9 @@ describe('Trustee validation', () => {
     };
     expect(() => attempt({})).toThrow(/trusts az-snp-vtpm pod VM images but has no snpTcbFloor, so SNP hardware would never be affirming/);
     const t = attempt({ allowAnySnpTcbInsecure: true });
-    expect(t.node.metadata.map((m) => m.data)).toContainEqual(expect.stringContaining('allowAnySnpTcbInsecure: SNP hosts with old, vulnerable firmware are affirming'));
+    expect(t.node.metadata.map((m) => m.data)).toContainEqual(
+      expect.stringContaining('allowAnySnpTcbInsecure: SNP hosts with old, vulnerable firmware are affirming'),
+    );
     expect(t.state.attestationPolicy()).not.toContain('reported_tcb');
   });
 });
