@@ -33,16 +33,14 @@ export function keyVaultSecretProviderClass(scope: Construct, namespace: string,
           objects: Lazy.stringValue({
             produce: () =>
               JSON.stringify({
-                array: registry
-                  .keyVaultResources()
-                  .map((r, i) =>
-                    JSON.stringify({
-                      objectName: r.secretName,
-                      objectType: 'secret',
-                      objectAlias: keyVaultAlias(i),
-                      ...(r.version ? { objectVersion: r.version } : {}),
-                    }),
-                  ),
+                array: registry.keyVaultResources().map((r, i) =>
+                  JSON.stringify({
+                    objectName: r.secretName,
+                    objectType: 'secret',
+                    objectAlias: keyVaultAlias(i),
+                    ...(r.version ? { objectVersion: r.version } : {}),
+                  }),
+                ),
               }),
           }),
         },
