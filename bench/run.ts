@@ -174,8 +174,11 @@ function main(): void {
   const width = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   console.log(rows.map((r) => r.map((c, i) => c.padEnd(width[i])).join('  ')).join('\n'));
   console.log(
-    `\nreference / floor: ${ratios.referenceOverFloor.toFixed(2)}x (budget 1.5x)  |  reference / same resources: ${ratios.referenceOverSameResources.toFixed(2)}x (budget 1.15x)  |  100 / 1 workloads: ${ratios.hundredOverOneWorkload.toFixed(2)}x (budget 3x), ` +
-      `${ratios.perWorkloadMs.toFixed(1)} ms per workload  |  barrel / deep: ${ratios.barrelOverDeep.toFixed(1)}x time, ${ratios.barrelOverDeepRss.toFixed(1)}x RSS  |  ` +
+    `\nreference / floor: ${ratios.referenceOverFloor.toFixed(2)}x (budget 1.5x)  |  ` +
+      `reference / same resources: ${ratios.referenceOverSameResources.toFixed(2)}x (budget 1.15x)  |  ` +
+      `100 / 1 workloads: ${ratios.hundredOverOneWorkload.toFixed(2)}x (budget 3x), ` +
+      `${ratios.perWorkloadMs.toFixed(1)} ms per workload  |  ` +
+      `barrel / deep: ${ratios.barrelOverDeep.toFixed(1)}x time, ${ratios.barrelOverDeepRss.toFixed(1)}x RSS  |  ` +
       `TypeScript runner: ${ratios.devReferenceOverFloor.toFixed(2)}x its floor`,
   );
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });

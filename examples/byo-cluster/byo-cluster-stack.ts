@@ -24,18 +24,22 @@ export const existing = {
   resourceGroupName: 'platform-prod',
   vnetId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/platform-prod/providers/Microsoft.Network/virtualNetworks/corp-vnet',
   nodeSubnetId:
-    '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/platform-prod/providers/Microsoft.Network/virtualNetworks/corp-vnet/subnets/aks-nodes',
+    '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/platform-prod' +
+    '/providers/Microsoft.Network/virtualNetworks/corp-vnet/subnets/aks-nodes',
   nodeSubnetCidr: '10.40.0.0/20',
   podVmSubnetId:
-    '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/platform-prod/providers/Microsoft.Network/virtualNetworks/corp-vnet/subnets/pod-vms',
+    '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/platform-prod' +
+    '/providers/Microsoft.Network/virtualNetworks/corp-vnet/subnets/pod-vms',
   podVmNsgId:
     '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/platform-prod/providers/Microsoft.Network/networkSecurityGroups/pod-vms-nsg',
   clusterName: 'platform-aks',
   clusterId:
-    '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/platform-prod/providers/Microsoft.ContainerService/managedClusters/platform-aks',
+    '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/platform-prod' +
+    '/providers/Microsoft.ContainerService/managedClusters/platform-aks',
   oidcIssuerUrl: 'https://westeurope.oic.prod-aks.azure.com/11111111-1111-1111-1111-111111111111/22222222-2222-2222-2222-222222222222/',
   podVmImageId:
-    '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/images/providers/Microsoft.Compute/galleries/podvms/images/podvm/versions/0.22.0',
+    '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/images' +
+    '/providers/Microsoft.Compute/galleries/podvms/images/podvm/versions/0.22.0',
   // The model owner's KBS, reachable from the pod-VM subnet (e.g. through VNet peering), with its CA.
   kbsUrl: 'https://10.60.0.4:8443',
   // The TLS proxy in front of the key manager (ghostunnel's Alpine image, mirrored; the reference app's example digest).

@@ -92,12 +92,14 @@ export class ClusterStack extends TerraformStack {
       instanceSize: ConfidentialVmSize.STANDARD_DC2AS_V5,
     });
     Annotations.of(namespace).addWarning(
-      'example material: the workload images in examples/reference/config.ts (and their documents under examples/reference/images) are examples of images that do not exist; put your own there',
+      'example material: the workload images in examples/reference/config.ts (and their documents ' +
+        'under examples/reference/images) are examples of images that do not exist; put your own there',
     );
     if (tlsIsExample) {
       Annotations.of(namespace).addWarning(
         'example material: the workload CA and certificates are the committed examples under examples/reference/tls/example; create your own with ' +
-          'bin/create-workload-certs.sh examples/reference/.secrets/workload-tls key-manager=key-manager.confidential-ai.svc.cluster.local inference=inference.confidential-ai.svc.cluster.local',
+          'bin/create-workload-certs.sh examples/reference/.secrets/workload-tls ' +
+          'key-manager=key-manager.confidential-ai.svc.cluster.local inference=inference.confidential-ai.svc.cluster.local',
       );
     }
 

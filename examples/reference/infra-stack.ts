@@ -84,7 +84,8 @@ export class InfraStack extends TerraformStack {
       tags: cfg.tags,
     });
     Annotations.of(this.image).addWarning(
-      'example material: the pod VM measurements are the example files under examples/reference/podvm; replace them with the measurements.json of your own image build before deploying (pods fail attestation until you do)',
+      'example material: the pod VM measurements are the example files under examples/reference/podvm; replace ' +
+        'them with the measurements.json of your own image build before deploying (pods fail attestation until you do)',
     );
     this.pool = new ConfidentialVmPool(this, 'Pool', {
       location: cfg.location,

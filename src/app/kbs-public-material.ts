@@ -21,7 +21,8 @@ export function readKbsPublicMaterial(dir: string): KbsPublicMaterial {
       return readFileSync(join(dir, name), 'utf8');
     } catch {
       throw new Error(
-        `readKbsPublicMaterial: ${join(dir, name)} (${resolve(dir, name)}) cannot be read; create the key material first: npx cai-create-key-material ${dir}`,
+        `readKbsPublicMaterial: ${join(dir, name)} (${resolve(dir, name)}) cannot ` +
+          `be read; create the key material first: npx cai-create-key-material ${dir}`,
       );
     }
   };

@@ -32,7 +32,9 @@ export const BASELINE_RULES = {
     checkov: 'CKV_AZURE_5',
     title: 'AKS uses Entra ID with Azure RBAC',
     rationale: 'Cluster access is granted and revoked in one directory, per group, and audited.',
-    fix: 'ConfidentialAksCluster sets it (adminGroupObjectIds); on your own azurerm_kubernetes_cluster, set azure_active_directory_role_based_access_control.azure_rbac_enabled = true',
+    fix:
+      'ConfidentialAksCluster sets it (adminGroupObjectIds); on your own azurerm_kubernetes_cluster, ' +
+      'set azure_active_directory_role_based_access_control.azure_rbac_enabled = true',
   }),
   AKS_NETWORK_POLICY: rule({
     id: 'CAI-AKS-3',
@@ -47,7 +49,9 @@ export const BASELINE_RULES = {
     severity: 'error',
     title: 'AKS has the OIDC issuer and workload identity',
     rationale: 'The adaptor and the KBS authenticate to Azure with federated tokens, never with client secrets.',
-    fix: 'ConfidentialAksCluster sets both; on your own azurerm_kubernetes_cluster, set oidc_issuer_enabled = true and workload_identity_enabled = true',
+    fix:
+      'ConfidentialAksCluster sets both; on your own azurerm_kubernetes_cluster, ' +
+      'set oidc_issuer_enabled = true and workload_identity_enabled = true',
   }),
   AKS_NO_PUBLIC_NODE_IPS: rule({
     id: 'CAI-AKS-5',
@@ -63,7 +67,9 @@ export const BASELINE_RULES = {
     checkov: 'CKV_AZURE_6 / CKV_AZURE_115',
     title: 'The AKS API server is private or restricted to authorized ranges',
     rationale: 'A public API server is one leaked token away from the cluster.',
-    fix: "ConfidentialAksCluster: set apiServerAuthorizedIpRanges (your admins' public CIDRs) or privateCluster: true; on your own azurerm_kubernetes_cluster, api_server_access_profile.authorized_ip_ranges or private_cluster_enabled = true",
+    fix:
+      "ConfidentialAksCluster: set apiServerAuthorizedIpRanges (your admins' public CIDRs) or privateCluster: true; on " +
+      'your own azurerm_kubernetes_cluster, api_server_access_profile.authorized_ip_ranges or private_cluster_enabled = true',
   }),
   AKS_UPGRADE_CHANNEL: rule({
     id: 'CAI-AKS-7',
@@ -86,8 +92,11 @@ export const BASELINE_RULES = {
     severity: 'warning',
     title: 'AKS exports its control-plane audit log',
     rationale:
-      'The cluster admin is the adversary: without kube-audit or kube-audit-admin exported by a diagnostic setting, nothing records what they did to the cluster.',
-    fix: 'ConfidentialAksCluster: keep the default auditLogs (or set auditLogs.logAnalyticsWorkspaceId); elsewhere, an azurerm_monitor_diagnostic_setting on the cluster with enabled_log category kube-audit-admin',
+      'The cluster admin is the adversary: without kube-audit or kube-audit-admin ' +
+      'exported by a diagnostic setting, nothing records what they did to the cluster.',
+    fix:
+      'ConfidentialAksCluster: keep the default auditLogs (or set auditLogs.logAnalyticsWorkspaceId); ' +
+      'elsewhere, an azurerm_monitor_diagnostic_setting on the cluster with enabled_log category kube-audit-admin',
   }),
   CVM_SIZE: rule({
     id: 'CAI-CVM-1',
@@ -150,7 +159,9 @@ export const BASELINE_RULES = {
     severity: 'error',
     title: 'The KBS serves HTTPS only',
     rationale: 'Pod VMs pin the KBS certificate; plain HTTP lets the network impersonate the KBS.',
-    fix: 'Trustee: drop the configure edit that sets insecure_http (and allowInsecureConfigForDevelopment); the default serves HTTPS from httpsSecretName',
+    fix:
+      'Trustee: drop the configure edit that sets insecure_http (and ' +
+      'allowInsecureConfigForDevelopment); the default serves HTTPS from httpsSecretName',
   }),
   KBS_ADMIN_AUTH: rule({
     id: 'CAI-KBS-2',
@@ -192,7 +203,8 @@ export const BASELINE_RULES = {
     severity: 'error',
     title: 'The KBS runs outside the cluster it serves',
     rationale:
-      'In the cluster, its admin can exec into the KBS, read its keys and every resource, and rewrite its policies: the adversary would hold the keys.',
+      'In the cluster, its admin can exec into the KBS, read its keys and every ' +
+      'resource, and rewrite its policies: the adversary would hold the keys.',
     fix: 'use TrusteeVm (a confidential VM of the model owner) or ExternalKbs; keep the in-cluster Trustee for development, suppressed with a reason',
   }),
   WL_KATA_REMOTE: rule({

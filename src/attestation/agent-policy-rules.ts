@@ -26,6 +26,19 @@ export const ALWAYS_ALLOWED_REQUESTS = [
 /** Requests decided by a rule below (default deny). */
 export const RULE_DECIDED_REQUESTS = ['CopyFileRequest', 'CreateContainerRequest', 'CreateSandboxRequest', 'ReadStreamRequest'] as const;
 
+/** The Rego MASKED_PATHS below (one list here, as it is too long for one line of the rules). */
+const maskedPaths = [
+  '/proc/acpi',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/sys/firmware',
+];
+
 /**
  * The request-level rules: which requests are decided how, what every CreateContainerRequest must look like,
  * the pod's identity and the annotations it may carry. `policy_data` (appended by the renderer) supplies:
@@ -72,7 +85,7 @@ SHARED_DIR := "/run/kata-containers/shared/containers/"
 
 # Paths every container must have masked (kubelet's and containerd's lists agree on these), and paths that must
 # be read-only or masked. More masking is fine.
-MASKED_PATHS := ["/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware"]
+MASKED_PATHS := [${maskedPaths.map((path) => `"${path}"`).join(', ')}]
 
 READONLY_PATHS := ["/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
 

@@ -87,7 +87,8 @@ export class ImageFacts {
     check(
       raw.manifests === undefined,
       subField(field, `.manifest`),
-      `is an image index: ${image} names a multi-platform image; save that document as index.json and the ${POD_VM_PLATFORM.os}/${POD_VM_PLATFORM.architecture} manifest as manifest.json`,
+      `is an image index: ${image} names a multi-platform image; save that document as index.json ` +
+        `and the ${POD_VM_PLATFORM.os}/${POD_VM_PLATFORM.architecture} manifest as manifest.json`,
     );
     const manifest = parseJson(manifestText, subField(field, `.manifest`), manifestSchema);
     check(

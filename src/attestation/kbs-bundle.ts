@@ -55,7 +55,8 @@ export function renderKbsBundle(state: KbsState, endpoint: KbsEndpoint): KbsBund
             '# Resources the model owner writes out of band (never part of this bundle):',
             ...outOfBand.map(
               (r) =>
-                `#   kbs-client --url "$KBS_URL" --cert-file "$KBS_CA" config --admin-token-file "$ADMIN_TOKEN_FILE" set-resource --path ${r.path.path} --resource-file <file>`,
+                `#   kbs-client --url "$KBS_URL" --cert-file "$KBS_CA" config --admin-token-file ` +
+                `"$ADMIN_TOKEN_FILE" set-resource --path ${r.path.path} --resource-file <file>`,
             ),
           ]
         : []),

@@ -13,7 +13,8 @@ export const LEGACY_KBS_KEYS: ReadonlyArray<{ readonly path: string; readonly re
   {
     path: 'auth_public_key',
     replacement:
-      'use [admin] authorization_mode = "AuthenticatedAuthorization" with [admin.authentication.bearer_jwt] identity_providers = [{ public_key_uri = "<path>" }]',
+      'use [admin] authorization_mode = "AuthenticatedAuthorization" with ' +
+      '[admin.authentication.bearer_jwt] identity_providers = [{ public_key_uri = "<path>" }]',
   },
   { path: 'attestation_token_config', replacement: 'use [attestation_token]: trusted_certs_paths for CoCo tokens, trusted_jwk_sets for JWK tokens' },
   { path: 'as_config', replacement: 'use [attestation_service] type = "coco_as_builtin" with its rvps_config and attestation_token_broker tables' },
@@ -35,7 +36,8 @@ export const LEGACY_KBS_KEYS: ReadonlyArray<{ readonly path: string; readonly re
   {
     path: 'admin.auth_public_key',
     replacement:
-      'use [admin.authentication.bearer_jwt] identity_providers = [{ public_key_uri = "<path>" }] with authorization_mode = "AuthenticatedAuthorization"',
+      'use [admin.authentication.bearer_jwt] identity_providers = [{ public_key_uri = "<path>" }] ' +
+      'with authorization_mode = "AuthenticatedAuthorization"',
   },
   {
     path: 'admin.personas',

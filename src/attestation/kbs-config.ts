@@ -109,7 +109,8 @@ function startUpProblems(c: KbsConfig): KbsConfigProblem[] {
   if ((token.trusted_certs_paths ?? []).length === 0 && (token.trusted_jwk_sets ?? []).length === 0 && token.insecure_header_jwk !== true) {
     add(
       'attestation_token',
-      'has no trust material: the KBS refuses to start without trusted_certs_paths or trusted_jwk_sets (or, for tests only, insecure_header_jwk = true)',
+      'has no trust material: the KBS refuses to start without trusted_certs_paths ' +
+        'or trusted_jwk_sets (or, for tests only, insecure_header_jwk = true)',
     );
   }
   (token.trusted_jwk_sets ?? []).forEach((uri, i) => {
@@ -150,7 +151,8 @@ function startUpProblems(c: KbsConfig): KbsConfigProblem[] {
     if (type !== 'Memory' && backends[table[type]] === undefined) {
       add(
         key,
-        `is ${type}, but [storage_backend.backends.${table[type]}] is missing: the KBS refuses to start ("${type} configuration is required"); add the table (it may be empty to take the defaults)`,
+        `is ${type}, but [storage_backend.backends.${table[type]}] is missing: the KBS refuses to start ` +
+          `("${type} configuration is required"); add the table (it may be empty to take the defaults)`,
       );
     }
   }

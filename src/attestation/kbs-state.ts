@@ -66,7 +66,8 @@ export class KbsState {
     if (options.expiration < TRUSTEE_RELEASE.releasedOn) {
       throw inputError(
         this.field('referenceValuesExpire'),
-        `is ${options.expiration}, before Trustee ${TRUSTEE_RELEASE.version} was even released (${TRUSTEE_RELEASE.releasedOn}): every reference value would have expired and no attestation could pass; set a date in the future`,
+        `is ${options.expiration}, before Trustee ${TRUSTEE_RELEASE.version} was even released (${TRUSTEE_RELEASE.releasedOn}): ` +
+          `every reference value would have expired and no attestation could pass; set a date in the future`,
       );
     }
     if (options.snpTcbFloor !== undefined) normalizeSnpTcbFloor(options.snpTcbFloor, this.field('snpTcbFloor'));
@@ -219,7 +220,8 @@ export class KbsState {
     for (const [pcr8, names] of byPcr8) {
       if (names.length > 1)
         problems.push(
-          `${names.join(' and ')} have the same initdata (PCR 8 ${pcr8.slice(0, 12)}...), so the KBS cannot tell them apart; give each its own name or images`,
+          `${names.join(' and ')} have the same initdata (PCR 8 ${pcr8.slice(0, 12)}...), ` +
+            `so the KBS cannot tell them apart; give each its own name or images`,
         );
     }
     for (const w of this.workloads) {

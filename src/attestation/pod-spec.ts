@@ -184,7 +184,8 @@ function imageUid(facts: ImageFacts, field: Field): number {
   check(
     /^[0-9]+$/.test(user),
     subField(field, `.runAsUser`),
-    `is required: the image's USER is ${show(facts.user)}, a name, which the kubelet cannot verify as non-root and the runtime cannot resolve when the image is pulled in the guest`,
+    `is required: the image's USER is ${show(facts.user)}, a name, which the kubelet cannot ` +
+      `verify as non-root and the runtime cannot resolve when the image is pulled in the guest`,
   );
   return Number(user);
 }
@@ -199,7 +200,8 @@ function literal(value: string, field: Field): string {
   if (value.includes('$(') || value.includes('$$')) {
     throw inputError(
       field,
-      `contains "$(" or "$$", which the kubelet rewrites ($(VAR) expansion) before the container sees it, so the agent policy could not pin the value; got ${show(value)}`,
+      `contains "$(" or "$$", which the kubelet rewrites ($(VAR) expansion) before the ` +
+        `container sees it, so the agent policy could not pin the value; got ${show(value)}`,
     );
   }
   return value;

@@ -275,7 +275,8 @@ function buildValues(
       check(
         set.pcrs.map(([i]) => i).join(',') === indices,
         'measurements',
-        `every ${tee} image must publish the same PCRs (the policy checks each of them); one has [${indices}], another [${set.pcrs.map(([i]) => i).join(',')}]`,
+        `every ${tee} image must publish the same PCRs (the policy checks each of ` +
+          `them); one has [${indices}], another [${set.pcrs.map(([i]) => i).join(',')}]`,
       );
       check(
         (set.snpLaunchMeasurement !== undefined) === launch,

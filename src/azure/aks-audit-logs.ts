@@ -55,7 +55,8 @@ export const aksAuditLogsSchema = z
   .object({
     logAnalyticsWorkspaceId: literalString(
       (s) => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+$/i.test(s),
-      'must be the ARM id of a Log Analytics workspace ("/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>")',
+      'must be the ARM id of a Log Analytics workspace ' +
+        '("/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>")',
     ).optional(),
     retentionInDays: z.number().int().min(30, 'must be 30-730 days (Log Analytics)').max(730, 'must be 30-730 days (Log Analytics)').optional(),
     categories: z

@@ -126,7 +126,8 @@ const schema = z
       .array(
         literalString(isIpv4AddressOrCidr, 'must be an IPv4 address or CIDR with zero host bits, e.g. "203.0.113.0/24"').refine(
           (s) => isToken(s) || !(parseCidr(s)?.start === 0 && s.endsWith('/0')),
-          'must not be 0.0.0.0/0, which opens the API server to the internet: name your ranges, or leave the list empty and suppress CAI-AKS-6 with a reason',
+          'must not be 0.0.0.0/0, which opens the API server to the internet: name ' +
+            'your ranges, or leave the list empty and suppress CAI-AKS-6 with a reason',
         ),
       )
       .default([]),

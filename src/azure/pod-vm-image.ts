@@ -102,7 +102,8 @@ export class PodVmImage extends Construct implements IPodVmImage {
       const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(e as Error).message})`;
       throw new AttestationInputError(
         'measurementsFromFile',
-        `${path} (${resolve(path)}) ${reason}; pass the measurements.json your pod VM image build wrote for ${tee} (a path relative to the working directory, or build it from __dirname)`,
+        `${path} (${resolve(path)}) ${reason}; pass the measurements.json your pod VM image build ` +
+          `wrote for ${tee} (a path relative to the working directory, or build it from __dirname)`,
       );
     }
     const set = parseMeasurementsJson(text, tee, path);
@@ -182,7 +183,8 @@ const importSchema = z.object({
     (s) =>
       /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/galleries\/[^/]+\/images\/[^/]+\/versions\/[^/]+$/i.test(s) ||
       /^\/CommunityGalleries\/[^/]+\/Images\/[^/]+\/Versions\/[^/]+$/i.test(s),
-    'must be a gallery image version id (/subscriptions/.../galleries/<g>/images/<i>/versions/<v>) or /CommunityGalleries/<g>/Images/<i>/Versions/<v>',
+    'must be a gallery image version id (/subscriptions/.../galleries/<g>/images/<i>/versions/<v>) ' +
+      'or /CommunityGalleries/<g>/Images/<i>/Versions/<v>',
   ),
   measurements: measurementsSchema,
 });

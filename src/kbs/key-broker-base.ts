@@ -99,7 +99,8 @@ export abstract class KeyBrokerBase extends Construct implements IKeyBrokerServi
           .filter((r) => !this.sources.includes(r.source.kind))
           .map(
             (r) =>
-              `${r.path.uri} comes from ${r.source.describe()}, which a ${this.typeName} cannot read; use ${this.sources.map(sourceFactory).join(' or ')}`,
+              `${r.path.uri} comes from ${r.source.describe()}, which a ${this.typeName} ` +
+              `cannot read; use ${this.sources.map(sourceFactory).join(' or ')}`,
           );
         return [...this.state.problems(), ...unreadable, ...this.placementProblems()];
       },
@@ -158,7 +159,10 @@ export abstract class KeyBrokerBase extends Construct implements IKeyBrokerServi
    */
   public setResourceCommand(resource: string | ResourcePath, resourceFile = '<file>'): string {
     const path = resource instanceof ResourcePath ? resource : this.state.resourcePath(resource);
-    return `kbs-client --url ${this.kbsEndpoint.url} --cert-file kbs-ca.pem config --admin-token-file admin-token.jwt set-resource --path ${path.path} --resource-file ${resourceFile}`;
+    return (
+      `kbs-client --url ${this.kbsEndpoint.url} --cert-file kbs-ca.pem config --admin-token-file ` +
+      `admin-token.jwt set-resource --path ${path.path} --resource-file ${resourceFile}`
+    );
   }
 
   /** Sets the endpoint and creates the state from the parsed attestation props; placements call it once. */

@@ -56,6 +56,9 @@ export function encodeTrusteeVmState(doc: TrusteeVmStateDocument): string {
   return gzipSync(Buffer.from(JSON.stringify(doc), 'utf8'), { level: 9 }).toString('base64');
 }
 
+/** The Key Vault secret URL of the sync script's `secret <name> [version]` (bash; the version is optional). */
+const KEY_VAULT_SECRET_URL = 'https://$VAULT_NAME.vault.azure.net/secrets/$1${2:+/$2}?api-version=7.4';
+
 /**
  * The sync script of the Trustee VM (bash; needs curl, jq, gzip). `kbs-sync` fetches the key material and the
  * state from the VM's Key Vault with its managed identity, places them, and restarts the KBS when anything
@@ -76,7 +79,7 @@ fetch() {
   token=$(curl -sf --retry 5 -H Metadata:true \
     "http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fvault.azure.net" | jq -er .access_token)
   secret() {
-    curl -sf --retry 5 -H "Authorization: Bearer $token" "https://$VAULT_NAME.vault.azure.net/secrets/$1${'${'}2:+/$2}?api-version=7.4" | jq -jer .value
+    curl -sf --retry 5 -H "Authorization: Bearer $token" "${KEY_VAULT_SECRET_URL}" | jq -jer .value
   }
   secret kbs-https-key > "$dir/https.key"
   secret kbs-https-cert > "$dir/https.crt"
@@ -168,7 +171,8 @@ export function renderTrusteeVmCloudConfig(input: TrusteeVmBootInput): string {
     '[Service]',
     `ExecStartPre=/usr/bin/docker pull ${input.image}`,
     'ExecStartPre=-/usr/bin/docker rm -f kbs',
-    `ExecStart=/usr/bin/docker run --rm --name kbs --network host -v ${p.config}:${p.config}:ro -v ${p.secrets}:${p.secrets}:ro -v ${p.storage}:${p.storage} ${input.image} /usr/local/bin/kbs --config-file ${p.config}/kbs-config.toml`,
+    `ExecStart=/usr/bin/docker run --rm --name kbs --network host -v ${p.config}:${p.config}:ro -v ${p.secrets}:${p.secrets}:ro ` +
+      `-v ${p.storage}:${p.storage} ${input.image} /usr/local/bin/kbs --config-file ${p.config}/kbs-config.toml`,
     'ExecStop=/usr/bin/docker stop kbs',
     'Restart=always',
     'RestartSec=5',

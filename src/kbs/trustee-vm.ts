@@ -166,7 +166,8 @@ export class TrusteeVm extends KeyBrokerBase {
     if (clusterSpace !== undefined && !Token.isUnresolved(clusterSpace) && overlaps(parseCidr(clusterSpace)!, subnet)) {
       fail(
         'subnetCidr',
-        `${p.subnetCidr} overlaps the cluster's VNet ${clusterSpace}: peered networks cannot overlap, and the KBS must sit outside the cluster's network`,
+        `${p.subnetCidr} overlaps the cluster's VNet ${clusterSpace}: peered ` +
+          `networks cannot overlap, and the KBS must sit outside the cluster's network`,
       );
     }
     if (!p.size.isConfidential || p.size.evidenceType === undefined)
@@ -309,13 +310,15 @@ export class TrusteeVm extends KeyBrokerBase {
       .filter((r) => reserved.has(r.secretName))
       .map(
         (r) =>
-          `${r.resource.uri} comes from Key Vault secret ${r.secretName}, a name the Trustee VM keeps for itself; store the resource under another name`,
+          `${r.resource.uri} comes from Key Vault secret ${r.secretName}, a name ` +
+          `the Trustee VM keeps for itself; store the resource under another name`,
       );
     // Key Vault holds at most 25 KB per secret value.
     const size = this.encodedState().length;
     if (size > KEY_VAULT_SECRET_LIMIT) {
       problems.push(
-        `the KBS state is ${size} bytes once compressed, more than a Key Vault secret holds (${KEY_VAULT_SECRET_LIMIT}); split the workloads over two KBSs`,
+        `the KBS state is ${size} bytes once compressed, more than a Key Vault ` +
+          `secret holds (${KEY_VAULT_SECRET_LIMIT}); split the workloads over two KBSs`,
       );
     }
     const measured = new Set(this.state.referenceValues().tees);

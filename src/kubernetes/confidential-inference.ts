@@ -163,7 +163,10 @@ export interface ConfidentialInferenceProps {
   readonly sigstoreConfig?: string;
   /** Deployment and Service name. @default 'inference' */
   readonly name?: string;
-  /** Namespace: a WorkloadNamespace, or the name of one that already exists. @default - the stack's `confidential-ai` WorkloadNamespace, created if missing */
+  /**
+   * Namespace: a WorkloadNamespace, or the name of one that already exists.
+   * @default - the stack's `confidential-ai` WorkloadNamespace, created if missing
+   */
   readonly namespace?: WorkloadNamespace | string;
   /** Port of the model server. @default 8000 */
   readonly port?: number;
@@ -254,7 +257,8 @@ export class ConfidentialInference extends Construct {
         this.node.path,
         'ConfidentialInference',
         'tls',
-        `the key manager ${upstream!.workloadName} serves TLS and admits client certificates only; give this workload tls: { identity } so it can call it`,
+        `the key manager ${upstream!.workloadName} serves TLS and admits client ` +
+          `certificates only; give this workload tls: { identity } so it can call it`,
       );
     }
     // With TLS, the app calls its local client proxy, which authenticates it to the key manager.

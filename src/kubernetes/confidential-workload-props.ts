@@ -232,7 +232,8 @@ const container = z.object({
     .string()
     .refine(
       isPinnedImage,
-      'must be fully qualified and pinned by digest, like "myregistry.azurecr.io/app@sha256:<64 hex>"; a tag can be moved to another image, a digest cannot',
+      'must be fully qualified and pinned by digest, like "myregistry.azurecr.io/app@sha256:<64 hex>"; ' +
+        'a tag can be moved to another image, a digest cannot',
     ),
   imageFacts: imageFactsSchema.optional(),
   command: z.array(z.string()).min(1, 'must name the program to run; omit it to use the image entrypoint').optional(),

@@ -73,7 +73,8 @@ export class ConfidentialWorkload extends Construct implements IConfidentialWork
     if (twin) {
       fail(
         'name',
-        `${this.workloadName} is already the name of ${twin.node.path} in this stack: two Deployments cannot share a namespace and name; rename one of them`,
+        `${this.workloadName} is already the name of ${twin.node.path} in this ` +
+          `stack: two Deployments cannot share a namespace and name; rename one of them`,
       );
     }
 
@@ -81,7 +82,8 @@ export class ConfidentialWorkload extends Construct implements IConfidentialWork
     if (!p.runtime.instanceSizes.some((s) => s.name === size.name)) {
       fail(
         'instanceSize',
-        `"${size.name}" is not one of the runtime's sizes [${p.runtime.instanceSizes.join(', ')}]; add it to the pool's instanceSizes or pick one of them`,
+        `"${size.name}" is not one of the runtime's sizes [${p.runtime.instanceSizes.join(', ')}]; ` +
+          `add it to the pool's instanceSizes or pick one of them`,
       );
     }
     if (!size.isConfidential)
@@ -92,7 +94,8 @@ export class ConfidentialWorkload extends Construct implements IConfidentialWork
     if (TerraformStack.of(p.runtime) !== TerraformStack.of(this)) {
       fail(
         'runtime',
-        `is in stack "${TerraformStack.of(p.runtime).node.id}", not in this one; create the workload in that stack, or import the runtime into this one with PeerPodsRuntime.alreadyInstalled`,
+        `is in stack "${TerraformStack.of(p.runtime).node.id}", not in this one; create the workload ` +
+          `in that stack, or import the runtime into this one with PeerPodsRuntime.alreadyInstalled`,
       );
     }
 
@@ -109,11 +112,13 @@ export class ConfidentialWorkload extends Construct implements IConfidentialWork
       if (!p.plainHttpInsecure) {
         fail(
           'tls',
-          `is required with a Service: without it, traffic to the workload crosses the cluster network in clear text. Pass tls: { identity: workloadTls.identity('${p.name}') } (cai-create-workload-certs issues it), or plainHttpInsecure for development`,
+          `is required with a Service: without it, traffic to the workload crosses the cluster network in clear text. Pass tls: { ` +
+            `identity: workloadTls.identity('${p.name}') } (cai-create-workload-certs issues it), or plainHttpInsecure for development`,
         );
       }
       Annotations.of(this).addWarning(
-        'plainHttpInsecure: the Service serves plain HTTP on the cluster network; the cluster admin reads its traffic and can answer in its place; development only',
+        'plainHttpInsecure: the Service serves plain HTTP on the cluster network; the ' +
+          'cluster admin reads its traffic and can answer in its place; development only',
       );
     }
     const tls = p.tls ? renderTls(this, p, fail) : undefined;
@@ -171,7 +176,8 @@ export class ConfidentialWorkload extends Construct implements IConfidentialWork
       );
     for (const c of [...initContainers, ...containers].filter((c) => !c.imageFacts)) {
       Annotations.of(this).addWarning(
-        `container "${c.name}" has no imageFacts: its agent policy assumes the image sets no ENV but PATH and no WORKDIR, and the pod VM refuses to start it if the image does; pass ImageFacts.fromDirectory(...)`,
+        `container "${c.name}" has no imageFacts: its agent policy assumes the image sets no ENV but PATH and ` +
+          `no WORKDIR, and the pod VM refuses to start it if the image does; pass ImageFacts.fromDirectory(...)`,
       );
     }
     const kbs = p.kbs.kbsEndpoint;
@@ -314,7 +320,8 @@ function renderTls(scope: ConfidentialWorkload, p: ParsedWorkloadProps, fail: (f
     if (!identity.dnsNames.includes(host))
       fail(
         'tls.identity',
-        `the certificate of "${name}" does not name ${host} (it names ${identity.dnsNames.join(', ') || 'no DNS name'}), so clients would refuse it; issue it with cai-create-workload-certs <dir> ${name}=${host}`,
+        `the certificate of "${name}" does not name ${host} (it names ${identity.dnsNames.join(', ') || 'no DNS name'}), ` +
+          `so clients would refuse it; issue it with cai-create-workload-certs <dir> ${name}=${host}`,
       );
     const target = p.service.targetPort ?? p.service.port;
     if (settings.port === target) fail('tls.port', `${settings.port} is also the application's port; give the TLS port its own number`);
@@ -341,7 +348,8 @@ function renderTls(scope: ConfidentialWorkload, p: ParsedWorkloadProps, fail: (f
     if (endpoint.identity.tls.caCertPem !== identity.tls.caCertPem)
       fail(
         field,
-        `${workload.workloadName} uses another workload CA than this workload: its proxy would refuse this one's certificate; issue both identities from one CA`,
+        `${workload.workloadName} uses another workload CA than this workload: its ` +
+          `proxy would refuse this one's certificate; issue both identities from one CA`,
       );
     if (Array.isArray(endpoint.clients) && !endpoint.clients.includes(name))
       fail(field, `${workload.workloadName} admits only ${endpoint.clients.join(', ')}; add "${name}" to its tls.clients`);

@@ -48,7 +48,10 @@ export interface KeyManagerProps {
   readonly runAsUser?: number;
   /** Deployment and Service name. @default 'key-manager' */
   readonly name?: string;
-  /** Namespace: a WorkloadNamespace, or the name of one that already exists. @default - the stack's `confidential-ai` WorkloadNamespace, created if missing */
+  /**
+   * Namespace: a WorkloadNamespace, or the name of one that already exists.
+   * @default - the stack's `confidential-ai` WorkloadNamespace, created if missing
+   */
   readonly namespace?: WorkloadNamespace | string;
   /** The KBS resource holding the model owner's private key. @default 'kbs:///enkrypt/key-manager/private-key' */
   readonly privateKey?: string;

@@ -96,7 +96,8 @@ export const trusteePropsSchema = z.object({
   replicas: z
     .literal(1, {
       message:
-        'must be 1: KBS sessions live in memory, and more replicas need shared session storage (Redis or Postgres) that this construct does not configure',
+        'must be 1: KBS sessions live in memory, and more replicas need shared ' +
+        'session storage (Redis or Postgres) that this construct does not configure',
     })
     .default(1),
   storage: z

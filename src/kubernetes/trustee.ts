@@ -65,7 +65,8 @@ export class Trustee extends KeyBrokerBase {
     } else if (!isUsableAzureAddress(parseCidr(cidr)!, p.staticIp)) {
       fail(
         'staticIp',
-        `${p.staticIp} is not a usable address of the node subnet ${cidr} (Azure reserves the first four and the last); pick a free address inside it`,
+        `${p.staticIp} is not a usable address of the node subnet ${cidr} (Azure ` +
+          `reserves the first four and the last); pick a free address inside it`,
       );
     }
 
@@ -74,7 +75,8 @@ export class Trustee extends KeyBrokerBase {
     if (p.keyVault && p.namespace !== undefined && !Token.isUnresolved(p.keyVault.namespace) && p.keyVault.namespace !== namespace) {
       fail(
         'namespace',
-        `is "${namespace}", but keyVault trusts the service account of namespace "${p.keyVault.namespace}"; drop namespace (it follows keyVault) or give both the same`,
+        `is "${namespace}", but keyVault trusts the service account of namespace ` +
+          `"${p.keyVault.namespace}"; drop namespace (it follows keyVault) or give both the same`,
       );
     }
     this.namespace = namespace;
@@ -82,11 +84,13 @@ export class Trustee extends KeyBrokerBase {
     if (podVmCidr === undefined || Token.isUnresolved(podVmCidr)) {
       fail(
         'network',
-        'must give podVmSubnetCidr (known at synth time): the KBS NetworkPolicy admits only the pod-VM subnet; pass it to PeerPodNetwork.fromExisting',
+        'must give podVmSubnetCidr (known at synth time): the KBS NetworkPolicy ' +
+          'admits only the pod-VM subnet; pass it to PeerPodNetwork.fromExisting',
       );
     }
     Annotations.of(this).addWarning(
-      'in-cluster Trustee: the cluster admin this library defends against can exec into the KBS pod and read its HTTPS and token-signer keys and every resource, ' +
+      'in-cluster Trustee: the cluster admin this library defends against can exec ' +
+        'into the KBS pod and read its HTTPS and token-signer keys and every resource, ' +
         'and rewrite its policies; development only. Run the KBS where the admin cannot reach it: TrusteeVm or ExternalKbs',
     );
     this.keyVault = p.keyVault !== undefined;
@@ -111,7 +115,8 @@ export class Trustee extends KeyBrokerBase {
       if (!p.allowInsecureConfigForDevelopment) {
         fail(
           'configure',
-          `makes the KBS insecure: ${findings.map((f) => `${f.key} ${f.message}`).join('; ')}. Fix it, or set allowInsecureConfigForDevelopment for a development KBS`,
+          `makes the KBS insecure: ${findings.map((f) => `${f.key} ${f.message}`).join('; ')}. ` +
+            `Fix it, or set allowInsecureConfigForDevelopment for a development KBS`,
         );
       }
       Annotations.of(this).addWarning(`insecure KBS configuration allowed for development: ${findings.map((f) => f.key).join(', ')}`);

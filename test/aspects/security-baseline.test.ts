@@ -63,30 +63,33 @@ describe('the examples pass the security baseline', () => {
     expect(findings(app).errors).toEqual([]);
   });
 
-  test("GIVEN ConfidentialAksCluster's defaults WHEN the baseline runs THEN the one finding names the prop that fixes it, and setting it passes", () => {
-    const build = (extra: Partial<ConfidentialAksClusterProps>) => {
-      const s = stack();
-      const network = new PeerPodNetwork(s, 'network', { resourceGroupName: 'rg', location: 'westeurope' });
-      new ConfidentialAksCluster(s, 'cluster', {
-        resourceGroupName: 'rg',
-        location: 'westeurope',
-        name: 'coco',
-        network,
-        adminGroupObjectIds: ['g'],
-        ...extra,
-      });
-      const baseline = new SecurityBaseline();
-      for (const c of s.node.findAll()) baseline.visit(c);
-      return s.node
-        .findAll()
-        .flatMap((c) => c.node.metadata.filter((m) => m.type === '@cdktf/error' || m.type === '@cdktf/warn').map((m) => String(m.data)));
-    };
-    expect(build({})).toEqual([
-      expect.stringMatching(/^CAI-AKS-6 .* Fix: ConfidentialAksCluster: set apiServerAuthorizedIpRanges .* or privateCluster: true/),
-    ]);
-    expect(build({ apiServerAuthorizedIpRanges: ['203.0.113.0/24'] })).toEqual([]);
-    expect(build({ privateCluster: true })).toEqual([]);
-  });
+  test(
+    "GIVEN ConfidentialAksCluster's defaults WHEN the baseline runs THEN " + 'the one finding names the prop that fixes it, and setting it passes',
+    () => {
+      const build = (extra: Partial<ConfidentialAksClusterProps>) => {
+        const s = stack();
+        const network = new PeerPodNetwork(s, 'network', { resourceGroupName: 'rg', location: 'westeurope' });
+        new ConfidentialAksCluster(s, 'cluster', {
+          resourceGroupName: 'rg',
+          location: 'westeurope',
+          name: 'coco',
+          network,
+          adminGroupObjectIds: ['g'],
+          ...extra,
+        });
+        const baseline = new SecurityBaseline();
+        for (const c of s.node.findAll()) baseline.visit(c);
+        return s.node
+          .findAll()
+          .flatMap((c) => c.node.metadata.filter((m) => m.type === '@cdktf/error' || m.type === '@cdktf/warn').map((m) => String(m.data)));
+      };
+      expect(build({})).toEqual([
+        expect.stringMatching(/^CAI-AKS-6 .* Fix: ConfidentialAksCluster: set apiServerAuthorizedIpRanges .* or privateCluster: true/),
+      ]);
+      expect(build({ apiServerAuthorizedIpRanges: ['203.0.113.0/24'] })).toEqual([]);
+      expect(build({ privateCluster: true })).toEqual([]);
+    },
+  );
 
   test('a violation fails synth with the rule id, the construct path and the fix', () => {
     const app = Testing.app();
@@ -96,7 +99,8 @@ describe('the examples pass the security baseline', () => {
     cluster.resource.addOverride('local_account_disabled', false);
     SecurityBaseline.applyTo(app);
     expect(() => app.synth()).toThrow(
-      /CAI-AKS-1 AKS local accounts are disabled\. Fix: ConfidentialAksCluster sets it; on your own azurerm_kubernetes_cluster, set local_account_disabled = true/,
+      'CAI-AKS-1 AKS local accounts are disabled. Fix: ConfidentialAksCluster sets it; ' +
+        'on your own azurerm_kubernetes_cluster, set local_account_disabled = true',
     );
   });
 });

@@ -73,40 +73,64 @@ describe('kbs-config.toml', () => {
     ],
     [
       'Postgres storage, Redis sessions and their backends',
-      `session_storage_type = "redis"\n${HEAD}[storage_backend]\nstorage_type = "postgres"\n[storage_backend.backends.postgres]\nhost = "db"\nport = 5433\n[storage_backend.backends.redis]\n`,
+      `session_storage_type = "redis"\n${HEAD}[storage_backend]\nstorage_type = "postgres"\n` +
+        `[storage_backend.backends.postgres]\nhost = "db"\nport = 5433\n[storage_backend.backends.redis]\n`,
     ],
     [
       'the CoCoASBuiltIn spelling with a gRPC RVPS and a token broker',
-      `${HEAD}[attestation_service]\ntype = "CoCoASBuiltIn"\ntimeout = 5\n[attestation_service.attestation_token_broker]\nissuer_name = "CoCo-Attestation-Service"\nduration_min = 5\nverbose_token = false\n[attestation_service.rvps_config]\ntype = "GrpcRemote"\naddress = "http://127.0.0.1:50003"\n`,
+      `${HEAD}[attestation_service]\ntype = "CoCoASBuiltIn"\ntimeout = 5\n[attestation_service.attestation_token_broker]\n` +
+        `issuer_name = "CoCo-Attestation-Service"\nduration_min = 5\nverbose_token = false\n` +
+        `[attestation_service.rvps_config]\ntype = "GrpcRemote"\naddress = "http://127.0.0.1:50003"\n`,
     ],
     ['the remote AS (CoCoASGrpc)', `${HEAD}[attestation_service]\ntype = "CoCoASGrpc"\nas_addr = "http://127.0.0.1:50004"\npool_size = 200\n`],
     [
       'Intel Trust Authority (intel_ta)',
-      `${HEAD}[attestation_service]\ntype = "intel_ta"\nbase_url = "https://api.trustauthority.intel.com"\napi_key = "key"\ncerts_file = "https://portal.trustauthority.intel.com"\nallow_unmatched_policy = true\npolicy_ids = []\n`,
+      `${HEAD}[attestation_service]\ntype = "intel_ta"\nbase_url = "https://api.trustauthority.intel.com"\napi_key = "key"\n` +
+        `certs_file = "https://portal.trustauthority.intel.com"\nallow_unmatched_policy = true\npolicy_ids = []\n`,
     ],
     [
       'IntelTA spelling with JWK sets instead of certificates',
-      '[http_server]\ninsecure_http = true\n[admin]\nauthorization_mode = "DenyAll"\n[attestation_token]\ntrusted_jwk_sets = ["https://portal.trustauthority.intel.com", "file:///etc/jwks.json"]\n[attestation_service]\ntype = "IntelTA"\nbase_url = "https://x"\napi_key = "k"\ncerts_file = "/etc/c"\n',
+      '[http_server]\ninsecure_http = true\n[admin]\nauthorization_mode = "DenyAll"\n[attestation_token]\n' +
+        'trusted_jwk_sets = ["https://portal.trustauthority.intel.com", "file:///etc/jwks.json"]\n' +
+        '[attestation_service]\ntype = "IntelTA"\nbase_url = "https://x"\napi_key = "k"\ncerts_file = "/etc/c"\n',
     ],
     [
       'verifier settings',
-      `${HEAD}[attestation_service]\ntype = "coco_as_builtin"\n[attestation_service.rvps_config]\ntype = "BuiltIn"\nstorage_type = "LocalFs"\n[attestation_service.verifier_config.nvidia_verifier]\ntype = "remote"\nverifier_url = "https://nras"\n[attestation_service.verifier_config.snp_verifier]\nvcek_sources = [{ type = "OfflineStore", path = "/vcek" }, { type = "KDS" }]\n[attestation_service.verifier_config.dcap_verifier]\ncollateral_service = "https://pccs"\ntcb_update_type = "standard"\n[storage_backend.backends.local_fs]\n`,
+      `${HEAD}[attestation_service]\ntype = "coco_as_builtin"\n[attestation_service.rvps_config]\ntype = "BuiltIn"\nstorage_type = "LocalFs"\n` +
+        `[attestation_service.verifier_config.nvidia_verifier]\ntype = "remote"\nverifier_url = "https://nras"\n` +
+        `[attestation_service.verifier_config.snp_verifier]\nvcek_sources = [{ type = "OfflineStore", path = "/vcek" }, { type = "KDS" }]\n` +
+        `[attestation_service.verifier_config.dcap_verifier]\ncollateral_service = "https://pccs"\n` +
+        `tcb_update_type = "standard"\n[storage_backend.backends.local_fs]\n`,
     ],
     [
       'an authenticated admin API with issuer and audience',
-      '[http_server]\nprivate_key = "/k.pem"\ncertificate = "/c.pem"\ntls_profile = "custom"\ntls_min_version = "1.2"\ntls_max_version = "1.3"\nsockets = ["0.0.0.0:8080", "[::]:8443", "[fe80::1%2]:9000"]\n[admin]\nauthorization_mode = "AuthenticatedAuthorization"\n[admin.authentication.bearer_jwt]\nidentity_providers = [{ issuer = "kbs-admin", audience = "kbs", public_key_uri = "/etc/admin.pem" }, { jwk_set_uri = "https://idp/jwks" }]\n[admin.authorization.regex_acl]\nacls = [{ role = "admin", allowed_endpoints = "^/kbs/v0/.+$" }, { role = "reader", allowed_endpoints = "^/kbs/v0/resource/.+$" }]\n[attestation_token]\ntrusted_certs_paths = ["/ca.pem"]\n',
+      '[http_server]\nprivate_key = "/k.pem"\ncertificate = "/c.pem"\ntls_profile = "custom"\ntls_min_version = "1.2"\n' +
+        'tls_max_version = "1.3"\nsockets = ["0.0.0.0:8080", "[::]:8443", "[fe80::1%2]:9000"]\n[admin]\n' +
+        'authorization_mode = "AuthenticatedAuthorization"\n[admin.authentication.bearer_jwt]\n' +
+        'identity_providers = [{ issuer = "kbs-admin", audience = "kbs", public_key_uri = "/etc/admin.pem" }, ' +
+        '{ jwk_set_uri = "https://idp/jwks" }]\n[admin.authorization.regex_acl]\n' +
+        'acls = [{ role = "admin", allowed_endpoints = "^/kbs/v0/.+$" }, { role = "reader", allowed_endpoints = "^/kbs/v0/resource/.+$" }]\n' +
+        '[attestation_token]\ntrusted_certs_paths = ["/ca.pem"]\n',
     ],
     [
       'an ACL table without acls (every admin request denied)',
-      '[http_server]\ninsecure_http = true\n[admin]\nauthorization_mode = "AuthenticatedAuthorization"\n[admin.authentication.bearer_jwt]\nidentity_providers = [{ public_key_uri = "/a.pem" }]\n[admin.authorization.regex_acl]\n[attestation_token]\ninsecure_header_jwk = true\n',
+      '[http_server]\ninsecure_http = true\n[admin]\nauthorization_mode = "AuthenticatedAuthorization"\n[admin.authentication.bearer_jwt]\n' +
+        'identity_providers = [{ public_key_uri = "/a.pem" }]\n[admin.authorization.regex_acl]\n[attestation_token]\ninsecure_header_jwk = true\n',
     ],
     [
       'resource plugins backed by Vault, Aliyun, AWS and GCP',
-      `${HEAD}[[plugins]]\nname = "resource"\nstorage_backend_type = "vault"\nvault_url = "https://vault:8200"\ntoken = "t"\nmount_path = "secret"\nverify_ssl = true\nca_certs = ["/ca"]\n[[plugins]]\nname = "ResourceStorage"\nstorage_backend_type = "Aliyun"\nclient_key = "k"\nkms_instance_id = "i"\npassword = "p"\ncert_pem = "c"\n[[plugins]]\nname = "resource"\nstorage_backend_type = "aws"\n[[plugins]]\nname = "resource"\nstorage_backend_type = "Gcp"\nproject_id = "p"\n`,
+      `${HEAD}[[plugins]]\nname = "resource"\nstorage_backend_type = "vault"\nvault_url = "https://vault:8200"\ntoken = "t"\n` +
+        `mount_path = "secret"\nverify_ssl = true\nca_certs = ["/ca"]\n[[plugins]]\nname = "ResourceStorage"\n` +
+        `storage_backend_type = "Aliyun"\nclient_key = "k"\nkms_instance_id = "i"\npassword = "p"\ncert_pem = "c"\n[[plugins]]\n` +
+        `name = "resource"\nstorage_backend_type = "aws"\n[[plugins]]\nname = "resource"\nstorage_backend_type = "Gcp"\nproject_id = "p"\n`,
     ],
     [
       'the sample, nebula-ca, pkcs11 and external plugins',
-      `${HEAD}[[plugins]]\nname = "sample"\nitem = "value"\n[[plugins]]\nname = "nebula-ca"\n[plugins.ca_config]\nname = "ca"\nargon_memory = 2097152\n[[plugins]]\nname = "pkcs11"\nmodule = "/usr/lib/softhsm/libsofthsm2.so"\npin = "1234"\nslot_index = 1\nrsa_mechanism = "RsaPkcsOaep"\n[[plugins]]\nname = "external"\nbackends = [{ name = "a", endpoint = "http://a:9000" }, { name = "b", endpoint = "https://b:9000", ca_cert_path = "/ca.pem", timeout_ms = 500 }]\n`,
+      `${HEAD}[[plugins]]\nname = "sample"\nitem = "value"\n[[plugins]]\nname = "nebula-ca"\n[plugins.ca_config]\nname = "ca"\n` +
+        `argon_memory = 2097152\n[[plugins]]\nname = "pkcs11"\nmodule = "/usr/lib/softhsm/libsofthsm2.so"\npin = "1234"\n` +
+        `slot_index = 1\nrsa_mechanism = "RsaPkcsOaep"\n[[plugins]]\nname = "external"\n` +
+        `backends = [{ name = "a", endpoint = "http://a:9000" }, { name = "b", ` +
+        `endpoint = "https://b:9000", ca_cert_path = "/ca.pem", timeout_ms = 500 }]\n`,
     ],
   ];
 
@@ -118,7 +142,9 @@ describe('kbs-config.toml', () => {
   test.each(['Memory', 'memory', 'LocalFs', 'local_fs', 'LocalJson', 'local_json', 'Postgres', 'postgres', 'Redis', 'redis'])(
     'accepts the storage type spelling %s',
     (type) => {
-      const text = `${HEAD}[storage_backend]\nstorage_type = "${type}"\n[storage_backend.backends.local_fs]\n[storage_backend.backends.local_json]\n[storage_backend.backends.postgres]\n[storage_backend.backends.redis]\n`;
+      const text =
+        `${HEAD}[storage_backend]\nstorage_type = "${type}"\n[storage_backend.backends.local_fs]\n` +
+        `[storage_backend.backends.local_json]\n[storage_backend.backends.postgres]\n[storage_backend.backends.redis]\n`;
       expect(kbsConfigProblems(parseToml(text))).toEqual([]);
     },
   );
@@ -171,17 +197,21 @@ describe('kbs-config.toml', () => {
     ],
     [
       'no identity provider',
-      '[http_server]\ninsecure_http = true\n[admin]\nauthorization_mode = "AuthenticatedAuthorization"\n[admin.authentication.bearer_jwt]\nidentity_providers = []\n[admin.authorization.regex_acl]\nacls = []\n[attestation_token]\ninsecure_header_jwk = true\n',
+      '[http_server]\ninsecure_http = true\n[admin]\nauthorization_mode = "AuthenticatedAuthorization"\n[admin.authentication.bearer_jwt]\n' +
+        'identity_providers = []\n[admin.authorization.regex_acl]\nacls = []\n[attestation_token]\ninsecure_header_jwk = true\n',
       /identity_providers: must list at least one identity provider/,
     ],
     [
       'an identity provider without a key',
-      '[http_server]\ninsecure_http = true\n[admin]\nauthorization_mode = "AuthenticatedAuthorization"\n[admin.authentication.bearer_jwt]\nidentity_providers = [{ issuer = "x" }]\n[admin.authorization.regex_acl]\n[attestation_token]\ninsecure_header_jwk = true\n',
+      '[http_server]\ninsecure_http = true\n[admin]\nauthorization_mode = "AuthenticatedAuthorization"\n[admin.authentication.bearer_jwt]\n' +
+        'identity_providers = [{ issuer = "x" }]\n[admin.authorization.regex_acl]\n[attestation_token]\ninsecure_header_jwk = true\n',
       /identity_providers.0: must set public_key_uri and\/or jwk_set_uri/,
     ],
     [
       'an unanchored ACL',
-      '[http_server]\ninsecure_http = true\n[admin]\nauthorization_mode = "AuthenticatedAuthorization"\n[admin.authentication.bearer_jwt]\nidentity_providers = [{ public_key_uri = "/a" }]\n[admin.authorization.regex_acl]\nacls = [{ role = "admin", allowed_endpoints = ".*" }]\n[attestation_token]\ninsecure_header_jwk = true\n',
+      '[http_server]\ninsecure_http = true\n[admin]\nauthorization_mode = "AuthenticatedAuthorization"\n' +
+        '[admin.authentication.bearer_jwt]\nidentity_providers = [{ public_key_uri = "/a" }]\n[admin.authorization.regex_acl]\n' +
+        'acls = [{ role = "admin", allowed_endpoints = ".*" }]\n[attestation_token]\ninsecure_header_jwk = true\n',
       /must start with "\^\/kbs" and end with "\$"/,
     ],
     [
@@ -274,7 +304,8 @@ describe('kbs-config.toml', () => {
 
   test('every problem of a file is reported at once', () => {
     const text =
-      '[http_server]\nsockets = ["localhost"]\ntls_min_version = "1.3"\ntls_max_version = "1.2"\n[admin]\ntype = "DenyAll"\n[attestation_token]\ninsecure_key = true\n[as_config]\n';
+      '[http_server]\nsockets = ["localhost"]\ntls_min_version = "1.3"\ntls_max_version = "1.2"\n' +
+      '[admin]\ntype = "DenyAll"\n[attestation_token]\ninsecure_key = true\n[as_config]\n';
     const problems = kbsConfigProblems(parseToml(text));
     expect(problems.map((p) => p.key)).toEqual(
       expect.arrayContaining(['admin.type', 'attestation_token.insecure_key', 'as_config', 'http_server.sockets.0']),

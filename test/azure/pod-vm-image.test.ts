@@ -40,7 +40,10 @@ describe('PodVmImage', () => {
   test('fails with the path and what to pass when measurements.json is missing or unreadable', () => {
     const dir = mkdtempSync(join(tmpdir(), 'podvm-'));
     expect(() => PodVmImage.measurementsFromFile(join(dir, 'measurements.json'), 'az-snp-vtpm')).toThrow(
-      /^measurementsFromFile: \/.*\/measurements.json \(\/.*\) does not exist; pass the measurements.json your pod VM image build wrote for az-snp-vtpm/,
+      new RegExp(
+        '^measurementsFromFile: /.*/measurements.json \\(/.*\\) does not exist; ' +
+          'pass the measurements.json your pod VM image build wrote for az-snp-vtpm',
+      ),
     );
     expect(() => PodVmImage.measurementsFromFile(dir, 'az-snp-vtpm')).toThrow(/measurementsFromFile: .* cannot be read \(EISDIR/);
   });

@@ -260,7 +260,8 @@ describe('TrusteeVm validation', () => {
     const b = kbs.declareResource('a/b/state', ResourceSource.azureKeyVault('kbs-state'));
     kbs.grantResources(new TestWorkload(stack, 'w', 'a'.repeat(64)), a, b);
     expect(kbs.node.validate()).toEqual([
-      'kbs:///a/b/secret comes from Kubernetes Secret s[k], which a TrusteeVm cannot read; use ResourceSource.outOfBand() or ResourceSource.azureKeyVault(...)',
+      'kbs:///a/b/secret comes from Kubernetes Secret s[k], which a TrusteeVm cannot ' +
+        'read; use ResourceSource.outOfBand() or ResourceSource.azureKeyVault(...)',
       'kbs:///a/b/state comes from Key Vault secret kbs-state, a name the Trustee VM keeps for itself; store the resource under another name',
     ]);
   });

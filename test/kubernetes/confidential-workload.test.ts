@@ -406,7 +406,10 @@ describe('ConfidentialWorkload wiring checks', () => {
     });
     workload(parts, { name: 'thief', resources: [km.privateKey] });
     expect(() => Testing.synth(stack, true)).toThrow(
-      /s\/w\w+ \(confidential-ai\/thief\) needs kbs:\/\/\/enkrypt\/key-manager\/private-key, which is reserved for s\/km\/Workload \(confidential-ai\/key-manager\)/,
+      new RegExp(
+        's/w\\w+ \\(confidential-ai/thief\\) needs kbs:///enkrypt/key-manager/private-key, ' +
+          'which is reserved for s/km/Workload \\(confidential-ai/key-manager\\)',
+      ),
     );
   });
 
@@ -442,7 +445,8 @@ describe('ConfidentialWorkload wiring checks', () => {
     const parts = clusterParts(emptyStack());
     workload(parts);
     expect(() => new WorkloadNamespace(parts.trustee.node.scope!, 'Late')).toThrow(
-      /WorkloadNamespace test\/Late: name: "confidential-ai" is already created by test\/ConfidentialAiNamespace in this stack; a workload given no namespace created it first; create this WorkloadNamespace before the workloads/,
+      'WorkloadNamespace test/Late: name: "confidential-ai" is already created by test/ConfidentialAiNamespace in ' +
+        'this stack; a workload given no namespace created it first; create this WorkloadNamespace before the workloads',
     );
   });
 
@@ -552,7 +556,10 @@ describe('ConfidentialWorkload wiring checks', () => {
   test.each<[() => Partial<ConfidentialWorkloadProps>, RegExp]>([
     [
       () => ({ containers: [{ name: 'app', image: pinned('a'), command: ['/a'], runAsUser: 1000, livenessProbe: Probe.fromTcpSocket() }] }),
-      /ConfidentialWorkload test\/w\w+: containers.app.livenessProbe.port: the container exposes no port for the TCP probe; set ports on the container or port on the probe/,
+      new RegExp(
+        'ConfidentialWorkload test/w\\w+: containers.app.livenessProbe.port: the container ' +
+          'exposes no port for the TCP probe; set ports on the container or port on the probe',
+      ),
     ],
     [
       () => ({ initContainers: [{ name: 'init', image: pinned('i'), runAsUser: 1000, readinessProbe: Probe.fromTcpSocket({ port: 1 }) }] }),
@@ -590,7 +597,8 @@ describe('ConfidentialWorkload wiring checks', () => {
           ...tlsOf('inference'),
         }),
     ).toThrow(
-      'Trustee test/trustee: resource: kbs:///enkrypt/model/decryption-key is already declared from Kubernetes Secret s[k]; it cannot also come from out of band',
+      'Trustee test/trustee: resource: kbs:///enkrypt/model/decryption-key is already ' +
+        'declared from Kubernetes Secret s[k]; it cannot also come from out of band',
     );
   });
 
@@ -628,7 +636,10 @@ describe('ConfidentialWorkload wiring checks', () => {
   test('fails when image facts belong to another image, naming the construct and the container', () => {
     const facts = ImageFacts.fromDirectory(REFERENCE_KM, join(__dirname, '../../examples/reference/images/key-manager'));
     expect(() => workload(clusterParts(emptyStack()), { containers: [{ name: 'app', image: pinned('app'), imageFacts: facts }] })).toThrow(
-      /ConfidentialWorkload test\/w\w+: containers\[0\]\.imageFacts: describe confidentialai.azurecr.io\/enkrypt\/key-manager@sha256:f7c56dbc.*, not example.azurecr.io\/app@sha256/,
+      new RegExp(
+        'ConfidentialWorkload test/w\\w+: containers\\[0\\]\\.imageFacts: describe ' +
+          'confidentialai.azurecr.io/enkrypt/key-manager@sha256:f7c56dbc.*, not example.azurecr.io/app@sha256',
+      ),
     );
   });
 
@@ -646,36 +657,40 @@ describe('ConfidentialWorkload wiring checks', () => {
 });
 
 describeWithEngine('ConfidentialWorkload renders the pod its agent policy admits', () => {
-  test('GIVEN facts, a group, a working directory and scratch volumes WHEN the runtime creates the synthesized pod THEN the policy in its annotation admits it', () => {
-    const facts = ImageFacts.fromDirectory(REFERENCE_KM, join(__dirname, '../../examples/reference/images/key-manager'));
-    const json = synth((stack) => {
-      const parts = clusterParts(stack);
-      new ConfidentialWorkload(stack, 'w', {
-        runtime: parts.runtime,
-        kbs: parts.trustee,
-        name: 'worker',
-        namespace: 'jobs',
-        initContainers: [
-          { name: 'prepare', image: pinned('prepare'), command: ['/bin/prepare'], args: ['--into', '/work'], runAsUser: 4000, runAsGroup: 4000 },
-        ],
-        containers: [
-          { name: 'main', image: REFERENCE_KM, imageFacts: facts, workingDir: '/work', env: { MODE: 'batch' }, readOnlyRootFilesystem: false },
-        ],
-        scratchVolumes: [{ name: 'work', mountPath: '/work', sizeLimit: '2Gi' }],
+  test(
+    'GIVEN facts, a group, a working directory and scratch volumes WHEN the ' +
+      'runtime creates the synthesized pod THEN the policy in its annotation admits it',
+    () => {
+      const facts = ImageFacts.fromDirectory(REFERENCE_KM, join(__dirname, '../../examples/reference/images/key-manager'));
+      const json = synth((stack) => {
+        const parts = clusterParts(stack);
+        new ConfidentialWorkload(stack, 'w', {
+          runtime: parts.runtime,
+          kbs: parts.trustee,
+          name: 'worker',
+          namespace: 'jobs',
+          initContainers: [
+            { name: 'prepare', image: pinned('prepare'), command: ['/bin/prepare'], args: ['--into', '/work'], runAsUser: 4000, runAsGroup: 4000 },
+          ],
+          containers: [
+            { name: 'main', image: REFERENCE_KM, imageFacts: facts, workingDir: '/work', env: { MODE: 'batch' }, readOnlyRootFilesystem: false },
+          ],
+          scratchVolumes: [{ name: 'work', mountPath: '/work', sizeLimit: '2Gi' }],
+        });
       });
-    });
-    const pod = podOfDeployment(resourceOf(json, 'kubernetes_deployment_v1', /^w_/));
-    const rego = Initdata.fromToml(
-      gunzipSync(Buffer.from(pod.annotations['io.katacontainers.config.hypervisor.cc_init_data'], 'base64')).toString('utf8'),
-    ).agentPolicy;
-    const config = (
-      JSON.parse(readFileSync(join(__dirname, '../../examples/reference/images/key-manager/config.json'), 'utf8')) as { config: ImageConfig }
-    ).config;
-    expect(agentAllows(rego, 'CreateSandboxRequest', createSandbox(pod))).toBe(true);
-    expect(agentAllows(rego, 'CreateContainerRequest', createPause(pod))).toBe(true);
-    expect(agentAllows(rego, 'CreateContainerRequest', createContainer(pod, 'prepare', {}))).toBe(true);
-    const main = createContainer(pod, 'main', config) as { OCI: { Process: { Args: string[]; Cwd: string; User: unknown } } };
-    expect(main.OCI.Process).toMatchObject({ Args: ['/usr/local/bin/key-manager'], Cwd: '/work', User: { UID: 65532, GID: 0 } });
-    expect(agentAllows(rego, 'CreateContainerRequest', main)).toBe(true);
-  });
+      const pod = podOfDeployment(resourceOf(json, 'kubernetes_deployment_v1', /^w_/));
+      const rego = Initdata.fromToml(
+        gunzipSync(Buffer.from(pod.annotations['io.katacontainers.config.hypervisor.cc_init_data'], 'base64')).toString('utf8'),
+      ).agentPolicy;
+      const config = (
+        JSON.parse(readFileSync(join(__dirname, '../../examples/reference/images/key-manager/config.json'), 'utf8')) as { config: ImageConfig }
+      ).config;
+      expect(agentAllows(rego, 'CreateSandboxRequest', createSandbox(pod))).toBe(true);
+      expect(agentAllows(rego, 'CreateContainerRequest', createPause(pod))).toBe(true);
+      expect(agentAllows(rego, 'CreateContainerRequest', createContainer(pod, 'prepare', {}))).toBe(true);
+      const main = createContainer(pod, 'main', config) as { OCI: { Process: { Args: string[]; Cwd: string; User: unknown } } };
+      expect(main.OCI.Process).toMatchObject({ Args: ['/usr/local/bin/key-manager'], Cwd: '/work', User: { UID: 65532, GID: 0 } });
+      expect(agentAllows(rego, 'CreateContainerRequest', main)).toBe(true);
+    },
+  );
 });

@@ -85,7 +85,8 @@ describe('Key Vault resources', () => {
     const trustee = new Trustee(scope, 't', { ...trusteeProps(network), keyVault });
     expect(trustee.namespace).toBe('kbs-system');
     expect(() => new Trustee(scope, 't2', { ...trusteeProps(network), keyVault, namespace: 'trustee' })).toThrow(
-      'Trustee test/t2: namespace: is "trustee", but keyVault trusts the service account of namespace "kbs-system"; drop namespace (it follows keyVault) or give both the same',
+      'Trustee test/t2: namespace: is "trustee", but keyVault trusts the service account ' +
+        'of namespace "kbs-system"; drop namespace (it follows keyVault) or give both the same',
     );
   });
 

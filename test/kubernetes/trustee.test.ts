@@ -109,7 +109,8 @@ describe('Trustee', () => {
 
   test('prints the out-of-band command for a resource', () => {
     expect(trustee!.setResourceCommand('kbs:///enkrypt/key-manager/private-key', 'private-key.pem')).toBe(
-      'kbs-client --url https://10.224.0.250:8080 --cert-file kbs-ca.pem config --admin-token-file admin-token.jwt set-resource --path enkrypt/key-manager/private-key --resource-file private-key.pem',
+      'kbs-client --url https://10.224.0.250:8080 --cert-file kbs-ca.pem config --admin-token-file ' +
+        'admin-token.jwt set-resource --path enkrypt/key-manager/private-key --resource-file private-key.pem',
     );
   });
 });
@@ -128,7 +129,10 @@ describe('Trustee validation', () => {
     [{ replicas: 2 }, /replicas: must be 1: KBS sessions live in memory/],
     [
       { image: 'ghcr.io/confidential-containers/key-broker-service:built-in-as-v0.21.0' },
-      /image: must pin the Trustee image by digest, e.g. "ghcr.io\/confidential-containers\/key-broker-service:built-in-as-v0.21.0@sha256:<64 hex>" \(`crane digest/,
+      new RegExp(
+        'image: must pin the Trustee image by digest, e.g. ' +
+          '"ghcr.io/confidential-containers/key-broker-service:built-in-as-v0.21.0@sha256:<64 hex>" \\(`crane digest',
+      ),
     ],
     [
       (scope: Construct) => ({
@@ -184,13 +188,15 @@ describe('Trustee validation', () => {
     const km = new TestWorkload(stack, 'km', 'a'.repeat(64));
     const key = t.declareResource('enkrypt/key-manager/private-key', ResourceSource.outOfBand(), { exclusiveTo: km });
     expect(() => t.declareResource(key, ResourceSource.outOfBand(), { exclusiveTo: new TestWorkload(stack, 'other', 'c'.repeat(64)) })).toThrow(
-      'Trustee x/t: resource: kbs:///enkrypt/key-manager/private-key is reserved for x/km (test/km); it cannot also be reserved for x/other (test/other)',
+      'Trustee x/t: resource: kbs:///enkrypt/key-manager/private-key is reserved ' +
+        'for x/km (test/km); it cannot also be reserved for x/other (test/other)',
     );
     t.grantResources(km, key);
     expect(t.state.problems()).toEqual([]);
     t.grantResources(new TestWorkload(stack, 'inf', 'b'.repeat(64)), key);
     expect(t.state.problems()).toEqual([
-      'x/inf (test/inf) needs kbs:///enkrypt/key-manager/private-key, which is reserved for x/km (test/km) (it would be released to both); give x/inf (test/inf) its own resource',
+      'x/inf (test/inf) needs kbs:///enkrypt/key-manager/private-key, which is reserved for ' +
+        'x/km (test/km) (it would be released to both); give x/inf (test/inf) its own resource',
     ]);
     expect(() => Testing.synth(stack, true)).toThrow(/which is reserved for x\/km/);
   });

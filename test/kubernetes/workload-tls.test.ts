@@ -99,32 +99,37 @@ describe('ConfidentialWorkload TLS wiring', () => {
     );
   });
 
-  test('GIVEN a key manager that admits the workload CA WHEN an inference without a TLS identity calls it THEN synth fails naming the missing client key', () => {
-    const parts = clusterParts(emptyStack());
-    const km = new KeyManager(parts.trustee.node.scope!, 'km', {
-      runtime: parts.runtime,
-      kbs: parts.trustee,
-      image: pinned('km'),
-      command: ['/k'],
-      runAsUser: 1000,
-      ...tlsOf('key-manager'),
-    });
-    expect(
-      () =>
-        new ConfidentialInference(parts.trustee.node.scope!, 'inf', {
-          runtime: parts.runtime,
-          kbs: parts.trustee,
-          image: pinned('vllm'),
-          command: ['/s'],
-          runAsUser: 1000,
-          model: ModelSource.encryptedImage({ decryptionKey: 'kbs:///m/k/v' }),
-          keyManager: km,
-          plainHttpInsecure: true,
-        }),
-    ).toThrow(
-      /ConfidentialInference test\/inf: tls: the key manager confidential-ai\/key-manager serves TLS and admits client certificates only; give this workload tls: \{ identity \}/,
-    );
-  });
+  test(
+    'GIVEN a key manager that admits the workload CA WHEN an inference without ' +
+      'a TLS identity calls it THEN synth fails naming the missing client key',
+    () => {
+      const parts = clusterParts(emptyStack());
+      const km = new KeyManager(parts.trustee.node.scope!, 'km', {
+        runtime: parts.runtime,
+        kbs: parts.trustee,
+        image: pinned('km'),
+        command: ['/k'],
+        runAsUser: 1000,
+        ...tlsOf('key-manager'),
+      });
+      expect(
+        () =>
+          new ConfidentialInference(parts.trustee.node.scope!, 'inf', {
+            runtime: parts.runtime,
+            kbs: parts.trustee,
+            image: pinned('vllm'),
+            command: ['/s'],
+            runAsUser: 1000,
+            model: ModelSource.encryptedImage({ decryptionKey: 'kbs:///m/k/v' }),
+            keyManager: km,
+            plainHttpInsecure: true,
+          }),
+      ).toThrow(
+        'ConfidentialInference test/inf: tls: the key manager confidential-ai/key-manager ' +
+          'serves TLS and admits client certificates only; give this workload tls: { identity }',
+      );
+    },
+  );
 
   test('synth fails when a caller and its upstream have different workload CAs', () => {
     const parts = clusterParts(emptyStack());
@@ -173,7 +178,11 @@ describe('ConfidentialWorkload TLS wiring', () => {
   test.each<[Partial<ConfidentialWorkloadProps>, RegExp]>([
     [
       { namespace: 'team-a' },
-      /tls\.identity: the certificate of "app" does not name app\.team-a\.svc\.cluster\.local \(it names app\.confidential-ai\.svc\.cluster\.local\), so clients would refuse it; issue it with cai-create-workload-certs <dir> app=app\.team-a\.svc\.cluster\.local/,
+      new RegExp(
+        'tls\\.identity: the certificate of "app" does not name app\\.team-a\\.svc\\.cluster\\.local ' +
+          '\\(it names app\\.confidential-ai\\.svc\\.cluster\\.local\\), so clients would refuse it; ' +
+          'issue it with cai-create-workload-certs <dir> app=app\\.team-a\\.svc\\.cluster\\.local',
+      ),
     ],
     [{ tls: { identity: WORKLOAD_TLS.identity('app'), port: 8080 } }, /tls\.port: 8080 is also the application's port/],
     [{ tls: { identity: WORKLOAD_TLS.identity('app'), clients: [] } }, /tls\.clients: must name at least one workload; use "any" for none/],
@@ -205,7 +214,8 @@ describe('ConfidentialWorkload TLS wiring', () => {
       resources: [WORKLOAD_TLS.identity('key-manager').keyResource],
     });
     expect(() => Testing.synth(stack, true)).toThrow(
-      /s\/thief \(confidential-ai\/thief\) needs kbs:\/\/\/workload-tls\/key-manager\/tls-key, which is reserved for s\/key-manager \(confidential-ai\/key-manager\)/,
+      's/thief (confidential-ai/thief) needs kbs:///workload-tls/key-manager/tls-key, ' +
+        'which is reserved for s/key-manager (confidential-ai/key-manager)',
     );
   });
 
