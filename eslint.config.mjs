@@ -34,7 +34,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['cdktf', 'constructs', '@cdktf/*', '../*'], message: 'src/attestation is pure: no cdktf, constructs, providers or code outside it' }] },
+        {
+          patterns: [
+            {
+              group: ['cdktf', 'constructs', '@cdktf/*', '../*'],
+              message: 'src/attestation is pure: no cdktf, constructs, providers or code outside it',
+            },
+          ],
+        },
       ],
     },
   },

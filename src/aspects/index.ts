@@ -1,2 +1,3 @@
-export * from './baseline-rules';
-export * from './security-baseline';
+export { BASELINE_RULES } from './baseline-rules';
+export type { BaselineRule } from './baseline-rules';
+export { SecurityBaseline } from './security-baseline';

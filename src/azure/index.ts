@@ -1,8 +1,15 @@
-export * from './vm-sizes';
-export * from './peer-pod-network';
-export { AKS_AUDIT_CATEGORIES, AKS_LOG_CATEGORIES, DEFAULT_AKS_LOG_CATEGORIES } from './aks-audit-logs';
+// Constructs over azurerm. The main entry exports what the README's API section lists.
+export { ConfidentialVmSize } from './vm-sizes';
+export type { ConfidentialTee } from './vm-sizes';
+export { PeerPodNetwork } from './peer-pod-network';
+export type { IPeerPodNetwork, PeerPodNetworkAttributes, PeerPodNetworkProps } from './peer-pod-network';
+export { AKS_LOG_CATEGORIES, DEFAULT_AKS_LOG_CATEGORIES } from './aks-audit-logs';
 export type { AksAuditLogs, AksLogCategory } from './aks-audit-logs';
-export * from './confidential-aks-cluster';
-export * from './pod-vm-image';
-export * from './confidential-vm-pool';
-export * from './kbs-key-vault-access';
+export { ConfidentialAksCluster } from './confidential-aks-cluster';
+export type { ConfidentialAksClusterAttributes, ConfidentialAksClusterProps, IConfidentialAksCluster } from './confidential-aks-cluster';
+export { PodVmImage } from './pod-vm-image';
+export type { IPodVmImage, PodVmImageAttributes, PodVmImageProps } from './pod-vm-image';
+export { ConfidentialVmPool } from './confidential-vm-pool';
+export type { ConfidentialVmPoolProps, IConfidentialVmPool } from './confidential-vm-pool';
+export { KbsKeyVaultAccess } from './kbs-key-vault-access';
+export type { IKbsKeyVaultAccess, KbsKeyVaultAccessProps } from './kbs-key-vault-access';

@@ -1,7 +1,10 @@
-export * from './peer-pods-runtime';
+// Constructs over the kubernetes and helm providers. The main entry exports what the README's API section lists.
+export { PeerPodsRuntime } from './peer-pods-runtime';
+export type { CertManagerOptions, IPeerPodsRuntime, PeerPodsRuntimeAttributes, PeerPodsRuntimeProps } from './peer-pods-runtime';
 export type { TrusteeProps } from './trustee-props';
-export * from './trustee';
-export * from './workload-namespace';
+export { Trustee } from './trustee';
+export { WorkloadNamespace } from './workload-namespace';
+export type { WorkloadNamespaceProps } from './workload-namespace';
 // The props types only: the zod schemas that parse them are internal.
 export type {
   ConfidentialContainer,
@@ -13,8 +16,10 @@ export type {
 } from './confidential-workload-props';
 export { WorkloadTls } from './workload-tls';
 export type { ITlsUpstream, ServerTlsSettings, TlsClients, WorkloadTlsIdentity, WorkloadTlsProps, WorkloadTlsSettings } from './workload-tls';
-export * from './confidential-workload';
-export * from './key-manager';
-export * from './confidential-inference';
+export { ConfidentialWorkload } from './confidential-workload';
+export { KeyManager } from './key-manager';
+export type { KeyManagerProps } from './key-manager';
+export { ConfidentialInference, ModelSource } from './confidential-inference';
+export type { ConfidentialInferenceProps, ModelSourceConfig } from './confidential-inference';
 export { Probe } from './probe';
-export type { HttpProbeOptions, ProbeOptions, ServerProbes } from './probe';
+export type { HttpProbeOptions, ProbeOptions, RenderedProbe, ServerProbes } from './probe';

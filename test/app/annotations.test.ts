@@ -1,14 +1,7 @@
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { Testing, TerraformStack } from 'cdktf';
-import {
-  ConfidentialAksCluster,
-  PeerPodNetwork,
-  SecurityBaseline,
-  collectAnnotations,
-  configureAksProviders,
-  formatAnnotation,
-  synthAndReport,
-} from '../../src';
+import { ConfidentialAksCluster, PeerPodNetwork, SecurityBaseline, collectAnnotations, configureAksProviders, synthAndReport } from '../../src';
+import { formatAnnotation } from '../../src/app/annotations';
 import { emptyStack } from '../helpers/synth';
 
 /** An app whose cluster exports no audit log (a warning) and, when asked, allows every local account (an error). */

@@ -13,7 +13,6 @@ import {
   ConfidentialAksCluster,
   ConfidentialAksClusterProps,
   PeerPodNetwork,
-  BASELINE_RULE_LIST,
   ConfidentialVmPool,
   ConfidentialVmSize,
   ConfidentialWorkload,
@@ -23,6 +22,7 @@ import {
   TrusteeProps,
   TrusteeVm,
 } from '../../src';
+import { BASELINE_RULE_LIST } from '../../src/aspects/baseline-rules';
 import { baseInfra } from '../azure/fixtures';
 import { pinned } from '../attestation/fixtures/values';
 import { KBS_IMAGE, PUBLIC_MATERIAL, clusterParts, tlsOf, trusteeProps } from '../kubernetes/fixtures';

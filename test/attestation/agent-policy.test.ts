@@ -1,4 +1,5 @@
-import { AGENT_REQUESTS, AgentPolicy, PodSpec } from '../../src/attestation';
+import { AgentPolicy, PodSpec } from '../../src/attestation';
+import { AGENT_REQUESTS } from '../../src/attestation/agent-policy';
 import { agentAllows, describeWithEngine } from '../helpers/rego-engine';
 import { K8sPod, containerId, copyFiles, createContainer, createPause, createSandbox, imageConfigOf, k8sPodOf } from '../helpers/kata-runtime';
 import { FETCH_IMAGE, POD, SERVER_IMAGE, facts } from './fixtures/inference-pod';

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ImageFacts, isPinnedImage } from '../../src/attestation';
+import { ImageFacts } from '../../src/attestation';
+import { isPinnedImage } from '../../src/attestation/image-reference';
 import { imageNameForms } from '../../src/attestation/image-reference';
 
 // Known answers from `sha256sum` of the files under fixtures/image (a docker manifest list, its linux/amd64

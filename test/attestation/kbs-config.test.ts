@@ -1,15 +1,8 @@
 import { parse as parseToml } from 'smol-toml';
-import {
-  KbsConfig,
-  kbsConfigFindings,
-  kbsConfigProblems,
-  kbsLocalFsLayout,
-  localFsFileName,
-  parseKbsConfig,
-  renderKbsConfig,
-  ResourcePath,
-  secureKbsConfig,
-} from '../../src/attestation';
+import { KbsConfig, kbsLocalFsLayout, parseKbsConfig, renderKbsConfig, ResourcePath, secureKbsConfig } from '../../src/attestation';
+import { kbsConfigFindings } from '../../src/attestation/kbs-defaults';
+import { kbsConfigProblems } from '../../src/attestation/kbs-config';
+import { localFsFileName } from '../../src/attestation/storage-layout';
 
 const secure = secureKbsConfig({
   tls: { privateKeyPath: '/etc/kbs/https/tls.key', certificatePath: '/etc/kbs/https/tls.crt' },

@@ -1,4 +1,5 @@
-import { EAR_TRUST_CLAIMS, ReferenceValues, ResourcePath, renderAttestationPolicy, renderResourcePolicy } from '../../src/attestation';
+import { ReferenceValues, ResourcePath, renderAttestationPolicy, renderResourcePolicy } from '../../src/attestation';
+import { EAR_TRUST_CLAIMS } from '../../src/attestation/attestation-policy';
 import { resourceBindingTable } from '../../src/attestation/resource-policy';
 import { hex32 } from './fixtures/values';
 

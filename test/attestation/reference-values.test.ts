@@ -1,4 +1,5 @@
-import { ReferenceValues, ReferenceValuesProps, parseMeasurementsJson, referenceValueId, requireExpiration } from '../../src/attestation';
+import { ReferenceValues, ReferenceValuesProps } from '../../src/attestation';
+import { parseMeasurementsJson, referenceValueId, requireExpiration } from '../../src/attestation/reference-values';
 import { hex32 } from './fixtures/values';
 
 const EXPIRATION = '2027-06-30T00:00:00Z';

@@ -61,4 +61,15 @@ describe('the published package', () => {
       expect.arrayContaining(['synthAndReport', 'collectAnnotations', 'configureAksProviders', 'readKbsPublicMaterial', 'SecurityBaseline']),
     );
   });
+
+  test("GIVEN the README's API section WHEN the main entry is loaded THEN it exports exactly the names listed there", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('\n## API\n'), readme.indexOf('\n## ', readme.indexOf('\n## API\n') + 1));
+    const listed = new Set([...section.matchAll(/`([A-Za-z_][A-Za-z0-9_]*)`/g)].map((m) => m[1]));
+    const exported = Object.keys(api).sort();
+    expect(exported.filter((name) => !listed.has(name))).toEqual([]);
+    // Every name the section lists in code is exported, except the props and methods it mentions in passing.
+    const mentioned = ['PodSpec', 'auditLogs', 'forPod', 'src'];
+    expect([...listed].filter((name) => !exported.includes(name) && !mentioned.some((m) => name === m)).sort()).toEqual([]);
+  });
 });
