@@ -8,10 +8,10 @@ import { ResourceSource, ResourceSourceKind } from '../attestation/resource-sour
 import { renderTrustReport } from '../attestation/trust-report';
 import { IPodVmImage } from '../azure/pod-vm-image';
 import { Annotations, Construct } from '../internal/cdktf';
-import { fieldOf } from '../internal/validation';
+import { ConstructValidationError, fieldOf } from '../internal/validation';
 import { VERSIONS } from '../versions';
 import { DeclareResourceOptions, IConfidentialWorkload, IKeyBrokerService } from './key-broker';
-import { KEY_BROKER } from '../internal/construct-interfaces';
+import { CONFIDENTIAL_WORKLOAD, KEY_BROKER } from '../internal/construct-interfaces';
 
 /** What every KBS placement is told about the attestation it performs. */
 export interface KbsAttestationProps {
@@ -135,6 +135,14 @@ export abstract class KeyBrokerBase extends Construct implements IKeyBrokerServi
    * workload they are not granted to. A ConfidentialWorkload grants itself what its props name.
    */
   public grantResources(workload: IConfidentialWorkload, ...resources: ReadonlyArray<string | ResourcePath>): void {
+    if (!CONFIDENTIAL_WORKLOAD.isImplementedBy(workload)) {
+      throw new ConstructValidationError(
+        this.node.path,
+        this.typeName,
+        'grantResources.workload',
+        'must be a ConfidentialWorkload (its PCR 8 is its identity)',
+      );
+    }
     const paths = resources.map((r, i) =>
       typeof r === 'string' ? ResourcePath.parse(r, fieldOf(this, this.typeName, `grantResources.resources[${i}]`)) : r,
     );

@@ -201,6 +201,27 @@ describe('Trustee validation', () => {
     expect(() => Testing.synth(stack, true)).toThrow(/which is reserved for x\/km/);
   });
 
+  test('fails when a grant names something that is not a confidential workload', () => {
+    const stack = new TerraformStack(Testing.app(), 'x');
+    const t = new Trustee(stack, 't', trusteeProps(new PeerPodNetwork(stack, 'n', { resourceGroupName: 'rg', location: 'westeurope' })));
+    const lookAlike = { workloadName: 'ns/w', pcr8: 'a'.repeat(64), evidenceTypes: [], node: stack.node } as unknown as TestWorkload;
+    expect(() => t.grantResources(lookAlike)).toThrow(
+      'Trustee x/t: grantResources.workload: must be a ConfidentialWorkload (its PCR 8 is its identity)',
+    );
+  });
+
+  test('grants add up: granting a workload again releases more resources to the same PCR 8', () => {
+    const stack = new TerraformStack(Testing.app(), 'x');
+    const t = new Trustee(stack, 't', trusteeProps(new PeerPodNetwork(stack, 'n', { resourceGroupName: 'rg', location: 'westeurope' })));
+    const a = t.declareResource('app/key/a', ResourceSource.outOfBand());
+    const b = t.declareResource('app/key/b', ResourceSource.outOfBand());
+    const w = new TestWorkload(stack, 'w', 'a'.repeat(64));
+    t.grantResources(w, a);
+    t.grantResources(w, b, a);
+    expect(t.state.registeredWorkloads).toEqual([expect.objectContaining({ name: 'x/w (test/w)', pcr8: 'a'.repeat(64), resources: [a, b] })]);
+    expect(t.state.warnings()).toEqual([]);
+  });
+
   test('warns at synth about a resource declared but bound to no workload', () => {
     let t: Trustee | undefined;
     synth((stack) => {
