@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Testing, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
 import { gunzipSync } from 'node:zlib';
 import { ExternalKbs, KeyManager, ResourceSource, Trustee, TrusteeVm, ConfidentialInference, ModelSource } from '../../src';
 import { pinned } from '../attestation/fixtures/values';
@@ -15,10 +16,9 @@ import { TestWorkload } from '../helpers/workload-identity';
 
 const ATTESTATION = { referenceValuesExpire: '2027-12-31T00:00:00Z', snpTcbFloor: { bootloader: 4, tee: 0, snp: 24, microcode: 219 } };
 
-function external(scope: ConstructLike): ExternalKbs {
-  return new ExternalKbs(scope as never, 'Kbs', { url: 'https://kbs.owner.example:8443', caCertPem: PUBLIC_MATERIAL.kbsCa, ...ATTESTATION });
+function external(scope: Construct): ExternalKbs {
+  return new ExternalKbs(scope, 'Kbs', { url: 'https://kbs.owner.example:8443', caCertPem: PUBLIC_MATERIAL.kbsCa, ...ATTESTATION });
 }
-type ConstructLike = object;
 
 /** The same two workloads, against a KBS built by `kbsOf`. */
 function deployment<K extends ExternalKbs | Trustee | TrusteeVm>(stack: TerraformStack, kbsOf: (parts: ReturnType<typeof clusterParts>) => K): K {
