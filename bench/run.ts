@@ -104,9 +104,16 @@ function main(): void {
   const js = (path: string): string[] => [join(built, path)];
   const reference = measure('reference app synth', js('examples/reference/main.js'));
   const floor = measure('floor: cdktf + the same provider modules, empty stack', js('bench/apps/floor.js'), { BENCH_MODULES: modules });
-  const sameResources = measure('floor: plain cdktf, the same resources', js('bench/apps/same-resources.js'), {
+  const stacks = referenceStacks(built);
+  const sameResources = measure('floor: plain cdktf, the same resources (provider classes)', js('bench/apps/same-resources.js'), {
     BENCH_MODULES: modules,
-    BENCH_STACKS: referenceStacks(built),
+    BENCH_STACKS: stacks,
+  });
+  // Informational: the same resources as generic TerraformResource overrides, cheaper than any real app.
+  const sameGeneric = measure('the same resources as generic overrides (no provider classes)', js('bench/apps/same-resources.js'), {
+    BENCH_MODULES: modules,
+    BENCH_STACKS: stacks,
+    BENCH_REPLAY: 'generic',
   });
   const scaling = [1, 10, 50, 100].map((n) =>
     measure(`reference app + ${n} workloads`, js('bench/apps/scaling.js'), { BENCH_WORKLOADS: String(n) }, Math.max(3, Math.floor(RUNS / 2))),
@@ -138,6 +145,7 @@ function main(): void {
   const ratios = {
     referenceOverFloor: reference.medianWallMs / floor.medianWallMs,
     referenceOverSameResources: reference.medianWallMs / sameResources.medianWallMs,
+    referenceOverGenericReplay: reference.medianWallMs / sameGeneric.medianWallMs,
     hundredOverOneWorkload: hundred.medianWallMs / one.medianWallMs,
     perWorkloadMs: (hundred.medianWallMs - one.medianWallMs) / 99,
     barrelOverDeep: barrel.medianWallMs / deep.medianWallMs,
@@ -160,7 +168,7 @@ function main(): void {
     },
     measuredAt: new Date().toISOString(),
     runs: RUNS,
-    results: [reference, floor, sameResources, ...scaling, deep, barrel, devReference, devFloor],
+    results: [reference, floor, sameResources, sameGeneric, ...scaling, deep, barrel, devReference, devFloor],
     npmTestMs: npmTest ?? null,
     overheadMs: reference.medianWallMs - floor.medianWallMs,
     ratios,
