@@ -59,7 +59,6 @@ function config(value: unknown): unknown {
 function providerClass(type: string, data: boolean): ElementClass {
   const [provider, ...rest] = type.split('_');
   const name = data ? `data_${type}` : rest.join('_');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const module = require(`${PACKAGES[provider]}/lib/${name.replace(/_/g, '-')}`) as Record<string, ElementClass>;
   return module[pascal(name)];
 }
@@ -67,7 +66,6 @@ function providerClass(type: string, data: boolean): ElementClass {
 function replayTyped(stack: TerraformStack, json: StackJson): void {
   for (const [provider, configs] of Object.entries(json.provider ?? {})) {
     const className = provider === 'azurerm' ? 'AzurermProvider' : `${pascal(provider)}Provider`;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const Provider = (require(`${PACKAGES[provider]}/lib/provider`) as Record<string, ElementClass>)[className];
     configs.forEach((c, i) => new Provider(stack, `${provider}${i}`, config(c) as Body));
   }
@@ -117,7 +115,6 @@ export function replay(app: App, stacks: Record<string, StackJson>, mode: 'typed
 
 if (require.main === module) {
   for (const module of (process.env.BENCH_MODULES ?? '').split(',').filter(Boolean)) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     require(module);
   }
   const stacks = JSON.parse(readFileSync(process.env.BENCH_STACKS!, 'utf8')) as Record<string, StackJson>;
