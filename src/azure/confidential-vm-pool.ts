@@ -13,7 +13,7 @@ import { ConstructValidationError, literalString, parseProps } from '../internal
 import { IConfidentialAksCluster } from './confidential-aks-cluster';
 import { IPeerPodNetwork } from './peer-pod-network';
 import { IPodVmImage } from './pod-vm-image';
-import { ConfidentialVmSize } from './vm-sizes';
+import { ConfidentialVmSize, vmSizeSchema } from './vm-sizes';
 import { azureLocation, resourceGroupName } from './azure-names';
 
 /** The namespace the peer-pods Helm release is installed in upstream. */
@@ -99,10 +99,7 @@ const tagText = literalString(
   'must not be empty or contain "," or "=" (the adaptor reads TAGS as k=v,k2=v2)',
 );
 
-const vmSize = z.custom<ConfidentialVmSize>(
-  (s) => s instanceof ConfidentialVmSize,
-  'must be a ConfidentialVmSize, e.g. ConfidentialVmSize.of("Standard_DC4as_v5"), not a string',
-);
+const vmSize = vmSizeSchema;
 
 const schema = z.object({
   location: azureLocation,

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { AzureTee } from '../attestation/reference-values';
 
 /** The TEE technology of a confidential VM size. */
@@ -120,3 +121,9 @@ export class ConfidentialVmSize {
     return this.name;
   }
 }
+
+/** The props schema of a ConfidentialVmSize (every construct that takes a size uses this one). */
+export const vmSizeSchema = z.custom<ConfidentialVmSize>(
+  (s) => s instanceof ConfidentialVmSize,
+  'must be a ConfidentialVmSize, e.g. ConfidentialVmSize.of("Standard_DC4as_v5"), not a string',
+);

@@ -15,7 +15,7 @@ import { AzureTee } from '../attestation/reference-values';
 import { azureLocation, resourceGroupName } from '../azure/azure-names';
 import { isIpv4AddressOrCidr, isUsableAzureAddress, overlaps, parseCidr, parseIpv4 } from '../azure/cidr';
 import { IPeerPodNetwork } from '../azure/peer-pod-network';
-import { ConfidentialVmSize } from '../azure/vm-sizes';
+import { ConfidentialVmSize, vmSizeSchema } from '../azure/vm-sizes';
 import { Annotations, Construct, Lazy, Token } from '../internal/cdktf';
 import { PEER_POD_NETWORK } from '../internal/construct-interfaces';
 import { ConstructValidationError, fieldOf, literalString, parseProps } from '../internal/validation';
@@ -110,9 +110,7 @@ const schema = z.object({
     'must be an OpenSSH public key ("ssh-ed25519 AAAA...")',
   ),
   ...kbsPublicMaterialShape,
-  size: z
-    .custom<ConfidentialVmSize>((s) => s instanceof ConfidentialVmSize, 'must be a ConfidentialVmSize')
-    .default(ConfidentialVmSize.STANDARD_DC2AS_V5),
+  size: vmSizeSchema.default(ConfidentialVmSize.STANDARD_DC2AS_V5),
   port: z.number().int().min(1).max(65535).default(8080),
   name: z
     .string()

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { ImageFacts } from '../attestation/image-facts';
-import { isPinnedImage } from '../attestation/image-reference';
 import { ResourcePath } from '../attestation/resource-path';
-import { ConfidentialVmSize } from '../azure/vm-sizes';
+import { ConfidentialVmSize, vmSizeSchema } from '../azure/vm-sizes';
 import { Construct } from '../internal/cdktf';
 import { ConstructValidationError, fieldOf, parseProps } from '../internal/validation';
 import {
@@ -27,6 +26,7 @@ import { IPeerPodsRuntime } from './peer-pods-runtime';
 import { IKeyBrokerService } from '../kbs/key-broker';
 import { Probe, ServerProbes, serverProbes } from './probe';
 import { WorkloadNamespace } from './workload-namespace';
+import { namespaceSchema, pinnedImageSchema } from './prop-schemas';
 
 /** Where the model comes from, and the KBS resource that decrypts it. */
 export class ModelSource {
@@ -199,16 +199,14 @@ const INFERENCE_PROBES = {
 const schema = z.object({
   runtime: runtimeSchema,
   kbs: kbsSchema,
-  image: z.string().refine(isPinnedImage, 'must be fully qualified and pinned by digest'),
+  image: pinnedImageSchema,
   imageFacts: imageFactsSchema.optional(),
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),
   runAsUser: z.number().int().optional(),
   registryCredentials: kbsResourceSpecSchema.optional(),
-  namespace: z
-    .union([z.string(), z.custom<WorkloadNamespace>((n) => n instanceof WorkloadNamespace, 'must be a WorkloadNamespace or a namespace name')])
-    .optional(),
-  instanceSize: z.custom<ConfidentialVmSize>((s) => s instanceof ConfidentialVmSize, 'must be a ConfidentialVmSize').optional(),
+  namespace: namespaceSchema.optional(),
+  instanceSize: vmSizeSchema.optional(),
   replicas: z.number().int().min(0).default(1),
   model: z.custom<ModelSource>((m) => m instanceof ModelSource, 'must be ModelSource.encryptedImage(...) or ModelSource.encryptedBlob(...)'),
   name: k8sName.default('inference'),

@@ -1,11 +1,9 @@
-import { isK8sName } from '../attestation/k8s-names';
 import { z } from 'zod';
 import { AgentPolicy } from '../attestation/agent-policy';
 import { ImageFacts } from '../attestation/image-facts';
-import { isPinnedImage } from '../attestation/image-reference';
 import { Field } from '../attestation/errors';
 import { ResourcePath } from '../attestation/resource-path';
-import { ConfidentialVmSize } from '../azure/vm-sizes';
+import { ConfidentialVmSize, vmSizeSchema } from '../azure/vm-sizes';
 import { ResourceSource } from '../attestation/resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
 import { IKeyBrokerService } from '../kbs/key-broker';
@@ -13,6 +11,7 @@ import { Probe } from './probe';
 import { KEY_BROKER, PEER_PODS_RUNTIME } from '../internal/construct-interfaces';
 import { WorkloadTlsSettings, workloadTlsSchema } from './workload-tls';
 import { WorkloadNamespace } from './workload-namespace';
+import { k8sName, namespaceSchema, pinnedImageSchema, resourceSourceSchema } from './prop-schemas';
 
 /** A container of a confidential pod. */
 export interface ConfidentialContainer {
@@ -181,7 +180,7 @@ export interface ConfidentialWorkloadProps {
 }
 
 /** A Kubernetes object name. */
-export const k8sName = z.string().refine(isK8sName, 'must be a Kubernetes name (1-63 lowercase letters, digits and "-")');
+export { k8sName, namespaceSchema, pinnedImageSchema, resourceSourceSchema };
 
 /** Verified image facts. */
 export const imageFactsSchema = z.custom<ImageFacts>(
@@ -202,7 +201,7 @@ export const kbsResourceSpecSchema = z.union([
   z.instanceof(ResourcePath),
   z.object({
     resource: z.union([z.string(), z.instanceof(ResourcePath)]),
-    source: z.custom<ResourceSource>((s) => s instanceof ResourceSource, 'must be a ResourceSource').optional(),
+    source: resourceSourceSchema.optional(),
   }),
 ]);
 
@@ -228,13 +227,7 @@ export const serverProbesSchema = z
 
 const container = z.object({
   name: k8sName,
-  image: z
-    .string()
-    .refine(
-      isPinnedImage,
-      'must be fully qualified and pinned by digest, like "myregistry.azurecr.io/app@sha256:<64 hex>"; ' +
-        'a tag can be moved to another image, a digest cannot',
-    ),
+  image: pinnedImageSchema,
   imageFacts: imageFactsSchema.optional(),
   command: z.array(z.string()).min(1, 'must name the program to run; omit it to use the image entrypoint').optional(),
   args: z.array(z.string()).optional(),
@@ -270,9 +263,7 @@ export const workloadSchema = z
     runtime: runtimeSchema,
     kbs: kbsSchema,
     name: k8sName,
-    namespace: z
-      .union([k8sName, z.custom<WorkloadNamespace>((n) => n instanceof WorkloadNamespace, 'must be a WorkloadNamespace or a namespace name')])
-      .optional(),
+    namespace: namespaceSchema.optional(),
     containers: z.array(container).min(1, 'must have at least one container'),
     initContainers: z.array(container).default([]),
     resources: z
@@ -290,7 +281,7 @@ export const workloadSchema = z
         ]),
       )
       .default([]),
-    instanceSize: z.custom<ConfidentialVmSize>((s) => s instanceof ConfidentialVmSize, 'must be a ConfidentialVmSize').optional(),
+    instanceSize: vmSizeSchema.optional(),
     replicas: z.number().int().min(0).max(100).default(1),
     service: z.object({ port: z.number().int().min(1).max(65535), targetPort: z.number().int().min(1).max(65535).optional() }).optional(),
     imagePull: z

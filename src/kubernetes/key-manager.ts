@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { ImageFacts } from '../attestation/image-facts';
-import { isPinnedImage } from '../attestation/image-reference';
 import { ResourcePath } from '../attestation/resource-path';
-import { ConfidentialVmSize } from '../azure/vm-sizes';
+import { ConfidentialVmSize, vmSizeSchema } from '../azure/vm-sizes';
 import { Construct } from '../internal/cdktf';
 import { fieldOf, parseProps } from '../internal/validation';
 import { ConfidentialWorkload } from './confidential-workload';
@@ -22,6 +21,7 @@ import { IPeerPodsRuntime } from './peer-pods-runtime';
 import { IKeyBrokerService } from '../kbs/key-broker';
 import { Probe, ServerProbes, serverProbes } from './probe';
 import { WorkloadNamespace } from './workload-namespace';
+import { namespaceSchema, pinnedImageSchema, resourceSourceSchema } from './prop-schemas';
 
 /** The KBS resource that holds the model owner's private key, unless told otherwise. */
 export const DEFAULT_KEY_MANAGER_KEY = 'kbs:///enkrypt/key-manager/private-key';
@@ -92,20 +92,18 @@ const KEY_MANAGER_PROBES = {
 const schema = z.object({
   runtime: runtimeSchema,
   kbs: kbsSchema,
-  image: z.string().refine(isPinnedImage, 'must be fully qualified and pinned by digest, like "myregistry.azurecr.io/key-manager@sha256:<64 hex>"'),
+  image: pinnedImageSchema,
   imageFacts: imageFactsSchema.optional(),
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),
   runAsUser: z.number().int().optional(),
   name: k8sName.default('key-manager'),
-  namespace: z
-    .union([z.string(), z.custom<WorkloadNamespace>((n) => n instanceof WorkloadNamespace, 'must be a WorkloadNamespace or a namespace name')])
-    .optional(),
+  namespace: namespaceSchema.optional(),
   privateKey: z.string().default(DEFAULT_KEY_MANAGER_KEY),
-  privateKeySource: z.custom<ResourceSource>((s) => s instanceof ResourceSource, 'must be a ResourceSource').default(ResourceSource.outOfBand()),
+  privateKeySource: resourceSourceSchema.default(ResourceSource.outOfBand()),
   registryCredentials: kbsResourceSpecSchema.optional(),
   port: z.number().int().min(1).max(65535).default(8080),
-  instanceSize: z.custom<ConfidentialVmSize>((s) => s instanceof ConfidentialVmSize).optional(),
+  instanceSize: vmSizeSchema.optional(),
   replicas: z.number().int().min(0).default(1),
   env: z.record(z.string(), z.string()).default({}),
   probes: serverProbesSchema,

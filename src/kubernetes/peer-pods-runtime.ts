@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { AZURE_TEES, AzureTee } from '../attestation/reference-values';
 import { IConfidentialVmPool } from '../azure/confidential-vm-pool';
 import { IPodVmImage } from '../azure/pod-vm-image';
-import { ConfidentialVmSize } from '../azure/vm-sizes';
+import { ConfidentialVmSize, vmSizeSchema } from '../azure/vm-sizes';
 import { Construct, Fn, IConstruct, ITerraformDependable, Token } from '../internal/cdktf';
 import { PEER_PODS_RUNTIME, POD_VM_IMAGE, VM_POOL } from '../internal/construct-interfaces';
 import { ConstructValidationError, parseProps } from '../internal/validation';
@@ -225,7 +225,7 @@ export class PeerPodsRuntime extends Construct implements IPeerPodsRuntime {
   }
 }
 
-const size = z.custom<ConfidentialVmSize>((s) => s instanceof ConfidentialVmSize, 'must be a ConfidentialVmSize');
+const size = vmSizeSchema;
 const importSchema = z
   .object({
     runtimeClassName: z.string().refine(isK8sName, 'must be the RuntimeClass name (a Kubernetes name)').default(PEER_PODS_RUNTIME_CLASS),

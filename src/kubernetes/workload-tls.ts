@@ -10,6 +10,7 @@ import { isK8sName } from '../attestation/k8s-names';
 import { ResourcePath } from '../attestation/resource-path';
 import { ResourceSource } from '../attestation/resource-source';
 import { CONFIDENTIAL_WORKLOAD } from '../internal/construct-interfaces';
+import { resourceSourceSchema } from './prop-schemas';
 import type { IConfidentialWorkload } from '../kbs/key-broker';
 
 /** Props of WorkloadTls. */
@@ -181,7 +182,7 @@ const serverTlsShape = {
         .min(1, 'must name at least one workload; use "any" for none'),
     ])
     .default('workload-ca'),
-  keySource: z.custom<ResourceSource>((s) => s instanceof ResourceSource, 'must be a ResourceSource').default(ResourceSource.outOfBand()),
+  keySource: resourceSourceSchema.default(ResourceSource.outOfBand()),
 };
 
 /** The zod schema of a ServerTlsSettings prop (KeyManager, ConfidentialInference). */
