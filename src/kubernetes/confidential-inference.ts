@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ImageFacts } from '../attestation/image-facts';
 import { ResourcePath } from '../attestation/resource-path';
-import { ConfidentialVmSize, vmSizeSchema } from '../azure/vm-sizes';
+import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Construct } from '../internal/cdktf';
 import { ConstructValidationError, fieldOf, parseProps } from '../internal/validation';
 import {
@@ -10,15 +10,11 @@ import {
   KbsResourceSpec,
   ScratchVolume,
   WorkloadResource,
-  imageFactsSchema,
   k8sName,
-  kbsResourceSpecSchema,
-  kbsSchema,
   parseResourceSpec,
-  runtimeSchema,
-  serverProbesSchema,
+  serverWorkloadShape,
 } from './confidential-workload-props';
-import { serverTlsSchema, ServerTlsSettings } from './workload-tls';
+import { ServerTlsSettings } from './workload-tls';
 import { KeyManager } from './key-manager';
 import { ConfidentialWorkload } from './confidential-workload';
 import { ResourceSource } from '../attestation/resource-source';
@@ -26,7 +22,6 @@ import { IPeerPodsRuntime } from './peer-pods-runtime';
 import { IKeyBrokerService } from '../kbs/key-broker';
 import { Probe, ServerProbes, serverProbes } from './probe';
 import { WorkloadNamespace } from './workload-namespace';
-import { namespaceSchema, pinnedImageSchema } from './prop-schemas';
 
 /** Where the model comes from, and the KBS resource that decrypts it. */
 export class ModelSource {
@@ -197,28 +192,14 @@ const INFERENCE_PROBES = {
 };
 
 const schema = z.object({
-  runtime: runtimeSchema,
-  kbs: kbsSchema,
-  image: pinnedImageSchema,
-  imageFacts: imageFactsSchema.optional(),
-  command: z.array(z.string()).optional(),
-  args: z.array(z.string()).optional(),
-  runAsUser: z.number().int().optional(),
-  registryCredentials: kbsResourceSpecSchema.optional(),
-  namespace: namespaceSchema.optional(),
-  instanceSize: vmSizeSchema.optional(),
-  replicas: z.number().int().min(0).default(1),
+  ...serverWorkloadShape,
   model: z.custom<ModelSource>((m) => m instanceof ModelSource, 'must be ModelSource.encryptedImage(...) or ModelSource.encryptedBlob(...)'),
   name: k8sName.default('inference'),
   signedImagePolicy: z.string().optional(),
   sigstoreConfig: z.string().optional(),
   port: z.number().int().min(1).max(65535).default(8000),
   containerResources: z.object({ cpu: z.string(), memory: z.string() }).default({ cpu: '1', memory: '4Gi' }),
-  env: z.record(z.string(), z.string()).default({}),
-  probes: serverProbesSchema,
-  tls: serverTlsSchema.optional(),
   keyManager: z.custom<KeyManager>((k) => k instanceof KeyManager, 'must be a KeyManager').optional(),
-  plainHttpInsecure: z.boolean().default(false),
 });
 
 /**

@@ -9,7 +9,7 @@ import { IPeerPodsRuntime } from './peer-pods-runtime';
 import { IKeyBrokerService } from '../kbs/key-broker';
 import { Probe } from './probe';
 import { KEY_BROKER, PEER_PODS_RUNTIME } from '../internal/construct-interfaces';
-import { WorkloadTlsSettings, workloadTlsSchema } from './workload-tls';
+import { WorkloadTlsSettings, serverTlsSchema, workloadTlsSchema } from './workload-tls';
 import { WorkloadNamespace } from './workload-namespace';
 import { k8sName, namespaceSchema, pinnedImageSchema, resourceSourceSchema } from './prop-schemas';
 
@@ -225,6 +225,20 @@ export const serverProbesSchema = z
   .strict()
   .default({});
 
+const replicasSchema = z.number().int().min(0).max(100).default(1);
+// zod reports a bad record key as "Invalid key in record"; the names are checked here to say what is wrong.
+const envSchema = z.record(z.string(), z.string()).superRefine((env, ctx) => {
+  for (const name of Object.keys(env)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: `${JSON.stringify(name)} is not an environment variable name (letters, digits and "_")`,
+      });
+    }
+  }
+});
+
 const container = z.object({
   name: k8sName,
   image: pinnedImageSchema,
@@ -235,7 +249,7 @@ const container = z.object({
     .string()
     .regex(/^\/[^\0]*$/, 'must be an absolute path')
     .optional(),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), z.string()).optional(),
+  env: envSchema.optional(),
   ports: z.array(z.number().int().min(1).max(65535)).optional(),
   resources: z
     .object({ cpu: z.string().regex(/^\d+(\.\d+)?m?$/, 'must be a CPU quantity such as "500m"'), memory: byteQuantity('2Gi') })
@@ -282,7 +296,7 @@ export const workloadSchema = z
       )
       .default([]),
     instanceSize: vmSizeSchema.optional(),
-    replicas: z.number().int().min(0).max(100).default(1),
+    replicas: replicasSchema,
     service: z.object({ port: z.number().int().min(1).max(65535), targetPort: z.number().int().min(1).max(65535).optional() }).optional(),
     imagePull: z
       .object({
@@ -356,3 +370,25 @@ export const workloadSchema = z
       mounts.add(v.mountPath);
     });
   });
+
+/**
+ * The props the server workloads (KeyManager, ConfidentialInference) share, parsed by the same rules as the
+ * container and the workload they become: an error names the outer construct's prop.
+ */
+export const serverWorkloadShape = {
+  runtime: runtimeSchema,
+  kbs: kbsSchema,
+  image: container.shape.image,
+  imageFacts: container.shape.imageFacts,
+  command: container.shape.command,
+  args: container.shape.args,
+  runAsUser: container.shape.runAsUser,
+  registryCredentials: kbsResourceSpecSchema.optional(),
+  namespace: namespaceSchema.optional(),
+  instanceSize: vmSizeSchema.optional(),
+  replicas: replicasSchema,
+  env: envSchema.default({}),
+  probes: serverProbesSchema,
+  tls: serverTlsSchema.optional(),
+  plainHttpInsecure: z.boolean().default(false),
+};

@@ -1,27 +1,18 @@
 import { z } from 'zod';
 import { ImageFacts } from '../attestation/image-facts';
 import { ResourcePath } from '../attestation/resource-path';
-import { ConfidentialVmSize, vmSizeSchema } from '../azure/vm-sizes';
+import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Construct } from '../internal/cdktf';
 import { fieldOf, parseProps } from '../internal/validation';
 import { ConfidentialWorkload } from './confidential-workload';
-import {
-  KbsResourceSpec,
-  imageFactsSchema,
-  k8sName,
-  kbsResourceSpecSchema,
-  kbsSchema,
-  parseResourceSpec,
-  runtimeSchema,
-  serverProbesSchema,
-} from './confidential-workload-props';
-import { ServerTlsSettings, serverTlsSchema } from './workload-tls';
+import { KbsResourceSpec, k8sName, parseResourceSpec, serverWorkloadShape } from './confidential-workload-props';
+import { ServerTlsSettings } from './workload-tls';
 import { ResourceSource } from '../attestation/resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
 import { IKeyBrokerService } from '../kbs/key-broker';
 import { Probe, ServerProbes, serverProbes } from './probe';
 import { WorkloadNamespace } from './workload-namespace';
-import { namespaceSchema, pinnedImageSchema, resourceSourceSchema } from './prop-schemas';
+import { resourceSourceSchema } from './prop-schemas';
 
 /** The KBS resource that holds the model owner's private key, unless told otherwise. */
 export const DEFAULT_KEY_MANAGER_KEY = 'kbs:///enkrypt/key-manager/private-key';
@@ -90,25 +81,11 @@ const KEY_MANAGER_PROBES = {
 };
 
 const schema = z.object({
-  runtime: runtimeSchema,
-  kbs: kbsSchema,
-  image: pinnedImageSchema,
-  imageFacts: imageFactsSchema.optional(),
-  command: z.array(z.string()).optional(),
-  args: z.array(z.string()).optional(),
-  runAsUser: z.number().int().optional(),
+  ...serverWorkloadShape,
   name: k8sName.default('key-manager'),
-  namespace: namespaceSchema.optional(),
   privateKey: z.string().default(DEFAULT_KEY_MANAGER_KEY),
   privateKeySource: resourceSourceSchema.default(ResourceSource.outOfBand()),
-  registryCredentials: kbsResourceSpecSchema.optional(),
   port: z.number().int().min(1).max(65535).default(8080),
-  instanceSize: vmSizeSchema.optional(),
-  replicas: z.number().int().min(0).default(1),
-  env: z.record(z.string(), z.string()).default({}),
-  probes: serverProbesSchema,
-  tls: serverTlsSchema.optional(),
-  plainHttpInsecure: z.boolean().default(false),
 });
 
 /**

@@ -694,3 +694,20 @@ describeWithEngine('ConfidentialWorkload renders the pod its agent policy admits
     },
   );
 });
+
+describe('server workloads parse their shared props by the workload rules', () => {
+  test.each<[string, object, string]>([
+    ['root user', { runAsUser: 0 }, 'KeyManager test/km: runAsUser: must not be 0: the namespace enforces non-root pods (got 0)'],
+    ['a namespace that is no Kubernetes name', { namespace: 'Team_A' }, 'KeyManager test/km: namespace: '],
+    [
+      'an environment variable name with a dash',
+      { env: { 'MY-VAR': 'x' } },
+      'KeyManager test/km: env.MY-VAR: "MY-VAR" is not an environment variable name (letters, digits and "_")',
+    ],
+    ['too many replicas', { replicas: 1000 }, 'KeyManager test/km: replicas: '],
+  ])('GIVEN a KeyManager WHEN given %s THEN it fails naming its own prop', (_what, override, message) => {
+    const parts = clusterParts(emptyStack());
+    const props = { runtime: parts.runtime, kbs: parts.trustee, image: pinned('km'), command: ['/k'], runAsUser: 1000, ...tlsOf('key-manager') };
+    expect(() => new KeyManager(parts.trustee.node.scope!, 'km', { ...props, ...override })).toThrow(message);
+  });
+});
