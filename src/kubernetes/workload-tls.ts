@@ -6,11 +6,10 @@ import { isPemCertificate } from '../attestation/encoding';
 import { AttestationInputError } from '../attestation/errors';
 import { ImageFacts } from '../attestation/image-facts';
 import { requirePinnedImage } from '../attestation/image-reference';
-import { isK8sName } from '../attestation/k8s-names';
 import { ResourcePath } from '../attestation/resource-path';
 import { ResourceSource } from '../attestation/resource-source';
 import { CONFIDENTIAL_WORKLOAD } from '../internal/construct-interfaces';
-import { resourceSourceSchema } from './prop-schemas';
+import { k8sName, resourceSourceSchema } from './prop-schemas';
 import type { IConfidentialWorkload } from '../kbs/key-broker';
 
 /** Props of WorkloadTls. */
@@ -174,13 +173,7 @@ const serverTlsShape = {
   ),
   port: z.number().int().min(1).max(65535).default(8443),
   clients: z
-    .union([
-      z.literal('any'),
-      z.literal('workload-ca'),
-      z
-        .array(z.string().refine(isK8sName, 'must be a Kubernetes name (1-63 lowercase letters, digits and "-")'))
-        .min(1, 'must name at least one workload; use "any" for none'),
-    ])
+    .union([z.literal('any'), z.literal('workload-ca'), z.array(k8sName).min(1, 'must name at least one workload; use "any" for none')])
     .default('workload-ca'),
   keySource: resourceSourceSchema.default(ResourceSource.outOfBand()),
 };
