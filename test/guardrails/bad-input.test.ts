@@ -57,6 +57,8 @@ type Build = (scope: Construct, props: Record<string, unknown>) => Construct;
 
 interface Case {
   readonly name: string;
+  /** The construct type its errors name. @default name */
+  readonly type?: string;
   readonly base: (scope: Construct) => Record<string, unknown>;
   readonly build: Build;
   /** Checks a successful synth for format-valid output. */
@@ -64,6 +66,44 @@ interface Case {
 }
 
 const CASES: Case[] = [
+  {
+    name: 'PeerPodNetwork.fromExisting',
+    type: 'PeerPodNetwork',
+    base: () => ({
+      vnetId: 'v',
+      nodeSubnetId: 'n',
+      podVmSubnetId: 'p',
+      podVmNsgId: 'g',
+      nodeSubnetCidr: '10.1.0.0/24',
+      addressSpace: '10.1.0.0/16',
+      podVmSubnetCidr: '10.1.1.0/24',
+    }),
+    build: (s, p) => PeerPodNetwork.fromExisting(s, 'x', p as never),
+  },
+  {
+    name: 'ConfidentialAksCluster.fromExisting',
+    type: 'ConfidentialAksCluster',
+    base: () => ({ clusterId: 'id', clusterName: 'c', clusterResourceGroupName: 'rg', clusterOidcIssuerUrl: 'https://oidc.example/' }),
+    build: (s, p) => ConfidentialAksCluster.fromExisting(s, 'x', p as never),
+  },
+  {
+    name: 'PodVmImage.fromImageId',
+    type: 'PodVmImage',
+    base: () => ({ imageId: '/CommunityGalleries/g/Images/i/Versions/1.0.0', measurements: BOTH_TEES }),
+    build: (s, p) => PodVmImage.fromImageId(s, 'x', p as never),
+  },
+  {
+    name: 'PeerPodsRuntime.alreadyInstalled',
+    type: 'PeerPodsRuntime',
+    base: () => ({
+      runtimeClassName: 'kata-remote',
+      namespace: 'confidential-containers-system',
+      instanceSizes: [ConfidentialVmSize.STANDARD_DC2AS_V5],
+      defaultInstanceSize: ConfidentialVmSize.STANDARD_DC2AS_V5,
+      evidenceTypes: ['az-snp-vtpm'],
+    }),
+    build: (s, p) => PeerPodsRuntime.alreadyInstalled(s, 'x', p as never),
+  },
   {
     name: 'PeerPodNetwork',
     base: () => ({
@@ -232,7 +272,7 @@ function attempt(c: Case, key: string, value: unknown): void {
     if (!ours) throw new Error(`${c.name}.${key} = ${JSON.stringify(value)} threw a foreign error: ${error.message}`);
     // The construct built, or one it created (KeyManager's workload), names itself and the field.
     if (error.name === 'ConstructValidationError')
-      expect(error.message).toMatch(new RegExp(`^(${c.name} s/x|ConfidentialWorkload s/x/Workload): [A-Za-z]`));
+      expect(error.message).toMatch(new RegExp(`^(${c.type ?? c.name} s/x|ConfidentialWorkload s/x/Workload): [A-Za-z]`));
   }
 }
 
