@@ -288,9 +288,9 @@ export class ConfidentialAksCluster extends Construct implements IConfidentialAk
 }
 
 const importSchema = z.object({
-  clusterId: z.string().min(1),
-  clusterName: z.string().min(1),
-  clusterResourceGroupName: z.string().min(1),
+  clusterId: z.string().min(1, 'must be the ARM id of the cluster (az aks show --query id)'),
+  clusterName: z.string().min(1, 'must be the cluster name'),
+  clusterResourceGroupName: z.string().min(1, 'must be the resource group of the cluster'),
   clusterOidcIssuerUrl: literalString(
     (s) => s.startsWith('https://'),
     'must be the https OIDC issuer URL of the cluster (az aks show --query oidcIssuerProfile.issuerUrl)',

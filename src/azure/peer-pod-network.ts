@@ -77,10 +77,10 @@ const cidr = (what: string) =>
   literalString((s) => parseCidr(s) !== undefined, `must be an IPv4 CIDR with zero host bits, e.g. "10.224.0.0/16" (${what})`);
 
 const importSchema = z.object({
-  vnetId: z.string().min(1),
-  nodeSubnetId: z.string().min(1),
-  podVmSubnetId: z.string().min(1),
-  podVmNsgId: z.string().min(1).optional(),
+  vnetId: z.string().min(1, 'must be the ARM id of the VNet (az network vnet show --query id)'),
+  nodeSubnetId: z.string().min(1, 'must be the ARM id of the AKS node subnet (az network vnet subnet show --query id)'),
+  podVmSubnetId: z.string().min(1, 'must be the ARM id of the pod-VM subnet (az network vnet subnet show --query id)'),
+  podVmNsgId: z.string().min(1, 'must be the ARM id of the NSG on the pod-VM subnet, or left out').optional(),
   nodeSubnetCidr: cidr('the node subnet').optional(),
   addressSpace: cidr('the VNet address space').optional(),
   podVmSubnetCidr: cidr('the pod-VM subnet').optional(),
