@@ -8,7 +8,7 @@ import { ImageConfig, K8sPod, containerId, copyFiles, createContainer, createPau
 import { CONTAINER_TAMPERINGS } from '../attestation/fixtures/tamperings';
 import { gunzipBase64, pcr8OfBytes } from '../helpers/external';
 import { agentAllows, describeWithEngine, regoEval } from '../helpers/rego-engine';
-import { earToken, resourceRequest, snpInput, tdxInput } from '../helpers/trustee-claims';
+import { bindingTable, earToken, releasedTo, resourceRequest, snpInput, tdxInput } from '../helpers/trustee-claims';
 import { Synthesized, resourceOf, resourcesOf, synthApp } from '../helpers/synth';
 
 function synthReference(): Record<string, string> {
@@ -187,32 +187,35 @@ describe('reference app', () => {
       expect(outputs.set_registry_credentials.value).toContain('set-resource --path enkrypt/registry/credentials');
     });
 
-    test('closes the trust chain: every confidential pod PCR 8 is a reference value and gates exactly its resources', () => {
-      const seed = kbsFiles;
-      const pcr8s = (JSON.parse(seed['rv.initdata.pcr08']) as { value: string[] }).value;
-      const pods = Object.values(resourcesOf(cluster, 'kubernetes_deployment_v1')).filter(
-        (d) => (d.spec as { template: { spec: { runtime_class_name?: string } } }).template.spec.runtime_class_name === 'kata-remote',
-      );
-      expect(pods).toHaveLength(2);
-      const policy = seed['resource-policy.rego'];
-      const start = policy.indexOf('resource_bindings := ') + 'resource_bindings := '.length;
-      const bindings = JSON.parse(policy.slice(start, policy.indexOf('\n}\n', start) + 2)) as Record<string, string[]>;
-      for (const pod of pods) {
-        const annotation = (pod.spec as { template: { metadata: { annotations: Record<string, string> } } }).template.metadata.annotations[
-          'io.katacontainers.config.hypervisor.cc_init_data'
-        ];
-        const pcr8 = Initdata.fromToml(gunzipSync(Buffer.from(annotation, 'base64')).toString('utf8')).azureVtpmPcr8;
-        expect(pcr8s).toContain(pcr8);
-        // Its own key, its own TLS key, and the registry credentials its pod VM pulls the images with.
-        const granted = Object.entries(bindings)
-          .filter(([, list]) => list.includes(pcr8))
-          .map(([path]) => path);
-        expect(granted).toHaveLength(3);
-        expect(granted).toContain('enkrypt/registry/credentials');
-        const name = (pod.metadata as { name: string }).name;
-        expect(granted).toContain(`workload-tls/${name}/tls-key`);
-        expect(bindings[`workload-tls/${name}/tls-key`]).toEqual([pcr8]);
-      }
+    describeWithEngine('the trust chain, as the KBS decides (engine)', () => {
+      test('closes the trust chain: every confidential pod PCR 8 is a reference value and gates exactly its resources', () => {
+        const seed = kbsFiles;
+        const pcr8s = (JSON.parse(seed['rv.initdata.pcr08']) as { value: string[] }).value;
+        const pods = Object.values(resourcesOf(cluster, 'kubernetes_deployment_v1')).filter(
+          (d) => (d.spec as { template: { spec: { runtime_class_name?: string } } }).template.spec.runtime_class_name === 'kata-remote',
+        );
+        expect(pods).toHaveLength(2);
+        const policy = seed['resource-policy.rego'];
+        const bindings = bindingTable(policy);
+        for (const pod of pods) {
+          const annotation = (pod.spec as { template: { metadata: { annotations: Record<string, string> } } }).template.metadata.annotations[
+            'io.katacontainers.config.hypervisor.cc_init_data'
+          ];
+          const pcr8 = Initdata.fromToml(gunzipSync(Buffer.from(annotation, 'base64')).toString('utf8')).azureVtpmPcr8;
+          expect(pcr8s).toContain(pcr8);
+          // Its own key, its own TLS key, and the registry credentials its pod VM pulls the images with.
+          const granted = Object.entries(bindings)
+            .filter(([, list]) => list.includes(pcr8))
+            .map(([path]) => path);
+          expect(granted).toHaveLength(3);
+          expect(granted).toContain('enkrypt/registry/credentials');
+          const name = (pod.metadata as { name: string }).name;
+          expect(granted).toContain(`workload-tls/${name}/tls-key`);
+          expect(bindings[`workload-tls/${name}/tls-key`]).toEqual([pcr8]);
+          // And the KBS, deciding on a token with this PCR 8, releases exactly those.
+          expect(releasedTo(policy, pcr8, Object.keys(bindings)).sort()).toEqual([...granted].sort());
+        }
+      });
     });
 
     describeWithEngine("each workload's agent policy, taken from its pod annotation and evaluated as the kata agent does", () => {

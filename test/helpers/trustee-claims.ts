@@ -1,3 +1,4 @@
+import { regoEval } from './rego-engine';
 /**
  * Inputs of Trustee v0.21.0's policies, in the shapes its code produces, written from its source
  * (attestation-service/src/ear_token/broker.rs `transform_claims`, deps/verifier/src/az_snp_vtpm and
@@ -138,4 +139,23 @@ export function earToken(
 /** The `data` document the KBS gives the resource policy for `kbs:///<repo>/<type>/<tag>`. */
 export function resourceRequest(path: string, plugin = 'resource'): Record<string, unknown> {
   return { plugin, 'resource-path': path.split('/'), query: {} };
+}
+
+/**
+ * Which of `paths` the resource policy releases to an affirming token whose CPU evidence carries `pcr8`, as the
+ * KBS decides: the engine evaluates `data.policy.allow` on the token claims and each request.
+ */
+export function releasedTo(resourcePolicy: string, pcr8: string, paths: readonly string[]): string[] {
+  const token = earToken({
+    cpu0: {
+      vector: { 'instance-identity': 2, configuration: 2, executables: 3, hardware: 2 },
+      evidence: { 'az-snp-vtpm': { tpm: { pcr08: pcr8 } } },
+    },
+  });
+  return paths.filter((path) => regoEval(resourcePolicy, token, ['data.policy.allow'], { data: resourceRequest(path) }) === true);
+}
+
+/** The resource policy's binding table, as the engine evaluates it (`data.policy.resource_bindings`). */
+export function bindingTable(resourcePolicy: string): Record<string, string[]> {
+  return regoEval(resourcePolicy, {}, ['data.policy.resource_bindings']) as Record<string, string[]>;
 }

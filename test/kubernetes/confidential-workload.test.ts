@@ -22,8 +22,8 @@ import { join } from 'node:path';
 import { pinned, podPolicy } from '../attestation/fixtures/values';
 import { readFileSync } from 'node:fs';
 import { ImageConfig, createContainer, createPause, createSandbox, podOfDeployment } from '../helpers/kata-runtime';
-import { agentAllows, describeWithEngine, regoEval } from '../helpers/rego-engine';
-import { earToken, resourceRequest } from '../helpers/trustee-claims';
+import { agentAllows, describeWithEngine } from '../helpers/rego-engine';
+import { releasedTo } from '../helpers/trustee-claims';
 import { emptyStack, resourceOf, resourcesOf, synth, Synthesized } from '../helpers/synth';
 import { PROXY_IMAGE, WORKLOAD_TLS, clusterParts, tlsOf } from './fixtures';
 
@@ -40,19 +40,9 @@ function seedData(json: Synthesized): Record<string, string> {
     .data as Record<string, string>;
 }
 
-/**
- * The resources the seeded resource policy releases to an affirming token carrying `pcr8`, of `paths`, as the
- * KBS decides: the engine evaluates `data.policy.allow` on the token claims and the request.
- */
+/** What the seeded resource policy releases to an affirming token with `pcr8` (engine). */
 function released(json: Synthesized, pcr8: string, paths: readonly string[]): string[] {
-  const policy = seedData(json)['resource-policy.rego'];
-  const token = earToken({
-    cpu0: {
-      vector: { 'instance-identity': 2, configuration: 2, executables: 3, hardware: 2 },
-      evidence: { 'az-snp-vtpm': { tpm: { pcr08: pcr8 } } },
-    },
-  });
-  return paths.filter((path) => regoEval(policy, token, ['data.policy.allow'], { data: resourceRequest(path) }) === true);
+  return releasedTo(seedData(json)['resource-policy.rego'], pcr8, paths);
 }
 
 describe('KeyManager and ConfidentialInference, wired end to end', () => {

@@ -5,6 +5,8 @@ import { pinned, podPolicy } from '../attestation/fixtures/values';
 import { emptyStack, resourceOf, synth } from '../helpers/synth';
 import { KBS_IMAGE, clusterParts, trusteeProps } from './fixtures';
 import { TestWorkload } from '../helpers/workload-identity';
+import { describeWithEngine } from '../helpers/rego-engine';
+import { bindingTable, releasedTo } from '../helpers/trustee-claims';
 
 function workloadPcr8(trustee: Trustee, image: string): string {
   return new Initdata({
@@ -54,15 +56,14 @@ describe('Trustee', () => {
     expect(JSON.parse(data['rv.initdata.pcr08']).value).toEqual([kmPcr8, infPcr8].sort());
   });
 
-  test('binds the key manager key to the key manager only, and the model key to inference only', () => {
-    const policy = (seed.data as Record<string, string>)['resource-policy.rego'];
-    const table = JSON.parse(
-      policy.slice(
-        policy.indexOf('resource_bindings := ') + 'resource_bindings := '.length,
-        policy.indexOf('\n}\n', policy.indexOf('resource_bindings := ')) + 2,
-      ),
-    );
-    expect(table).toEqual({ 'enkrypt/key-manager/private-key': [kmPcr8], 'enkrypt/model/key': [infPcr8] });
+  describeWithEngine('as the KBS decides (engine)', () => {
+    test('binds the key manager key to the key manager only, and the model key to inference only', () => {
+      const policy = (seed.data as Record<string, string>)['resource-policy.rego'];
+      expect(bindingTable(policy)).toEqual({ 'enkrypt/key-manager/private-key': [kmPcr8], 'enkrypt/model/key': [infPcr8] });
+      const paths = ['enkrypt/key-manager/private-key', 'enkrypt/model/key'];
+      expect(releasedTo(policy, kmPcr8, paths)).toEqual(['enkrypt/key-manager/private-key']);
+      expect(releasedTo(policy, infPcr8, paths)).toEqual(['enkrypt/model/key']);
+    });
   });
 
   test('an init container writes the seed into the flat LocalFs names, including Secret-backed resources', () => {
