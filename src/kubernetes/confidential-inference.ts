@@ -4,23 +4,17 @@ import { ResourcePath } from '../attestation/resource-path';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Construct } from '../internal/cdktf';
 import { ConstructValidationError, fieldOf, parseProps } from '../internal/validation';
-import {
-  ConfidentialContainer,
-  ImagePullSettings,
-  KbsResourceSpec,
-  ScratchVolume,
-  WorkloadResource,
-  k8sName,
-  parseResourceSpec,
-  serverWorkloadShape,
-} from './confidential-workload-props';
+import { ConfidentialContainer, ImagePullSettings, KbsResourceSpec, ScratchVolume, WorkloadResource } from './confidential-workload-props';
+import { parseResourceSpec } from './confidential-workload-schema';
+import { k8sName } from './prop-schemas';
+import { serverWorkloadProps, serverWorkloadShape } from './server-workload';
 import { ServerTlsSettings } from './workload-tls';
 import { KeyManager } from './key-manager';
 import { ConfidentialWorkload } from './confidential-workload';
 import { ResourceSource } from '../attestation/resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
 import { IKeyBrokerService } from '../kbs/key-broker';
-import { Probe, ServerProbes, serverProbes } from './probe';
+import { Probe, ServerProbes } from './probe';
 import { WorkloadNamespace } from './workload-namespace';
 
 /** Where the model comes from, and the KBS resource that decrypts it. */
@@ -244,35 +238,23 @@ export class ConfidentialInference extends Construct {
     if (p.keyManager) env.KEY_MANAGER_URL = keyManagerTls ? `http://127.0.0.1:${KEY_MANAGER_LOCAL_PORT}` : p.keyManager.serviceUrl;
     const resources: WorkloadResource[] = [{ resource: this.modelKey, env: 'MODEL_KEY_URL' }];
 
-    this.workload = new ConfidentialWorkload(this, 'Workload', {
-      runtime: p.runtime,
-      kbs: p.kbs,
-      name: p.name,
-      namespace: p.namespace,
-      instanceSize: p.instanceSize,
-      replicas: p.replicas,
-      initContainers: [...model.initContainers],
-      containers: [
+    this.workload = new ConfidentialWorkload(
+      this,
+      'Workload',
+      serverWorkloadProps(
+        p,
+        { name: 'server', port: p.port, env, defaultProbes: INFERENCE_PROBES, resources: p.containerResources },
         {
-          name: 'server',
-          image: p.image,
-          imageFacts: p.imageFacts,
-          command: p.command,
-          args: p.args,
-          runAsUser: p.runAsUser,
-          ports: [p.port],
-          env,
-          resources: p.containerResources,
-          ...serverProbes(INFERENCE_PROBES, p.probes),
+          initContainers: [...model.initContainers],
+          resources,
+          scratchVolumes: [...model.scratchVolumes],
+          imagePull,
+          ...(p.tls
+            ? { tls: { ...p.tls, ...(keyManagerTls ? { upstreams: [{ workload: upstream!, localPort: KEY_MANAGER_LOCAL_PORT }] } : {}) } }
+            : {}),
         },
-      ],
-      resources,
-      scratchVolumes: [...model.scratchVolumes],
-      service: { port: p.port },
-      imagePull,
-      ...(p.tls ? { tls: { ...p.tls, ...(keyManagerTls ? { upstreams: [{ workload: upstream!, localPort: KEY_MANAGER_LOCAL_PORT }] } : {}) } } : {}),
-      plainHttpInsecure: p.plainHttpInsecure,
-    });
+      ),
+    );
     this.serviceUrl = this.workload.serviceUrl!;
   }
 }

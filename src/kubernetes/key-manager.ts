@@ -5,12 +5,15 @@ import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Construct } from '../internal/cdktf';
 import { fieldOf, parseProps } from '../internal/validation';
 import { ConfidentialWorkload } from './confidential-workload';
-import { KbsResourceSpec, k8sName, parseResourceSpec, serverWorkloadShape } from './confidential-workload-props';
+import { KbsResourceSpec } from './confidential-workload-props';
+import { parseResourceSpec } from './confidential-workload-schema';
+import { k8sName } from './prop-schemas';
+import { serverWorkloadProps, serverWorkloadShape } from './server-workload';
 import { ServerTlsSettings } from './workload-tls';
 import { ResourceSource } from '../attestation/resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
 import { IKeyBrokerService } from '../kbs/key-broker';
-import { Probe, ServerProbes, serverProbes } from './probe';
+import { Probe, ServerProbes } from './probe';
 import { WorkloadNamespace } from './workload-namespace';
 import { resourceSourceSchema } from './prop-schemas';
 
@@ -108,34 +111,20 @@ export class KeyManager extends Construct {
     const p = parseProps(this, 'KeyManager', schema, props);
     this.kbs = p.kbs;
     const privateKey = ResourcePath.parse(p.privateKey, fieldOf(this, 'KeyManager', 'privateKey'));
-    this.workload = new ConfidentialWorkload(this, 'Workload', {
-      runtime: p.runtime,
-      kbs: p.kbs,
-      name: p.name,
-      namespace: p.namespace,
-      instanceSize: p.instanceSize,
-      replicas: p.replicas,
-      containers: [
+    this.workload = new ConfidentialWorkload(
+      this,
+      'Workload',
+      serverWorkloadProps(
+        p,
+        { name: 'key-manager', port: p.port, env: { PORT: String(p.port), ...p.env }, defaultProbes: KEY_MANAGER_PROBES },
         {
-          name: 'key-manager',
-          image: p.image,
-          imageFacts: p.imageFacts,
-          command: p.command,
-          args: p.args,
-          runAsUser: p.runAsUser,
-          ports: [p.port],
-          env: { PORT: String(p.port), ...p.env },
-          ...serverProbes(KEY_MANAGER_PROBES, p.probes),
+          resources: [{ resource: privateKey, env: 'PRIVATE_KEY_URL' }],
+          ...(p.registryCredentials
+            ? { imagePull: { registryCredentials: parseResourceSpec(p.registryCredentials, fieldOf(this, 'KeyManager', 'registryCredentials')) } }
+            : {}),
         },
-      ],
-      resources: [{ resource: privateKey, env: 'PRIVATE_KEY_URL' }],
-      service: { port: p.port },
-      ...(p.tls ? { tls: p.tls } : {}),
-      plainHttpInsecure: p.plainHttpInsecure,
-      ...(p.registryCredentials
-        ? { imagePull: { registryCredentials: parseResourceSpec(p.registryCredentials, fieldOf(this, 'KeyManager', 'registryCredentials')) } }
-        : {}),
-    });
+      ),
+    );
     // The private key is reserved for this workload: another workload listing it is a synth error.
     this.privateKey = p.kbs.declareResource(privateKey, p.privateKeySource, { exclusiveTo: this.workload });
     this.serviceUrl = this.workload.serviceUrl!;

@@ -1,6 +1,6 @@
 // The TLS parts of a confidential workload's pod: the key-fetching init container and the ghostunnel proxies,
 // all containers of the pod, so its agent policy admits exactly their images and command lines.
-import { ParsedWorkloadProps } from './confidential-workload-props';
+import { ParsedWorkloadProps } from './confidential-workload-schema';
 
 /** The scratch volume the TLS key, certificate and CA are written to, seen by the proxies only. */
 export const TLS_VOLUME = { name: 'tls', mountPath: '/tls', sizeLimit: '1Mi' };

@@ -1,0 +1,94 @@
+// What KeyManager and ConfidentialInference share: the props of a server workload, parsed by the workload's own
+// rules (so an error names the outer construct's prop), and the ConfidentialWorkload props they become.
+import { z } from 'zod';
+import { vmSizeSchema } from '../azure/vm-sizes';
+import { ConfidentialContainer, ConfidentialWorkloadProps } from './confidential-workload-props';
+import {
+  containerSchema,
+  envSchema,
+  kbsResourceSpecSchema,
+  kbsSchema,
+  replicasSchema,
+  runtimeSchema,
+  serverProbesSchema,
+} from './confidential-workload-schema';
+import { ServerProbes, serverProbes } from './probe';
+import { namespaceSchema } from './prop-schemas';
+import { serverTlsSchema } from './workload-tls';
+
+/**
+ * The props the server workloads (KeyManager, ConfidentialInference) share, parsed by the same rules as the
+ * container and the workload they become: an error names the outer construct's prop.
+ */
+export const serverWorkloadShape = {
+  runtime: runtimeSchema,
+  kbs: kbsSchema,
+  image: containerSchema.shape.image,
+  imageFacts: containerSchema.shape.imageFacts,
+  command: containerSchema.shape.command,
+  args: containerSchema.shape.args,
+  runAsUser: containerSchema.shape.runAsUser,
+  registryCredentials: kbsResourceSpecSchema.optional(),
+  namespace: namespaceSchema.optional(),
+  instanceSize: vmSizeSchema.optional(),
+  replicas: replicasSchema,
+  env: envSchema.default({}),
+  probes: serverProbesSchema,
+  tls: serverTlsSchema.optional(),
+  plainHttpInsecure: z.boolean().default(false),
+};
+
+/** The parsed shared props of a server workload. */
+export type ParsedServerWorkload = z.infer<z.ZodObject<typeof serverWorkloadShape>>;
+
+/** The server container of a server workload. */
+export interface ServerContainer {
+  /** Container name. */
+  readonly name: string;
+  /** The port it listens on (the Service's port). */
+  readonly port: number;
+  /** Its environment. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Its default probes; each one given in the props replaces that default. */
+  readonly defaultProbes: Required<ServerProbes>;
+  /** Its requests. @default - the workload's default */
+  readonly resources?: ConfidentialContainer['resources'];
+}
+
+/**
+ * The ConfidentialWorkload props of a server: the one server container, behind the Service on its port, with
+ * the construct's TLS; `more` adds what the construct has of its own (resources, init containers, image pulls,
+ * TLS with upstreams).
+ */
+export function serverWorkloadProps(
+  p: ParsedServerWorkload & { readonly name: string },
+  server: ServerContainer,
+  more: Pick<ConfidentialWorkloadProps, 'initContainers' | 'resources' | 'scratchVolumes' | 'imagePull' | 'tls'>,
+): ConfidentialWorkloadProps {
+  return {
+    runtime: p.runtime,
+    kbs: p.kbs,
+    name: p.name,
+    namespace: p.namespace,
+    instanceSize: p.instanceSize,
+    replicas: p.replicas,
+    containers: [
+      {
+        name: server.name,
+        image: p.image,
+        imageFacts: p.imageFacts,
+        command: p.command,
+        args: p.args,
+        runAsUser: p.runAsUser,
+        ports: [server.port],
+        env: { ...server.env },
+        ...(server.resources ? { resources: server.resources } : {}),
+        ...serverProbes(server.defaultProbes, p.probes),
+      },
+    ],
+    service: { port: server.port },
+    ...(p.tls ? { tls: p.tls } : {}),
+    plainHttpInsecure: p.plainHttpInsecure,
+    ...more,
+  };
+}
