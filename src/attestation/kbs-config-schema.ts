@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 // The schema of Trustee v0.21.0's kbs-config.toml: kbs/src/config.rs and the structs it pulls in (admin,
 // attestation service, RVPS, token broker, verifiers, key-value storage, plugins), with every variant and
-// serde alias any official build accepts. Two deliberate differences from the KBS, both refusals: every
+// serde alias the official builds accept. Two deliberate differences from the KBS, both refusals: every
 // object is strict (Trustee silently ignores unknown keys outside [admin], so a typo would be a silently
 // insecure default), and values need their exact TOML type (the config crate would coerce "yes" into a bool).
 
