@@ -54,11 +54,6 @@ export function subField(field: Field, rest: string): Field {
   return typeof field === 'string' ? joined : { owner: field.owner, field: joined };
 }
 
-/** The dotted name of a field, without its construct. */
-export function fieldName(field: Field): string {
-  return typeof field === 'string' ? field : field.field;
-}
-
 /** The error for bad input at `field`: a ConstructValidationError when it belongs to a construct. */
 export function inputError(field: Field, message: string): AttestationInputError | ConstructValidationError {
   if (typeof field === 'string') return new AttestationInputError(field, message);
