@@ -1,7 +1,7 @@
 import { DataAzurermKubernetesCluster } from '@cdktf/provider-azurerm/lib/data-azurerm-kubernetes-cluster';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { resourceGroupName } from '../azure/azure-names';
 import { Fn, TerraformStack } from '../internal/cdktf';
 import { literalString, parseProps } from '../internal/validation';
@@ -26,13 +26,13 @@ export interface AksProvidersOptions {
   readonly login?: KubeloginMode;
 }
 
-const schema = z.object({
+const schema = v.object({
   name: literalString(
     (s) => /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,61}[a-zA-Z0-9]$/.test(s),
     'must be the AKS cluster name (2-63 letters, digits, "-" or "_")',
   ),
   resourceGroupName: resourceGroupName(),
-  login: z.enum(['azurecli', 'workloadidentity', 'msi', 'spn', 'azd', 'azurepipelines']).default('azurecli'),
+  login: v.optional(v.picklist(['azurecli', 'workloadidentity', 'msi', 'spn', 'azd', 'azurepipelines']), 'azurecli'),
 });
 
 /**

@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as v from 'valibot';
+import { firstIssue } from './schema';
 import { Field, check, inputError, show, subField } from './errors';
 import { hexDigest } from './encoding';
 import { imageDigest, requirePinnedImage } from './image-reference';
@@ -12,23 +13,24 @@ const INDEX_TYPES = ['application/vnd.oci.image.index.v1+json', 'application/vnd
 const MANIFEST_TYPES = ['application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json'];
 const CONFIG_TYPES = ['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json'];
 
-const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/);
-const descriptor = z.object({ mediaType: z.string().optional(), digest, size: z.number().int().nonnegative().optional() });
-const indexSchema = z.object({
-  schemaVersion: z.literal(2),
-  mediaType: z.string().optional(),
-  manifests: z.array(
-    descriptor.extend({ platform: z.object({ os: z.string(), architecture: z.string(), variant: z.string().optional() }).optional() }),
+const digest = v.pipe(v.string(), v.regex(/^sha256:[0-9a-f]{64}$/));
+const descriptorEntries = { mediaType: v.optional(v.string()), digest, size: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))) };
+const descriptor = v.object(descriptorEntries);
+const indexSchema = v.object({
+  schemaVersion: v.literal(2),
+  mediaType: v.optional(v.string()),
+  manifests: v.array(
+    v.object({ ...descriptorEntries, platform: v.optional(v.object({ os: v.string(), architecture: v.string(), variant: v.optional(v.string()) })) }),
   ),
 });
-const manifestSchema = z.object({ schemaVersion: z.literal(2), mediaType: z.string().optional(), config: descriptor, layers: z.array(descriptor) });
-const stringList = z.array(z.string()).nullish();
-const configSchema = z.object({
-  architecture: z.string(),
-  os: z.string(),
-  config: z
-    .object({ User: z.string().nullish(), Env: stringList, Entrypoint: stringList, Cmd: stringList, WorkingDir: z.string().nullish() })
-    .nullish(),
+const manifestSchema = v.object({ schemaVersion: v.literal(2), mediaType: v.optional(v.string()), config: descriptor, layers: v.array(descriptor) });
+const stringList = v.nullish(v.array(v.string()));
+const configSchema = v.object({
+  architecture: v.string(),
+  os: v.string(),
+  config: v.nullish(
+    v.object({ User: v.nullish(v.string()), Env: stringList, Entrypoint: stringList, Cmd: stringList, WorkingDir: v.nullish(v.string()) }),
+  ),
 });
 
 /** The raw bytes of an image's registry documents, exactly as the registry serves them. */
@@ -204,17 +206,17 @@ function exactBytes(bytes: string | Uint8Array, expected: string, field: Field, 
   return match.toString('utf8');
 }
 
-function parseJson<T>(text: string, field: Field, schema: z.ZodType<T>): T {
+function parseJson<T>(text: string, field: Field, schema: v.GenericSchema<unknown, T>): T {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     throw inputError(field, 'is not JSON');
   }
-  const result = schema.safeParse(value, { jitless: true });
+  const result = v.safeParse(schema, value);
   if (!result.success) {
-    const issue = result.error.issues[0];
-    throw inputError(subField(field, issue.path.map((p) => `.${String(p)}`).join('')), issue.message);
+    const { path, message } = firstIssue(result.issues);
+    throw inputError(subField(field, path.map((p) => `.${p}`).join('')), message);
   }
-  return result.data;
+  return result.output;
 }

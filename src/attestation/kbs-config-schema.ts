@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as v from 'valibot';
+import { fieldCheck, int, strictObject } from './schema';
 
 // The schema of Trustee v0.21.0's kbs-config.toml: kbs/src/config.rs and the structs it pulls in (admin,
 // attestation service, RVPS, token broker, verifiers, key-value storage, plugins), with every variant and
@@ -7,9 +8,9 @@ import { z } from 'zod';
 // object is strict (Trustee silently ignores unknown keys outside [admin], so a typo would be a silently
 // insecure default), and values need their exact TOML type (the config crate would coerce "yes" into a bool).
 
-const str = z.string();
-const path = z.string().min(1, 'must not be empty');
-const u32 = z.number().int().min(0).max(4294967295);
+const str = v.string();
+const path = v.pipe(v.string(), v.minLength(1, 'must not be empty'));
+const u32 = int(0, 4294967295);
 
 /** `SocketAddr` syntax as Rust parses it: `a.b.c.d:port` (no leading zeros), `[v6]:port`, `[v6%<n>]:port`. */
 export function isSocketAddress(text: string): boolean {
@@ -33,7 +34,7 @@ export const STORAGE_TYPES = [
   'Redis',
   'redis',
 ] as const;
-const storageType = z.enum(STORAGE_TYPES, { message: `must be one of ${STORAGE_TYPES.join(', ')}` });
+const storageType = v.picklist(STORAGE_TYPES, `must be one of ${STORAGE_TYPES.join(', ')}`);
 
 /** The canonical name of a storage type spelling (`local_fs` -> `LocalFs`). */
 export function canonicalStorageType(value: string | undefined): 'Memory' | 'LocalJson' | 'LocalFs' | 'Postgres' | 'Redis' {
@@ -41,192 +42,211 @@ export function canonicalStorageType(value: string | undefined): 'Memory' | 'Loc
   return STORAGE_TYPES[index - (index % 2)] as 'Memory' | 'LocalJson' | 'LocalFs' | 'Postgres' | 'Redis';
 }
 
-const tlsVersion = z.enum(['1.2', '1.3'], { message: 'must be the string "1.2" or "1.3"' });
-const httpServer = z.strictObject({
-  sockets: z
-    .array(str.refine(isSocketAddress, 'must be "ip:port", e.g. "0.0.0.0:8080" (no host names, no leading zeros)'))
-    .min(1, 'must list at least one address: with none the KBS cannot bind')
-    .optional(),
-  insecure_http: z.boolean().optional(),
-  private_key: path.optional(),
-  certificate: path.optional(),
-  payload_request_size: z.number().int().min(0).max(4095, 'must be below 4096 MiB: larger values overflow and wrap').optional(),
-  worker_count: z.number().int().min(1, 'must be at least 1 (0 makes the server panic at start-up)').optional(),
-  tls_profile: z
-    .enum(['old', 'intermediate', 'modern', 'custom'], { message: 'must be "old", "intermediate", "modern" or "custom" (lower case)' })
-    .optional(),
-  tls_min_version: tlsVersion.optional(),
-  tls_max_version: tlsVersion.optional(),
-  tls_ciphers: str.optional(),
-  tls_groups: str.optional(),
+const tlsVersion = v.picklist(['1.2', '1.3'], 'must be the string "1.2" or "1.3"');
+const httpServer = strictObject({
+  sockets: v.optional(
+    v.pipe(
+      v.array(v.pipe(str, v.check(isSocketAddress, 'must be "ip:port", e.g. "0.0.0.0:8080" (no host names, no leading zeros)'))),
+      v.minLength(1, 'must list at least one address: with none the KBS cannot bind'),
+    ),
+  ),
+  insecure_http: v.optional(v.boolean()),
+  private_key: v.optional(path),
+  certificate: v.optional(path),
+  payload_request_size: v.optional(
+    v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(4095, 'must be below 4096 MiB: larger values overflow and wrap')),
+  ),
+  worker_count: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1, 'must be at least 1 (0 makes the server panic at start-up)'))),
+  tls_profile: v.optional(
+    v.picklist(['old', 'intermediate', 'modern', 'custom'], 'must be "old", "intermediate", "modern" or "custom" (lower case)'),
+  ),
+  tls_min_version: v.optional(tlsVersion),
+  tls_max_version: v.optional(tlsVersion),
+  tls_ciphers: v.optional(str),
+  tls_groups: v.optional(str),
 });
 
-const identityProvider = z.strictObject({
-  issuer: str.optional(),
-  audience: str.optional(),
-  public_key_uri: path.optional(),
-  jwk_set_uri: path.optional(),
+const identityProvider = strictObject({
+  issuer: v.optional(str),
+  audience: v.optional(str),
+  public_key_uri: v.optional(path),
+  jwk_set_uri: v.optional(path),
 });
-const acl = z.strictObject({ role: str, allowed_endpoints: str.optional() });
-const admin = z.discriminatedUnion(
+const acl = strictObject({ role: str, allowed_endpoints: v.optional(str) });
+const admin = v.variant(
   'authorization_mode',
   [
-    z.strictObject({ authorization_mode: z.literal('DenyAll') }),
-    z.strictObject({ authorization_mode: z.literal('InsecureAllowAll') }),
-    z.strictObject({
-      authorization_mode: z.literal('AuthenticatedAuthorization'),
-      authentication: z.strictObject({ bearer_jwt: z.strictObject({ identity_providers: z.array(identityProvider).optional() }) }),
-      authorization: z.strictObject({ regex_acl: z.strictObject({ acls: z.array(acl).optional() }) }),
+    strictObject({ authorization_mode: v.literal('DenyAll') }),
+    strictObject({ authorization_mode: v.literal('InsecureAllowAll') }),
+    strictObject({
+      authorization_mode: v.literal('AuthenticatedAuthorization'),
+      authentication: strictObject({ bearer_jwt: strictObject({ identity_providers: v.optional(v.array(identityProvider)) }) }),
+      authorization: strictObject({ regex_acl: strictObject({ acls: v.optional(v.array(acl)) }) }),
     }),
   ],
-  { message: 'authorization_mode must be "DenyAll", "InsecureAllowAll" or "AuthenticatedAuthorization"' },
+  'must be "DenyAll", "InsecureAllowAll" or "AuthenticatedAuthorization"',
 );
 
-const attestationToken = z.strictObject({
-  extra_teekey_paths: z.array(str).optional(),
-  trusted_certs_paths: z.array(path).optional(),
-  trusted_jwk_sets: z.array(path).optional(),
-  insecure_header_jwk: z.boolean().optional(),
+const attestationToken = strictObject({
+  extra_teekey_paths: v.optional(v.array(str)),
+  trusted_certs_paths: v.optional(v.array(path)),
+  trusted_jwk_sets: v.optional(v.array(path)),
+  insecure_header_jwk: v.optional(v.boolean()),
 });
 
-const tokenBroker = z.strictObject({
-  duration_min: z.number().int().optional(),
-  issuer_name: str.optional(),
-  developer_name: str.optional(),
-  build_name: str.optional(),
-  profile_name: str.optional(),
-  verbose_token: z.boolean().optional(),
-  signer: z.strictObject({ key_path: path, cert_path: path.optional(), cert_url: str.optional() }).optional(),
+const tokenBroker = strictObject({
+  duration_min: v.optional(v.pipe(v.number(), v.integer())),
+  issuer_name: v.optional(str),
+  developer_name: v.optional(str),
+  build_name: v.optional(str),
+  profile_name: v.optional(str),
+  verbose_token: v.optional(v.boolean()),
+  signer: v.optional(strictObject({ key_path: path, cert_path: v.optional(path), cert_url: v.optional(str) })),
 });
 
-const rvpsConfig = z.discriminatedUnion(
+const rvpsConfig = v.variant(
   'type',
   [
-    z.strictObject({
-      type: z.literal('BuiltIn'),
-      storage_type: storageType.optional(),
-      extractors: z.strictObject({ swid_extractor: z.strictObject({}).optional() }).optional(),
+    strictObject({
+      type: v.literal('BuiltIn'),
+      storage_type: v.optional(storageType),
+      extractors: v.optional(strictObject({ swid_extractor: v.optional(strictObject({})) })),
     }),
-    z.strictObject({ type: z.literal('GrpcRemote'), address: str.optional() }),
+    strictObject({ type: v.literal('GrpcRemote'), address: v.optional(str) }),
   ],
-  { message: 'type must be "BuiltIn" or "GrpcRemote"' },
+  'must be "BuiltIn" or "GrpcRemote"',
 );
 
-const verifierConfig = z.strictObject({
-  nvidia_verifier: z
-    .discriminatedUnion(
+const verifierConfig = strictObject({
+  nvidia_verifier: v.optional(
+    v.variant(
       'type',
-      [z.strictObject({ type: z.enum(['Local', 'local']) }), z.strictObject({ type: z.enum(['Remote', 'remote']), verifier_url: str.optional() })],
-      { message: 'type must be "Local", "local", "Remote" or "remote"' },
-    )
-    .optional(),
-  tpm_verifier: z.strictObject({}).optional(),
-  snp_verifier: z
-    .strictObject({
-      vcek_sources: z
-        .array(
-          z.discriminatedUnion(
+      [
+        strictObject({ type: v.picklist(['Local', 'local']) }),
+        strictObject({ type: v.picklist(['Remote', 'remote']), verifier_url: v.optional(str) }),
+      ],
+      'must be "Local", "local", "Remote" or "remote"',
+    ),
+  ),
+  tpm_verifier: v.optional(strictObject({})),
+  snp_verifier: v.optional(
+    strictObject({
+      vcek_sources: v.optional(
+        v.array(
+          v.variant(
             'type',
             [
-              z.strictObject({ type: z.literal('OfflineStore'), path: str.optional() }),
-              z.strictObject({ type: z.literal('KDS'), base_url: str.optional() }),
+              strictObject({ type: v.literal('OfflineStore'), path: v.optional(str) }),
+              strictObject({ type: v.literal('KDS'), base_url: v.optional(str) }),
             ],
-            { message: 'type must be "OfflineStore" or "KDS"' },
+            'must be "OfflineStore" or "KDS"',
           ),
-        )
-        .optional(),
-    })
-    .optional(),
-  dcap_verifier: z
-    .strictObject({ collateral_service: str, use_secure_cert: z.boolean().optional(), tcb_update_type: z.enum(['early', 'standard']).optional() })
-    .optional(),
+        ),
+      ),
+    }),
+  ),
+  dcap_verifier: v.optional(
+    strictObject({
+      collateral_service: str,
+      use_secure_cert: v.optional(v.boolean()),
+      tcb_update_type: v.optional(v.picklist(['early', 'standard'])),
+    }),
+  ),
 });
 
-const timeout = z.number().int().optional();
-const attestationService = z.discriminatedUnion(
+const timeout = v.optional(v.pipe(v.number(), v.integer()));
+const attestationService = v.variant(
   'type',
   [
-    z.strictObject({
-      type: z.enum(['coco_as_builtin', 'CoCoASBuiltIn']),
+    strictObject({
+      type: v.picklist(['coco_as_builtin', 'CoCoASBuiltIn']),
       timeout,
-      rvps_config: rvpsConfig.optional(),
-      attestation_token_broker: tokenBroker.optional(),
-      verifier_config: verifierConfig.optional(),
-      storage_type: storageType.optional(),
+      rvps_config: v.optional(rvpsConfig),
+      attestation_token_broker: v.optional(tokenBroker),
+      verifier_config: v.optional(verifierConfig),
+      storage_type: v.optional(storageType),
     }),
-    z.strictObject({ type: z.enum(['coco_as_grpc', 'CoCoASGrpc']), timeout, as_addr: str.optional(), pool_size: z.number().int().min(0).optional() }),
-    z.strictObject({
-      type: z.enum(['intel_ta', 'IntelTA']),
+    strictObject({
+      type: v.picklist(['coco_as_grpc', 'CoCoASGrpc']),
+      timeout,
+      as_addr: v.optional(str),
+      pool_size: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+    }),
+    strictObject({
+      type: v.picklist(['intel_ta', 'IntelTA']),
       timeout,
       base_url: str,
       api_key: str,
       certs_file: str,
-      allow_unmatched_policy: z.boolean().optional(),
-      policy_ids: z.array(str).optional(),
+      allow_unmatched_policy: v.optional(v.boolean()),
+      policy_ids: v.optional(v.array(str)),
     }),
   ],
-  { message: 'type must be "coco_as_builtin" (or "CoCoASBuiltIn"), "coco_as_grpc" ("CoCoASGrpc") or "intel_ta" ("IntelTA")' },
+  'must be "coco_as_builtin" (or "CoCoASBuiltIn"), "coco_as_grpc" ("CoCoASGrpc") or "intel_ta" ("IntelTA")',
 );
 
-const storageBackend = z.strictObject({
-  storage_type: storageType.optional(),
-  backends: z
-    .strictObject({
-      local_fs: z.strictObject({ dir_path: path.optional() }).optional(),
-      local_json: z.strictObject({ file_dir_path: path.optional() }).optional(),
-      postgres: z
-        .strictObject({
-          db: str.optional(),
-          username: str.optional(),
-          password: str.optional(),
-          host: str.optional(),
-          port: z.number().int().min(0).max(65535).optional(),
-        })
-        .optional(),
-      redis: z.strictObject({ url: str.optional() }).optional(),
-    })
-    .optional(),
+const storageBackend = strictObject({
+  storage_type: v.optional(storageType),
+  backends: v.optional(
+    strictObject({
+      local_fs: v.optional(strictObject({ dir_path: v.optional(path) })),
+      local_json: v.optional(strictObject({ file_dir_path: v.optional(path) })),
+      postgres: v.optional(
+        strictObject({
+          db: v.optional(str),
+          username: v.optional(str),
+          password: v.optional(str),
+          host: v.optional(str),
+          port: v.optional(int(0, 65535)),
+        }),
+      ),
+      redis: v.optional(strictObject({ url: v.optional(str) })),
+    }),
+  ),
 });
 
-const resourceName = z.enum(['resource', 'ResourceStorage']);
-const resourcePlugin = z.discriminatedUnion(
+const resourceName = v.picklist(['resource', 'ResourceStorage']);
+const STORAGE_BACKENDS_MESSAGE = 'must be one of kvstorage, KvStorage, aliyun, Aliyun, aws, Aws, gcp, Gcp, vault, Vault';
+const resourcePlugin = v.variant(
   'storage_backend_type',
   [
-    z.strictObject({ name: resourceName, storage_backend_type: z.enum(['kvstorage', 'KvStorage']) }),
-    z.strictObject({
+    strictObject({ name: resourceName, storage_backend_type: v.picklist(['kvstorage', 'KvStorage']) }),
+    strictObject({
       name: resourceName,
-      storage_backend_type: z.enum(['aliyun', 'Aliyun']),
+      storage_backend_type: v.picklist(['aliyun', 'Aliyun']),
       client_key: str,
       kms_instance_id: str,
       password: str,
       cert_pem: str,
     }),
-    z.strictObject({ name: resourceName, storage_backend_type: z.enum(['aws', 'Aws']), region: str.optional(), endpoint_url: str.optional() }),
-    z.strictObject({ name: resourceName, storage_backend_type: z.enum(['gcp', 'Gcp']), project_id: str, endpoint_url: str.optional() }),
-    z.strictObject({
+    strictObject({ name: resourceName, storage_backend_type: v.picklist(['aws', 'Aws']), region: v.optional(str), endpoint_url: v.optional(str) }),
+    strictObject({ name: resourceName, storage_backend_type: v.picklist(['gcp', 'Gcp']), project_id: str, endpoint_url: v.optional(str) }),
+    strictObject({
       name: resourceName,
-      storage_backend_type: z.enum(['vault', 'Vault']),
+      storage_backend_type: v.picklist(['vault', 'Vault']),
       vault_url: str,
       token: str,
-      mount_path: str.optional(),
-      verify_ssl: z.boolean().optional(),
-      ca_certs: z.array(str).optional(),
+      mount_path: v.optional(str),
+      verify_ssl: v.optional(v.boolean()),
+      ca_certs: v.optional(v.array(str)),
     }),
   ],
-  { message: 'storage_backend_type must be one of kvstorage, KvStorage, aliyun, Aliyun, aws, Aws, gcp, Gcp, vault, Vault' },
+  STORAGE_BACKENDS_MESSAGE,
 );
 
-const externalBackend = z
-  .strictObject({
+const externalBackend = v.pipe(
+  strictObject({
     name: str,
-    endpoint: str.regex(/^https?:\/\//, 'must start with http:// or https://'),
-    timeout_ms: z.number().int().min(0).optional(),
-    ca_cert_path: path.optional(),
-  })
-  .refine((b) => !b.endpoint.startsWith('https://') || b.ca_cert_path !== undefined, {
-    message: 'an https:// endpoint needs ca_cert_path (the PEM the server certificate is verified against)',
-    path: ['ca_cert_path'],
-  });
+    endpoint: v.pipe(str, v.regex(/^https?:\/\//, 'must start with http:// or https://')),
+    timeout_ms: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+    ca_cert_path: v.optional(path),
+  }),
+  fieldCheck(
+    'ca_cert_path',
+    (b) => !b.endpoint.startsWith('https://') || b.ca_cert_path !== undefined,
+    'an https:// endpoint needs ca_cert_path (the PEM the server certificate is verified against)',
+  ),
+);
 
 /** Every `[[plugins]] name` spelling. */
 export const PLUGIN_NAMES = [
@@ -242,53 +262,54 @@ export const PLUGIN_NAMES = [
   'ExternalPlugin',
 ] as const;
 
-const plugin = z.discriminatedUnion(
+const plugin = v.variant(
   'name',
   [
-    z.strictObject({ name: z.enum(['sample', 'Sample']), item: str }),
+    strictObject({ name: v.picklist(['sample', 'Sample']), item: str }),
     resourcePlugin,
-    z.strictObject({
-      name: z.enum(['nebula-ca', 'NebulaCaPlugin']),
-      work_dir: str.optional(),
-      nebula_cert_bin_path: str.optional(),
-      ca_config: z
-        .strictObject({
-          name: str.optional(),
-          curve: str.optional(),
-          duration: str.optional(),
-          groups: str.optional(),
-          ips: str.optional(),
-          out_qr: str.optional(),
-          subnets: str.optional(),
-          argon_iterations: u32.optional(),
-          argon_memory: u32.optional(),
-          argon_parallelism: u32.optional(),
-        })
-        .optional(),
+    strictObject({
+      name: v.picklist(['nebula-ca', 'NebulaCaPlugin']),
+      work_dir: v.optional(str),
+      nebula_cert_bin_path: v.optional(str),
+      ca_config: v.optional(
+        strictObject({
+          name: v.optional(str),
+          curve: v.optional(str),
+          duration: v.optional(str),
+          groups: v.optional(str),
+          ips: v.optional(str),
+          out_qr: v.optional(str),
+          subnets: v.optional(str),
+          argon_iterations: v.optional(u32),
+          argon_memory: v.optional(u32),
+          argon_parallelism: v.optional(u32),
+        }),
+      ),
     }),
-    z.strictObject({
-      name: z.enum(['pkcs11', 'Pkcs11']),
+    strictObject({
+      name: v.picklist(['pkcs11', 'Pkcs11']),
       module: path,
-      slot_index: z.number().int().min(0).max(255).optional(),
+      slot_index: v.optional(int(0, 255)),
       pin: str,
-      rsa_mechanism: z.enum(['RsaPkcsOaep', 'RsaPkcsTest']).optional(),
-      lookup_label: str.optional(),
+      rsa_mechanism: v.optional(v.picklist(['RsaPkcsOaep', 'RsaPkcsTest'])),
+      lookup_label: v.optional(str),
     }),
-    z.strictObject({ name: z.enum(['external', 'ExternalPlugin']), backends: z.array(externalBackend) }),
+    strictObject({ name: v.picklist(['external', 'ExternalPlugin']), backends: v.array(externalBackend) }),
   ],
-  { message: `name must be one of ${PLUGIN_NAMES.join(', ')}` },
+  // A nested variant's failure is reported with the outer variant's message: name the key that failed.
+  (issue) => (issue.path?.[0]?.key === 'storage_backend_type' ? STORAGE_BACKENDS_MESSAGE : `must be one of ${PLUGIN_NAMES.join(', ')}`),
 );
 
-/** Zod schema of Trustee v0.21.0's kbs-config.toml (the format; start-up rules are checked separately). */
-export const kbsConfigSchema = z.strictObject({
+/** The schema of Trustee v0.21.0's kbs-config.toml (the format; start-up rules are checked separately). */
+export const kbsConfigSchema = strictObject({
   http_server: httpServer,
   admin,
-  attestation_token: attestationToken.optional(),
-  attestation_service: attestationService.optional(),
-  storage_backend: storageBackend.optional(),
-  session_storage_type: storageType.optional(),
-  plugins: z.array(plugin).optional(),
+  attestation_token: v.optional(attestationToken),
+  attestation_service: v.optional(attestationService),
+  storage_backend: v.optional(storageBackend),
+  session_storage_type: v.optional(storageType),
+  plugins: v.optional(v.array(plugin)),
 });
 
 /** A kbs-config.toml document, with the TOML key names. */
-export type KbsConfig = z.infer<typeof kbsConfigSchema>;
+export type KbsConfig = v.InferOutput<typeof kbsConfigSchema>;

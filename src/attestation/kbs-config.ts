@@ -1,6 +1,8 @@
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
-import { z } from 'zod';
+
+import * as v from 'valibot';
 import { Field, inputError, subField } from './errors';
+import { firstIssue } from './schema';
 import { legacyKey } from './kbs-config-legacy';
 import { KbsConfig, canonicalStorageType, kbsConfigSchema } from './kbs-config-schema';
 import { requireSynthTimeString } from './tokens';
@@ -24,8 +26,9 @@ export interface KbsConfigProblem {
  */
 export function kbsConfigProblems(doc: unknown): KbsConfigProblem[] {
   const problems = legacyProblems(doc, []);
-  const result = kbsConfigSchema.safeParse(doc, { reportInput: true, jitless: true });
-  problems.push(...(result.success ? startUpProblems(result.data) : formatIssues(result.error.issues)));
+  const result = v.safeParse(kbsConfigSchema, doc);
+  problems.push(...unknownKeyProblems(kbsConfigSchema as unknown as AnySchema, doc, []));
+  problems.push(...(result.success ? startUpProblems(result.output) : formatIssues(result.issues)));
   const unique = new Map(problems.map((p) => [`${p.key}\n${p.message}`, p]));
   return [...unique.values()];
 }
@@ -76,19 +79,45 @@ function validate(doc: unknown, where: Field): KbsConfig {
   return doc as KbsConfig;
 }
 
-function formatIssues(issues: readonly z.core.$ZodIssue[]): KbsConfigProblem[] {
-  const out: KbsConfigProblem[] = [];
-  for (const issue of issues) {
-    const base = issue.path.map(String);
-    if (issue.code === 'unrecognized_keys') {
-      const unknown: string[] = [];
-      // Legacy keys are reported with their replacement by legacyProblems.
-      for (const key of issue.keys) if (!legacyKey([...issue.path, key] as Array<string | number>)) unknown.push(key);
-      if (unknown.length > 0) out.push({ key: base.join('.'), message: `has keys Trustee v0.21.0 does not read: ${unknown.join(', ')}` });
-    } else {
-      out.push({ key: base.join('.'), message: issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message });
-    }
+/** The schema issues, but unknown keys: valibot reports the first of a table, unknownKeyProblems all of them. */
+function formatIssues(issues: readonly v.BaseIssue<unknown>[]): KbsConfigProblem[] {
+  return issues
+    .filter((issue) => !(issue.kind === 'schema' && issue.expected === 'never'))
+    .map((issue) => {
+      const { path, message } = firstIssue([issue]);
+      return { key: path.join('.'), message };
+    });
+}
+
+type AnySchema = v.GenericSchema & {
+  readonly wrapped?: AnySchema;
+  readonly entries?: Record<string, AnySchema>;
+  readonly item?: AnySchema;
+  readonly key?: string;
+  readonly options?: readonly AnySchema[];
+};
+
+/**
+ * The keys of each table that the schema does not know, all of them (Trustee ignores them silently), found by
+ * walking the document along the schema; legacy keys are left to legacyProblems, which names their replacement.
+ */
+function unknownKeyProblems(schema: AnySchema, node: unknown, at: Array<string | number>): KbsConfigProblem[] {
+  if (node === undefined || node === null) return [];
+  if (schema.wrapped) return unknownKeyProblems(schema.wrapped, node, at);
+  if (schema.type === 'array' && schema.item && Array.isArray(node))
+    return node.flatMap((item, i) => unknownKeyProblems(schema.item!, item, [...at, i]));
+  if (schema.type === 'variant' && schema.options && schema.key && typeof node === 'object') {
+    const tag = (node as Record<string, unknown>)[schema.key];
+    const option = schema.options.find((o) => o.entries && v.is(o.entries[schema.key!], tag));
+    return option ? unknownKeyProblems(option, node, at) : [];
   }
+  if (!schema.entries || typeof node !== 'object' || Array.isArray(node)) return [];
+  const entries = schema.entries;
+  const out: KbsConfigProblem[] = [];
+  const unknown = Object.keys(node).filter((key) => !Object.hasOwn(entries, key) && !legacyKey([...at, key]));
+  for (const [key, value] of Object.entries(node))
+    if (Object.hasOwn(entries, key)) out.push(...unknownKeyProblems(entries[key], value, [...at, key]));
+  if (unknown.length > 0) out.unshift({ key: at.join('.'), message: `has keys Trustee v0.21.0 does not read: ${unknown.join(', ')}` });
   return out;
 }
 

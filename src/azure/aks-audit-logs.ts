@@ -1,8 +1,8 @@
 import { LogAnalyticsWorkspace } from '@cdktf/provider-azurerm/lib/log-analytics-workspace';
 import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { Construct } from '../internal/cdktf';
-import { isToken, literalString } from '../internal/validation';
+import { fieldCheck, int, isToken, literalString, strictObject } from '../internal/validation';
 
 /** The AKS control-plane log categories a diagnostic setting can export. */
 export const AKS_LOG_CATEGORIES = [
@@ -50,26 +50,32 @@ export interface AksAuditLogs {
   readonly categories?: AksLogCategory[];
 }
 
-/** The zod schema of AksAuditLogs (with its defaults). */
-export const aksAuditLogsSchema = z
-  .object({
-    logAnalyticsWorkspaceId: literalString(
-      (s) => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+$/i.test(s),
-      'must be the ARM id of a Log Analytics workspace ' +
-        '("/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>")',
-    ).optional(),
-    retentionInDays: z.number().int().min(30, 'must be 30-730 days (Log Analytics)').max(730, 'must be 30-730 days (Log Analytics)').optional(),
-    categories: z
-      .array(z.enum(AKS_LOG_CATEGORIES, { message: `must be one of ${AKS_LOG_CATEGORIES.join(', ')}` }))
-      .min(1, 'must name at least one category; to export nothing, set disableAuditLogsInsecure')
-      .refine((c) => new Set(c).size === c.length, 'must not repeat a category')
-      .default([...DEFAULT_AKS_LOG_CATEGORIES]),
-  })
-  .strict()
-  .refine((a) => !(a.logAnalyticsWorkspaceId !== undefined && a.retentionInDays !== undefined), {
-    message: 'sets the retention of the workspace this construct creates; an existing workspace keeps its own: drop retentionInDays',
-    path: ['retentionInDays'],
-  });
+/** The schema of AksAuditLogs (with its defaults). */
+export const aksAuditLogsSchema = v.pipe(
+  strictObject({
+    logAnalyticsWorkspaceId: v.optional(
+      literalString(
+        (s) => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+$/i.test(s),
+        'must be the ARM id of a Log Analytics workspace ' +
+          '("/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>")',
+      ),
+    ),
+    retentionInDays: v.optional(int(30, 730, 'must be 30-730 days (Log Analytics)')),
+    categories: v.optional(
+      v.pipe(
+        v.array(v.picklist(AKS_LOG_CATEGORIES, `must be one of ${AKS_LOG_CATEGORIES.join(', ')}`)),
+        v.minLength(1, 'must name at least one category; to export nothing, set disableAuditLogsInsecure'),
+        v.check((c) => new Set(c).size === c.length, 'must not repeat a category'),
+      ),
+      [...DEFAULT_AKS_LOG_CATEGORIES],
+    ),
+  }),
+  fieldCheck(
+    'retentionInDays',
+    (a) => !(a.logAnalyticsWorkspaceId !== undefined && a.retentionInDays !== undefined),
+    'sets the retention of the workspace this construct creates; an existing workspace keeps its own: drop retentionInDays',
+  ),
+);
 
 /** The cluster whose control-plane logs are exported. */
 export interface AuditedCluster {
@@ -87,7 +93,7 @@ export interface AuditedCluster {
 export function exportControlPlaneLogs(
   scope: Construct,
   cluster: AuditedCluster,
-  audit: z.infer<typeof aksAuditLogsSchema> = { categories: [...DEFAULT_AKS_LOG_CATEGORIES] },
+  audit: v.InferOutput<typeof aksAuditLogsSchema> = { categories: [...DEFAULT_AKS_LOG_CATEGORIES] },
 ): { workspace?: LogAnalyticsWorkspace; setting: MonitorDiagnosticSetting } {
   const workspace =
     audit.logAnalyticsWorkspaceId === undefined

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import { isToken, literalString } from '../internal/validation';
 
 // Azure public-cloud regions (`az account list-locations --query "[].name"`), as of azurerm 4.55.
@@ -74,17 +74,19 @@ function normalizeRegion(text: string): string {
  * refused with the right spelling; names this library does not know are refused too (a typo would otherwise
  * fail only at apply).
  */
-export const azureLocation: z.ZodType<string> = z.string().superRefine((s, ctx) => {
-  if (REGIONS.includes(s) || isToken(s)) return;
-  const suggestion = REGIONS.find((r) => r === normalizeRegion(s));
-  ctx.addIssue({
-    code: 'custom',
-    message: suggestion
-      ? `must be the region's API name: write "${suggestion}"`
-      : 'must be an Azure region name such as "westeurope" (see `az account list-locations --query "[].name"`)',
-  });
-});
+export const azureLocation = v.pipe(
+  v.string(),
+  v.check(
+    (s) => REGIONS.includes(s) || isToken(s),
+    (issue) => {
+      const suggestion = REGIONS.find((r) => r === normalizeRegion(issue.input));
+      return suggestion
+        ? `must be the region's API name: write "${suggestion}"`
+        : 'must be an Azure region name such as "westeurope" (see `az account list-locations --query "[].name"`)';
+    },
+  ),
+);
 
 /** A resource group name: 1-90 letters, digits, "_", "-", ".", "(" and ")", not ending with ".". */
-export const resourceGroupName = (message = 'must be 1-90 letters, digits, "_", "-", ".", "(" or ")", not ending with "."'): z.ZodType<string> =>
+export const resourceGroupName = (message = 'must be 1-90 letters, digits, "_", "-", ".", "(" or ")", not ending with "."') =>
   literalString((s) => /^[-\w.()]{0,89}[-\w()]$/u.test(s), message);

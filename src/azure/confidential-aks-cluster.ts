@@ -2,10 +2,10 @@ import { KubernetesCluster } from '@cdktf/provider-azurerm/lib/kubernetes-cluste
 import { LogAnalyticsWorkspace } from '@cdktf/provider-azurerm/lib/log-analytics-workspace';
 import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { Annotations, Construct, IConstruct } from '../internal/cdktf';
 import { AKS_CLUSTER, PEER_POD_NETWORK } from '../internal/construct-interfaces';
-import { isToken, literalString, parseProps } from '../internal/validation';
+import { fieldCheck, int, isToken, literalString, parseProps, rawCheck } from '../internal/validation';
 import { isIpv4AddressOrCidr, overlaps, parseCidr, parseIpv4 } from './cidr';
 import { IPeerPodNetwork } from './peer-pod-network';
 import { AksAuditLogs, aksAuditLogsSchema, exportControlPlaneLogs } from './aks-audit-logs';
@@ -112,44 +112,56 @@ export interface ConfidentialAksClusterProps {
 
 const aksCidr = literalString((s) => parseCidr(s) !== undefined, 'must be an IPv4 CIDR with zero host bits, e.g. "10.0.0.0/16"');
 
-const schema = z
-  .object({
+const schema = v.pipe(
+  v.object({
     resourceGroupName: resourceGroupName(),
     location: azureLocation,
     name: literalString((s) => /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,61}[a-zA-Z0-9]$/.test(s), 'must be 2-63 letters, digits, "-" or "_"'),
     network: PEER_POD_NETWORK.schema(),
-    adminGroupObjectIds: z.array(z.string().min(1)).min(1, 'must name at least one Entra ID admin group: local accounts are disabled'),
-    kubernetesVersion: z.string().optional(),
-    nodeVmSize: z.string().default('Standard_D4s_v5'),
-    nodeCount: z.number().int().min(1).max(1000).default(2),
-    apiServerAuthorizedIpRanges: z
-      .array(
-        literalString(isIpv4AddressOrCidr, 'must be an IPv4 address or CIDR with zero host bits, e.g. "203.0.113.0/24"').refine(
-          (s) => isToken(s) || !(parseCidr(s)?.start === 0 && s.endsWith('/0')),
-          'must not be 0.0.0.0/0, which opens the API server to the internet: name ' +
-            'your ranges, or leave the list empty and suppress CAI-AKS-6 with a reason',
+    adminGroupObjectIds: v.pipe(
+      v.array(v.pipe(v.string(), v.minLength(1))),
+      v.minLength(1, 'must name at least one Entra ID admin group: local accounts are disabled'),
+    ),
+    kubernetesVersion: v.optional(v.string()),
+    nodeVmSize: v.optional(v.string(), 'Standard_D4s_v5'),
+    nodeCount: v.optional(int(1, 1000), 2),
+    apiServerAuthorizedIpRanges: v.optional(
+      v.array(
+        v.pipe(
+          literalString(isIpv4AddressOrCidr, 'must be an IPv4 address or CIDR with zero host bits, e.g. "203.0.113.0/24"'),
+          v.check(
+            (s) => isToken(s) || !(parseCidr(s)?.start === 0 && s.endsWith('/0')),
+            'must not be 0.0.0.0/0, which opens the API server to the internet: name ' +
+              'your ranges, or leave the list empty and suppress CAI-AKS-6 with a reason',
+          ),
         ),
-      )
-      .default([]),
-    privateCluster: z.boolean().default(false),
-    podCidr: aksCidr.default('192.168.0.0/16'),
-    serviceCidr: aksCidr.default('10.0.0.0/16'),
-    dnsServiceIp: literalString((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address').default('10.0.0.10'),
-    keyVaultSecretsProvider: z.boolean().default(false),
-    azurePolicy: z.boolean().default(true),
-    auditLogs: aksAuditLogsSchema.optional(),
-    disableAuditLogsInsecure: z.boolean().default(false),
-    tags: z.record(z.string(), z.string()).default({}),
-  })
-  .refine((p) => !(p.disableAuditLogsInsecure && p.auditLogs !== undefined), {
-    message: 'configures the audit logs that disableAuditLogsInsecure turns off: drop one of them',
-    path: ['auditLogs'],
-  })
-  .refine((p) => !(p.privateCluster && p.apiServerAuthorizedIpRanges.length > 0), {
-    message: 'a private cluster has no public API server: drop apiServerAuthorizedIpRanges or privateCluster',
-    path: ['apiServerAuthorizedIpRanges'],
-  })
-  .superRefine((p, ctx) => {
+      ),
+      [],
+    ),
+    privateCluster: v.optional(v.boolean(), false),
+    podCidr: v.optional(aksCidr, '192.168.0.0/16'),
+    serviceCidr: v.optional(aksCidr, '10.0.0.0/16'),
+    dnsServiceIp: v.optional(
+      literalString((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address'),
+      '10.0.0.10',
+    ),
+    keyVaultSecretsProvider: v.optional(v.boolean(), false),
+    azurePolicy: v.optional(v.boolean(), true),
+    auditLogs: v.optional(aksAuditLogsSchema),
+    disableAuditLogsInsecure: v.optional(v.boolean(), false),
+    tags: v.optional(v.record(v.string(), v.string()), {}),
+  }),
+  fieldCheck(
+    'auditLogs',
+    (p) => !(p.disableAuditLogsInsecure && p.auditLogs !== undefined),
+    'configures the audit logs that disableAuditLogsInsecure turns off: drop one of them',
+  ),
+  fieldCheck(
+    'apiServerAuthorizedIpRanges',
+    (p) => !(p.privateCluster && p.apiServerAuthorizedIpRanges.length > 0),
+    'a private cluster has no public API server: drop apiServerAuthorizedIpRanges or privateCluster',
+  ),
+  rawCheck((p, report) => {
     // Azure refuses pod and service ranges that overlap the VNet, and a DNS service IP outside the service range.
     const block = (s: string | undefined) => (s === undefined || isToken(s) ? undefined : parseCidr(s));
     const pods = block(p.podCidr);
@@ -163,21 +175,16 @@ const schema = z
       ['serviceCidr', services],
     ] as const) {
       for (const [what, other] of known) {
-        if (own && other && overlaps(own, other))
-          ctx.addIssue({ code: 'custom', path: [field], message: `"${own.cidr}" overlaps ${what} "${other.cidr}"; choose a range outside the VNet` });
+        if (own && other && overlaps(own, other)) report([field], `"${own.cidr}" overlaps ${what} "${other.cidr}"; choose a range outside the VNet`);
       }
     }
-    if (pods && services && overlaps(pods, services))
-      ctx.addIssue({ code: 'custom', path: ['serviceCidr'], message: `"${services.cidr}" overlaps podCidr "${pods.cidr}"` });
+    if (pods && services && overlaps(pods, services)) report(['serviceCidr'], `"${services.cidr}" overlaps podCidr "${pods.cidr}"`);
     const dns = isToken(p.dnsServiceIp) ? undefined : parseIpv4(p.dnsServiceIp);
     if (services && dns !== undefined && !(dns > services.start && dns < services.end)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['dnsServiceIp'],
-        message: `"${p.dnsServiceIp}" is not a usable address of serviceCidr "${services.cidr}"`,
-      });
+      report(['dnsServiceIp'], `"${p.dnsServiceIp}" is not a usable address of serviceCidr "${services.cidr}"`);
     }
-  });
+  }),
+);
 
 /**
  * An AKS cluster ready for peer pods: OIDC issuer and workload identity (the adaptor's identity), Ubuntu
@@ -287,10 +294,10 @@ export class ConfidentialAksCluster extends Construct implements IConfidentialAk
   }
 }
 
-const importSchema = z.object({
-  clusterId: z.string().min(1, 'must be the ARM id of the cluster (az aks show --query id)'),
-  clusterName: z.string().min(1, 'must be the cluster name'),
-  clusterResourceGroupName: z.string().min(1, 'must be the resource group of the cluster'),
+const importSchema = v.object({
+  clusterId: v.pipe(v.string(), v.minLength(1, 'must be the ARM id of the cluster (az aks show --query id)')),
+  clusterName: v.pipe(v.string(), v.minLength(1, 'must be the cluster name')),
+  clusterResourceGroupName: v.pipe(v.string(), v.minLength(1, 'must be the resource group of the cluster')),
   clusterOidcIssuerUrl: literalString(
     (s) => s.startsWith('https://'),
     'must be the https OIDC issuer URL of the cluster (az aks show --query oidcIssuerProfile.issuerUrl)',

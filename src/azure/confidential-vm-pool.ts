@@ -5,11 +5,11 @@ import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { RoleDefinition } from '@cdktf/provider-azurerm/lib/role-definition';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { AzureTee } from '../attestation/reference-values';
 import { Annotations, Construct, IConstruct, Token } from '../internal/cdktf';
 import { AKS_CLUSTER, PEER_POD_NETWORK, POD_VM_IMAGE, VM_POOL } from '../internal/construct-interfaces';
-import { ConstructValidationError, literalString, parseProps } from '../internal/validation';
+import { ConstructValidationError, int, literalString, parseProps } from '../internal/validation';
 import { IConfidentialAksCluster } from './confidential-aks-cluster';
 import { IPeerPodNetwork } from './peer-pod-network';
 import { IPodVmImage } from './pod-vm-image';
@@ -101,20 +101,20 @@ const tagText = literalString(
 
 const vmSize = vmSizeSchema;
 
-const schema = z.object({
+const schema = v.object({
   location: azureLocation,
   podVmResourceGroupName: resourceGroupName(),
-  createPodVmResourceGroup: z.boolean().default(true),
+  createPodVmResourceGroup: v.optional(v.boolean(), true),
   cluster: AKS_CLUSTER.schema(),
   network: PEER_POD_NETWORK.schema(),
   image: POD_VM_IMAGE.schema(),
-  instanceSizes: z.array(vmSize).min(1, 'must allow at least one size').default([ConfidentialVmSize.STANDARD_DC2AS_V5]),
-  defaultInstanceSize: vmSize.optional(),
-  runtimeNamespace: literalString(isK8sName, 'must be a Kubernetes namespace name (RFC 1123 label)').default(DEFAULT_RUNTIME_NAMESPACE),
-  limitPerNode: z.number().int().min(1).max(250).default(10),
-  rootVolumeSizeGiB: z.number().int().min(1).max(4095).optional(),
-  podVmTags: z.record(tagText, tagText).default({}),
-  tags: z.record(z.string(), z.string()).default({}),
+  instanceSizes: v.optional(v.pipe(v.array(vmSize), v.minLength(1, 'must allow at least one size')), [ConfidentialVmSize.STANDARD_DC2AS_V5]),
+  defaultInstanceSize: v.optional(vmSize),
+  runtimeNamespace: v.optional(literalString(isK8sName, 'must be a Kubernetes namespace name (RFC 1123 label)'), DEFAULT_RUNTIME_NAMESPACE),
+  limitPerNode: v.optional(int(1, 250), 10),
+  rootVolumeSizeGiB: v.optional(int(1, 4095)),
+  podVmTags: v.optional(v.record(tagText, tagText), {}),
+  tags: v.optional(v.record(v.string(), v.string()), {}),
 });
 
 /**

@@ -2,7 +2,7 @@ import { isK8sName } from '../attestation/k8s-names';
 import { FederatedIdentityCredential } from '@cdktf/provider-azurerm/lib/federated-identity-credential';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { Construct, IConstruct } from '../internal/cdktf';
 import { AKS_CLUSTER, KBS_KEY_VAULT_ACCESS } from '../internal/construct-interfaces';
 import { literalString, parseProps } from '../internal/validation';
@@ -51,7 +51,7 @@ export interface KbsKeyVaultAccessProps {
   readonly namespace?: string;
 }
 
-const schema = z.object({
+const schema = v.object({
   cluster: AKS_CLUSTER.schema(),
   keyVaultId: literalString(
     (s) => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+$/i.test(s),
@@ -60,11 +60,8 @@ const schema = z.object({
   keyVaultName: literalString((s) => /^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/.test(s), 'must be a Key Vault name (3-24 letters, digits and "-")'),
   location: azureLocation,
   resourceGroupName: resourceGroupName(),
-  secretNames: z
-    .array(z.string().regex(/^[0-9a-zA-Z-]{1,127}$/, 'must be Key Vault secret names'))
-    .min(1)
-    .optional(),
-  namespace: literalString(isK8sName, 'must be a Kubernetes namespace name').default(KBS_WORKLOAD_IDENTITY.defaultNamespace),
+  secretNames: v.optional(v.pipe(v.array(v.pipe(v.string(), v.regex(/^[0-9a-zA-Z-]{1,127}$/, 'must be Key Vault secret names'))), v.minLength(1))),
+  namespace: v.optional(literalString(isK8sName, 'must be a Kubernetes namespace name'), KBS_WORKLOAD_IDENTITY.defaultNamespace),
 });
 
 /**

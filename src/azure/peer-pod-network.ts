@@ -7,10 +7,10 @@ import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
 import { SubnetNatGatewayAssociation } from '@cdktf/provider-azurerm/lib/subnet-nat-gateway-association';
 import { SubnetNetworkSecurityGroupAssociation } from '@cdktf/provider-azurerm/lib/subnet-network-security-group-association';
 import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { Construct, IConstruct } from '../internal/cdktf';
 import { PEER_POD_NETWORK } from '../internal/construct-interfaces';
-import { ConstructValidationError, isToken, literalString, parseProps } from '../internal/validation';
+import { ConstructValidationError, int, isToken, literalString, parseProps } from '../internal/validation';
 import { Ipv4Block, contains, overlaps, parseCidr } from './cidr';
 import { azureLocation, resourceGroupName } from './azure-names';
 
@@ -76,14 +76,14 @@ export interface PeerPodNetworkProps {
 const cidr = (what: string) =>
   literalString((s) => parseCidr(s) !== undefined, `must be an IPv4 CIDR with zero host bits, e.g. "10.224.0.0/16" (${what})`);
 
-const importSchema = z.object({
-  vnetId: z.string().min(1, 'must be the ARM id of the VNet (az network vnet show --query id)'),
-  nodeSubnetId: z.string().min(1, 'must be the ARM id of the AKS node subnet (az network vnet subnet show --query id)'),
-  podVmSubnetId: z.string().min(1, 'must be the ARM id of the pod-VM subnet (az network vnet subnet show --query id)'),
-  podVmNsgId: z.string().min(1, 'must be the ARM id of the NSG on the pod-VM subnet, or left out').optional(),
-  nodeSubnetCidr: cidr('the node subnet').optional(),
-  addressSpace: cidr('the VNet address space').optional(),
-  podVmSubnetCidr: cidr('the pod-VM subnet').optional(),
+const importSchema = v.object({
+  vnetId: v.pipe(v.string(), v.minLength(1, 'must be the ARM id of the VNet (az network vnet show --query id)')),
+  nodeSubnetId: v.pipe(v.string(), v.minLength(1, 'must be the ARM id of the AKS node subnet (az network vnet subnet show --query id)')),
+  podVmSubnetId: v.pipe(v.string(), v.minLength(1, 'must be the ARM id of the pod-VM subnet (az network vnet subnet show --query id)')),
+  podVmNsgId: v.optional(v.pipe(v.string(), v.minLength(1, 'must be the ARM id of the NSG on the pod-VM subnet, or left out'))),
+  nodeSubnetCidr: v.optional(cidr('the node subnet')),
+  addressSpace: v.optional(cidr('the VNet address space')),
+  podVmSubnetCidr: v.optional(cidr('the pod-VM subnet')),
 });
 
 /** An existing network (`PeerPodNetwork.fromExisting`). */
@@ -110,17 +110,18 @@ class ImportedPeerPodNetwork extends Construct implements IPeerPodNetwork {
   }
 }
 
-const schema = z.object({
+const schema = v.object({
   resourceGroupName: resourceGroupName(),
   location: azureLocation,
-  namePrefix: literalString((s) => /^[a-z][a-z0-9-]{0,40}$/.test(s), 'must be lowercase letters, digits and "-", starting with a letter').default(
+  namePrefix: v.optional(
+    literalString((s) => /^[a-z][a-z0-9-]{0,40}$/.test(s), 'must be lowercase letters, digits and "-", starting with a letter'),
     'peerpods',
   ),
-  addressSpace: cidr('the VNet address space').default('10.224.0.0/12'),
-  nodeSubnetCidr: cidr('the node subnet').default('10.224.0.0/16'),
-  podVmSubnetCidr: cidr('the pod-VM subnet').default('10.225.0.0/16'),
-  natIdleTimeoutMinutes: z.number().int().min(4).max(120).default(4),
-  tags: z.record(z.string(), z.string()).default({}),
+  addressSpace: v.optional(cidr('the VNet address space'), '10.224.0.0/12'),
+  nodeSubnetCidr: v.optional(cidr('the node subnet'), '10.224.0.0/16'),
+  podVmSubnetCidr: v.optional(cidr('the pod-VM subnet'), '10.225.0.0/16'),
+  natIdleTimeoutMinutes: v.optional(int(4, 120), 4),
+  tags: v.optional(v.record(v.string(), v.string()), {}),
 });
 
 /**

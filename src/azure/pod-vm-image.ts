@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { SharedImage } from '@cdktf/provider-azurerm/lib/shared-image';
 import { SharedImageGallery } from '@cdktf/provider-azurerm/lib/shared-image-gallery';
 import { SharedImageVersion } from '@cdktf/provider-azurerm/lib/shared-image-version';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { AzureTee, MeasurementSet, NormalizedMeasurementSet, normalizeMeasurementSet, parseMeasurementsJson } from '../attestation/reference-values';
 import { AttestationInputError } from '../attestation/errors';
 import { Construct, IConstruct } from '../internal/cdktf';
@@ -62,29 +62,32 @@ export interface PodVmImageProps {
   readonly tags?: Record<string, string>;
 }
 
-const measurementsSchema = z
-  .array(z.custom<MeasurementSet>((m) => typeof m === 'object' && m !== null))
-  .min(
+const measurementsSchema = v.pipe(
+  v.array(v.custom<MeasurementSet>((m) => typeof m === 'object' && m !== null)),
+  v.minLength(
     1,
     'must give the measurements of at least one TEE (PodVmImage.measurementsFromFile(...)): an image without reference values can never attest',
-  );
+  ),
+);
 
-const schema = z.object({
+const schema = v.object({
   resourceGroupName: resourceGroupName(),
   location: azureLocation,
   galleryName: literalString((s) => /^[A-Za-z0-9][A-Za-z0-9_.]{0,78}[A-Za-z0-9]$/.test(s), 'must be 2-80 letters, digits, "_" or "." (no "-")'),
-  imageName: literalString((s) => /^[A-Za-z0-9][A-Za-z0-9_.-]{0,78}[A-Za-z0-9]$/.test(s), 'must be 2-80 letters, digits, "_", "-" or "."').default(
+  imageName: v.optional(
+    literalString((s) => /^[A-Za-z0-9][A-Za-z0-9_.-]{0,78}[A-Za-z0-9]$/.test(s), 'must be 2-80 letters, digits, "_", "-" or "."'),
     'podvm',
   ),
   version: literalString((s) => /^\d+\.\d+\.\d+$/.test(s), 'must be major.minor.patch, e.g. "0.22.0"'),
   vhdBlobUri: literalString((s) => /^https:\/\/[a-z0-9]+\.blob\.core\.windows\.net\/.+\.vhd$/.test(s), 'must be the https URI of a .vhd page blob'),
-  storageAccountId: z.string().min(1),
-  targetRegions: z.array(azureLocation).optional(),
-  identifier: z
-    .object({ publisher: z.string().min(1), offer: z.string().min(1), sku: z.string().min(1) })
-    .default({ publisher: 'confidential-containers', offer: 'peerpods-podvm', sku: 'azure-cvm' }),
+  storageAccountId: v.pipe(v.string(), v.minLength(1)),
+  targetRegions: v.optional(v.array(azureLocation)),
+  identifier: v.optional(
+    v.object({ publisher: v.pipe(v.string(), v.minLength(1)), offer: v.pipe(v.string(), v.minLength(1)), sku: v.pipe(v.string(), v.minLength(1)) }),
+    { publisher: 'confidential-containers', offer: 'peerpods-podvm', sku: 'azure-cvm' },
+  ),
   measurements: measurementsSchema,
-  tags: z.record(z.string(), z.string()).default({}),
+  tags: v.optional(v.record(v.string(), v.string()), {}),
 });
 
 /**
@@ -178,7 +181,7 @@ function imageMeasurements(scope: Construct, sets: readonly MeasurementSet[]): N
   return measurements;
 }
 
-const importSchema = z.object({
+const importSchema = v.object({
   imageId: literalString(
     (s) =>
       /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/galleries\/[^/]+\/images\/[^/]+\/versions\/[^/]+$/i.test(s) ||

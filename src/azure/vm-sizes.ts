@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { instanceOf } from '../attestation/schema';
 import { AzureTee } from '../attestation/reference-values';
 
 /** The TEE technology of a confidential VM size. */
@@ -123,7 +123,7 @@ export class ConfidentialVmSize {
 }
 
 /** The props schema of a ConfidentialVmSize (every construct that takes a size uses this one). */
-export const vmSizeSchema = z.custom<ConfidentialVmSize>(
-  (s) => s instanceof ConfidentialVmSize,
+export const vmSizeSchema = instanceOf(
+  ConfidentialVmSize,
   'must be a ConfidentialVmSize, e.g. ConfidentialVmSize.of("Standard_DC4as_v5"), not a string',
 );

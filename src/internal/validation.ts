@@ -1,8 +1,13 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import { ConstructValidationError, Field } from '../attestation/errors';
+import { firstIssue } from '../attestation/schema';
 
 export { ConstructValidationError };
+export { fieldCheck, firstIssue, instanceOf, int, rawCheck, strictObject } from '../attestation/schema';
 import { IConstruct, Token } from './cdktf';
+
+/** A props schema: what a constructor parses its props with (valibot). */
+export type Schema<T> = v.GenericSchema<unknown, T>;
 
 /** True when `value` is (or contains) a Terraform token that only apply will resolve. */
 export function isToken(value: unknown): boolean {
@@ -10,24 +15,25 @@ export function isToken(value: unknown): boolean {
 }
 
 /** A string schema that applies `check` only when the value is known at synth time. */
-export function literalString(check: (s: string) => boolean, message: string): z.ZodType<string> {
-  return z.string().refine((s) => isToken(s) || check(s), { message });
+export function literalString(check: (s: string) => boolean, message: string) {
+  return v.pipe(
+    v.string(),
+    v.check((s) => isToken(s) || check(s), message),
+  );
 }
 
 /**
  * Parses `props` with `schema`, or throws a ConstructValidationError naming the construct path, the field,
  * the offending value and the schema's message (which carries the fix).
  */
-export function parseProps<T>(scope: IConstruct, type: string, schema: z.ZodType<T>, props: unknown): T {
-  // jitless: each schema parses a few props once per construct; zod's generated fast path costs more to
-  // compile than it saves (about 19 ms of the reference synth, docs/performance.md).
-  const result = schema.safeParse(props, { jitless: true });
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'props';
-  const value = valueAt(props, issue.path as PropertyKey[]);
+export function parseProps<T>(scope: IConstruct, type: string, schema: Schema<T>, props: unknown): T {
+  const result = v.safeParse(schema, props);
+  if (result.success) return result.output;
+  const { path, message, showsValue } = firstIssue(result.issues);
+  const field = path.length > 0 ? path.join('.') : 'props';
+  const value = showsValue ? undefined : valueAt(props, path);
   const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)?.slice(0, 100)})`;
-  throw new ConstructValidationError(scope.node.path, type, field, `${issue.message}${shown}`);
+  throw new ConstructValidationError(scope.node.path, type, field, `${message}${shown}`);
 }
 
 /**
@@ -75,7 +81,7 @@ export class ConstructInterface<T extends IConstruct> {
   }
 
   /** The props schema of the interface. */
-  public schema(): z.ZodType<T> {
-    return z.custom<T>((x) => this.isImplementedBy(x), `must be ${this.howToGet}`);
+  public schema(): Schema<T> {
+    return v.custom<T>((x) => this.isImplementedBy(x), `must be ${this.howToGet}`);
   }
 }

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { KbsBundleFiles, renderKbsBundle } from '../attestation/kbs-bundle';
 import { Annotations, Construct } from '../internal/cdktf';
 import { ConstructValidationError, literalString, parseProps } from '../internal/validation';
@@ -22,11 +22,14 @@ export interface ExternalKbsProps extends KbsAttestationProps {
   readonly allowInsecureHttpForDevelopment?: boolean;
 }
 
-const schema = z.object({
+const schema = v.object({
   ...kbsAttestationShape,
   url: literalString((s) => /^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(s), 'must be the KBS base URL, "https://<address>[:port]"'),
-  caCertPem: z.string().refine((s) => s.includes('-----BEGIN CERTIFICATE-----'), 'must be the PEM certificate of the CA of the KBS'),
-  allowInsecureHttpForDevelopment: z.boolean().default(false),
+  caCertPem: v.pipe(
+    v.string(),
+    v.check((s) => s.includes('-----BEGIN CERTIFICATE-----'), 'must be the PEM certificate of the CA of the KBS'),
+  ),
+  allowInsecureHttpForDevelopment: v.optional(v.boolean(), false),
 });
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import { KbsEndpoint, validateKbsEndpoint } from '../attestation/guest-config';
 import { KbsState, KbsStateOptions } from '../attestation/kbs-state';
 import { isPinnedImage } from '../attestation/image-reference';
@@ -36,24 +36,28 @@ export interface KbsAttestationProps {
   readonly allowAnySnpTcbInsecure?: boolean;
 }
 
-/** The zod shape of KbsAttestationProps (merged into each placement's schema). */
+/** The schema entries of KbsAttestationProps (merged into each placement's schema). */
 export const kbsAttestationShape = {
-  referenceValuesExpire: z.string(),
-  tdxAcceptedTcbStatuses: z.array(z.string()).optional(),
-  snpTcbFloor: z
-    .custom<SnpTcbFloor>((f) => typeof f === 'object' && f !== null, 'must give the minimum of each of bootloader, tee, snp, microcode')
-    .optional(),
-  allowAnySnpTcbInsecure: z.boolean().default(false),
+  referenceValuesExpire: v.string(),
+  tdxAcceptedTcbStatuses: v.optional(v.array(v.string())),
+  snpTcbFloor: v.optional(
+    v.custom<SnpTcbFloor>((f) => typeof f === 'object' && f !== null, 'must give the minimum of each of bootloader, tee, snp, microcode'),
+  ),
+  allowAnySnpTcbInsecure: v.optional(v.boolean(), false),
 };
 
-const pem = (what: string) => z.string().refine((s) => s.includes('-----BEGIN ') && s.includes('-----END '), `must be the PEM text of ${what}`);
+const pem = (what: string) =>
+  v.pipe(
+    v.string(),
+    v.check((s) => s.includes('-----BEGIN ') && s.includes('-----END '), `must be the PEM text of ${what}`),
+  );
 
-/** The zod shape of the public material a Trustee is configured with (CA certificates, the admin public key). */
+/** The schema entries of the public material a Trustee is configured with (CA certificates, the admin public key). */
 export const kbsPublicMaterialShape = {
   httpsCaCertPem: pem('the CA certificate that issued the KBS certificate'),
-  adminPublicKeyPem: pem('the admin public key').refine(
-    (s) => s.includes('PUBLIC KEY'),
-    'must be a PEM public key ("-----BEGIN PUBLIC KEY-----"), never a private key',
+  adminPublicKeyPem: v.pipe(
+    pem('the admin public key'),
+    v.check((s) => s.includes('PUBLIC KEY'), 'must be a PEM public key ("-----BEGIN PUBLIC KEY-----"), never a private key'),
   ),
   tokenSignerCaCertPem: pem('the token signer CA certificate'),
 };
@@ -62,12 +66,13 @@ export const kbsPublicMaterialShape = {
  * The Trustee image prop: pinned by digest (a tag may stay for readers), since whoever can move a tag could
  * otherwise replace the KBS that holds every key.
  */
-export const kbsImageSchema = z
-  .string()
-  .refine(
-    isPinnedImage,
+export const kbsImageSchema = v.pipe(
+  v.string(),
+  v.check(
+    (s) => isPinnedImage(s),
     `must pin the Trustee image by digest, e.g. "${VERSIONS.trusteeImage}@sha256:<64 hex>" (\`crane digest ${VERSIONS.trusteeImage}\` gives it)`,
-  );
+  ),
+);
 
 /**
  * What the three KBS placements (`TrusteeVm`, `ExternalKbs`, the in-cluster `Trustee`) share: one `KbsState`

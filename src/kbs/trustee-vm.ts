@@ -8,7 +8,7 @@ import { NetworkSecurityGroup } from '@cdktf/provider-azurerm/lib/network-securi
 import { NetworkSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-rule';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { KbsConfig } from '../attestation/kbs-config';
 import { checkedKbsConfig, secureKbsConfig } from '../attestation/kbs-defaults';
 import { AzureTee } from '../attestation/reference-values';
@@ -18,7 +18,7 @@ import { IPeerPodNetwork } from '../azure/peer-pod-network';
 import { ConfidentialVmSize, vmSizeSchema } from '../azure/vm-sizes';
 import { Annotations, Construct, Lazy, Token } from '../internal/cdktf';
 import { PEER_POD_NETWORK } from '../internal/construct-interfaces';
-import { ConstructValidationError, fieldOf, literalString, parseProps } from '../internal/validation';
+import { ConstructValidationError, fieldOf, int, literalString, parseProps } from '../internal/validation';
 import { KbsAttestationProps, KeyBrokerBase, kbsAttestationShape, kbsImageSchema, kbsPublicMaterialShape } from './key-broker-base';
 import { TRUSTEE_VM_PATHS, TRUSTEE_VM_SECRETS, encodeTrusteeVmState, renderTrusteeVmCloudConfig, trusteeVmStateDocument } from './trustee-vm-boot';
 
@@ -78,45 +78,49 @@ export interface TrusteeVmProps extends KbsAttestationProps {
 
 const ipv4Cidr = (what: string) => literalString(isIpv4AddressOrCidr, `must be an IPv4 address or CIDR (${what})`);
 
-const schema = z.object({
+const schema = v.object({
   ...kbsAttestationShape,
   resourceGroupName: resourceGroupName(),
   location: azureLocation,
-  subnetId: z.string().min(1),
-  subnetCidr: z
-    .string()
-    .refine((s) => !Token.isUnresolved(s) && parseCidr(s) !== undefined, 'must be the literal IPv4 CIDR of the subnet, e.g. "10.250.0.0/26"'),
-  staticIp: z
-    .string()
-    .refine((s) => !Token.isUnresolved(s), 'must be known at synth time: it goes into every workload initdata')
-    .refine((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address'),
+  subnetId: v.pipe(v.string(), v.minLength(1)),
+  subnetCidr: v.pipe(
+    v.string(),
+    v.check((s) => !Token.isUnresolved(s) && parseCidr(s) !== undefined, 'must be the literal IPv4 CIDR of the subnet, e.g. "10.250.0.0/26"'),
+  ),
+  staticIp: v.pipe(
+    v.string(),
+    v.check((s) => !Token.isUnresolved(s), 'must be known at synth time: it goes into every workload initdata'),
+    v.check((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address'),
+  ),
   podVmNetwork: PEER_POD_NETWORK.schema(),
-  adminSourceRanges: z.array(ipv4Cidr('an admin source')).min(1, 'must name where admins reach the KBS admin API from (a VPN or bastion range)'),
-  keyVaultName: z
-    .string()
-    .refine((s) => !Token.isUnresolved(s), 'must be known at synth time: the VM reads its secrets from this vault')
-    .refine(
+  adminSourceRanges: v.pipe(
+    v.array(ipv4Cidr('an admin source')),
+    v.minLength(1, 'must name where admins reach the KBS admin API from (a VPN or bastion range)'),
+  ),
+  keyVaultName: v.pipe(
+    v.string(),
+    v.check((s) => !Token.isUnresolved(s), 'must be known at synth time: the VM reads its secrets from this vault'),
+    v.check(
       (s) => /^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/.test(s) && !s.includes('--'),
       'must be 3-24 letters, digits and single "-", starting with a letter',
     ),
-  tenantId: z.string().min(1),
+  ),
+  tenantId: v.pipe(v.string(), v.minLength(1)),
   // A list from a Terraform variable is one token; a literal list is checked item by item.
-  keyVaultAllowedIpRanges: z
-    .custom<string[]>((v) => Token.isUnresolved(v))
-    .or(z.array(ipv4Cidr('a public address Terraform and key uploads come from'))),
+  keyVaultAllowedIpRanges: v.union([
+    v.custom<string[]>((x) => Token.isUnresolved(x)),
+    v.array(ipv4Cidr('a public address Terraform and key uploads come from')),
+  ]),
   image: kbsImageSchema,
   adminSshPublicKey: literalString(
     (s) => /^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+/.test(s),
     'must be an OpenSSH public key ("ssh-ed25519 AAAA...")',
   ),
   ...kbsPublicMaterialShape,
-  size: vmSizeSchema.default(ConfidentialVmSize.STANDARD_DC2AS_V5),
-  port: z.number().int().min(1).max(65535).default(8080),
-  name: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'must be 2-32 lowercase letters, digits and "-"')
-    .default('trustee'),
-  tags: z.record(z.string(), z.string()).default({}),
+  size: v.optional(vmSizeSchema, ConfidentialVmSize.STANDARD_DC2AS_V5),
+  port: v.optional(int(1, 65535), 8080),
+  name: v.optional(v.pipe(v.string(), v.regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'must be 2-32 lowercase letters, digits and "-"')), 'trustee'),
+  tags: v.optional(v.record(v.string(), v.string()), {}),
 });
 
 /**

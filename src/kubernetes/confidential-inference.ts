@@ -1,9 +1,9 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import { ImageFacts } from '../attestation/image-facts';
 import { ResourcePath } from '../attestation/resource-path';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Construct } from '../internal/cdktf';
-import { ConstructValidationError, fieldOf, parseProps } from '../internal/validation';
+import { ConstructValidationError, fieldOf, int, parseProps } from '../internal/validation';
 import { ConfidentialContainer, ImagePullSettings, KbsResourceSpec, ScratchVolume, WorkloadResource } from './confidential-workload-props';
 import { parseResourceSpec } from './confidential-workload-schema';
 import { k8sName } from './prop-schemas';
@@ -185,15 +185,15 @@ const INFERENCE_PROBES = {
   startup: Probe.fromTcpSocket({ periodSeconds: 10, failureThreshold: 90 }),
 };
 
-const schema = z.object({
+const schema = v.object({
   ...serverWorkloadShape,
-  model: z.custom<ModelSource>((m) => m instanceof ModelSource, 'must be ModelSource.encryptedImage(...) or ModelSource.encryptedBlob(...)'),
-  name: k8sName.default('inference'),
-  signedImagePolicy: z.string().optional(),
-  sigstoreConfig: z.string().optional(),
-  port: z.number().int().min(1).max(65535).default(8000),
-  containerResources: z.object({ cpu: z.string(), memory: z.string() }).default({ cpu: '1', memory: '4Gi' }),
-  keyManager: z.custom<KeyManager>((k) => k instanceof KeyManager, 'must be a KeyManager').optional(),
+  model: v.custom<ModelSource>((m) => m instanceof ModelSource, 'must be ModelSource.encryptedImage(...) or ModelSource.encryptedBlob(...)'),
+  name: v.optional(k8sName, 'inference'),
+  signedImagePolicy: v.optional(v.string()),
+  sigstoreConfig: v.optional(v.string()),
+  port: v.optional(int(1, 65535), 8000),
+  containerResources: v.optional(v.object({ cpu: v.string(), memory: v.string() }), { cpu: '1', memory: '4Gi' }),
+  keyManager: v.optional(v.custom<KeyManager>((k) => k instanceof KeyManager, 'must be a KeyManager')),
 });
 
 /**

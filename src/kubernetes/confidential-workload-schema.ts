@@ -1,5 +1,6 @@
-// The zod schemas that parse ConfidentialWorkloadProps (confidential-workload-props.ts): internal, not exported.
-import { z } from 'zod';
+// The valibot schemas that parse ConfidentialWorkloadProps (confidential-workload-props.ts): internal, not exported.
+import * as v from 'valibot';
+import { int, rawCheck, strictObject } from '../internal/validation';
 import { AgentPolicy } from '../attestation/agent-policy';
 import { ImageFacts } from '../attestation/image-facts';
 import { Field } from '../attestation/errors';
@@ -14,25 +15,25 @@ import { k8sName, namespaceSchema, pinnedImageSchema, resourceSourceSchema } fro
 import { KbsResourceSpec } from './confidential-workload-props';
 
 /** Verified image facts. */
-export const imageFactsSchema = z.custom<ImageFacts>(
+export const imageFactsSchema = v.custom<ImageFacts>(
   (f) => f instanceof ImageFacts,
   'must be ImageFacts.fromDirectory(image, dir) or ImageFacts.verify(...)',
 );
 
 /** A Kubernetes memory or storage quantity in bytes, with an optional binary or decimal suffix ("512Mi", "1G"). */
 const byteQuantity = (example: string) =>
-  z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/, `must be a Kubernetes quantity such as "${example}"`);
+  v.pipe(v.string(), v.regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/, `must be a Kubernetes quantity such as "${example}"`));
 
 /** A UID or GID. */
-const id = (min: number, message: string) => z.number().int().min(min, message).max(2147483647);
+const id = (min: number, message: string) => v.pipe(v.number(), v.integer(), v.minValue(min, message), v.maxValue(2147483647));
 
 /** A KBS resource, bare or with its source. */
-export const kbsResourceSpecSchema = z.union([
-  z.string(),
-  z.instanceof(ResourcePath),
-  z.object({
-    resource: z.union([z.string(), z.instanceof(ResourcePath)]),
-    source: resourceSourceSchema.optional(),
+export const kbsResourceSpecSchema = v.union([
+  v.string(),
+  v.instance(ResourcePath),
+  v.object({
+    resource: v.union([v.string(), v.instance(ResourcePath)]),
+    source: v.optional(resourceSourceSchema),
   }),
 ]);
 
@@ -45,56 +46,53 @@ export function parseResourceSpec(
   return { resource: resource instanceof ResourcePath ? resource : ResourcePath.parse(resource, field), ...(source ? { source } : {}) };
 }
 
-const probeSchema = z.custom<Probe>(
+const probeSchema = v.custom<Probe>(
   (p) => p instanceof Probe,
   'must be Probe.fromHttpGet(...) or Probe.fromTcpSocket(...); exec probes are denied by the agent policy',
 );
 
-/** The zod schema of a ServerProbes prop. */
-export const serverProbesSchema = z
-  .object({ readiness: probeSchema.optional(), liveness: probeSchema.optional(), startup: probeSchema.optional() })
-  .strict()
-  .default({});
+/** The schema of a ServerProbes prop. */
+export const serverProbesSchema = v.optional(
+  strictObject({ readiness: v.optional(probeSchema), liveness: v.optional(probeSchema), startup: v.optional(probeSchema) }),
+  {},
+);
 
-export const replicasSchema = z.number().int().min(0).max(100).default(1);
-// zod reports a bad record key as "Invalid key in record"; the names are checked here to say what is wrong.
-export const envSchema = z.record(z.string(), z.string()).superRefine((env, ctx) => {
-  for (const name of Object.keys(env)) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [name],
-        message: `${JSON.stringify(name)} is not an environment variable name (letters, digits and "_")`,
-      });
+export const replicasSchema = v.optional(int(0, 100), 1);
+// A record key is checked here, not by the record schema, so the message can say what an env name is.
+export const envSchema = v.pipe(
+  v.record(v.string(), v.string()),
+  rawCheck((env, report) => {
+    for (const name of Object.keys(env)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+        report([name], `${JSON.stringify(name)} is not an environment variable name (letters, digits and "_")`);
+      }
     }
-  }
-});
+  }),
+);
 
-export const containerSchema = z.object({
+export const containerSchema = v.object({
   name: k8sName,
   image: pinnedImageSchema,
-  imageFacts: imageFactsSchema.optional(),
-  command: z.array(z.string()).min(1, 'must name the program to run; omit it to use the image entrypoint').optional(),
-  args: z.array(z.string()).optional(),
-  workingDir: z
-    .string()
-    .regex(/^\/[^\0]*$/, 'must be an absolute path')
-    .optional(),
-  env: envSchema.optional(),
-  ports: z.array(z.number().int().min(1).max(65535)).optional(),
-  resources: z
-    .object({ cpu: z.string().regex(/^\d+(\.\d+)?m?$/, 'must be a CPU quantity such as "500m"'), memory: byteQuantity('2Gi') })
-    .default({ cpu: '250m', memory: '512Mi' }),
-  readOnlyRootFilesystem: z.boolean().default(true),
-  runAsUser: id(1, 'must not be 0: the namespace enforces non-root pods').optional(),
-  runAsGroup: id(0, 'must be a GID').optional(),
-  readinessProbe: probeSchema.optional(),
-  livenessProbe: probeSchema.optional(),
-  startupProbe: probeSchema.optional(),
+  imageFacts: v.optional(imageFactsSchema),
+  command: v.optional(v.pipe(v.array(v.string()), v.minLength(1, 'must name the program to run; omit it to use the image entrypoint'))),
+  args: v.optional(v.array(v.string())),
+  workingDir: v.optional(v.pipe(v.string(), v.regex(/^\/[^\0]*$/, 'must be an absolute path'))),
+  env: v.optional(envSchema),
+  ports: v.optional(v.array(int(1, 65535))),
+  resources: v.optional(
+    v.object({ cpu: v.pipe(v.string(), v.regex(/^\d+(\.\d+)?m?$/, 'must be a CPU quantity such as "500m"')), memory: byteQuantity('2Gi') }),
+    { cpu: '250m', memory: '512Mi' },
+  ),
+  readOnlyRootFilesystem: v.optional(v.boolean(), true),
+  runAsUser: v.optional(id(1, 'must not be 0: the namespace enforces non-root pods')),
+  runAsGroup: v.optional(id(0, 'must be a GID')),
+  readinessProbe: v.optional(probeSchema),
+  livenessProbe: v.optional(probeSchema),
+  startupProbe: v.optional(probeSchema),
 });
 
 /** The parsed ConfidentialWorkload props. */
-export type ParsedWorkloadProps = z.infer<typeof workloadSchema>;
+export type ParsedWorkloadProps = v.InferOutput<typeof workloadSchema>;
 
 /** A peer-pods runtime prop. */
 export const runtimeSchema = PEER_PODS_RUNTIME.schema();
@@ -102,67 +100,69 @@ export const runtimeSchema = PEER_PODS_RUNTIME.schema();
 /** A KBS prop. */
 export const kbsSchema = KEY_BROKER.schema();
 
-/** The zod schema of ConfidentialWorkloadProps. */
-export const workloadSchema = z
-  .object({
+/** The schema of ConfidentialWorkloadProps. */
+export const workloadSchema = v.pipe(
+  v.object({
     runtime: runtimeSchema,
     kbs: kbsSchema,
     name: k8sName,
-    namespace: namespaceSchema.optional(),
-    containers: z.array(containerSchema).min(1, 'must have at least one container'),
-    initContainers: z.array(containerSchema).default([]),
-    resources: z
-      .array(
-        z.union([
-          z.string(),
-          z.instanceof(ResourcePath),
-          z.object({
-            resource: z.union([z.string(), z.instanceof(ResourcePath)]),
-            env: z
-              .string()
-              .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
-              .optional(),
+    namespace: v.optional(namespaceSchema),
+    containers: v.pipe(v.array(containerSchema), v.minLength(1, 'must have at least one container')),
+    initContainers: v.optional(v.array(containerSchema), []),
+    resources: v.optional(
+      v.array(
+        v.union([
+          v.string(),
+          v.instance(ResourcePath),
+          v.object({
+            resource: v.union([v.string(), v.instance(ResourcePath)]),
+            env: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/))),
           }),
         ]),
-      )
-      .default([]),
-    instanceSize: vmSizeSchema.optional(),
+      ),
+      [],
+    ),
+    instanceSize: v.optional(vmSizeSchema),
     replicas: replicasSchema,
-    service: z.object({ port: z.number().int().min(1).max(65535), targetPort: z.number().int().min(1).max(65535).optional() }).optional(),
-    imagePull: z
-      .object({
-        registryCredentials: kbsResourceSpecSchema.optional(),
-        signaturePolicy: kbsResourceSpecSchema.optional(),
-        sigstoreConfig: kbsResourceSpecSchema.optional(),
-      })
-      .strict()
-      .optional(),
-    scratchVolumes: z
-      .array(
-        z.object({
-          name: k8sName.refine((n) => n !== 'tmp', 'must not be "tmp": every workload already has a "tmp" volume on /tmp'),
-          mountPath: z
-            .string()
-            .regex(/^\/[A-Za-z0-9._/-]*$/, 'must be an absolute path')
-            .refine((m) => m.replace(/\/+$/, '') !== '/tmp', 'must not be /tmp: every workload already mounts a scratch volume there'),
-          sizeLimit: byteQuantity('1Gi').optional(),
+    service: v.optional(
+      v.object({
+        port: int(1, 65535),
+        targetPort: v.optional(int(1, 65535)),
+      }),
+    ),
+    imagePull: v.optional(
+      strictObject({
+        registryCredentials: v.optional(kbsResourceSpecSchema),
+        signaturePolicy: v.optional(kbsResourceSpecSchema),
+        sigstoreConfig: v.optional(kbsResourceSpecSchema),
+      }),
+    ),
+    scratchVolumes: v.optional(
+      v.array(
+        v.object({
+          name: v.pipe(
+            k8sName,
+            v.check((n) => n !== 'tmp', 'must not be "tmp": every workload already has a "tmp" volume on /tmp'),
+          ),
+          mountPath: v.pipe(
+            v.string(),
+            v.regex(/^\/[A-Za-z0-9._/-]*$/, 'must be an absolute path'),
+            v.check((m) => m.replace(/\/+$/, '') !== '/tmp', 'must not be /tmp: every workload already mounts a scratch volume there'),
+          ),
+          sizeLimit: v.optional(byteQuantity('1Gi')),
         }),
-      )
-      .default([]),
-    tls: workloadTlsSchema.optional(),
-    plainHttpInsecure: z.boolean().default(false),
-    allowLogStreaming: z.boolean().default(false),
-    agentPolicy: z.custom<AgentPolicy>((a) => a instanceof AgentPolicy, 'must be an AgentPolicy').optional(),
-  })
-  .superRefine((p, ctx) => {
+      ),
+      [],
+    ),
+    tls: v.optional(workloadTlsSchema),
+    plainHttpInsecure: v.optional(v.boolean(), false),
+    allowLogStreaming: v.optional(v.boolean(), false),
+    agentPolicy: v.optional(v.custom<AgentPolicy>((a) => a instanceof AgentPolicy, 'must be an AgentPolicy')),
+  }),
+  rawCheck((p, report) => {
     p.initContainers.forEach((c, i) => {
       for (const key of ['readinessProbe', 'livenessProbe', 'startupProbe'] as const) {
-        if (c[key])
-          ctx.addIssue({
-            code: 'custom',
-            path: ['initContainers', i, key],
-            message: 'init containers run to completion and take no probes; drop it',
-          });
+        if (c[key]) report(['initContainers', i, key], 'init containers run to completion and take no probes; drop it');
       }
     });
     // Kubernetes refuses a pod whose containers and init containers share a name, or whose volumes do.
@@ -174,30 +174,18 @@ export const workloadSchema = z
       items.forEach((c, i) => {
         const first = seen.get(c.name);
         if (first)
-          ctx.addIssue({
-            code: 'custom',
-            path: [list, i, 'name'],
-            message: `"${c.name}" is already the name of ${first}; containers and init containers of a pod need distinct names`,
-          });
+          report([list, i, 'name'], `"${c.name}" is already the name of ${first}; containers and init containers of a pod need distinct names`);
         else seen.set(c.name, `${list}.${i}`);
       });
     }
     const volumes = new Set<string>();
     const mounts = new Set<string>();
     p.scratchVolumes.forEach((v, i) => {
-      if (volumes.has(v.name))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['scratchVolumes', i, 'name'],
-          message: `"${v.name}" names two scratch volumes; give each its own name`,
-        });
+      if (volumes.has(v.name)) report(['scratchVolumes', i, 'name'], `"${v.name}" names two scratch volumes; give each its own name`);
       if (mounts.has(v.mountPath))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['scratchVolumes', i, 'mountPath'],
-          message: `${v.mountPath} is the mount path of two scratch volumes; give each its own`,
-        });
+        report(['scratchVolumes', i, 'mountPath'], `${v.mountPath} is the mount path of two scratch volumes; give each its own`);
       volumes.add(v.name);
       mounts.add(v.mountPath);
     });
-  });
+  }),
+);

@@ -5,7 +5,7 @@ export type { TrusteeProps } from './trustee-props';
 export { Trustee } from './trustee';
 export { WorkloadNamespace } from './workload-namespace';
 export type { WorkloadNamespaceProps } from './workload-namespace';
-// The props types only: the zod schemas that parse them are internal.
+// The props types only: the schemas that parse them are internal.
 export type {
   ConfidentialContainer,
   ConfidentialWorkloadProps,

@@ -1,9 +1,9 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import { ImageFacts } from '../attestation/image-facts';
 import { ResourcePath } from '../attestation/resource-path';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Construct } from '../internal/cdktf';
-import { fieldOf, parseProps } from '../internal/validation';
+import { fieldOf, int, parseProps } from '../internal/validation';
 import { ConfidentialWorkload } from './confidential-workload';
 import { KbsResourceSpec } from './confidential-workload-props';
 import { parseResourceSpec } from './confidential-workload-schema';
@@ -83,12 +83,12 @@ const KEY_MANAGER_PROBES = {
   startup: Probe.fromTcpSocket({ periodSeconds: 5, failureThreshold: 24 }),
 };
 
-const schema = z.object({
+const schema = v.object({
   ...serverWorkloadShape,
-  name: k8sName.default('key-manager'),
-  privateKey: z.string().default(DEFAULT_KEY_MANAGER_KEY),
-  privateKeySource: resourceSourceSchema.default(ResourceSource.outOfBand()),
-  port: z.number().int().min(1).max(65535).default(8080),
+  name: v.optional(k8sName, 'key-manager'),
+  privateKey: v.optional(v.string(), DEFAULT_KEY_MANAGER_KEY),
+  privateKeySource: v.optional(resourceSourceSchema, ResourceSource.outOfBand()),
+  port: v.optional(int(1, 65535), 8080),
 });
 
 /**

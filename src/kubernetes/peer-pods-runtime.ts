@@ -1,14 +1,14 @@
 import { Release } from '@cdktf/provider-helm/lib/release';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { AZURE_TEES, AzureTee } from '../attestation/reference-values';
 import { IConfidentialVmPool } from '../azure/confidential-vm-pool';
 import { IPodVmImage } from '../azure/pod-vm-image';
 import { ConfidentialVmSize, vmSizeSchema } from '../azure/vm-sizes';
 import { Construct, Fn, IConstruct, ITerraformDependable, Token } from '../internal/cdktf';
 import { PEER_PODS_RUNTIME, POD_VM_IMAGE, VM_POOL } from '../internal/construct-interfaces';
-import { ConstructValidationError, parseProps } from '../internal/validation';
+import { ConstructValidationError, parseProps, rawCheck } from '../internal/validation';
 import { VERSIONS } from '../versions';
 import { isK8sName } from '../attestation/k8s-names';
 
@@ -84,24 +84,32 @@ export interface PeerPodsRuntimeProps {
   readonly adaptorImage?: { readonly name: string; readonly tag: string };
 }
 
-const schema = z.object({
+const schema = v.object({
   pool: VM_POOL.schema(),
-  certManager: z
-    .object({
-      install: z.boolean().default(true),
-      version: z
-        .string()
-        .regex(/^v\d+\.\d+\.\d+$/, 'must pin an exact release such as "v1.19.1"')
-        .default(VERSIONS.certManagerChart.version),
-    })
-    .default({ install: true, version: VERSIONS.certManagerChart.version }),
-  timeoutSeconds: z.number().int().min(300, 'must leave kata-deploy at least 300 s to reconfigure containerd').default(900),
-  adaptorImage: z
-    .object({
-      name: z.string().min(1),
-      tag: z.string().refine((t) => t !== 'latest' && t.length > 0, 'must pin a release (a commit tag or digest), never "latest"'),
-    })
-    .default({ ...VERSIONS.cloudApiAdaptorImage }),
+  certManager: v.optional(
+    v.object({
+      install: v.optional(v.boolean(), true),
+      version: v.optional(
+        v.pipe(v.string(), v.regex(/^v\d+\.\d+\.\d+$/, 'must pin an exact release such as "v1.19.1"')),
+        VERSIONS.certManagerChart.version,
+      ),
+    }),
+    { install: true, version: VERSIONS.certManagerChart.version },
+  ),
+  timeoutSeconds: v.optional(
+    v.pipe(v.number(), v.integer(), v.minValue(300, 'must leave kata-deploy at least 300 s to reconfigure containerd')),
+    900,
+  ),
+  adaptorImage: v.optional(
+    v.object({
+      name: v.pipe(v.string(), v.minLength(1)),
+      tag: v.pipe(
+        v.string(),
+        v.check((t) => t !== 'latest' && t.length > 0, 'must pin a release (a commit tag or digest), never "latest"'),
+      ),
+    }),
+    { ...VERSIONS.cloudApiAdaptorImage },
+  ),
 });
 
 // The chart writes providerConfigs into a ConfigMap as `KEY: "value"` without escaping.
@@ -226,24 +234,30 @@ export class PeerPodsRuntime extends Construct implements IPeerPodsRuntime {
 }
 
 const size = vmSizeSchema;
-const importSchema = z
-  .object({
-    runtimeClassName: z.string().refine(isK8sName, 'must be the RuntimeClass name (a Kubernetes name)').default(PEER_PODS_RUNTIME_CLASS),
-    namespace: z.string().refine(isK8sName, 'must be the runtime namespace (a Kubernetes name)'),
-    instanceSizes: z.array(size).min(1, 'must give the sizes the pool offers'),
+const importSchema = v.pipe(
+  v.object({
+    runtimeClassName: v.optional(
+      v.pipe(
+        v.string(),
+        v.check((s) => isK8sName(s), 'must be the RuntimeClass name (a Kubernetes name)'),
+      ),
+      PEER_PODS_RUNTIME_CLASS,
+    ),
+    namespace: v.pipe(
+      v.string(),
+      v.check((s) => isK8sName(s), 'must be the runtime namespace (a Kubernetes name)'),
+    ),
+    instanceSizes: v.pipe(v.array(size), v.minLength(1, 'must give the sizes the pool offers')),
     defaultInstanceSize: size,
-    evidenceTypes: z.array(z.enum(AZURE_TEES)),
-    image: POD_VM_IMAGE.schema().optional(),
-  })
-  .superRefine((a, ctx) => {
+    evidenceTypes: v.array(v.picklist(AZURE_TEES)),
+    image: v.optional(POD_VM_IMAGE.schema()),
+  }),
+  rawCheck((a, report) => {
     if (!a.instanceSizes.some((s) => s.name === a.defaultInstanceSize.name)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['defaultInstanceSize'],
-        message: `"${a.defaultInstanceSize.name}" is not one of instanceSizes; add it or pick one of them`,
-      });
+      report(['defaultInstanceSize'], `"${a.defaultInstanceSize.name}" is not one of instanceSizes; add it or pick one of them`);
     }
-  });
+  }),
+);
 
 /** A runtime installed elsewhere (`PeerPodsRuntime.alreadyInstalled`): nothing to wait for. */
 class InstalledPeerPodsRuntime extends Construct implements IPeerPodsRuntime {

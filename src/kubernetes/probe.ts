@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as v from 'valibot';
+import { firstIssue, int, strictObject } from '../internal/validation';
 import { AttestationInputError, Field, inputError, subField } from '../attestation/errors';
 
 /** Timing of a probe (Kubernetes defaults where omitted). */
@@ -25,12 +26,15 @@ export interface HttpProbeOptions extends ProbeOptions {
 }
 
 const timing = {
-  port: z.number().int().min(1).max(65535).optional(),
-  initialDelaySeconds: z.number().int().min(0).max(3600).optional(),
-  periodSeconds: z.number().int().min(1).max(3600).optional(),
-  timeoutSeconds: z.number().int().min(1).max(3600).optional(),
-  failureThreshold: z.number().int().min(1).max(1000).optional(),
+  port: v.optional(int(1, 65535)),
+  initialDelaySeconds: v.optional(int(0, 3600)),
+  periodSeconds: v.optional(int(1, 3600)),
+  timeoutSeconds: v.optional(int(1, 3600)),
+  failureThreshold: v.optional(int(1, 1000)),
 };
+
+const tcpOptions = strictObject(timing);
+const httpOptions = strictObject({ ...timing, scheme: v.optional(v.picklist(['HTTP', 'HTTPS']), 'HTTP') });
 
 /** The Deployment container's probe block (provider attribute names). */
 export interface RenderedProbe {
@@ -50,7 +54,7 @@ export interface RenderedProbe {
 export class Probe {
   /** Probes with `GET <path>` on the port; any status from 200 to 399 passes. */
   public static fromHttpGet(path: string, options: HttpProbeOptions = {}): Probe {
-    const p = parse(z.object({ ...timing, scheme: z.enum(['HTTP', 'HTTPS']).default('HTTP') }).strict(), options);
+    const p = parse(httpOptions, options);
     if (!/^\/[\x21-\x7e]*$/.test(path))
       throw new AttestationInputError('probe.path', `must be an absolute request path such as "/healthz" (got ${JSON.stringify(path)})`);
     return new Probe({ kind: 'http', path, scheme: p.scheme }, p);
@@ -58,7 +62,7 @@ export class Probe {
 
   /** Probes by opening a TCP connection to the port: passes once the server listens. */
   public static fromTcpSocket(options: ProbeOptions = {}): Probe {
-    return new Probe({ kind: 'tcp' }, parse(z.object(timing).strict(), options));
+    return new Probe({ kind: 'tcp' }, parse(tcpOptions, options));
   }
 
   private constructor(
@@ -112,9 +116,9 @@ export function serverProbes(
   };
 }
 
-function parse<T>(schema: z.ZodType<T>, options: unknown): T {
-  const r = schema.safeParse(options, { jitless: true });
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  throw new AttestationInputError(`probe.${issue.path.map(String).join('.')}`.replace(/\.$/, ''), issue.message);
+function parse<T>(schema: v.GenericSchema<unknown, T>, options: unknown): T {
+  const r = v.safeParse(schema, options);
+  if (r.success) return r.output;
+  const { path, message } = firstIssue(r.issues);
+  throw new AttestationInputError(['probe', ...path].join('.'), message);
 }

@@ -1,27 +1,32 @@
 // The props schemas several Kubernetes constructs share: one rule each, one message each.
-import { z } from 'zod';
+import * as v from 'valibot';
+import { instanceOf } from '../internal/validation';
 import { isPinnedImage } from '../attestation/image-reference';
 import { isK8sName } from '../attestation/k8s-names';
 import { ResourceSource } from '../attestation/resource-source';
 import { WorkloadNamespace } from './workload-namespace';
 
 /** A Kubernetes name (RFC 1123 label). */
-export const k8sName = z.string().refine(isK8sName, 'must be a Kubernetes name (1-63 lowercase letters, digits and "-")');
+export const k8sName = v.pipe(
+  v.string(),
+  v.check((s) => isK8sName(s), 'must be a Kubernetes name (1-63 lowercase letters, digits and "-")'),
+);
 
 /** A namespace prop: a WorkloadNamespace, or the name of one that exists. */
-export const namespaceSchema = z.union([
-  k8sName,
-  z.custom<WorkloadNamespace>((n) => n instanceof WorkloadNamespace, 'must be a WorkloadNamespace or a namespace name'),
-]);
+export const namespaceSchema = v.union(
+  [k8sName, v.instance(WorkloadNamespace)],
+  'must be a WorkloadNamespace or a namespace name (1-63 lowercase letters, digits and "-")',
+);
 
 /** A ResourceSource prop. */
-export const resourceSourceSchema = z.custom<ResourceSource>((s) => s instanceof ResourceSource, 'must be a ResourceSource');
+export const resourceSourceSchema = instanceOf(ResourceSource, 'must be a ResourceSource');
 
 /** An image prop: fully qualified and pinned by digest. */
-export const pinnedImageSchema = z
-  .string()
-  .refine(
-    isPinnedImage,
+export const pinnedImageSchema = v.pipe(
+  v.string(),
+  v.check(
+    (s) => isPinnedImage(s),
     'must be fully qualified and pinned by digest, like "myregistry.azurecr.io/app@sha256:<64 hex>"; ' +
       'a tag can be moved to another image, a digest cannot',
-  );
+  ),
+);

@@ -1,6 +1,6 @@
 // What KeyManager and ConfidentialInference share: the props of a server workload, parsed by the workload's own
 // rules (so an error names the outer construct's prop), and the ConfidentialWorkload props they become.
-import { z } from 'zod';
+import * as v from 'valibot';
 import { vmSizeSchema } from '../azure/vm-sizes';
 import { ConfidentialContainer, ConfidentialWorkloadProps } from './confidential-workload-props';
 import {
@@ -23,23 +23,23 @@ import { serverTlsSchema } from './workload-tls';
 export const serverWorkloadShape = {
   runtime: runtimeSchema,
   kbs: kbsSchema,
-  image: containerSchema.shape.image,
-  imageFacts: containerSchema.shape.imageFacts,
-  command: containerSchema.shape.command,
-  args: containerSchema.shape.args,
-  runAsUser: containerSchema.shape.runAsUser,
-  registryCredentials: kbsResourceSpecSchema.optional(),
-  namespace: namespaceSchema.optional(),
-  instanceSize: vmSizeSchema.optional(),
+  image: containerSchema.entries.image,
+  imageFacts: containerSchema.entries.imageFacts,
+  command: containerSchema.entries.command,
+  args: containerSchema.entries.args,
+  runAsUser: containerSchema.entries.runAsUser,
+  registryCredentials: v.optional(kbsResourceSpecSchema),
+  namespace: v.optional(namespaceSchema),
+  instanceSize: v.optional(vmSizeSchema),
   replicas: replicasSchema,
-  env: envSchema.default({}),
+  env: v.optional(envSchema, {}),
   probes: serverProbesSchema,
-  tls: serverTlsSchema.optional(),
-  plainHttpInsecure: z.boolean().default(false),
+  tls: v.optional(serverTlsSchema),
+  plainHttpInsecure: v.optional(v.boolean(), false),
 };
 
 /** The parsed shared props of a server workload. */
-export type ParsedServerWorkload = z.infer<z.ZodObject<typeof serverWorkloadShape>>;
+export type ParsedServerWorkload = v.InferOutput<v.ObjectSchema<typeof serverWorkloadShape, undefined>>;
 
 /** The server container of a server workload. */
 export interface ServerContainer {

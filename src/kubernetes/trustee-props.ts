@@ -1,12 +1,12 @@
 import { isK8sName } from '../attestation/k8s-names';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { KbsConfig } from '../attestation/kbs-config';
 import { parseIpv4 } from '../azure/cidr';
 import { IKbsKeyVaultAccess } from '../azure/kbs-key-vault-access';
 import { IPeerPodNetwork } from '../azure/peer-pod-network';
 import { Token } from '../internal/cdktf';
 import { KBS_KEY_VAULT_ACCESS, PEER_POD_NETWORK } from '../internal/construct-interfaces';
-import { literalString } from '../internal/validation';
+import { int, literalString } from '../internal/validation';
 import { KbsAttestationProps, kbsAttestationShape, kbsImageSchema, kbsPublicMaterialShape } from '../kbs/key-broker-base';
 
 /** Props of Trustee. */
@@ -80,31 +80,37 @@ export interface TrusteeProps extends KbsAttestationProps {
   readonly allowInsecureConfigForDevelopment?: boolean;
 }
 
-/** The zod schema of TrusteeProps. */
-export const trusteePropsSchema = z.object({
+/** The schema of TrusteeProps. */
+export const trusteePropsSchema = v.object({
   ...kbsAttestationShape,
   ...kbsPublicMaterialShape,
   network: PEER_POD_NETWORK.schema(),
-  staticIp: z
-    .string()
-    .refine((s) => !Token.isUnresolved(s), 'must be known at synth time: it goes into every workload initdata')
-    .refine((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address such as "10.224.0.250"'),
-  namespace: literalString(isK8sName, 'must be a Kubernetes namespace name').optional(),
-  port: z.number().int().min(1).max(65535).default(8080),
-  httpsSecretName: z.string().min(1, 'must name the kubernetes.io/tls Secret of the KBS certificate'),
-  tokenSignerSecretName: z.string().min(1, 'must name the Secret of the attestation token signer'),
-  replicas: z
-    .literal(1, {
-      message:
-        'must be 1: KBS sessions live in memory, and more replicas need shared ' +
+  staticIp: v.pipe(
+    v.string(),
+    v.check((s) => !Token.isUnresolved(s), 'must be known at synth time: it goes into every workload initdata'),
+    v.check((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address such as "10.224.0.250"'),
+  ),
+  namespace: v.optional(literalString(isK8sName, 'must be a Kubernetes namespace name')),
+  port: v.optional(int(1, 65535), 8080),
+  httpsSecretName: v.pipe(v.string(), v.minLength(1, 'must name the kubernetes.io/tls Secret of the KBS certificate')),
+  tokenSignerSecretName: v.pipe(v.string(), v.minLength(1, 'must name the Secret of the attestation token signer')),
+  replicas: v.optional(
+    v.literal(
+      1,
+      'must be 1: KBS sessions live in memory, and more replicas need shared ' +
         'session storage (Redis or Postgres) that this construct does not configure',
-    })
-    .default(1),
-  storage: z
-    .object({ storageClassName: z.string().min(1).default('managed-csi'), sizeGiB: z.number().int().min(1).default(1) })
-    .default({ storageClassName: 'managed-csi', sizeGiB: 1 }),
+    ),
+    1,
+  ),
+  storage: v.optional(
+    v.object({
+      storageClassName: v.optional(v.pipe(v.string(), v.minLength(1)), 'managed-csi'),
+      sizeGiB: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 1),
+    }),
+    { storageClassName: 'managed-csi', sizeGiB: 1 },
+  ),
   image: kbsImageSchema,
-  keyVault: KBS_KEY_VAULT_ACCESS.schema().optional(),
-  configure: z.custom<(c: KbsConfig) => KbsConfig>((f) => typeof f === 'function').optional(),
-  allowInsecureConfigForDevelopment: z.boolean().default(false),
+  keyVault: v.optional(KBS_KEY_VAULT_ACCESS.schema()),
+  configure: v.optional(v.custom<(c: KbsConfig) => KbsConfig>((f) => typeof f === 'function')),
+  allowInsecureConfigForDevelopment: v.optional(v.boolean(), false),
 });

@@ -1,6 +1,6 @@
 import { isK8sName } from '../attestation/k8s-names';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { Construct, TerraformStack } from '../internal/cdktf';
 import { ConstructValidationError, parseProps } from '../internal/validation';
 
@@ -45,7 +45,15 @@ export class WorkloadNamespace extends Construct {
     const p = parseProps(
       this,
       'WorkloadNamespace',
-      z.object({ name: z.string().refine(isK8sName, 'must be a Kubernetes namespace name').default(DEFAULT_WORKLOAD_NAMESPACE) }),
+      v.object({
+        name: v.optional(
+          v.pipe(
+            v.string(),
+            v.check((s) => isK8sName(s), 'must be a Kubernetes namespace name'),
+          ),
+          DEFAULT_WORKLOAD_NAMESPACE,
+        ),
+      }),
       props,
     );
     const twin = TerraformStack.of(this)

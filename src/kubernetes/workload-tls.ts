@@ -1,7 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
+import * as v from 'valibot';
+import { int, strictObject } from '../internal/validation';
 import { isPemCertificate } from '../attestation/encoding';
 import { AttestationInputError } from '../attestation/errors';
 import { ImageFacts } from '../attestation/image-facts';
@@ -167,31 +168,35 @@ export interface WorkloadTlsSettings extends ServerTlsSettings {
 
 /** The TLS settings every TLS workload has (ServerTlsSettings), with their defaults. */
 const serverTlsShape = {
-  identity: z.custom<WorkloadTlsIdentity>(
+  identity: v.custom<WorkloadTlsIdentity>(
     (i) => typeof i === 'object' && i !== null && 'certPem' in i && 'keyResource' in i,
     'must be WorkloadTls.identity(name)',
   ),
-  port: z.number().int().min(1).max(65535).default(8443),
-  clients: z
-    .union([z.literal('any'), z.literal('workload-ca'), z.array(k8sName).min(1, 'must name at least one workload; use "any" for none')])
-    .default('workload-ca'),
-  keySource: resourceSourceSchema.default(ResourceSource.outOfBand()),
+  port: v.optional(int(1, 65535), 8443),
+  clients: v.optional(
+    v.union([
+      v.literal('any'),
+      v.literal('workload-ca'),
+      v.pipe(v.array(k8sName), v.minLength(1, 'must name at least one workload; use "any" for none')),
+    ]),
+    'workload-ca',
+  ),
+  keySource: v.optional(resourceSourceSchema, ResourceSource.outOfBand()),
 };
 
-/** The zod schema of a ServerTlsSettings prop (KeyManager, ConfidentialInference). */
-export const serverTlsSchema = z.object(serverTlsShape).strict();
+/** The schema of a ServerTlsSettings prop (KeyManager, ConfidentialInference). */
+export const serverTlsSchema = strictObject(serverTlsShape);
 
-/** The zod schema of a ConfidentialWorkload's `tls` prop. */
-export const workloadTlsSchema = z
-  .object({
-    ...serverTlsShape,
-    upstreams: z
-      .array(
-        z.object({
-          workload: z.custom<ITlsUpstream>((w) => CONFIDENTIAL_WORKLOAD.isImplementedBy(w), 'must be a ConfidentialWorkload'),
-          localPort: z.number().int().min(1).max(65535),
-        }),
-      )
-      .default([]),
-  })
-  .strict();
+/** The schema of a ConfidentialWorkload's `tls` prop. */
+export const workloadTlsSchema = strictObject({
+  ...serverTlsShape,
+  upstreams: v.optional(
+    v.array(
+      v.object({
+        workload: v.custom<ITlsUpstream>((w) => CONFIDENTIAL_WORKLOAD.isImplementedBy(w), 'must be a ConfidentialWorkload'),
+        localPort: int(1, 65535),
+      }),
+    ),
+    [],
+  ),
+});

@@ -95,7 +95,7 @@ describe('configureAksProviders', () => {
 
   test.each([
     [{ name: 'a', resourceGroupName: 'rg' }, /configureAksProviders test: name: must be the AKS cluster name/],
-    [{ name: 'coco', resourceGroupName: 'rg', login: 'devicecode' }, /login: Invalid option/],
+    [{ name: 'coco', resourceGroupName: 'rg', login: 'devicecode' }, /login: Invalid type: Expected \("azurecli" \| "workloadidentity"/],
   ])('fails on %p', (options, message) => {
     expect(() => configureAksProviders(emptyStack() as TerraformStack, options as never)).toThrow(message);
   });

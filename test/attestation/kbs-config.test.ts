@@ -186,7 +186,7 @@ describe('kbs-config.toml', () => {
     [
       'an unknown admin mode',
       '[http_server]\n[admin]\nauthorization_mode = "AllowAll"\n',
-      /authorization_mode must be "DenyAll", "InsecureAllowAll" or "AuthenticatedAuthorization"/,
+      /admin.authorization_mode: must be "DenyAll", "InsecureAllowAll" or "AuthenticatedAuthorization"/,
     ],
     [
       'no identity provider',
@@ -256,9 +256,9 @@ describe('kbs-config.toml', () => {
     [
       'a resource plugin without storage_backend_type',
       `${HEAD}[[plugins]]\nname = "resource"\n`,
-      /plugins.0.storage_backend_type: storage_backend_type must be one of kvstorage/,
+      /plugins.0.storage_backend_type: is required; it must be one of kvstorage/,
     ],
-    ['an unknown plugin', `${HEAD}[[plugins]]\nname = "secrets"\n`, /plugins.0.name: name must be one of sample, Sample, resource/],
+    ['an unknown plugin', `${HEAD}[[plugins]]\nname = "secrets"\n`, /plugins.0.name: must be one of sample, Sample, resource/],
     [
       'Vault without a token',
       `${HEAD}[[plugins]]\nname = "resource"\nstorage_backend_type = "vault"\nvault_url = "https://v"\n`,
@@ -277,17 +277,17 @@ describe('kbs-config.toml', () => {
     [
       'an attestation service without type',
       `${HEAD}[attestation_service]\ntimeout = 5\n`,
-      /attestation_service.type: type must be "coco_as_builtin"/,
+      /attestation_service.type: is required; it must be "coco_as_builtin"/,
     ],
     [
       'a lower-case RVPS type',
       `${HEAD}[attestation_service]\ntype = "coco_as_builtin"\n[attestation_service.rvps_config]\ntype = "builtin"\n`,
-      /rvps_config.type: type must be "BuiltIn" or "GrpcRemote"/,
+      /rvps_config.type: must be "BuiltIn" or "GrpcRemote"/,
     ],
     [
       'a bool written as a string',
       `${HEAD.replace('insecure_http = true', 'insecure_http = "yes"')}`,
-      /http_server.insecure_http: .*expected boolean/,
+      /http_server.insecure_http: .*Expected boolean/,
     ],
   ];
 

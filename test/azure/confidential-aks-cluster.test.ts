@@ -158,7 +158,7 @@ describe('ConfidentialAksCluster', () => {
     [{ auditLogs: { categories: ['kube-audit', 'kube-audit'] } }, /auditLogs.categories: must not repeat a category/],
     [{ auditLogs: { categories: ['audit'] } }, /auditLogs.categories.0: must be one of kube-apiserver, kube-audit, kube-audit-admin/],
     [{ auditLogs: { categories: [] } }, /auditLogs.categories: must name at least one category; to export nothing, set disableAuditLogsInsecure/],
-    [{ auditLogs: { retentionDays: 90 } }, /auditLogs: Unrecognized key/],
+    [{ auditLogs: { retentionDays: 90 } }, /auditLogs.retentionDays: is not a known key/],
     [{ auditLogs: {}, disableAuditLogsInsecure: true }, /auditLogs: configures the audit logs that disableAuditLogsInsecure turns off/],
   ])('fails when %p', (override, message) => {
     const scope = emptyStack();

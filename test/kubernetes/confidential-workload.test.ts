@@ -260,7 +260,7 @@ describe('KeyManager and ConfidentialInference, wired end to end', () => {
           ...tlsOf('key-manager'),
           probes: { ready: Probe.fromTcpSocket() } as never,
         }),
-    ).toThrow(/KeyManager test\/km: probes: Unrecognized key: "ready"/);
+    ).toThrow(/KeyManager test\/km: probes.ready: is not a known key/);
   });
 
   test('workloads are created after the runtime and their namespace', () => {
@@ -567,7 +567,7 @@ describe('ConfidentialWorkload wiring checks', () => {
 
   test('Probe refuses a relative path, unknown options and out-of-range timings', () => {
     expect(() => Probe.fromHttpGet('healthz')).toThrow(/probe.path: must be an absolute request path such as "\/healthz"/);
-    expect(() => Probe.fromTcpSocket({ periodSecond: 5 } as never)).toThrow(/probe: Unrecognized key: "periodSecond"/);
+    expect(() => Probe.fromTcpSocket({ periodSecond: 5 } as never)).toThrow(/probe.periodSecond: is not a known key/);
     expect(() => Probe.fromTcpSocket({ port: 70000 })).toThrow(/probe.port: /);
     expect(() => Probe.fromHttpGet('/x', { failureThreshold: 0 })).toThrow(/probe.failureThreshold: /);
   });

@@ -1,0 +1,75 @@
+// Valibot helpers shared by the pure core and the constructs' props schemas: one message per kind of problem.
+import * as v from 'valibot';
+
+/** An integer from `min` to `max`; `message` replaces the default message of each check. */
+export function int(min: number, max: number, message?: string) {
+  return v.pipe(v.number(), v.integer(message), v.minValue(min, message), v.maxValue(max, message));
+}
+
+/**
+ * A strict object: a key the schema does not know is refused (a typo must not become a silently ignored
+ * setting), with a message that says so.
+ */
+export function strictObject<const E extends v.ObjectEntries>(entries: E) {
+  return v.strictObject(entries, (issue) => (issue.expected === 'never' ? 'is not a known key; check its spelling' : 'must be an object'));
+}
+
+/**
+ * The first issue of a failed parse: its dotted path (empty for the root) and its message. A missing value
+ * reads "is required" (with the schema's own message, if it has one); a union that failed without a message of
+ * its own reports the first option that failed inside the value; valibot's default messages ("Invalid ...") show the value.
+ */
+export function firstIssue(issues: readonly v.BaseIssue<unknown>[]): { path: string[]; message: string; showsValue: boolean } {
+  let issue = issues[0];
+  const path = (issue.path ?? []).map((p) => String(p.key));
+  // A union's option issues carry paths relative to the union's value.
+  for (;;) {
+    const deepest = issue.type === 'union' && isDefault(issue.message) ? (issue.issues ?? []).find((i) => (i.path?.length ?? 0) > 0) : undefined;
+    if (!deepest) break;
+    path.push(...(deepest.path ?? []).map((p) => String(p.key)));
+    issue = deepest;
+  }
+  if (issue.input === undefined && issue.kind === 'schema')
+    return { path, message: isDefault(issue.message) ? 'is required' : `is required; it ${issue.message}`, showsValue: true };
+  return { path, message: issue.message, showsValue: isDefault(issue.message) };
+}
+
+/** valibot's own messages ("Invalid type: Expected string but received 5") name the value already. */
+function isDefault(message: string): boolean {
+  return message.startsWith('Invalid ');
+}
+
+/** A check of a whole object that reports on one of its fields (the error names that field, not the object). */
+export function fieldCheck<T extends Record<string, unknown>>(field: keyof T & string, requirement: (value: T) => boolean, message: string) {
+  return rawCheck<T>((value, report) => {
+    if (!requirement(value)) report([field], message);
+  });
+}
+
+/**
+ * A check of a whole value that may report several problems, each at a path inside it
+ * (`report(['containers', 0, 'name'], '...')`); runs only once the value itself parsed.
+ */
+export function rawCheck<T>(check: (value: T, report: (path: ReadonlyArray<string | number>, message: string) => void) => void) {
+  return v.rawCheck<T>(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    check(dataset.value, (keys, message) => addIssue({ message, path: issuePath(dataset.value, keys) }));
+  });
+}
+
+function issuePath(root: unknown, keys: ReadonlyArray<string | number>): [v.IssuePathItem, ...v.IssuePathItem[]] | undefined {
+  let input = root;
+  const items = keys.map((key): v.IssuePathItem => {
+    const value = typeof input === 'object' && input !== null ? (input as Record<string | number, unknown>)[key] : undefined;
+    const item = { type: 'unknown' as const, origin: 'value' as const, input, key, value };
+    input = value;
+    return item;
+  });
+  return items.length > 0 ? (items as [v.IssuePathItem, ...v.IssuePathItem[]]) : undefined;
+}
+
+/** An instance of `type`, also of a class with a private constructor (which valibot's `instance` does not take). */
+export function instanceOf<T>(type: { prototype: T }, message: string) {
+  const cls = type as unknown as abstract new (...args: never[]) => T;
+  return v.custom<T>((x) => x instanceof cls, message);
+}
