@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
+const { bundle } = require('../scripts/bundle.cjs') as { bundle: (outfile: string) => void };
 
 const ROOT = join(__dirname, '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -90,6 +91,9 @@ function compile(): string {
     cwd: ROOT,
     stdio: 'inherit',
   });
+  // The library runs as the package ships it: one bundle (scripts/bundle.cjs), which the compiled examples and
+  // apps import as '../../src'.
+  bundle(join(out, 'src', 'index.js'));
   // The example reads its public key material, measurements and image facts next to its code.
   for (const dir of ['pki', 'podvm', 'images', 'tls'])
     cpSync(join(ROOT, 'examples', 'reference', dir), join(out, 'examples', 'reference', dir), { recursive: true });

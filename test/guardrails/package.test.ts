@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import * as api from '../../src';
 
@@ -10,7 +10,10 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   main: string;
   types: string;
   files: string[];
+  dependencies: Record<string, string>;
+  peerDependencies: Record<string, string>;
 };
+const { bundle } = require('../../scripts/bundle.cjs') as { bundle: (outfile: string) => void };
 // What `npm pack` ships (lib/ is built by the prepack script, so it is absent from a dry run without scripts).
 const packed: string[] = (
   JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' })) as Array<{
@@ -24,7 +27,7 @@ describe('the published package', () => {
     expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(/^\s+Apache License\n\s+Version 2\.0, January 2004\n/);
     expect(packed).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'docs/security.md', ...Object.values(pkg.bin)]));
     expect(packed.filter((f) => /^(src|test|examples|scripts|bench)\//.test(f))).toEqual([]);
-    expect(pkg.files).toEqual(expect.arrayContaining(['lib/**/*.js', 'lib/**/*.d.ts']));
+    expect(pkg.files).toEqual(expect.arrayContaining(['lib/index.js', 'lib/index.js.map', 'lib/**/*.d.ts']));
     expect(pkg.main).toBe('lib/index.js');
   });
 
@@ -60,6 +63,29 @@ describe('the published package', () => {
     expect(Object.keys(api)).toEqual(
       expect.arrayContaining(['synthAndReport', 'collectAnnotations', 'configureAksProviders', 'readKbsPublicMaterial', 'SecurityBaseline']),
     );
+  });
+
+  test('GIVEN the bundle the package ships WHEN it is loaded THEN it exports what src exports and requires only declared packages', () => {
+    // Inside node_modules, so that the bundle resolves its dependencies as an installed package does.
+    const cache = join(ROOT, 'node_modules', '.cache');
+    mkdirSync(cache, { recursive: true });
+    const dir = mkdtempSync(join(cache, 'cai-bundle-'));
+    try {
+      const outfile = join(dir, 'index.js');
+      bundle(outfile);
+      const code = readFileSync(outfile, 'utf8');
+      const declared = [...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies)];
+      const required = [...new Set([...code.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]))];
+      const undeclared = required.filter((r) => !r.startsWith('node:') && !declared.some((d) => r === d || r.startsWith(`${d}/`)));
+      expect(undeclared).toEqual([]);
+      // The library's own modules are inside the bundle, not required from beside it.
+      expect(required.filter((r) => r.startsWith('.'))).toEqual([]);
+      const shipped = require(outfile) as Record<string, unknown>;
+      expect(Object.keys(shipped).sort()).toEqual(Object.keys(api).sort());
+      expect(readFileSync(`${outfile}.map`, 'utf8')).toContain('src/index.ts');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("GIVEN the README's API section WHEN the main entry is loaded THEN it exports exactly the names listed there", () => {
