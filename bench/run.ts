@@ -28,26 +28,51 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Runs `args` in a fresh node process `runs` times; wall time from spawn to exit, peak RSS from the child. */
+interface Spec {
+  readonly name: string;
+  readonly args: string[];
+  readonly env?: Record<string, string>;
+}
+
+/** One run of `spec` in a fresh node process: wall time from spawn to exit, peak RSS from the child. */
+function runOnce(spec: Spec): Sample {
+  const dir = mkdtempSync(join(tmpdir(), 'cai-bench-'));
+  const rssFile = join(dir, 'rss');
+  const start = process.hrtime.bigint();
+  const child = spawnSync(process.execPath, ['--require', RSS_REPORTER, ...spec.args], {
+    cwd: ROOT,
+    env: { ...process.env, ...spec.env, CDKTF_OUTDIR: join(dir, 'out'), BENCH_RSS_FILE: rssFile, CAI_STATE_STORAGE_ACCOUNT: '' },
+    encoding: 'utf8',
+  });
+  const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
+  if (child.status !== 0) throw new Error(`${spec.name} failed:\n${child.stderr}`);
+  const sample = { wallMs, rssMiB: Number(readFileSync(rssFile, 'utf8')) / 1024 };
+  rmSync(dir, { recursive: true, force: true });
+  return sample;
+}
+
+/**
+ * Runs the specs `runs` times each, interleaved (A, B, C, A, B, C, ...), so that a machine getting slower or
+ * faster during the measurement moves all of them alike and the ratios between them stay fair.
+ */
+function measureInterleaved(specs: Spec[], runs = RUNS): Result[] {
+  const samples: Sample[][] = specs.map(() => []);
+  for (let i = 0; i < runs; i++) specs.forEach((spec, j) => samples[j].push(runOnce(spec)));
+  return specs.map((spec, j) => {
+    const result = {
+      name: spec.name,
+      runs,
+      medianWallMs: median(samples[j].map((s) => s.wallMs)),
+      medianRssMiB: median(samples[j].map((s) => s.rssMiB)),
+    };
+    console.error(`  ${spec.name}: ${result.medianWallMs.toFixed(0)} ms, ${result.medianRssMiB.toFixed(0)} MiB`);
+    return result;
+  });
+}
+
+/** Runs `args` `runs` times in fresh node processes (see measureInterleaved). */
 function measure(name: string, args: string[], env: Record<string, string> = {}, runs = RUNS): Result {
-  const samples: Sample[] = [];
-  for (let i = 0; i < runs; i++) {
-    const dir = mkdtempSync(join(tmpdir(), 'cai-bench-'));
-    const rssFile = join(dir, 'rss');
-    const start = process.hrtime.bigint();
-    const child = spawnSync(process.execPath, ['--require', RSS_REPORTER, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env, CDKTF_OUTDIR: join(dir, 'out'), BENCH_RSS_FILE: rssFile, CAI_STATE_STORAGE_ACCOUNT: '' },
-      encoding: 'utf8',
-    });
-    const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
-    if (child.status !== 0) throw new Error(`${name} failed:\n${child.stderr}`);
-    samples.push({ wallMs, rssMiB: Number(readFileSync(rssFile, 'utf8')) / 1024 });
-    rmSync(dir, { recursive: true, force: true });
-  }
-  const result = { name, runs, medianWallMs: median(samples.map((s) => s.wallMs)), medianRssMiB: median(samples.map((s) => s.rssMiB)) };
-  console.error(`  ${name}: ${result.medianWallMs.toFixed(0)} ms, ${result.medianRssMiB.toFixed(0)} MiB`);
-  return result;
+  return measureInterleaved([{ name, args, env }], runs)[0];
 }
 
 /** Synthesizes the built reference app once and writes its stacks (name -> cdk.tf.json) to a file for the replay floor. */
@@ -106,19 +131,23 @@ function main(): void {
   // Budgeted: compiled JavaScript, as the published package runs inside a built app.
   const built = compile();
   const js = (path: string): string[] => [join(built, path)];
-  const reference = measure('reference app synth', js('examples/reference/main.js'));
-  const floor = measure('floor: cdktf + the same provider modules, empty stack', js('bench/apps/floor.js'), { BENCH_MODULES: modules });
   const stacks = referenceStacks(built);
-  const sameResources = measure('floor: plain cdktf, the same resources (provider classes)', js('bench/apps/same-resources.js'), {
-    BENCH_MODULES: modules,
-    BENCH_STACKS: stacks,
-  });
-  // Informational: the same resources as generic TerraformResource overrides, cheaper than any real app.
-  const sameGeneric = measure('the same resources as generic overrides (no provider classes)', js('bench/apps/same-resources.js'), {
-    BENCH_MODULES: modules,
-    BENCH_STACKS: stacks,
-    BENCH_REPLAY: 'generic',
-  });
+  // The budgeted ratios compare these; they run interleaved.
+  const [reference, floor, sameResources, sameGeneric] = measureInterleaved([
+    { name: 'reference app synth', args: js('examples/reference/main.js') },
+    { name: 'floor: cdktf + the same provider modules, empty stack', args: js('bench/apps/floor.js'), env: { BENCH_MODULES: modules } },
+    {
+      name: 'floor: plain cdktf, the same resources (provider classes)',
+      args: js('bench/apps/same-resources.js'),
+      env: { BENCH_MODULES: modules, BENCH_STACKS: stacks },
+    },
+    // Informational: the same resources as generic TerraformResource overrides, cheaper than any real app.
+    {
+      name: 'the same resources as generic overrides (no provider classes)',
+      args: js('bench/apps/same-resources.js'),
+      env: { BENCH_MODULES: modules, BENCH_STACKS: stacks, BENCH_REPLAY: 'generic' },
+    },
+  ]);
   const scaling = [1, 10, 50, 100].map((n) =>
     measure(`reference app + ${n} workloads`, js('bench/apps/scaling.js'), { BENCH_WORKLOADS: String(n) }, Math.max(3, Math.floor(RUNS / 2))),
   );
@@ -131,8 +160,10 @@ function main(): void {
   );
   // Informational: the development loop, TypeScript through the project's runner (`npm run synth`).
   const runner = [join(ROOT, 'scripts', 'run-app.cjs')];
-  const devReference = measure('npm run synth (TypeScript via scripts/run-app.cjs)', [...runner, 'examples/reference/main.ts']);
-  const devFloor = measure('floor via scripts/run-app.cjs', [...runner, 'bench/apps/floor.ts'], { BENCH_MODULES: modules });
+  const [devReference, devFloor] = measureInterleaved([
+    { name: 'npm run synth (TypeScript via scripts/run-app.cjs)', args: [...runner, 'examples/reference/main.ts'] },
+    { name: 'floor via scripts/run-app.cjs', args: [...runner, 'bench/apps/floor.ts'], env: { BENCH_MODULES: modules } },
+  ]);
   rmSync(built, { recursive: true, force: true });
 
   let npmTest: number | undefined;
