@@ -27,6 +27,7 @@ import {
   TerraformVariable,
 } from 'cdktf';
 import { Construct } from 'constructs';
+import { Hole, container, parseArgument } from './hcl-argument';
 
 type Body = Record<string, unknown>;
 type Blocks = Record<string, Record<string, Body>>;
@@ -58,12 +59,6 @@ const pascal = (words: string): string =>
     .map((w) => w[0].toUpperCase() + w.slice(1))
     .join('');
 const camel = (key: string): string => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-
-/** An object or an array, filled by key or index alike. */
-type Container = Record<string | number, unknown>;
-const container = (array: boolean): Container => (array ? ([] as unknown as Container) : {});
-/** A string of a config to replace once the config is built: its container, its key there and its text. */
-type Hole = [container: Container, key: string | number, text: string];
 
 /**
  * The config object a provider class takes for a synthesized body: attribute and block names in camelCase
@@ -111,72 +106,6 @@ function variableValue(variable: TerraformVariable, type: unknown): unknown {
   if (type === 'number') return variable.numberValue;
   if (type === 'bool') return variable.booleanValue;
   return variable.value;
-}
-
-/**
- * Parses the one argument of a function call as cdktf renders it (`{"key" = value, ...}`, `[...]`, quoted
- * strings, numbers, booleans, references) into the value a hand-written app passes to `Fn`, returned as
- * `{ argument }` with each reference recorded in `holes` (its text where its token goes). Undefined for
- * anything else (escapes, operators, nested calls, several arguments): the call stays literal.
- */
-function parseArgument(text: string, holes: Hole[]): { argument?: unknown } | undefined {
-  let at = 0;
-  const fail = Symbol('fail');
-  const skip = (): void => {
-    while (/\s/.test(text[at] ?? '')) at++;
-  };
-  const expect = (char: string): boolean => {
-    skip();
-    if (text[at] !== char) return false;
-    at++;
-    return true;
-  };
-  const string = (): string | typeof fail => {
-    const end = text.indexOf('"', at + 1);
-    const body = text.slice(at + 1, end);
-    // cdktf escapes newlines and `${` in literals; such strings are not worth unescaping here.
-    if (end < 0 || /[\\]|\$\{|%\{/.test(body)) return fail;
-    at = end + 1;
-    return body;
-  };
-  const value = (into: Container, key: string | number): boolean => {
-    skip();
-    const char = text[at];
-    if (char === '"') {
-      const literal = string();
-      into[key] = literal;
-      return literal !== fail;
-    }
-    if (char === '{' || char === '[') {
-      at++;
-      const object = char === '{';
-      const close = object ? '}' : ']';
-      const nested = container(!object);
-      into[key] = nested;
-      for (let index = 0; !expect(close); index++) {
-        if (index > 0 && !expect(',')) return false;
-        skip();
-        const field = object ? string() : index;
-        if (field === fail || (object && !expect('=')) || !value(nested, field)) return false;
-      }
-      return true;
-    }
-    const word = /^[A-Za-z0-9_.\-[\]]+/.exec(text.slice(at))?.[0];
-    if (!word) return false;
-    at += word.length;
-    if (word === 'true' || word === 'false' || word === 'null') into[key] = JSON.parse(word);
-    else if (/^-?\d+(\.\d+)?$/.test(word)) into[key] = Number(word);
-    else {
-      // Its place now, so that the keys keep the order cdktf renders them in; its token once parsing succeeded.
-      into[key] = word;
-      holes.push([into, key, word]);
-    }
-    return true;
-  };
-  const root: Record<string, unknown> = {};
-  const parsed = value(root, 'argument');
-  skip();
-  return parsed && at === text.length ? root : undefined;
 }
 
 /** Element addresses, each after the elements its body references: a token needs its element to exist. */
