@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as v from 'valibot';
-import { firstIssue } from './schema';
+import { firstIssue, type Schema } from './schema';
 import { Field, check, inputError, show, subField } from './errors';
 import { hexDigest } from './encoding';
 import { imageDigest, requirePinnedImage } from './image-reference';
@@ -206,7 +206,7 @@ function exactBytes(bytes: string | Uint8Array, expected: string, field: Field, 
   return match.toString('utf8');
 }
 
-function parseJson<T>(text: string, field: Field, schema: v.GenericSchema<unknown, T>): T {
+function parseJson<T>(text: string, field: Field, schema: Schema<T>): T {
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -1,6 +1,9 @@
 // Valibot helpers shared by the pure core and the constructs' props schemas: one message per kind of problem.
 import * as v from 'valibot';
 
+/** A schema that parses unknown input into a `T`. */
+export type Schema<T> = v.GenericSchema<unknown, T>;
+
 /** An integer from `min` to `max`; `message` replaces the default message of each check. */
 export function int(min: number, max: number, message?: string) {
   return v.pipe(v.number(), v.integer(message), v.minValue(min, message), v.maxValue(max, message));

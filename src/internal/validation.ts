@@ -1,13 +1,11 @@
 import * as v from 'valibot';
 import { ConstructValidationError, Field } from '../attestation/errors';
-import { firstIssue } from '../attestation/schema';
+import { firstIssue, type Schema } from '../attestation/schema';
 
 export { ConstructValidationError };
 export { fieldCheck, firstIssue, instanceOf, int, rawCheck, strictObject } from '../attestation/schema';
+export type { Schema } from '../attestation/schema';
 import { IConstruct, Token } from './cdktf';
-
-/** A props schema: what a constructor parses its props with (valibot). */
-export type Schema<T> = v.GenericSchema<unknown, T>;
 
 /** True when `value` is (or contains) a Terraform token that only apply will resolve. */
 export function isToken(value: unknown): boolean {

@@ -1,6 +1,6 @@
 // The valibot schemas that parse ConfidentialWorkloadProps (confidential-workload-props.ts): internal, not exported.
 import * as v from 'valibot';
-import { int, rawCheck, strictObject } from '../internal/validation';
+import { instanceOf, int, rawCheck, strictObject } from '../internal/validation';
 import { AgentPolicy } from '../attestation/agent-policy';
 import { ImageFacts } from '../attestation/image-facts';
 import { Field } from '../attestation/errors';
@@ -27,12 +27,15 @@ const byteQuantity = (example: string) =>
 /** A UID or GID. */
 const id = (min: number, message: string) => v.pipe(v.number(), v.integer(), v.minValue(min, message), v.maxValue(2147483647));
 
+/** A KBS resource path, as text or parsed. */
+const resourcePathSchema = v.union([v.string(), v.instance(ResourcePath)]);
+
 /** A KBS resource, bare or with its source. */
 export const kbsResourceSpecSchema = v.union([
   v.string(),
   v.instance(ResourcePath),
   v.object({
-    resource: v.union([v.string(), v.instance(ResourcePath)]),
+    resource: resourcePathSchema,
     source: v.optional(resourceSourceSchema),
   }),
 ]);
@@ -46,10 +49,7 @@ export function parseResourceSpec(
   return { resource: resource instanceof ResourcePath ? resource : ResourcePath.parse(resource, field), ...(source ? { source } : {}) };
 }
 
-const probeSchema = v.custom<Probe>(
-  (p) => p instanceof Probe,
-  'must be Probe.fromHttpGet(...) or Probe.fromTcpSocket(...); exec probes are denied by the agent policy',
-);
+const probeSchema = instanceOf(Probe, 'must be Probe.fromHttpGet(...) or Probe.fromTcpSocket(...); exec probes are denied by the agent policy');
 
 /** The schema of a ServerProbes prop. */
 export const serverProbesSchema = v.optional(
@@ -115,7 +115,7 @@ export const workloadSchema = v.pipe(
           v.string(),
           v.instance(ResourcePath),
           v.object({
-            resource: v.union([v.string(), v.instance(ResourcePath)]),
+            resource: resourcePathSchema,
             env: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/))),
           }),
         ]),
@@ -157,7 +157,7 @@ export const workloadSchema = v.pipe(
     tls: v.optional(workloadTlsSchema),
     plainHttpInsecure: v.optional(v.boolean(), false),
     allowLogStreaming: v.optional(v.boolean(), false),
-    agentPolicy: v.optional(v.custom<AgentPolicy>((a) => a instanceof AgentPolicy, 'must be an AgentPolicy')),
+    agentPolicy: v.optional(instanceOf(AgentPolicy, 'must be an AgentPolicy')),
   }),
   rawCheck((p, report) => {
     p.initContainers.forEach((c, i) => {

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { firstIssue, int, strictObject } from '../internal/validation';
+import { firstIssue, int, strictObject, type Schema } from '../internal/validation';
 import { AttestationInputError, Field, inputError, subField } from '../attestation/errors';
 
 /** Timing of a probe (Kubernetes defaults where omitted). */
@@ -116,7 +116,7 @@ export function serverProbes(
   };
 }
 
-function parse<T>(schema: v.GenericSchema<unknown, T>, options: unknown): T {
+function parse<T>(schema: Schema<T>, options: unknown): T {
   const r = v.safeParse(schema, options);
   if (r.success) return r.output;
   const { path, message } = firstIssue(r.issues);
