@@ -170,16 +170,20 @@ process_ok(c, p, sandbox_name) if {
 	env_ok(c, p.Env, sandbox_name)
 }
 
-capabilities_ok(caps, _) if {
+# No capability at all, or exactly the container's: containerd puts the added ones in the bounding, effective and
+# permitted sets and none in the inheritable and ambient ones. Fewer would make the ingress filter fail open.
+capabilities_ok(caps, allowed) if {
+	count(allowed) == 0
 	is_null(caps)
 }
 
 capabilities_ok(caps, allowed) if {
 	is_object(caps)
-	every set in ["Ambient", "Bounding", "Effective", "Inheritable", "Permitted"] {
-		every cap in object.get(caps, set, []) {
-			cap in allowed
-		}
+	every set in ["Bounding", "Effective", "Permitted"] {
+		{cap | some cap in object.get(caps, set, [])} == {cap | some cap in allowed}
+	}
+	every set in ["Ambient", "Inheritable"] {
+		count(object.get(caps, set, [])) == 0
 	}
 }
 

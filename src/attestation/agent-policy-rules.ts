@@ -17,14 +17,19 @@ export const ALWAYS_ALLOWED_REQUESTS = [
   'GuestDetailsRequest',
   'RemoveContainerRequest',
   'RemoveStaleVirtiofsShareMountsRequest',
-  'SignalProcessRequest',
-  'StartContainerRequest',
   'StatsContainerRequest',
   'WaitProcessRequest',
 ] as const;
 
 /** Requests decided by a rule below (default deny). */
-export const RULE_DECIDED_REQUESTS = ['CopyFileRequest', 'CreateContainerRequest', 'CreateSandboxRequest', 'ReadStreamRequest'] as const;
+export const RULE_DECIDED_REQUESTS = [
+  'CopyFileRequest',
+  'CreateContainerRequest',
+  'CreateSandboxRequest',
+  'ReadStreamRequest',
+  'SignalProcessRequest',
+  'StartContainerRequest',
+] as const;
 
 /** The Rego MASKED_PATHS below (one list here, as it is too long for one line of the rules). */
 const maskedPaths = [
@@ -47,16 +52,63 @@ const maskedPaths = [
  * no_new_privileges, capabilities, volumes, mounts) and `log_streaming`.
  */
 export const POD_REQUEST_RULES = String.raw`
-CreateContainerRequest if {
-	create_input_ok
-	some c in policy_data.containers
-	app_container_ok(c)
-}
-
-CreateContainerRequest if {
+# The pause container opens the pod VM's one sandbox: its id is recorded in the policy state (the agent applies
+# "ops" only to an allowed request), and no second sandbox is admitted.
+CreateContainerRequest := {"allowed": true, "ops": [state_add("sandbox_id", input.container_id)]} if {
+	not data.pstate.sandbox_id
 	create_input_ok
 	pause_container_ok
 }
+
+# A container of the pod, in the recorded sandbox; with an ingress filter, nothing but the filter until it has started.
+CreateContainerRequest := {"allowed": true, "ops": ops} if {
+	create_input_ok
+	input.OCI.Annotations["io.kubernetes.cri.sandbox-id"] == data.pstate.sandbox_id
+	some c in policy_data.containers
+	app_container_ok(c)
+	ops := container_ops(c)
+}
+
+# The ingress filter is created once; its id is recorded.
+container_ops(c) := [state_add("filter_id", input.container_id)] if {
+	c.ingress_filter == true
+	not data.pstate.filter_id
+}
+
+container_ops(c) := [] if {
+	c.ingress_filter == false
+	filter_has_started
+}
+
+filter_has_started if {
+	policy_data.ingress_filter == false
+}
+
+filter_has_started if {
+	data.pstate.filter_started == true
+}
+
+is_filter(container_id) if {
+	data.pstate.filter_id == container_id
+}
+
+StartContainerRequest := true if {
+	not is_filter(input.container_id)
+}
+
+# Starting the filter opens the pod to its other containers (recorded once).
+StartContainerRequest := {"allowed": true, "ops": [state_add("filter_started", true)]} if {
+	is_filter(input.container_id)
+	not data.pstate.filter_started
+}
+
+# No signal reaches the ingress filter: the host cannot stop it before it has closed the ports. (The runtime's own
+# SIGKILL after the filter exits is sent on a path that ignores a refusal.)
+SignalProcessRequest if {
+	not is_filter(input.container_id)
+}
+
+state_add(key, value) := {"op": "add", "path": concat("", ["/pstate/", key]), "value": value}
 
 CreateSandboxRequest if {
 	input.sandbox_pidns == false

@@ -2,7 +2,7 @@ import { isK8sName } from './k8s-names';
 import { ALWAYS_ALLOWED_REQUESTS, POD_POLICY_RULES, RULE_DECIDED_REQUESTS } from './agent-policy-rules';
 import { Field, check, show, subField } from './errors';
 import { imageNameForms } from './image-reference';
-import { PodContainer, PodSpec, containerProcess, deploymentPodNamePattern, escapeRegex } from './pod-spec';
+import { INGRESS_FILTER_CAPABILITIES, PodContainer, PodSpec, containerProcess, deploymentPodNamePattern, escapeRegex } from './pod-spec';
 
 /**
  * Every request name the kata agent 4.0.0 asks its policy about (`data.agent_policy.<name>`; ReadStdout and
@@ -136,12 +136,19 @@ export class AgentPolicy {
       annotations[key] = `^${escapeRegex(value)}$`;
     }
 
+    const filters = all.filter(({ container }) => container.role === 'ingress-filter');
+    check(
+      filters.length === 0 || (filters.length === 1 && pod.initContainers[0] === filters[0].container),
+      filters[0]?.field ?? at('containers'),
+      'the ingress filter must be the first init container, and the only one: no other container may start before it',
+    );
     const containers = all.map(({ container, field }) => containerData(container, field));
     const data = {
       ...(options.workload !== undefined ? { workload: options.workload } : {}),
       pod: { namespace: pod.namespace, name, annotations },
       sandbox: { mounts: SANDBOX_MOUNTS, sysctl: SANDBOX_SYSCTLS },
       containers,
+      ingress_filter: filters.length === 1,
       log_streaming: options.allowLogStreaming === true,
     };
     const allowed = new Set<AgentRequest>(ALWAYS_ALLOWED_REQUESTS);
@@ -288,7 +295,8 @@ function containerData(container: PodContainer, field: Field) {
     user: { uid: process.uid, gid: process.gid, additional_gids: [process.gid] },
     readonly_root: container.readOnlyRootFilesystem,
     no_new_privileges: true,
-    capabilities: [] as string[],
+    capabilities: container.role === 'ingress-filter' ? [...INGRESS_FILTER_CAPABILITIES] : [],
+    ingress_filter: container.role === 'ingress-filter',
     volumes,
     mounts,
   };

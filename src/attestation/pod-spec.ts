@@ -34,7 +34,17 @@ export interface PodContainer {
   readonly runAsUser?: number;
   /** GID. @default 0 (the runtime cannot read the image's /etc/passwd when the image is pulled in the guest) */
   readonly runAsGroup?: number;
+  /**
+   * `ingress-filter`: the pod's first init container, which closes every inbound port but the TLS listeners. It
+   * alone runs as root (UID 0) with one capability, NET_ADMIN, and the agent policy admits no other container
+   * of the pod until it has started, and no signal to it.
+   * @default - an ordinary container: non-root, no capabilities
+   */
+  readonly role?: 'ingress-filter';
 }
+
+/** The one capability of the ingress filter (containerd's spelling, as the runtime sends it). */
+export const INGRESS_FILTER_CAPABILITIES: readonly string[] = ['CAP_NET_ADMIN'];
 
 /**
  * A confidential pod as the construct renders it, with the settings the policy relies on: the pods of a
@@ -126,7 +136,14 @@ export function containerProcess(container: PodContainer, field: Field = 'contai
   for (const entry of facts?.env ?? []) add(entry);
   container.env.forEach(({ name, value }, i) => add(`${name}=${literal(value, subField(field, `.env.${name || i}`))}`));
 
+  const workingDir = container.workingDir ?? (facts?.workingDir || '/');
+  const base = { args, cwd: workingDir, env: [path, ...(hostname ? [hostname] : []), ...env], hostnameFromRuntime: hostname === undefined };
   let uid = container.runAsUser;
+  if (container.role === 'ingress-filter') {
+    // It changes the pod's firewall: root, with NET_ADMIN alone (a non-root process loses the capability at exec).
+    check(uid === 0, subField(field, `.runAsUser`), `must be 0 for the ingress filter (NET_ADMIN works only for root), got ${show(uid)}`);
+    return { ...base, uid: 0, gid: container.runAsGroup ?? 0 };
+  }
   if (uid === undefined && facts) uid = imageUid(facts, field);
   check(
     uid !== undefined,
@@ -145,15 +162,7 @@ export function containerProcess(container: PodContainer, field: Field = 'contai
     `must be a GID from 0 to 2147483647, got ${show(gid)}`,
   );
 
-  const workingDir = container.workingDir ?? (facts?.workingDir || '/');
-  return {
-    args,
-    cwd: workingDir,
-    env: [path, ...(hostname ? [hostname] : []), ...env],
-    hostnameFromRuntime: hostname === undefined,
-    uid: uid!,
-    gid,
-  };
+  return { ...base, uid: uid!, gid };
 }
 
 /** The kubelet's pod-name pattern for a Deployment's pods: `<name>-<template hash>-<5 random>`. */

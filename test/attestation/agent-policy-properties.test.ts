@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { AgentPolicy } from '../../src/attestation';
 import { createContainer, imageConfigOf, k8sPodOf } from '../helpers/kata-runtime';
-import { agentAllows, describeWithEngine } from '../helpers/rego-engine';
+import { PolicyState, agentAllows, describeWithEngine } from '../helpers/rego-engine';
+import { startedPodState } from '../helpers/pod-lifecycle';
 import { POD } from './fixtures/inference-pod';
 
 // Bounded runs: each one is an evaluation by the engine. fast-check prints the seed and the shrunk request.
@@ -12,7 +13,12 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const policy = AgentPolicy.forPod(POD);
 const k8s = k8sPodOf(POD);
 const legit = createContainer(k8s, 'server', imageConfigOf(POD.containers[0].imageFacts)) as Json;
-const allows = (r: Json): boolean => agentAllows(policy.rego, 'CreateContainerRequest', r);
+// Decided in the state the pod is in when its containers are created (sandbox up), computed once by the engine.
+let started: PolicyState | undefined;
+const allows = (r: Json): boolean => {
+  started ??= startedPodState(policy.rego, k8s, (ref) => (ref === POD.containers[0].image ? imageConfigOf(POD.containers[0].imageFacts) : {}));
+  return agentAllows(policy.rego, 'CreateContainerRequest', r, started);
+};
 const clone = (): Json => structuredClone(legit);
 
 /** A list edit: insert, delete or replace one element. */

@@ -1,7 +1,18 @@
 import { AgentPolicy, PodSpec } from '../../src/attestation';
 import { AGENT_REQUESTS } from '../../src/attestation/agent-policy';
-import { agentAllows, describeWithEngine } from '../helpers/rego-engine';
-import { K8sPod, containerId, copyFiles, createContainer, createPause, createSandbox, imageConfigOf, k8sPodOf } from '../helpers/kata-runtime';
+import { PolicyState, agentAllows, describeWithEngine } from '../helpers/rego-engine';
+import { startPod, startedPodState } from '../helpers/pod-lifecycle';
+import {
+  ImageConfig,
+  K8sPod,
+  containerId,
+  copyFiles,
+  createContainer,
+  createPause,
+  createSandbox,
+  imageConfigOf,
+  k8sPodOf,
+} from '../helpers/kata-runtime';
 import { FETCH_IMAGE, POD, SERVER_IMAGE, facts } from './fixtures/inference-pod';
 import { CONTAINER_TAMPERINGS } from './fixtures/tamperings';
 import { pinned } from './fixtures/values';
@@ -13,16 +24,27 @@ const k8s = k8sPodOf(POD);
 const server = (): Json => createContainer(k8s, 'server', imageConfigOf(facts)) as Json;
 const fetch = (): Json => createContainer(k8s, 'fetch-model', {}) as Json;
 const pause = (): Json => createPause(k8s) as Json;
-const allows = (request: string, input: unknown, p: AgentPolicy = policy): boolean => agentAllows(p.rego, request, input);
+const image = (ref: string): ImageConfig => (ref === SERVER_IMAGE ? imageConfigOf(facts) : {});
+/** The state a policy's own pod is in once its sandbox is up: the state its containers are created in. */
+const startedState = (p: AgentPolicy, pod: K8sPod = k8s): PolicyState => startedPodState(p.rego, pod, image);
+const allows = (request: string, input: unknown, p: AgentPolicy = policy, state: PolicyState = startedState(p)): boolean =>
+  agentAllows(p.rego, request, input, state);
 const env = (r: Json): string[] => r.OCI.Process.Env;
 
 describeWithEngine('pod agent policy, evaluated as the kata agent does', () => {
   test('GIVEN the pod WHEN the runtime starts it THEN every request it sends is allowed', () => {
-    expect(allows('CreateSandboxRequest', createSandbox(k8s))).toBe(true);
-    expect(allows('CreateContainerRequest', pause())).toBe(true);
-    for (const name of ['fetch-model', 'server']) {
-      for (const copy of copyFiles(k8s, name)) expect(allows('CopyFileRequest', copy)).toBe(true);
-    }
+    const { steps } = startPod(policy.rego, k8s, image);
+    expect(steps.filter((s) => !s.allowed)).toEqual([]);
+    expect(steps.map((s) => `${s.request} ${s.container ?? ''}`.trim())).toEqual([
+      'CreateSandboxRequest',
+      'CreateContainerRequest pause',
+      'StartContainerRequest pause',
+      ...['fetch-model', 'server'].flatMap((c) => [
+        ...copyFiles(k8s, c).map(() => `CopyFileRequest ${c}`),
+        `CreateContainerRequest ${c}`,
+        `StartContainerRequest ${c}`,
+      ]),
+    ]);
     expect(allows('CreateContainerRequest', fetch())).toBe(true);
     expect(allows('CreateContainerRequest', server())).toBe(true);
     const cid = containerId(k8s, 'server');
@@ -123,10 +145,12 @@ describeWithEngine('pod agent policy, evaluated as the kata agent does', () => {
     ['a writable root', (r) => (r.OCI.Root.Readonly = false)],
   ];
 
+  // The pause container is created first, in the empty state.
   test.each(pauseTamperings)('denies a pause container with %s', (_name, tamper) => {
     const r = pause();
+    expect(allows('CreateContainerRequest', r, policy, {})).toBe(true);
     tamper(r);
-    expect(allows('CreateContainerRequest', r)).toBe(false);
+    expect(allows('CreateContainerRequest', r, policy, {})).toBe(false);
   });
 
   const sandboxTamperings: Array<[string, (r: Json) => void]> = [
@@ -183,9 +207,10 @@ describeWithEngine('pod agent policy, evaluated as the kata agent does', () => {
 
   test('a policy does not admit the pod of another policy: two workloads with the same images stay apart', () => {
     const other = AgentPolicy.forPod({ ...POD, name: 'inference-b' });
-    expect(allows('CreateContainerRequest', server(), other)).toBe(false);
     const k8sB: K8sPod = k8sPodOf({ ...POD, name: 'inference-b' });
-    expect(allows('CreateContainerRequest', createContainer(k8sB, 'server', imageConfigOf(facts)), other)).toBe(true);
+    expect(allows('CreateContainerRequest', pause(), other, {})).toBe(false);
+    expect(allows('CreateContainerRequest', server(), other, startedState(other, k8sB))).toBe(false);
+    expect(allows('CreateContainerRequest', createContainer(k8sB, 'server', imageConfigOf(facts)), other, startedState(other, k8sB))).toBe(true);
   });
 
   test('AllowRequestsFailingPolicy is false', () => {

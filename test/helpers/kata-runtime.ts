@@ -25,6 +25,8 @@ export interface K8sContainer {
     readonly runAsGroup?: number;
     readonly readOnlyRootFilesystem?: boolean;
     readonly allowPrivilegeEscalation?: boolean;
+    /** Capabilities added after `drop: [ALL]`, Kubernetes spelling (`NET_ADMIN`). */
+    readonly capabilitiesAdd?: readonly string[];
   };
 }
 
@@ -406,8 +408,9 @@ export function createContainer(pod: K8sPod, name: string, image: ImageConfig): 
       Args: process.args,
       Env: process.env,
       Cwd: process.cwd,
-      // capabilities.drop [ALL]: every list empty.
-      Capabilities: { Bounding: [], Effective: [], Inheritable: [], Permitted: [], Ambient: [] },
+      // capabilities.drop [ALL], then add: containerd v2.x WithCapabilities(nil), WithAddedCapabilities to the
+      // bounding, effective and permitted sets, WithoutAmbientCaps (internal/cri/opts/spec_opts.go).
+      Capabilities: capabilitiesOf(container),
       Rlimits: [],
       NoNewPrivileges: container.securityContext?.allowPrivilegeEscalation === false,
       ApparmorProfile: 'cri-containerd.apparmor.d',
@@ -427,6 +430,11 @@ export function createContainer(pod: K8sPod, name: string, image: ImageConfig): 
     Solaris: null,
     Windows: null,
   });
+}
+
+function capabilitiesOf(container: K8sContainer): Record<string, string[]> {
+  const added = (container.securityContext?.capabilitiesAdd ?? []).map((c) => `CAP_${c}`);
+  return { Bounding: [...added], Effective: [...added], Inheritable: [], Permitted: [...added], Ambient: [] };
 }
 
 /** The CopyFileRequests (as the policy sees them) the runtime sends before creating a container. */
@@ -465,6 +473,7 @@ export function k8sPodOf(spec: PodSpec, podName = deploymentPodName(spec.name)):
       ...(c.runAsGroup !== undefined ? { runAsGroup: c.runAsGroup } : {}),
       readOnlyRootFilesystem: c.readOnlyRootFilesystem,
       allowPrivilegeEscalation: false,
+      ...(c.role === 'ingress-filter' ? { capabilitiesAdd: ['NET_ADMIN'] } : {}),
     },
   });
   const all = [...spec.initContainers, ...spec.containers];
@@ -501,6 +510,7 @@ interface TfContainer {
     run_as_group?: string;
     read_only_root_filesystem?: boolean;
     allow_privilege_escalation?: boolean;
+    capabilities?: { add?: string[]; drop?: string[] };
   };
 }
 
@@ -528,6 +538,7 @@ export function podOfDeployment(deployment: Record<string, unknown>): K8sPod {
       ...(c.security_context?.run_as_group !== undefined ? { runAsGroup: num(c.security_context.run_as_group) } : {}),
       readOnlyRootFilesystem: c.security_context?.read_only_root_filesystem === true,
       allowPrivilegeEscalation: c.security_context?.allow_privilege_escalation === true,
+      ...(c.security_context?.capabilities?.add ? { capabilitiesAdd: c.security_context.capabilities.add } : {}),
     },
   });
   return {

@@ -82,17 +82,42 @@ interface QueryResults {
   readonly result?: ReadonlyArray<{ readonly expressions?: ReadonlyArray<{ readonly value?: unknown }> }>;
 }
 
+/** The kata agent's policy state (`data.pstate`), which a policy changes through the `ops` of an allowed request. */
+export type PolicyState = Readonly<Record<string, unknown>>;
+
 /**
  * Decides one request the way the kata agent 4.0.0 does (src/agent/policy/src/policy.rs `allow_request`):
- * query `data.agent_policy.<Request>` with non-strict builtin errors and `data = {"pstate": {}}`; allowed only
- * when there is exactly one result with one expression whose value is `true`, or an object whose `allowed` is
- * `true`. No result (an undefined rule, or a request the policy does not name) is a denial.
+ * query `data.agent_policy.<Request>` with non-strict builtin errors and `data = {"pstate": <state>}`; allowed
+ * only when there is exactly one result with one expression whose value is `true`, or an object whose `allowed`
+ * is `true`. No result (an undefined rule, or a request the policy does not name) is a denial. The `ops` of an
+ * allowed object (RFC 6902 on the data document) give the next state; a patch that does not apply is the
+ * agent's internal error, thrown here.
  */
-export function agentAllows(policy: string, request: string, input: unknown): boolean {
-  const out = regoEval(policy, input, [`data.agent_policy.${request}`], { query: true, nonStrict: true, data: { pstate: {} } }) as QueryResults;
+export function agentDecide(policy: string, request: string, input: unknown, pstate: PolicyState = {}): { allowed: boolean; pstate: PolicyState } {
+  const out = regoEval(policy, input, [`data.agent_policy.${request}`], { query: true, nonStrict: true, data: { pstate } }) as QueryResults;
   const results = out.result ?? [];
-  if (results.length !== 1 || results[0].expressions?.length !== 1) return false;
+  if (results.length !== 1 || results[0].expressions?.length !== 1) return { allowed: false, pstate };
   const value = results[0].expressions[0].value;
-  if (value === true) return true;
-  return typeof value === 'object' && value !== null && (value as { allowed?: unknown }).allowed === true;
+  if (value === true) return { allowed: true, pstate };
+  if (typeof value !== 'object' || value === null || (value as { allowed?: unknown }).allowed !== true) return { allowed: false, pstate };
+  return { allowed: true, pstate: applyOps(pstate, (value as { ops?: unknown }).ops ?? []) };
+}
+
+/** True when the agent would allow `request` in state `pstate` (see agentDecide). */
+export function agentAllows(policy: string, request: string, input: unknown, pstate: PolicyState = {}): boolean {
+  return agentDecide(policy, request, input, pstate).allowed;
+}
+
+/** Applies RFC 6902 `add` and `remove` ops on `/pstate/<key>` (the forms kata's policies use) to the state. */
+function applyOps(pstate: PolicyState, ops: unknown): PolicyState {
+  if (!Array.isArray(ops)) throw new Error(`ops must be a JSON Patch array, got ${JSON.stringify(ops)}`);
+  const next: Record<string, unknown> = { ...pstate };
+  for (const op of ops as Array<{ op?: unknown; path?: unknown; value?: unknown }>) {
+    const key = typeof op.path === 'string' ? /^\/pstate\/([^/]+)$/.exec(op.path)?.[1] : undefined;
+    if (key === undefined) throw new Error(`unsupported patch path ${JSON.stringify(op.path)}`);
+    if (op.op === 'add') next[key] = op.value;
+    else if (op.op === 'remove' && key in next) delete next[key];
+    else throw new Error(`patch op ${JSON.stringify(op)} does not apply to ${JSON.stringify(pstate)}`);
+  }
+  return next;
 }
