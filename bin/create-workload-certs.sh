@@ -5,19 +5,33 @@
 #   <workload>.crt / <workload>.key   the workload's certificate (CN = workload, SAN = its DNS names; server and
 #                                     client auth) and private key, which becomes a KBS resource bound to that
 #                                     workload alone and never enters Terraform
-# An existing directory keeps its CA: new workloads are added to it; an existing workload is never overwritten.
-# Usage: cai-create-workload-certs <directory> <workload>=<dns name>[,<dns name>...] [...]
-#   e.g. cai-create-workload-certs .workload-tls key-manager=key-manager.confidential-ai.svc.cluster.local
+#   users/ca.pem / users/ca.key       the model users' CA, a CA of its own (servers with tls.users admit it on a
+#                                     listener of their own; the workload listeners never trust it)
+#   users/<user>.crt / users/<user>.key   a model user's client certificate (CN = user; client auth only)
+# An existing directory keeps its CAs: new workloads and users are added; an existing identity is never overwritten.
+# Usage: cai-create-workload-certs <directory> <workload>=<dns name>[,<dns name>...] | user:<name> [...]
+#   e.g. cai-create-workload-certs .workload-tls key-manager=key-manager.confidential-ai.svc.cluster.local user:alice
 # Needs openssl (1.1.1 or later).
 set -euo pipefail
 usage() {
-  echo "usage: cai-create-workload-certs <directory> <workload>=<dns name>[,<dns name>...] [...]" >&2
+  echo "usage: cai-create-workload-certs <directory> <workload>=<dns name>[,<dns name>...] | user:<name> [...]" >&2
   exit 2
 }
 [ $# -ge 2 ] || usage
 dir=$1
 shift
 for spec in "$@"; do
+  if [[ "$spec" == user:* ]]; then
+    if ! [[ "${spec#user:}" =~ ^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$ ]]; then
+      echo "\"$spec\" is not user:<name> (lowercase letters, digits, \"-\" and \".\")" >&2
+      exit 2
+    fi
+    if [ -e "$dir/users/${spec#user:}.key" ]; then
+      echo "$dir/users/${spec#user:}.key exists; a user identity is never overwritten (remove it to issue a new one)" >&2
+      exit 1
+    fi
+    continue
+  fi
   if ! [[ "$spec" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?=[a-z0-9.-]+(,[a-z0-9.-]+)*$ ]]; then
     echo "\"$spec\" is not <workload>=<dns name>[,<dns name>...] (a Kubernetes name, then lowercase DNS names)" >&2
     exit 2
@@ -31,12 +45,30 @@ mkdir -p "$dir"
 chmod 700 "$dir"
 cd "$dir"
 umask 077
-if [ ! -e ca.key ]; then
-  openssl ecparam -name prime256v1 -genkey -noout -out ca.key
-  openssl req -x509 -new -key ca.key -sha256 -days 3650 -subj "/CN=confidential-ai workload CA" -out ca.pem \
-    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
-fi
+ca() { # directory subject
+  if [ ! -e "$1/ca.key" ]; then
+    mkdir -p "$1"
+    openssl ecparam -name prime256v1 -genkey -noout -out "$1/ca.key"
+    openssl req -x509 -new -key "$1/ca.key" -sha256 -days 3650 -subj "$2" -out "$1/ca.pem" \
+      -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+  fi
+}
+ca . "/CN=confidential-ai workload CA"
 for spec in "$@"; do
+  [[ "$spec" == user:* ]] || continue
+  name=${spec#user:}
+  ca users "/CN=confidential-ai model users CA"
+  openssl ecparam -name prime256v1 -genkey -noout -out "users/$name.key"
+  openssl req -new -key "users/$name.key" -subj "/CN=$name" -out "users/$name.csr" 2>/dev/null
+  printf 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\nbasicConstraints=CA:FALSE\n' > "users/$name.ext"
+  openssl x509 -req -in "users/$name.csr" -CA users/ca.pem -CAkey users/ca.key -CAcreateserial -days 825 -sha256 \
+    -extfile "users/$name.ext" -out "users/$name.crt" 2>/dev/null
+  rm -f "users/$name.csr" "users/$name.ext" users/ca.srl
+  chmod 644 users/ca.pem "users/$name.crt"
+  echo "$PWD/users/$name.crt and $name.key: the model user's client certificate (give both to the user, and only to them)"
+done
+for spec in "$@"; do
+  [[ "$spec" == user:* ]] && continue
   name=${spec%%=*}
   dns=${spec#*=}
   san=$(printf 'DNS:%s,' ${dns//,/ })
@@ -47,4 +79,5 @@ for spec in "$@"; do
   rm -f "$name.csr" "$name.ext" ca.srl
   echo "$PWD/$name.crt and $name.key (push the key to the KBS with the command the workload prints; keep it offline)"
 done
-chmod 644 ./*.pem ./*.crt
+chmod 644 ./*.pem
+for crt in ./*.crt; do [ -e "$crt" ] && chmod 644 "$crt"; done

@@ -44,6 +44,9 @@ export const existing = {
   kbsUrl: 'https://10.60.0.4:8443',
   // The TLS proxy in front of the key manager (ghostunnel's Alpine image, mirrored; the reference app's example digest).
   tlsProxyImage: 'platformacr.azurecr.io/ghostunnel/ghostunnel:v1.8.4-alpine@sha256:5ea8955589b291872f0e0ae2414e5a46b06ca694197904729c2b6c908be23ceb',
+  // The pod's ingress filter (Kubernetes' distroless-iptables, mirrored; the reference app's example digest).
+  ingressFilterImage:
+    'platformacr.azurecr.io/build-image/distroless-iptables:v0.9.6@sha256:f4b5346ffbbbdd9d63108f6094c9629fad17b330b70eb87a97f47adf371064d5',
   // The reference app's example key manager, mirrored into the platform registry (same digest).
   keyManagerImage: 'platformacr.azurecr.io/enkrypt/key-manager@sha256:f7c56dbc74eadb755393d60f1062762e50939c2124a462f98ccc749b40afdd48',
 };
@@ -112,6 +115,9 @@ export class ByoClusterStack extends TerraformStack {
     const workloadTls = WorkloadTls.fromDirectory(join(__dirname, '..', 'reference', 'tls', 'example'), {
       proxyImage: existing.tlsProxyImage,
       proxyImageFacts: ImageFacts.fromDirectory(existing.tlsProxyImage, join(__dirname, '..', 'reference', 'images', 'tls-proxy')),
+      // Closes every inbound port of the pod VM but the TLS listeners before the key manager starts.
+      ingressFilterImage: existing.ingressFilterImage,
+      ingressFilterImageFacts: ImageFacts.fromDirectory(existing.ingressFilterImage, join(__dirname, '..', 'reference', 'images', 'ingress-filter')),
     });
     new KeyManager(this, 'KeyManager', {
       runtime,
@@ -122,7 +128,8 @@ export class ByoClusterStack extends TerraformStack {
       // Both pushed by the model owner with the KBS admin key (`setResourceCommand`), never through the platform.
       registryCredentials: 'kbs:///platform/registry/credentials',
       // TLS ends in the key manager's pod VM: its certificate from the owner's workload CA, its key a KBS resource.
-      tls: { identity: workloadTls.identity('key-manager') },
+      // Only the platform's inference workload calls its decryption API; model users connect with the users CA.
+      tls: { identity: workloadTls.identity('key-manager'), clients: ['inference'], users: {} },
     });
   }
 }

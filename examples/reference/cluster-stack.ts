@@ -62,6 +62,8 @@ export class ClusterStack extends TerraformStack {
     const workloadTls = WorkloadTls.fromDirectory(tlsIsExample ? join(__dirname, 'tls', 'example') : ownTls, {
       proxyImage: cfg.tlsProxyImage,
       proxyImageFacts: facts(cfg.tlsProxyImage, 'tls-proxy'),
+      ingressFilterImage: cfg.ingressFilterImage,
+      ingressFilterImageFacts: facts(cfg.ingressFilterImage, 'ingress-filter'),
     });
     this.keyManager = new KeyManager(this, 'KeyManager', {
       runtime: this.runtime,
@@ -70,13 +72,16 @@ export class ClusterStack extends TerraformStack {
       imageFacts: facts(cfg.images.keyManager, 'key-manager'),
       registryCredentials: cfg.registryCredentials,
       namespace,
-      tls: { identity: workloadTls.identity('key-manager') },
+      // Only the inference service calls the key manager's decryption API; model users come from their own CA.
+      tls: { identity: workloadTls.identity('key-manager'), clients: ['inference'], users: {} },
     });
     this.inference = new ConfidentialInference(this, 'Inference', {
       runtime: this.runtime,
       kbs,
       image: cfg.images.modelServer,
       imageFacts: facts(cfg.images.modelServer, 'model-server'),
+      // The image's CMD binds 0.0.0.0; on 127.0.0.1 only the TLS proxy inside the pod VM reaches it.
+      args: ['--host', '127.0.0.1'],
       registryCredentials: cfg.registryCredentials,
       namespace,
       model: ModelSource.encryptedBlob({
@@ -87,8 +92,8 @@ export class ClusterStack extends TerraformStack {
         sizeLimit: '20Gi',
       }),
       keyManager: this.keyManager,
-      // Model users need a certificate of the workload CA too (clients: 'any' would accept any TLS client).
-      tls: { identity: workloadTls.identity('inference') },
+      // Model users connect with a certificate of the users CA on a listener of their own (cai-create-workload-certs user:<name>).
+      tls: { identity: workloadTls.identity('inference'), users: {} },
       instanceSize: ConfidentialVmSize.STANDARD_DC2AS_V5,
     });
     Annotations.of(namespace).addWarning(

@@ -74,6 +74,14 @@ export const referenceConfig = {
    */
   tlsProxyImage: 'docker.io/ghostunnel/ghostunnel:v1.8.4-alpine@sha256:5ea8955589b291872f0e0ae2414e5a46b06ca694197904729c2b6c908be23ceb',
   /**
+   * The ingress filter of every TLS pod (Kubernetes' distroless-iptables image: `sh` and `nft`), pinned by digest: it
+   * closes every inbound port of the pod VM but the TLS listeners before any other container starts. EXAMPLE: its
+   * documents are committed under examples/reference/images/ingress-filter with this digest; resolve the real one with
+   * `crane digest registry.k8s.io/build-image/distroless-iptables:v0.9.6` and save its documents there.
+   */
+  ingressFilterImage:
+    'registry.k8s.io/build-image/distroless-iptables:v0.9.6@sha256:f4b5346ffbbbdd9d63108f6094c9629fad17b330b70eb87a97f47adf371064d5',
+  /**
    * The KBS resource holding the registry credentials (auth.json) the pod VMs pull the private images with;
    * released only to the workloads that run them, never in the plan.
    */

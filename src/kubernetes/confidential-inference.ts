@@ -14,7 +14,7 @@ import { ConfidentialWorkload } from './confidential-workload';
 import { ResourceSource } from '../attestation/resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
 import { IKeyBrokerService } from '../kbs/key-broker';
-import { Probe, ServerProbes } from './probe';
+import { ServerProbes } from './probe';
 import { WorkloadNamespace } from './workload-namespace';
 
 /** Where the model comes from, and the KBS resource that decrypts it. */
@@ -180,9 +180,9 @@ const KEY_MANAGER_LOCAL_PORT = 9443;
 
 /** The model server's default probes: loading a large model can take many minutes. */
 const INFERENCE_PROBES = {
-  readiness: Probe.fromTcpSocket({ periodSeconds: 10 }),
-  liveness: Probe.fromTcpSocket({ periodSeconds: 10, failureThreshold: 3 }),
-  startup: Probe.fromTcpSocket({ periodSeconds: 10, failureThreshold: 90 }),
+  readiness: { periodSeconds: 10 },
+  liveness: { periodSeconds: 10, failureThreshold: 3 },
+  startup: { periodSeconds: 10, failureThreshold: 90 },
 };
 
 const schema = v.object({

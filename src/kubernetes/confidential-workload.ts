@@ -3,7 +3,8 @@ import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { AgentPolicy } from '../attestation/agent-policy';
 import { ImageSecuritySettings, renderAaToml, renderCdhToml } from '../attestation/guest-config';
 import { INITDATA_ANNOTATION, Initdata } from '../attestation/initdata';
-import { PodContainer, PodSpec } from '../attestation/pod-spec';
+import { PodContainer, PodSpec, containerProcess } from '../attestation/pod-spec';
+import { WorkloadExposure, workloadExposure } from '../attestation/workload-exposure';
 import { ResourcePath } from '../attestation/resource-path';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Annotations, Construct, TerraformStack } from '../internal/cdktf';
@@ -17,7 +18,7 @@ import { IConfidentialWorkload, IKeyBrokerService } from '../kbs/key-broker';
 import { AzureTee } from '../attestation/reference-values';
 import { IPodVmImage } from '../azure/pod-vm-image';
 import { CONFIDENTIAL_WORKLOAD } from '../internal/construct-interfaces';
-import { Probe } from './probe';
+import { Probe, RenderedProbe } from './probe';
 import { WorkloadNamespace } from './workload-namespace';
 
 /** The pod annotation that picks the pod VM size. */
@@ -58,6 +59,8 @@ export class ConfidentialWorkload extends Construct implements IConfidentialWork
   public readonly serviceUrl?: string;
   /** Where other workloads reach it over TLS, if it serves TLS. */
   public readonly tlsEndpoint?: ITlsUpstream['tlsEndpoint'];
+  /** The ports its pod VMs accept connections on from outside them (only TLS listeners when it serves TLS). */
+  public readonly exposure: WorkloadExposure;
 
   constructor(scope: Construct, id: string, props: ConfidentialWorkloadProps) {
     super(scope, id);
@@ -138,7 +141,9 @@ export class ConfidentialWorkload extends Construct implements IConfidentialWork
     const scratch = [...p.scratchVolumes, tmp];
     const volumes = [...scratch, ...(tls ? [TLS_VOLUME] : [])];
     // The proxies see the TLS volume and /tmp; the application containers never see the key.
-    const mountsOf = (name: string) => (tls?.proxyNames.has(name) ? [TLS_VOLUME, tmp] : scratch);
+    // The ingress filter mounts nothing; the proxies see the TLS volume and /tmp; the applications never see the key.
+    const filter = tls?.filterName;
+    const mountsOf = (name: string) => (name === filter ? [] : tls?.proxyNames.has(name) ? [TLS_VOLUME, tmp] : scratch);
     const toPod = (c: ParsedWorkloadProps['containers'][number]): PodContainer => ({
       name: c.name,
       image: c.image,
@@ -156,6 +161,7 @@ export class ConfidentialWorkload extends Construct implements IConfidentialWork
       readOnlyRootFilesystem: c.readOnlyRootFilesystem,
       ...(c.runAsUser !== undefined ? { runAsUser: c.runAsUser } : {}),
       ...(c.runAsGroup !== undefined ? { runAsGroup: c.runAsGroup } : {}),
+      ...(c.name === filter ? { role: 'ingress-filter' as const } : {}),
     });
     this.pod = {
       namespace: this.namespace,
@@ -172,6 +178,8 @@ export class ConfidentialWorkload extends Construct implements IConfidentialWork
         field: fieldOf(this, 'ConfidentialWorkload', ''),
       });
     this.agentPolicy = policy;
+    this.exposure = exposureOf(this, p, this.pod, tls);
+    for (const warning of this.exposure.warnings) Annotations.of(this).addWarning(warning);
     if (policy.isInsecure)
       Annotations.of(this).addWarning(
         `agent policy "${policy.preset}" lets the host run other images or exec into this workload's pod VMs: development only`,
@@ -202,17 +210,27 @@ export class ConfidentialWorkload extends Construct implements IConfidentialWork
         privileged: false,
         allowPrivilegeEscalation: false,
         readOnlyRootFilesystem: c.readOnlyRootFilesystem,
-        runAsNonRoot: true,
+        // Only the ingress filter runs as root, with NET_ADMIN alone, which its agent policy pins.
+        runAsNonRoot: c.name !== filter,
         ...(c.runAsUser !== undefined ? { runAsUser: String(c.runAsUser) } : {}),
         ...(c.runAsGroup !== undefined ? { runAsGroup: String(c.runAsGroup) } : {}),
-        capabilities: { drop: ['ALL'] },
+        capabilities: { drop: ['ALL'], ...(c.name === filter ? { add: ['NET_ADMIN'] } : {}) },
         seccompProfile: { type: 'RuntimeDefault' },
       },
       volumeMount: pod.volumeMounts.map((v) => ({ name: v.volume, mountPath: v.mountPath })),
-      ...(init ? {} : probesOf(this, c)),
+      ...(init ? {} : probesOf(this, c, tls?.statusPort)),
     });
 
     const namespaceDeps = typeof namespace === 'string' ? [] : [namespace.resource];
+    if (filter !== undefined) {
+      // NET_ADMIN is admitted by the Pod Security level privileged only; the agent policy is what pins this pod.
+      if (typeof namespace === 'string')
+        Annotations.of(this).addWarning(
+          `namespace "${namespace}" must admit the ingress filter's NET_ADMIN (label pod-security.kubernetes.io/enforce: privileged), ` +
+            'or the pod is refused; a WorkloadNamespace does this itself',
+        );
+      else namespace.admitIngressFilter();
+    }
     this.resource = new DeploymentV1(this, 'Resource', {
       metadata: { name: p.name, namespace: this.namespace, labels },
       spec: {
@@ -248,7 +266,12 @@ export class ConfidentialWorkload extends Construct implements IConfidentialWork
           type: 'ClusterIP',
           selector: labels,
           // With TLS only the proxy's port is exposed; the application's port stays inside the pod VM.
-          port: [tls ? { name: 'https', port, targetPort: String(port) } : { name: 'http', port, targetPort: String(p.service.targetPort ?? port) }],
+          port: tls
+            ? [
+                { name: 'https', port, targetPort: String(port) },
+                ...(tls.usersPort !== undefined ? [{ name: 'https-users', port: tls.usersPort, targetPort: String(tls.usersPort) }] : []),
+              ]
+            : [{ name: 'http', port, targetPort: String(p.service.targetPort ?? port) }],
         },
         dependsOn: namespaceDeps,
       });
@@ -257,22 +280,62 @@ export class ConfidentialWorkload extends Construct implements IConfidentialWork
   }
 }
 
+type ParsedContainer = ParsedWorkloadProps['containers'][number];
+type ProbeKey = 'readinessProbe' | 'livenessProbe' | 'startupProbe';
+
 /** The container's probes: those given, and by default a TCP readiness probe of its first port. */
-function probesOf(
-  scope: Construct,
-  c: ParsedWorkloadProps['containers'][number],
-): Pick<DeploymentV1SpecTemplateSpecContainer, 'readinessProbe' | 'livenessProbe' | 'startupProbe'> {
-  const ports = c.ports ?? [];
-  const readiness = c.readinessProbe ?? (ports.length > 0 ? Probe.fromTcpSocket() : undefined);
-  const out: { -readonly [K in 'readinessProbe' | 'livenessProbe' | 'startupProbe']?: ReturnType<Probe['render']> } = {};
-  for (const [key, probe] of [
+function probeList(c: ParsedContainer): Array<[ProbeKey, Probe]> {
+  const readiness = c.readinessProbe ?? ((c.ports ?? []).length > 0 ? Probe.fromTcpSocket() : undefined);
+  const all: Array<[ProbeKey, Probe | undefined]> = [
     ['readinessProbe', readiness],
     ['livenessProbe', c.livenessProbe],
     ['startupProbe', c.startupProbe],
-  ] as const) {
-    if (probe) out[key] = probe.render(ports, fieldOf(scope, 'ConfidentialWorkload', `containers.${c.name}.${key}`));
-  }
-  return out;
+  ];
+  return all.filter((e): e is [ProbeKey, Probe] => e[1] !== undefined);
+}
+
+/** The container's probes, rendered. */
+function probesOf(scope: Construct, c: ParsedContainer, tlsStatusPort: number | undefined): Partial<Record<ProbeKey, RenderedProbe>> {
+  const target = { ports: c.ports ?? [], ...(tlsStatusPort !== undefined ? { tlsStatusPort } : {}) };
+  return Object.fromEntries(
+    probeList(c).map(([key, probe]) => [key, probe.render(target, fieldOf(scope, 'ConfidentialWorkload', `containers.${c.name}.${key}`))]),
+  );
+}
+
+/** What the workload's pod VMs expose, checked by the pure core's rules (only TLS listeners when it serves TLS). */
+function exposureOf(scope: Construct, p: ParsedWorkloadProps, pod: PodSpec, tls: ReturnType<typeof renderTls> | undefined): WorkloadExposure {
+  const at = (field: string) => fieldOf(scope, 'ConfidentialWorkload', field);
+  const parsed = new Map<string, ParsedContainer>([...p.initContainers, ...p.containers].map((c) => [c.name, c]));
+  const containers = [...pod.initContainers.map((c) => ({ c, init: true })), ...pod.containers.map((c) => ({ c, init: false }))].map(
+    ({ c, init }) => {
+      const process = containerProcess(c, at(`${init ? 'initContainers' : 'containers'}.${c.name}`));
+      return {
+        name: c.name,
+        field: at(`${init ? 'initContainers' : 'containers'}.${c.name}`),
+        init,
+        rendered: tls?.proxyNames.has(c.name) ?? false,
+        ports: tls?.proxyNames.has(c.name) ? (tls.sidecars.find((s) => s.name === c.name)?.ports ?? []) : (parsed.get(c.name)?.ports ?? []),
+        args: process.args,
+        env: process.env,
+      };
+    },
+  );
+  const target = { ...(tls?.statusPort !== undefined ? { tlsStatusPort: tls.statusPort } : {}) };
+  const probes = [...p.containers, ...(tls?.sidecars ?? [])].flatMap((c) =>
+    probeList(c).map(([key, probe]) => {
+      const field = at(`containers.${c.name}.${key}`);
+      return { container: c.name, field, ...probe.target({ ports: c.ports ?? [], ...target }, field) };
+    }),
+  );
+  const service = p.service ? { targetPort: tls ? tls.endpoint.port : (p.service.targetPort ?? p.service.port), field: at('service') } : undefined;
+  return workloadExposure({
+    tls: tls !== undefined && p.service !== undefined,
+    listeners: tls?.listeners ?? [],
+    containers,
+    probes,
+    ...(service ? { service } : {}),
+    ingressFilter: tls?.filterName !== undefined,
+  });
 }
 
 /** `KBS_RESOURCE_<REPO>_<TYPE>_<TAG>`, upper case, with every other character as "_". */

@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { ImageFacts } from '../attestation/image-facts';
 import { ResourcePath } from '../attestation/resource-path';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
-import { Construct } from '../internal/cdktf';
+import { Annotations, Construct } from '../internal/cdktf';
 import { fieldOf, int, parseProps } from '../internal/validation';
 import { ConfidentialWorkload } from './confidential-workload';
 import { KbsResourceSpec } from './confidential-workload-props';
@@ -13,7 +13,7 @@ import { ServerTlsSettings } from './workload-tls';
 import { ResourceSource } from '../attestation/resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
 import { IKeyBrokerService } from '../kbs/key-broker';
-import { Probe, ServerProbes } from './probe';
+import { ServerProbes } from './probe';
 import { WorkloadNamespace } from './workload-namespace';
 import { resourceSourceSchema } from './prop-schemas';
 
@@ -78,9 +78,9 @@ export interface KeyManagerProps {
 
 /** The key manager's default probes. */
 const KEY_MANAGER_PROBES = {
-  readiness: Probe.fromTcpSocket({ periodSeconds: 5 }),
-  liveness: Probe.fromTcpSocket({ periodSeconds: 10, failureThreshold: 3 }),
-  startup: Probe.fromTcpSocket({ periodSeconds: 5, failureThreshold: 24 }),
+  readiness: { periodSeconds: 5 },
+  liveness: { periodSeconds: 10, failureThreshold: 3 },
+  startup: { periodSeconds: 5, failureThreshold: 24 },
 };
 
 const schema = v.object({
@@ -125,6 +125,13 @@ export class KeyManager extends Construct {
         },
       ),
     );
+    // Whoever reaches the key manager's API decrypts outputs: admit named callers, and users from a CA of their own.
+    if (p.tls && !Array.isArray(p.tls.clients))
+      Annotations.of(this).addWarning(
+        `tls.clients is "${p.tls.clients}": every ${p.tls.clients === 'any' ? 'TLS client' : 'certificate of the workload CA'} ` +
+          "reaches the key manager's decryption API. Name the workloads that call it (tls.clients: ['inference']) and give " +
+          'model users a CA of their own (tls.users)',
+      );
     // The private key is reserved for this workload: another workload listing it is a synth error.
     this.privateKey = p.kbs.declareResource(privateKey, p.privateKeySource, { exclusiveTo: this.workload });
     this.serviceUrl = this.workload.serviceUrl!;

@@ -35,6 +35,7 @@ const timing = {
 
 const tcpOptions = strictObject(timing);
 const httpOptions = strictObject({ ...timing, scheme: v.optional(v.picklist(['HTTP', 'HTTPS']), 'HTTP') });
+const proxyOptions = strictObject({ ...timing, port: v.optional(v.never('is the proxy status port; it cannot be set here')) });
 
 /** The Deployment container's probe block (provider attribute names). */
 export interface RenderedProbe {
@@ -46,10 +47,22 @@ export interface RenderedProbe {
   readonly failureThreshold?: number;
 }
 
+/** Where a probe may connect: the container's own ports, and the TLS proxy's status endpoint when there is one. */
+export interface ProbeTarget {
+  /** The container's declared ports (the first is the default port). */
+  readonly ports: readonly number[];
+  /** The HTTPS status port of the workload's TLS proxy. @default - none: the workload serves no TLS */
+  readonly tlsStatusPort?: number;
+}
+
+/** The status path of the TLS proxy (ghostunnel): 200 when its backend, the application, accepts connections. */
+export const TLS_PROXY_STATUS_PATH = '/_status';
+
 /**
  * A readiness, liveness or startup probe of a confidential container: an HTTP GET or a TCP connection, made
  * by the kubelet over the pod network, so no agent request is involved and the agent policy has nothing to
  * admit. There is no exec probe: an exec is a host-chosen command inside the TEE, which the agent policy denies.
+ * A TLS workload's application is probed through its proxy (`throughTlsProxy`): the kubelet reaches only TLS ports.
  */
 export class Probe {
   /** Probes with `GET <path>` on the port; any status from 200 to 399 passes. */
@@ -65,32 +78,56 @@ export class Probe {
     return new Probe({ kind: 'tcp' }, parse(tcpOptions, options));
   }
 
+  /**
+   * Probes a TLS workload's application through its TLS proxy: an HTTPS GET of the proxy's status endpoint,
+   * which answers 200 only while the proxy reaches the application on 127.0.0.1. The kubelet never needs the
+   * application's plaintext port, so it stays closed to everything outside the pod VM.
+   */
+  public static throughTlsProxy(options: Omit<ProbeOptions, 'port'> = {}): Probe {
+    return new Probe({ kind: 'proxy-status' }, parse(proxyOptions, options));
+  }
+
   private constructor(
-    private readonly check: { kind: 'http'; path: string; scheme: string } | { kind: 'tcp' },
+    private readonly check: { kind: 'http'; path: string; scheme: string } | { kind: 'tcp' } | { kind: 'proxy-status' },
     private readonly options: ProbeOptions,
   ) {}
 
   /** `http <path>` or `tcp`, with the port when fixed. */
   public describe(): string {
     const port = this.options.port !== undefined ? ` :${this.options.port}` : '';
+    if (this.check.kind === 'proxy-status') return 'TLS proxy status';
     return this.check.kind === 'http' ? `${this.check.scheme} GET ${this.check.path}${port}` : `TCP${port}`;
   }
 
-  /** Renders the probe for a container whose ports are `ports`; fails (naming `field`) when no port is known. */
-  public render(ports: readonly number[], field: Field = 'probe'): RenderedProbe {
-    const port = this.options.port ?? ports[0];
+  /** The port and scheme the kubelet connects to for a container with `target`; fails (naming `field`) when none is known. */
+  public target(target: ProbeTarget, field: Field = 'probe'): { readonly port: number; readonly scheme: 'HTTP' | 'HTTPS' | 'TCP' } {
+    if (this.check.kind === 'proxy-status') {
+      if (target.tlsStatusPort === undefined)
+        throw inputError(field, 'probes through the TLS proxy, but this workload serves no TLS; give it tls, or use fromHttpGet / fromTcpSocket');
+      return { port: target.tlsStatusPort, scheme: 'HTTPS' };
+    }
+    const port = this.options.port ?? target.ports[0];
     if (port === undefined)
       throw inputError(
         subField(field, '.port'),
-        `the container exposes no port for the ${this.describe()} probe; set ports on the container or port on the probe`,
+        `the container exposes no port for the ${this.describe()} probe; ` +
+          (target.tlsStatusPort !== undefined
+            ? 'probe a TLS workload through its proxy: Probe.throughTlsProxy()'
+            : 'set ports on the container or port on the probe'),
       );
+    return { port, scheme: this.check.kind === 'http' ? (this.check.scheme as 'HTTP' | 'HTTPS') : 'TCP' };
+  }
+
+  /** Renders the probe for a container with `target`; fails (naming `field`) when no port is known. */
+  public render(target: ProbeTarget, field: Field = 'probe'): RenderedProbe {
+    const { port, scheme } = this.target(target, field);
     const { initialDelaySeconds, periodSeconds, timeoutSeconds, failureThreshold } = this.options;
     const timings = Object.fromEntries(
       Object.entries({ initialDelaySeconds, periodSeconds, timeoutSeconds, failureThreshold }).filter(([, v]) => v !== undefined),
     );
-    return this.check.kind === 'http'
-      ? { httpGet: { path: this.check.path, port: String(port), scheme: this.check.scheme }, ...timings }
-      : { tcpSocket: [{ port: String(port) }], ...timings };
+    if (this.check.kind === 'tcp') return { tcpSocket: [{ port: String(port) }], ...timings };
+    const path = this.check.kind === 'http' ? this.check.path : TLS_PROXY_STATUS_PATH;
+    return { httpGet: { path, port: String(port), scheme }, ...timings };
   }
 }
 

@@ -12,7 +12,7 @@ import {
   runtimeSchema,
   serverProbesSchema,
 } from './confidential-workload-schema';
-import { ServerProbes, serverProbes } from './probe';
+import { Probe, ProbeOptions, ServerProbes, serverProbes } from './probe';
 import { namespaceSchema } from './prop-schemas';
 import { serverTlsSchema } from './workload-tls';
 
@@ -49,8 +49,11 @@ export interface ServerContainer {
   readonly port: number;
   /** Its environment. */
   readonly env: Readonly<Record<string, string>>;
-  /** Its default probes; each one given in the props replaces that default. */
-  readonly defaultProbes: Required<ServerProbes>;
+  /**
+   * The timing of its default probes (each one given in the props replaces that default): through the TLS proxy's
+   * status endpoint with TLS, a TCP connection to the port without.
+   */
+  readonly defaultProbes: Readonly<Record<keyof ServerProbes, Omit<ProbeOptions, 'port'>>>;
   /** Its requests. @default - the workload's default */
   readonly resources?: ConfidentialContainer['resources'];
 }
@@ -58,13 +61,18 @@ export interface ServerContainer {
 /**
  * The ConfidentialWorkload props of a server: the one server container, behind the Service on its port, with
  * the construct's TLS; `more` adds what the construct has of its own (resources, init containers, image pulls,
- * TLS with upstreams).
+ * TLS with upstreams). With TLS the server listens on 127.0.0.1 (`HOST`), declares no port (only the proxy's TLS
+ * ports are reachable from outside the pod VM) and is probed through its proxy.
  */
 export function serverWorkloadProps(
   p: ParsedServerWorkload & { readonly name: string },
   server: ServerContainer,
   more: Pick<ConfidentialWorkloadProps, 'initContainers' | 'resources' | 'scratchVolumes' | 'imagePull' | 'tls'>,
 ): ConfidentialWorkloadProps {
+  const tls = p.tls !== undefined || more.tls !== undefined;
+  const probe = (timing: Omit<ProbeOptions, 'port'>) => (tls ? Probe.throughTlsProxy(timing) : Probe.fromTcpSocket(timing));
+  const d = server.defaultProbes;
+  const defaults = { readiness: probe(d.readiness), liveness: probe(d.liveness), startup: probe(d.startup) };
   return {
     runtime: p.runtime,
     kbs: p.kbs,
@@ -80,10 +88,10 @@ export function serverWorkloadProps(
         command: p.command,
         args: p.args,
         runAsUser: p.runAsUser,
-        ports: [server.port],
-        env: { ...server.env },
+        ...(tls ? {} : { ports: [server.port] }),
+        env: { ...(tls ? { HOST: '127.0.0.1' } : {}), ...server.env },
         ...(server.resources ? { resources: server.resources } : {}),
-        ...serverProbes(server.defaultProbes, p.probes),
+        ...serverProbes(defaults, p.probes),
       },
     ],
     service: { port: server.port },

@@ -1,7 +1,7 @@
 import { isK8sName } from '../attestation/k8s-names';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import * as v from 'valibot';
-import { Construct, TerraformStack } from '../internal/cdktf';
+import { Construct, Lazy, TerraformStack } from '../internal/cdktf';
 import { ConstructValidationError, parseProps } from '../internal/validation';
 
 /** The namespace confidential workloads use when given none. */
@@ -17,7 +17,8 @@ export interface WorkloadNamespaceProps {
 }
 
 /**
- * A namespace for confidential workloads, with the `restricted` pod security level enforced.
+ * A namespace for confidential workloads, with the `restricted` pod security level enforced (`privileged` once a
+ * workload in it has an ingress filter, which needs NET_ADMIN; `restricted` then stays the warning level).
  *
  * Workloads given no namespace use `confidential-ai` and create it (see `WorkloadNamespace.defaultOf`); a
  * namespace given by name is taken to exist already.
@@ -39,6 +40,7 @@ export class WorkloadNamespace extends Construct {
   public readonly resource: NamespaceV1;
   /** The namespace name, a literal. */
   public readonly namespaceName: string;
+  private ingressFilters = false;
 
   constructor(scope: Construct, id: string, props: WorkloadNamespaceProps = {}) {
     super(scope, id);
@@ -75,8 +77,23 @@ export class WorkloadNamespace extends Construct {
     this.resource = new NamespaceV1(this, 'Resource', {
       metadata: {
         name: p.name,
-        labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' },
+        labels: {
+          'pod-security.kubernetes.io/enforce': Lazy.stringValue({ produce: () => (this.ingressFilters ? 'privileged' : 'restricted') }),
+          'pod-security.kubernetes.io/enforce-version': 'latest',
+          'pod-security.kubernetes.io/warn': 'restricted',
+          'pod-security.kubernetes.io/warn-version': 'latest',
+        },
       },
     });
+  }
+
+  /**
+   * Lets the namespace admit the ingress filter of its TLS workloads (a container with NET_ADMIN, which Pod
+   * Security admits at the `privileged` level only): enforce becomes `privileged`, and `restricted` stays as the
+   * warning level. Admission is the cluster admin's to change anyway; what pins a confidential pod, the filter
+   * included, is its agent policy. ConfidentialWorkload calls it.
+   */
+  public admitIngressFilter(): void {
+    this.ingressFilters = true;
   }
 }

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as v from 'valibot';
 import { int, strictObject } from '../internal/validation';
@@ -24,8 +24,26 @@ export interface WorkloadTlsProps {
   readonly proxyImage: string;
   /** The proxy image's verified facts (its ENV and USER), for the agent policy. @default - none (a warning) */
   readonly proxyImageFacts?: ImageFacts;
+  /**
+   * The image of the pod's ingress filter, pinned by digest: a POSIX `sh` and `nft` on its PATH, e.g. Kubernetes'
+   * `registry.k8s.io/build-image/distroless-iptables`. Every TLS server workload then starts with an init container
+   * (root, NET_ADMIN alone) that closes every inbound port of its pod VM but the TLS listeners, and its agent
+   * policy admits no other container until the filter has started: the application's plaintext port stays closed
+   * even if the application binds every interface.
+   * @default - no filter (a warning): only the applications' own loopback binding keeps their ports closed
+   */
+  readonly ingressFilterImage?: string;
+  /** The ingress filter image's verified facts (its ENV). @default - none (a warning) */
+  readonly ingressFilterImageFacts?: ImageFacts;
   /** The KBS repository of the workload keys: `kbs:///<repository>/<workload>/tls-key`. @default 'workload-tls' */
   readonly keyRepository?: string;
+  /**
+   * PEM of the model users' CA (`users/ca.pem` of `cai-create-workload-certs <dir> user:<name>`), a CA of its own:
+   * servers with `tls.users` admit its certificates on a listener of their own, so a user's certificate never
+   * passes for a workload's.
+   * @default - read from `users/ca.pem` by fromDirectory when it exists; else no users CA
+   */
+  readonly usersCaCertPem?: string;
 }
 
 /** One workload's TLS identity: its certificate (public) and where its key is in the KBS. */
@@ -59,7 +77,15 @@ function certificate(pem: string, field: string): X509Certificate {
 export class WorkloadTls {
   /** Reads `ca.pem` from the directory `cai-create-workload-certs` wrote (never the keys). */
   public static fromDirectory(dir: string, props: Omit<WorkloadTlsProps, 'caCertPem'>): WorkloadTls {
-    return new WorkloadTls({ ...props, caCertPem: readPem(join(dir, 'ca.pem'), 'caCertPem', dir) }, dir);
+    const users = join(dir, 'users', 'ca.pem');
+    return new WorkloadTls(
+      {
+        ...(existsSync(users) ? { usersCaCertPem: readPem(users, 'usersCaCertPem', dir) } : {}),
+        ...props,
+        caCertPem: readPem(join(dir, 'ca.pem'), 'caCertPem', dir),
+      },
+      dir,
+    );
   }
 
   /** The CA certificate (PEM, one trailing newline). */
@@ -68,8 +94,14 @@ export class WorkloadTls {
   public readonly proxyImage: string;
   /** The proxy image's facts, if given. */
   public readonly proxyImageFacts?: ImageFacts;
+  /** The ingress filter image, pinned by digest, if given. */
+  public readonly ingressFilterImage?: string;
+  /** The ingress filter image's facts, if given. */
+  public readonly ingressFilterImageFacts?: ImageFacts;
   /** The KBS repository of the keys. */
   public readonly keyRepository: string;
+  /** The model users' CA (PEM, one trailing newline), if any. */
+  public readonly usersCaCertPem?: string;
   private readonly ca: X509Certificate;
 
   constructor(
@@ -85,7 +117,19 @@ export class WorkloadTls {
     this.caCertPem = props.caCertPem.trim() + '\n';
     this.proxyImage = requirePinnedImage(props.proxyImage, 'proxyImage');
     if (props.proxyImageFacts) this.proxyImageFacts = props.proxyImageFacts;
+    if (props.ingressFilterImage !== undefined) this.ingressFilterImage = requirePinnedImage(props.ingressFilterImage, 'ingressFilterImage');
+    if (props.ingressFilterImageFacts) this.ingressFilterImageFacts = props.ingressFilterImageFacts;
     this.keyRepository = props.keyRepository ?? 'workload-tls';
+    if (props.usersCaCertPem !== undefined) {
+      const users = certificate(props.usersCaCertPem, 'usersCaCertPem');
+      if (!users.ca) throw new AttestationInputError('usersCaCertPem', 'is not a CA certificate (basicConstraints CA:TRUE)');
+      if (users.fingerprint256 === this.ca.fingerprint256 || users.subject === this.ca.subject)
+        throw new AttestationInputError(
+          'usersCaCertPem',
+          'must be a CA of its own, not the workload CA: a user certificate must never pass for a workload certificate',
+        );
+      this.usersCaCertPem = props.usersCaCertPem.trim() + '\n';
+    }
     ResourcePath.parse(`${this.keyRepository}/x/tls-key`, 'keyRepository');
   }
 
@@ -147,6 +191,12 @@ export interface ServerTlsSettings {
   /** The TLS port the Service exposes. @default 8443 */
   readonly port?: number;
   /**
+   * The port of the proxy's HTTPS status endpoint (`/_status`, 200 while the proxy reaches the application), which
+   * the kubelet's probes use: the application's own port stays closed to everything outside the pod VM.
+   * @default 8444
+   */
+  readonly statusPort?: number;
+  /**
    * Who may connect: `'workload-ca'` (a client certificate of the deployment's workload CA), a list of workload
    * names (certificates with those CNs), or `'any'` (no client certificate; TLS still ends in the pod VM).
    * @default 'workload-ca'
@@ -154,6 +204,12 @@ export interface ServerTlsSettings {
   readonly clients?: TlsClients;
   /** Where the private key comes from. @default ResourceSource.outOfBand() */
   readonly keySource?: ResourceSource;
+  /**
+   * Model users connect on a listener of their own, with a client certificate of the deployment's users CA
+   * (`WorkloadTls` usersCaCertPem), which the workload listener never trusts.
+   * @default - no user listener
+   */
+  readonly users?: { readonly port?: number };
 }
 
 /** TLS settings of a confidential workload: its server side, and the TLS workloads it calls. */
@@ -173,6 +229,7 @@ const serverTlsShape = {
     'must be WorkloadTls.identity(name)',
   ),
   port: v.optional(int(1, 65535), 8443),
+  statusPort: v.optional(int(1, 65535), 8444),
   clients: v.optional(
     v.union([
       v.literal('any'),
@@ -182,6 +239,7 @@ const serverTlsShape = {
     'workload-ca',
   ),
   keySource: v.optional(resourceSourceSchema, ResourceSource.outOfBand()),
+  users: v.optional(strictObject({ port: v.optional(int(1, 65535), 8445) })),
 };
 
 /** The schema of a ServerTlsSettings prop (KeyManager, ConfidentialInference). */

@@ -1,5 +1,6 @@
 import { Testing } from 'cdktf';
 import { ByoClusterStack } from '../../examples/byo-cluster/byo-cluster-stack';
+import { describeNoSideDoors } from '../helpers/side-doors';
 import { Synthesized, resourceOf, resourcesOf, synthApp } from '../helpers/synth';
 
 describe('byo-cluster example', () => {
@@ -9,6 +10,8 @@ describe('byo-cluster example', () => {
   test('matches the reviewed snapshot', () => {
     expect(json).toMatchSnapshot();
   });
+
+  describeNoSideDoors(() => json, ['key-manager']);
 
   test('adds no network, cluster or image: only what the company is missing', () => {
     for (const type of ['azurerm_virtual_network', 'azurerm_subnet', 'azurerm_kubernetes_cluster', 'azurerm_shared_image']) {

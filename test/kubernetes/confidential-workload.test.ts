@@ -21,8 +21,9 @@ import {
 import { join } from 'node:path';
 import { pinned, podPolicy } from '../attestation/fixtures/values';
 import { readFileSync } from 'node:fs';
-import { ImageConfig, createContainer, createPause, createSandbox, podOfDeployment } from '../helpers/kata-runtime';
-import { agentAllows, describeWithEngine } from '../helpers/rego-engine';
+import { ImageConfig, createContainer, podOfDeployment } from '../helpers/kata-runtime';
+import { startPod } from '../helpers/pod-lifecycle';
+import { describeWithEngine } from '../helpers/rego-engine';
 import { releasedTo } from '../helpers/trustee-claims';
 import { emptyStack, resourceOf, resourcesOf, synth, Synthesized } from '../helpers/synth';
 import { PROXY_IMAGE, WORKLOAD_TLS, clusterParts, tlsOf } from './fixtures';
@@ -120,13 +121,14 @@ describe('KeyManager and ConfidentialInference, wired end to end', () => {
   test('each agent policy admits exactly its workload containers, with their images and command lines', () => {
     const keys = { name: 'tls-keys', image: PROXY_IMAGE, args: ['/bin/sh', '-c', expect.stringContaining('wget -q -O /tls/key.pem "$TLS_KEY_URL"')] };
     const files = ['--cert', '/tls/cert.pem', '--key', '/tls/key.pem', '--cacert', '/tls/ca.pem'];
+    const status = (port: number) => ['--status', `https://0.0.0.0:${port}`];
     expect(km!.workload.agentPolicy.data.containers).toEqual([
       keys,
       { name: 'key-manager', image: pinned('key-manager'), args: ['/app/server'] },
       {
         name: 'tls-server',
         image: PROXY_IMAGE,
-        args: ['/usr/bin/ghostunnel', 'server', '--listen', '0.0.0.0:8443', '--target', '127.0.0.1:8080', ...files, '--allow-all'],
+        args: ['/usr/bin/ghostunnel', 'server', '--listen', '0.0.0.0:8443', '--target', '127.0.0.1:8080', ...files, '--allow-all', ...status(8444)],
       },
     ]);
     expect(inf!.workload.agentPolicy.data.containers).toEqual([
@@ -136,7 +138,7 @@ describe('KeyManager and ConfidentialInference, wired end to end', () => {
       {
         name: 'tls-server',
         image: PROXY_IMAGE,
-        args: ['/usr/bin/ghostunnel', 'server', '--listen', '0.0.0.0:8443', '--target', '127.0.0.1:8000', ...files, '--allow-all'],
+        args: ['/usr/bin/ghostunnel', 'server', '--listen', '0.0.0.0:8443', '--target', '127.0.0.1:8000', ...files, '--allow-all', ...status(8444)],
       },
       {
         name: 'tls-to-key-manager',
@@ -217,18 +219,22 @@ describe('KeyManager and ConfidentialInference, wired end to end', () => {
     expect(km!.serviceUrl).toBe('https://key-manager.confidential-ai.svc.cluster.local:8443');
   });
 
-  test('the key manager and the model server are ready once listening, restarted when not, with time to start (model loading)', () => {
-    const server = (idPart: string) => (podTemplate(json, idPart).spec.container as Array<Record<string, unknown>>)[0];
-    expect(server('km_')).toMatchObject({
-      readiness_probe: { tcp_socket: [{ port: '8080' }], period_seconds: 5 },
-      liveness_probe: { tcp_socket: [{ port: '8080' }], period_seconds: 10, failure_threshold: 3 },
-      startup_probe: { tcp_socket: [{ port: '8080' }], period_seconds: 5, failure_threshold: 24 },
-    });
-    expect(server('inf_')).toMatchObject({
-      readiness_probe: { tcp_socket: [{ port: '8000' }] },
-      startup_probe: { tcp_socket: [{ port: '8000' }], period_seconds: 10, failure_threshold: 90 },
-    });
-  });
+  test(
+    'GIVEN TLS WHEN the kubelet probes the key manager and the model server THEN it asks the proxy status endpoint, which checks the ' +
+      'application on 127.0.0.1, and never a plaintext port',
+    () => {
+      const server = (idPart: string) => (podTemplate(json, idPart).spec.container as Array<Record<string, unknown>>)[0];
+      const status = { http_get: { path: '/_status', port: '8444', scheme: 'HTTPS' } };
+      expect(server('km_')).toMatchObject({
+        readiness_probe: { ...status, period_seconds: 5 },
+        liveness_probe: { ...status, period_seconds: 10, failure_threshold: 3 },
+        startup_probe: { ...status, period_seconds: 5, failure_threshold: 24 },
+        port: [],
+        env: expect.arrayContaining([{ name: 'HOST', value: '127.0.0.1' }]),
+      });
+      expect(server('inf_')).toMatchObject({ readiness_probe: status, startup_probe: { ...status, period_seconds: 10, failure_threshold: 90 } });
+    },
+  );
 
   test('a probe given replaces only its default', () => {
     let km: KeyManager | undefined;
@@ -240,13 +246,13 @@ describe('KeyManager and ConfidentialInference, wired end to end', () => {
         image: pinned('key-manager'),
         command: ['/app/server'],
         runAsUser: 1000,
-        probes: { readiness: Probe.fromHttpGet('/healthz') },
+        probes: { readiness: Probe.throughTlsProxy({ periodSeconds: 2 }) },
         ...tlsOf('key-manager'),
       });
     });
     const c = (podTemplate(own, 'km_').spec.container as Array<Record<string, unknown>>)[0];
-    expect(c.readiness_probe).toEqual({ http_get: { path: '/healthz', port: '8080', scheme: 'HTTP' } });
-    expect(c.liveness_probe).toEqual({ tcp_socket: [{ port: '8080' }], period_seconds: 10, failure_threshold: 3 });
+    expect(c.readiness_probe).toEqual({ http_get: { path: '/_status', port: '8444', scheme: 'HTTPS' }, period_seconds: 2 });
+    expect(c.liveness_probe).toEqual({ http_get: { path: '/_status', port: '8444', scheme: 'HTTPS' }, period_seconds: 10, failure_threshold: 3 });
     expect(km).toBeDefined();
     const parts = clusterParts(emptyStack());
     expect(
@@ -675,12 +681,11 @@ describeWithEngine('ConfidentialWorkload renders the pod its agent policy admits
       const config = (
         JSON.parse(readFileSync(join(__dirname, '../../examples/reference/images/key-manager/config.json'), 'utf8')) as { config: ImageConfig }
       ).config;
-      expect(agentAllows(rego, 'CreateSandboxRequest', createSandbox(pod))).toBe(true);
-      expect(agentAllows(rego, 'CreateContainerRequest', createPause(pod))).toBe(true);
-      expect(agentAllows(rego, 'CreateContainerRequest', createContainer(pod, 'prepare', {}))).toBe(true);
+      const { steps } = startPod(rego, pod, (image) => (image === REFERENCE_KM ? config : {}));
+      expect(steps.filter((s) => !s.allowed)).toEqual([]);
+      expect(steps.filter((s) => s.request === 'CreateContainerRequest').map((s) => s.container)).toEqual(['pause', 'prepare', 'main']);
       const main = createContainer(pod, 'main', config) as { OCI: { Process: { Args: string[]; Cwd: string; User: unknown } } };
       expect(main.OCI.Process).toMatchObject({ Args: ['/usr/local/bin/key-manager'], Cwd: '/work', User: { UID: 65532, GID: 0 } });
-      expect(agentAllows(rego, 'CreateContainerRequest', main)).toBe(true);
     },
   );
 });

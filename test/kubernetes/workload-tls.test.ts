@@ -14,7 +14,7 @@ function server(parts: Parts, name: string, tls: Partial<NonNullable<Confidentia
     runtime: parts.runtime,
     kbs: parts.trustee,
     name,
-    containers: [{ name: 'app', image: pinned(name), command: ['/app/server'], runAsUser: 1000, ports: [8080] }],
+    containers: [{ name: 'app', image: pinned(name), command: ['/app/server', '--listen', '127.0.0.1:8080'], runAsUser: 1000 }],
     service: { port: 8080 },
     tls: { identity: WORKLOAD_TLS.identity(name), ...tls },
   });
@@ -224,7 +224,7 @@ describe('ConfidentialWorkload TLS wiring', () => {
     const open = server(parts, 'app', { clients: 'any' });
     const listed = server(parts, 'key-manager', { clients: ['inference', 'caller'] });
     const args = (w: ConfidentialWorkload) => w.agentPolicy.data.containers.find((c) => c.name === 'tls-server')!.args;
-    expect(args(open).slice(-1)).toEqual(['--disable-authentication']);
-    expect(args(listed).slice(-4)).toEqual(['--allow-cn', 'inference', '--allow-cn', 'caller']);
+    expect(args(open).slice(-3)).toEqual(['--disable-authentication', '--status', 'https://0.0.0.0:8444']);
+    expect(args(listed).slice(-6)).toEqual(['--allow-cn', 'inference', '--allow-cn', 'caller', '--status', 'https://0.0.0.0:8444']);
   });
 });
