@@ -14,7 +14,10 @@ export const TRUSTEE_VM_PATHS = {
   sync: '/usr/local/sbin/kbs-sync',
 } as const;
 
-/** The Key Vault secrets the VM reads, by purpose. The model owner uploads the first four; Terraform writes the state. */
+/**
+ * The Key Vault secrets the VM reads, by purpose. The model owner uploads the first four (bin/create-key-material.sh
+ * prints the commands with these names; a test keeps the two equal); Terraform writes the state.
+ */
 export const TRUSTEE_VM_SECRETS = {
   httpsKey: 'kbs-https-key',
   httpsCert: 'kbs-https-cert',
