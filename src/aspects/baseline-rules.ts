@@ -207,6 +207,17 @@ export const BASELINE_RULES = {
       'resource, and rewrite its policies: the adversary would hold the keys.',
     fix: 'use TrusteeVm (a confidential VM of the model owner) or ExternalKbs; keep the in-cluster Trustee for development, suppressed with a reason',
   }),
+  KBS_NO_CLUSTER_KEY_VAULT_ACCESS: rule({
+    id: 'CAI-KBS-8',
+    severity: 'error',
+    title: "No cluster service account can read the model owner's Key Vault",
+    rationale:
+      'KbsKeyVaultAccess federates a reader of the vault with a service account of the cluster: ' +
+      "its admin can mint that account's token and read every secret the KBS could.",
+    fix:
+      'keep the secrets in the Key Vault of a TrusteeVm (read by its own confidential VM); ' +
+      'keep KbsKeyVaultAccess for development, suppressed with a reason',
+  }),
   WL_KATA_REMOTE: rule({
     id: 'CAI-WL-1',
     severity: 'error',

@@ -1,6 +1,7 @@
 import { kbsConfigFindings } from '../attestation/kbs-defaults';
 import { AKS_AUDIT_CATEGORIES } from '../azure/aks-audit-logs';
 import { ConfidentialVmPool } from '../azure/confidential-vm-pool';
+import { KbsKeyVaultAccess } from '../azure/kbs-key-vault-access';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Annotations, Aspects, IAspect, IConstruct, TerraformResource, TerraformStack, Tokenization } from '../internal/cdktf';
 import { ConfidentialWorkload } from '../kubernetes/confidential-workload';
@@ -47,6 +48,8 @@ export class SecurityBaseline implements IAspect {
     else if (node instanceof TrusteeVm) this.checkKbs(node, node.kbsConfig);
     else if (node instanceof ConfidentialWorkload) this.checkWorkload(node);
     else if (node instanceof ConfidentialVmPool) this.checkPool(node);
+    else if (node instanceof KbsKeyVaultAccess)
+      this.report(node, R.KBS_NO_CLUSTER_KEY_VAULT_ACCESS, `service account ${node.namespace}/${node.serviceAccountName}`);
     else if (node instanceof TerraformResource) this.checkResource(node);
   }
 

@@ -16,6 +16,7 @@ import {
   ConfidentialVmPool,
   ConfidentialVmSize,
   ConfidentialWorkload,
+  KbsKeyVaultAccess,
   KeyManager,
   SecurityBaseline,
   Trustee,
@@ -273,6 +274,26 @@ describe('each rule fails a violating stack', () => {
     expect(trustee).toBeDefined();
   });
 
+  test('CAI-KBS-8 (a cluster service account federated to read the Key Vault), suppressible for development with a reason', () => {
+    const build = (reason?: string) => {
+      const s = stack();
+      const { cluster } = baseInfra(s);
+      const access = new KbsKeyVaultAccess(s, 'kv', {
+        cluster,
+        keyVaultId: '/subscriptions/s/resourceGroups/owner/providers/Microsoft.KeyVault/vaults/owner-kv',
+        keyVaultName: 'owner-kv',
+        location: 'westeurope',
+        resourceGroupName: 'rg',
+      });
+      if (reason) SecurityBaseline.suppress(access, 'CAI-KBS-8', reason);
+      return findings(s);
+    };
+    expect(build().errors.filter((e) => e.startsWith('CAI-KBS'))).toEqual(['CAI-KBS-8 s/kv']);
+    const dev = build('development cluster: the vault holds test keys only');
+    expect(dev.errors.filter((e) => e.startsWith('CAI-KBS'))).toEqual([]);
+    expect(dev.infos).toContain('CAI-KBS-8 suppressed: development cluster: the vault holds test keys only');
+  });
+
   test('the Trustee VM is held to the KBS rules too, and passes them', () => {
     const s = stack();
     const { network, image } = baseInfra(s);
@@ -348,7 +369,7 @@ describe('each rule fails a violating stack', () => {
 
   test('every documented rule is exercised above', () => {
     expect(BASELINE_RULE_LIST.map((r) => r.id)).toEqual(expect.arrayContaining(Object.values(BASELINE_RULES).map((r) => r.id)));
-    expect(BASELINE_RULE_LIST).toHaveLength(30);
+    expect(BASELINE_RULE_LIST).toHaveLength(31);
   });
 });
 
