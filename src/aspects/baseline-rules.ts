@@ -218,6 +218,18 @@ export const BASELINE_RULES = {
       'keep the secrets in the Key Vault of a TrusteeVm (read by its own confidential VM); ' +
       'keep KbsKeyVaultAccess for development, suppressed with a reason',
   }),
+  KBS_OWN_SUBSCRIPTION: rule({
+    id: 'CAI-KBS-9',
+    severity: 'warning',
+    title: "The KBS VM is in a subscription of its own, not the cluster's",
+    rationale:
+      "Whoever can write to the cluster's subscription (its owners, and the cluster admin if they hold such a role) " +
+      "can grant themselves the KBS VM's Key Vault, or replace the VM, and so read the KBS keys and every resource.",
+    fix:
+      "configure the azurerm provider of the TrusteeVm's stack with the model owner's own subscription (the " +
+      "reference app: TF_VAR_trust_subscription_id), one the cluster's admins cannot write to, in a stack without " +
+      'the cluster, its pool, its runtime or its workloads',
+  }),
   WL_KATA_REMOTE: rule({
     id: 'CAI-WL-1',
     severity: 'error',
