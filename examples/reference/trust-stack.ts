@@ -104,7 +104,7 @@ export class TrustStack extends TerraformStack {
         'example material: the KBS CA, token signer CA and admin public key are the ' +
           'committed examples under examples/reference/pki/example, and the KBS image digest, ' +
           `Key Vault name and admin ranges in examples/reference/config.ts are examples; create your own ` +
-          `key material with KBS_IP=${t.kbsStaticIp} bin/create-key-material.sh examples/reference/.secrets, ` +
+          `key material with KBS_IP=${t.kbsStaticIp} VAULT_NAME=<your keyVaultName> bin/create-key-material.sh examples/reference/.secrets, ` +
           'and set those values and snpTcbFloor for your hosts before deploying',
       );
     }
