@@ -84,11 +84,11 @@ fetch() {
   secret() {
     curl -sf --retry 5 -H "Authorization: Bearer $token" "${KEY_VAULT_SECRET_URL}" | jq -jer .value
   }
-  secret kbs-https-key > "$dir/https.key"
-  secret kbs-https-cert > "$dir/https.crt"
-  secret kbs-token-signer-key > "$dir/signer.key"
-  secret kbs-token-signer-chain > "$dir/signer.crt"
-  secret kbs-state | base64 -d | gunzip > "$dir/state.json"
+  secret ${TRUSTEE_VM_SECRETS.httpsKey} > "$dir/https.key"
+  secret ${TRUSTEE_VM_SECRETS.httpsCert} > "$dir/https.crt"
+  secret ${TRUSTEE_VM_SECRETS.signerKey} > "$dir/signer.key"
+  secret ${TRUSTEE_VM_SECRETS.signerChain} > "$dir/signer.crt"
+  secret ${TRUSTEE_VM_SECRETS.state} | base64 -d | gunzip > "$dir/state.json"
   mkdir -p "$dir/res"
   while IFS=$'\t' read -r name version; do
     secret "$name" "$version" > "$dir/res/$i"
