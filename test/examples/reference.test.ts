@@ -112,7 +112,7 @@ describe('reference app', () => {
       expect(parsed.attestation_token?.insecure_header_jwk).toBe(false);
     });
 
-    test('peers its own VNet with the cluster VNet (each stack its half, in its subscription), and admits only the pod-VM subnet and the admins', () => {
+    test('peers its VNet with the cluster VNet (each stack its half, in its subscription), and admits only the pod-VM subnet and the admins', () => {
       expect(Object.values(resourcesOf(trust, 'azurerm_virtual_network_peering')).map((p) => p.name)).toEqual(['trust-to-cluster']);
       expect(resourceOf(cluster, 'azurerm_virtual_network_peering')).toMatchObject({
         name: 'cluster-to-trust',
