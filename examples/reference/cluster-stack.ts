@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
+import { VirtualNetworkPeering } from '@cdktf/provider-azurerm/lib/virtual-network-peering';
 import { Annotations, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import {
@@ -42,6 +43,14 @@ export class ClusterStack extends TerraformStack {
 
     const subscriptionId = new TerraformVariable(this, 'subscription_id', { type: 'string', description: 'Azure subscription of the infra stack' });
     new AzurermProvider(this, 'azurerm', { features: [{}], subscriptionId: subscriptionId.stringValue });
+    // The cluster's half of the peering with the model owner's VNet: created in the cluster's subscription,
+    // which the trust stack's provider (the owner's subscription) does not reach.
+    new VirtualNetworkPeering(this, 'ClusterToTrust', {
+      name: 'cluster-to-trust',
+      resourceGroupName: cfg.resourceGroupName,
+      virtualNetworkName: infra.network.resource.name,
+      remoteVirtualNetworkId: trust.vnetId,
+    });
 
     configureAksProviders(this, { name: cfg.clusterName, resourceGroupName: cfg.resourceGroupName });
 

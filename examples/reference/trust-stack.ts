@@ -19,20 +19,25 @@ import { loadPublicMaterial } from './pki';
 /**
  * The model owner's stack: a resource group and VNet of its own, peered with the cluster's, and the KBS on a
  * confidential VM there (TrusteeVm). Deployed after `infra` (it peers with its VNet) and before `cluster`.
- * Whoever runs the cluster has no role here: the KBS, its keys and its policies are out of their reach.
+ * Whoever runs the cluster has no role here: the KBS, its keys and its policies are out of their reach, in a
+ * subscription of the owner's own (`trust_subscription_id`).
  */
 export class TrustStack extends TerraformStack {
   /** The KBS every workload attests to. */
   public readonly kbs: TrusteeVm;
+  /** The model owner's VNet, which the cluster stack peers its VNet with. */
+  public readonly vnetId: string;
 
   constructor(scope: Construct, id: string, infra: InfraStack) {
     super(scope, id);
     configureBackend(this, id);
     const t = cfg.trust;
 
-    const subscriptionId = new TerraformVariable(this, 'subscription_id', {
+    // The model owner's own subscription, never the cluster's: whoever can write there could grant themselves
+    // this Key Vault or replace the KBS VM (baseline rule CAI-KBS-9).
+    const subscriptionId = new TerraformVariable(this, 'trust_subscription_id', {
       type: 'string',
-      description: 'Azure subscription of the model owner (may be the cluster one)',
+      description: "Azure subscription of the model owner, not the cluster's (its admins must not be able to write to it)",
     });
     const sshKey = new TerraformVariable(this, 'kbs_admin_ssh_public_key', {
       type: 'string',
@@ -63,18 +68,14 @@ export class TrustStack extends TerraformStack {
     new NatGatewayPublicIpAssociation(this, 'NatIpAssociation', { natGatewayId: nat.id, publicIpAddressId: natIp.id });
     new SubnetNatGatewayAssociation(this, 'NatAssociation', { subnetId: subnet.id, natGatewayId: nat.id });
     // Pod VMs reach the KBS across the peering; nothing else of the cluster VNet is admitted (the VM's NSG).
+    // This is the owner's half; the cluster stack creates the other in the cluster's VNet and subscription.
     new VirtualNetworkPeering(this, 'TrustToCluster', {
       name: 'trust-to-cluster',
       resourceGroupName: rg.name,
       virtualNetworkName: vnet.name,
       remoteVirtualNetworkId: infra.network.vnetId,
     });
-    new VirtualNetworkPeering(this, 'ClusterToTrust', {
-      name: 'cluster-to-trust',
-      resourceGroupName: cfg.resourceGroupName,
-      virtualNetworkName: infra.network.resource.name,
-      remoteVirtualNetworkId: vnet.id,
-    });
+    this.vnetId = vnet.id;
 
     const material = loadPublicMaterial();
     this.kbs = new TrusteeVm(this, 'Kbs', {
@@ -103,7 +104,7 @@ export class TrustStack extends TerraformStack {
         'example material: the KBS CA, token signer CA and admin public key are the ' +
           'committed examples under examples/reference/pki/example, and the KBS image digest, ' +
           `Key Vault name and admin ranges in examples/reference/config.ts are examples; create your own ` +
-          `key material with KBS_IP=${t.kbsStaticIp} bin/create-key-material.sh examples/reference/.secrets, ` +
+          `key material with KBS_IP=${t.kbsStaticIp} VAULT_NAME=<your keyVaultName> bin/create-key-material.sh examples/reference/.secrets, ` +
           'and set those values and snpTcbFloor for your hosts before deploying',
       );
     }

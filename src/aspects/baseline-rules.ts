@@ -207,6 +207,29 @@ export const BASELINE_RULES = {
       'resource, and rewrite its policies: the adversary would hold the keys.',
     fix: 'use TrusteeVm (a confidential VM of the model owner) or ExternalKbs; keep the in-cluster Trustee for development, suppressed with a reason',
   }),
+  KBS_NO_CLUSTER_KEY_VAULT_ACCESS: rule({
+    id: 'CAI-KBS-8',
+    severity: 'error',
+    title: "No cluster service account can read the model owner's Key Vault",
+    rationale:
+      'KbsKeyVaultAccess federates a reader of the vault with a service account of the cluster: ' +
+      "its admin can mint that account's token and read every secret the KBS could.",
+    fix:
+      'keep the secrets in the Key Vault of a TrusteeVm (read by its own confidential VM); ' +
+      'keep KbsKeyVaultAccess for development, suppressed with a reason',
+  }),
+  KBS_OWN_SUBSCRIPTION: rule({
+    id: 'CAI-KBS-9',
+    severity: 'warning',
+    title: "The KBS VM is in a subscription of its own, not the cluster's",
+    rationale:
+      "Whoever can write to the cluster's subscription (its owners, and the cluster admin if they hold such a role) " +
+      "can grant themselves the KBS VM's Key Vault, or replace the VM, and so read the KBS keys and every resource.",
+    fix:
+      "configure the azurerm provider of the TrusteeVm's stack with the model owner's own subscription (the " +
+      "reference app: TF_VAR_trust_subscription_id), one the cluster's admins cannot write to, in a stack without " +
+      'the cluster, its pool, its runtime or its workloads',
+  }),
   WL_KATA_REMOTE: rule({
     id: 'CAI-WL-1',
     severity: 'error',

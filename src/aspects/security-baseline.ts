@@ -1,6 +1,7 @@
 import { kbsConfigFindings } from '../attestation/kbs-defaults';
 import { AKS_AUDIT_CATEGORIES } from '../azure/aks-audit-logs';
 import { ConfidentialVmPool } from '../azure/confidential-vm-pool';
+import { KbsKeyVaultAccess } from '../azure/kbs-key-vault-access';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Annotations, Aspects, IAspect, IConstruct, TerraformResource, TerraformStack, Tokenization } from '../internal/cdktf';
 import { ConfidentialWorkload } from '../kubernetes/confidential-workload';
@@ -8,6 +9,7 @@ import { PEER_PODS_RUNTIME_CLASS } from '../kubernetes/peer-pods-runtime';
 import { Trustee } from '../kubernetes/trustee';
 import { TrusteeVm } from '../kbs/trustee-vm';
 import { BASELINE_RULES as R, BASELINE_RULE_LIST, BaselineRule } from './baseline-rules';
+import { subscriptionsSharedWithCluster } from './shared-subscription';
 
 const SUPPRESSION = 'confidential-ai/baseline-suppression';
 type Json = Record<string, unknown>;
@@ -44,9 +46,11 @@ export class SecurityBaseline implements IAspect {
   /** Checks one construct. */
   public visit(node: IConstruct): void {
     if (node instanceof Trustee) this.checkTrustee(node);
-    else if (node instanceof TrusteeVm) this.checkKbs(node, node.kbsConfig);
+    else if (node instanceof TrusteeVm) this.checkTrusteeVm(node);
     else if (node instanceof ConfidentialWorkload) this.checkWorkload(node);
     else if (node instanceof ConfidentialVmPool) this.checkPool(node);
+    else if (node instanceof KbsKeyVaultAccess)
+      this.report(node, R.KBS_NO_CLUSTER_KEY_VAULT_ACCESS, `service account ${node.namespace}/${node.serviceAccountName}`);
     else if (node instanceof TerraformResource) this.checkResource(node);
   }
 
@@ -127,6 +131,12 @@ export class SecurityBaseline implements IAspect {
     if (type === 'NodePort' || (type === 'LoadBalancer' && annotations['service.beta.kubernetes.io/azure-load-balancer-internal'] !== 'true')) {
       this.report(trustee.service, R.KBS_INTERNAL_SERVICE, `Service type ${String(type)} without the internal annotation`);
     }
+  }
+
+  private checkTrusteeVm(vm: TrusteeVm): void {
+    this.checkKbs(vm, vm.kbsConfig);
+    const shared = subscriptionsSharedWithCluster(vm);
+    if (shared.length > 0) this.report(vm, R.KBS_OWN_SUBSCRIPTION, shared.join('; '));
   }
 
   /** The rules every KBS placement that runs Trustee shares: its configuration and its resource policy. */

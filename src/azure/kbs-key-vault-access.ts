@@ -3,7 +3,7 @@ import { FederatedIdentityCredential } from '@cdktf/provider-azurerm/lib/federat
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import * as v from 'valibot';
-import { Construct, IConstruct } from '../internal/cdktf';
+import { Annotations, Construct, IConstruct } from '../internal/cdktf';
 import { AKS_CLUSTER, KBS_KEY_VAULT_ACCESS } from '../internal/construct-interfaces';
 import { literalString, parseProps } from '../internal/validation';
 import { IConfidentialAksCluster } from './confidential-aks-cluster';
@@ -65,8 +65,11 @@ const schema = v.object({
 });
 
 /**
- * Lets the KBS read the model owner's Key Vault and nothing else: a user-assigned identity federated with the
- * KBS service account, holding "Key Vault Secrets User" on the vault (or on the named secrets only).
+ * Development only: lets the in-cluster Trustee read the model owner's Key Vault, through a user-assigned
+ * identity federated with the KBS service account, holding "Key Vault Secrets User" on the vault (or on the
+ * named secrets only). The cluster admin can mint that service account's token and read the vault with it, so
+ * the owner's secrets are theirs; it warns at synth and baseline rule CAI-KBS-8 fails it unless suppressed with
+ * a reason. For real keys, TrusteeVm reads its Key Vault with the managed identity of its own confidential VM.
  */
 export class KbsKeyVaultAccess extends Construct implements IKbsKeyVaultAccess {
   /** The identity (escape hatch). */
@@ -86,6 +89,11 @@ export class KbsKeyVaultAccess extends Construct implements IKbsKeyVaultAccess {
     super(scope, id);
     KBS_KEY_VAULT_ACCESS.implementedBy(this);
     const p = parseProps(this, 'KbsKeyVaultAccess', schema, props);
+    Annotations.of(this).addWarning(
+      'KbsKeyVaultAccess is development only: the cluster admin can mint the token of the KBS service account it ' +
+        "federates and read the model owner's Key Vault with it (baseline rule CAI-KBS-8). Keep real secrets in the " +
+        'Key Vault of a TrusteeVm, which reads it with the identity of its own confidential VM',
+    );
     this.resource = new UserAssignedIdentity(this, 'Resource', {
       name: `kbs-${p.keyVaultName}-reader`,
       location: p.location,

@@ -14,7 +14,10 @@ export const TRUSTEE_VM_PATHS = {
   sync: '/usr/local/sbin/kbs-sync',
 } as const;
 
-/** The Key Vault secrets the VM reads, by purpose. The model owner uploads the first four; Terraform writes the state. */
+/**
+ * The Key Vault secrets the VM reads, by purpose. The model owner uploads the first four (bin/create-key-material.sh
+ * prints the commands with these names; a test keeps the two equal); Terraform writes the state.
+ */
 export const TRUSTEE_VM_SECRETS = {
   httpsKey: 'kbs-https-key',
   httpsCert: 'kbs-https-cert',
@@ -81,11 +84,11 @@ fetch() {
   secret() {
     curl -sf --retry 5 -H "Authorization: Bearer $token" "${KEY_VAULT_SECRET_URL}" | jq -jer .value
   }
-  secret kbs-https-key > "$dir/https.key"
-  secret kbs-https-cert > "$dir/https.crt"
-  secret kbs-token-signer-key > "$dir/signer.key"
-  secret kbs-token-signer-chain > "$dir/signer.crt"
-  secret kbs-state | base64 -d | gunzip > "$dir/state.json"
+  secret ${TRUSTEE_VM_SECRETS.httpsKey} > "$dir/https.key"
+  secret ${TRUSTEE_VM_SECRETS.httpsCert} > "$dir/https.crt"
+  secret ${TRUSTEE_VM_SECRETS.signerKey} > "$dir/signer.key"
+  secret ${TRUSTEE_VM_SECRETS.signerChain} > "$dir/signer.crt"
+  secret ${TRUSTEE_VM_SECRETS.state} | base64 -d | gunzip > "$dir/state.json"
   mkdir -p "$dir/res"
   while IFS=$'\t' read -r name version; do
     secret "$name" "$version" > "$dir/res/$i"

@@ -284,7 +284,8 @@ export class TrusteeVm extends KeyBrokerBase {
 
   /**
    * The commands that upload the KBS key material (written by `cai-create-key-material <dir>` with
-   * `KBS_IP=<staticIp>`) into the VM's Key Vault, run by the model owner from an allowed address.
+   * `KBS_IP=<staticIp>`, which prints the same commands) into the VM's Key Vault, run by the model owner from an
+   * allowed address.
    */
   public uploadKeyMaterialCommands(dir = '.secrets'): string[] {
     const vault = this.keyVault.name;

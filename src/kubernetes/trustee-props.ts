@@ -61,8 +61,9 @@ export interface TrusteeProps extends KbsAttestationProps {
    */
   readonly image: string;
   /**
-   * Read access to the model owner's Azure Key Vault (see KbsKeyVaultAccess), needed by resources declared
-   * with `ResourceSource.azureKeyVault`. The cluster needs the Key Vault secrets provider add-on.
+   * Read access to an Azure Key Vault (see KbsKeyVaultAccess, development only: the cluster admin can read the
+   * vault through it), needed by resources declared with `ResourceSource.azureKeyVault`. The cluster needs the
+   * Key Vault secrets provider add-on.
    * @default - no Key Vault
    */
   readonly keyVault?: IKbsKeyVaultAccess;

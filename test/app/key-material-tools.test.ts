@@ -3,7 +3,10 @@ import { X509Certificate, createPublicKey, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readKbsPublicMaterial } from '../../src';
+import { Testing, TerraformStack } from 'cdktf';
+import { PeerPodNetwork, TrusteeVm, readKbsPublicMaterial } from '../../src';
+import { TRUSTEE_VM_SECRETS } from '../../src/kbs/trustee-vm-boot';
+import { vmProps } from '../kbs/fixtures';
 
 const ROOT = join(__dirname, '..', '..');
 const CREATE = join(ROOT, 'bin', 'create-key-material.sh');
@@ -12,10 +15,16 @@ const MINT = join(ROOT, 'bin', 'mint-admin-token.mjs');
 describe('cai-create-key-material and cai-mint-admin-token (shipped as package bins)', () => {
   const out = join(mkdtempSync(join(tmpdir(), 'kbs-pki-')), 'secrets');
   const log = execFileSync('bash', [CREATE, out], {
-    env: { ...process.env, KBS_IP: '10.40.15.250', NAMESPACE: 'kbs' },
+    env: { ...process.env, KBS_IP: '10.40.15.250', VAULT_NAME: 'owner-kbs-kv' },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  /** `[secret name, file]` of each `az keyvault secret set` command a text prints, in order. */
+  const uploads = (text: string, vault: string) =>
+    [...text.matchAll(/^\s*az keyvault secret set --vault-name (\S+) --name (\S+) --file "?([^"\s]+)"?$/gm)].map((m) => {
+      expect(m[1]).toBe(vault);
+      return [m[2], m[3]];
+    });
   const cert = (name: string) => new X509Certificate(readFileSync(join(out, name)));
 
   test('GIVEN a new directory WHEN run THEN the KBS server certificate is issued by its CA for the static IP', () => {
@@ -28,7 +37,7 @@ describe('cai-create-key-material and cai-mint-admin-token (shipped as package b
     expect(server.checkIP('127.0.0.1')).toBe('127.0.0.1');
   });
 
-  test('the token signer is an EC P-256 key certified by its CA, with the chain the KBS Secret needs', () => {
+  test('the token signer is an EC P-256 key certified by its CA, with the chain the KBS reads', () => {
     const signer = cert('token-signer.crt');
     expect(signer.verify(cert('token-signer-ca.pem').publicKey)).toBe(true);
     expect(signer.publicKey.asymmetricKeyDetails).toEqual({ namedCurve: 'prime256v1' });
@@ -37,10 +46,65 @@ describe('cai-create-key-material and cai-mint-admin-token (shipped as package b
     );
   });
 
-  test('private keys are readable by the owner only; the printed commands name the namespace and the directory', () => {
+  test('private keys are readable by the owner only', () => {
     expect(statSync(out).mode & 0o777).toBe(0o700);
     for (const key of ['kbs-ca.key', 'kbs-https.key', 'token-signer.key', 'admin.key']) expect(statSync(join(out, key)).mode & 0o077).toBe(0);
-    expect(log).toContain(`kubectl -n kbs create secret tls kbs-https --cert="${out}/kbs-https.crt" --key="${out}/kbs-https.key"`);
+  });
+
+  test('by default it hands no key to the cluster: it prints the Key Vault uploads of the Trustee VM, and to keep the keys offline', () => {
+    expect(log).not.toMatch(/kubectl/);
+    expect(uploads(log, 'owner-kbs-kv')).toEqual([
+      [TRUSTEE_VM_SECRETS.httpsKey, `${out}/kbs-https.key`],
+      [TRUSTEE_VM_SECRETS.httpsCert, `${out}/kbs-https.crt`],
+      [TRUSTEE_VM_SECRETS.signerKey, `${out}/token-signer.key`],
+      [TRUSTEE_VM_SECRETS.signerChain, `${out}/token-signer-chain.pem`],
+    ]);
+    expect(log).toMatch(/keep every \*\.key file offline/);
+  });
+
+  test('the script uploads exactly the secrets TrusteeVm reads, from the same files its uploadKeyMaterialCommands names', () => {
+    const uploaded = uploads(log, 'owner-kbs-kv');
+    const { state, ...ownerUploads } = TRUSTEE_VM_SECRETS;
+    expect(uploaded.map(([name]) => name).sort()).toEqual(Object.values(ownerUploads).sort());
+    expect(uploaded.map(([name]) => name)).not.toContain(state);
+    const stack = new TerraformStack(Testing.app(), 'owner');
+    const network = new PeerPodNetwork(stack, 'network', { resourceGroupName: 'rg', location: 'westeurope' });
+    const vm = new TrusteeVm(stack, 'Kbs', vmProps(network));
+    const fromConstruct = vm
+      .uploadKeyMaterialCommands(out)
+      .map((c) => c.replace(/--vault-name \S+/, '--vault-name owner-kbs-kv'))
+      .join('\n');
+    expect(uploads(fromConstruct, 'owner-kbs-kv')).toEqual(uploaded);
+  });
+
+  test('without VAULT_NAME the vault is a placeholder it points out; a VAULT_NAME that is not a vault name is refused', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'kbs-pki-')), 'secrets');
+    const { VAULT_NAME: _unset, ...inherited } = process.env;
+    const env = { ...inherited, KBS_IP: '10.40.15.250' };
+    const r = spawnSync('bash', [CREATE, dir], { env, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(uploads(r.stdout, '<key-vault-name>')).toHaveLength(4);
+    expect(r.stdout).toMatch(/<key-vault-name> is a placeholder: run with VAULT_NAME=/);
+    const bad = spawnSync('bash', [CREATE, join(dir, 'other')], { env: { ...env, VAULT_NAME: 'kv; rm -rf ~' }, encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/VAULT_NAME must be a Key Vault name/);
+  });
+
+  test('--in-cluster-insecure prints the kubectl Secrets of the in-cluster Trustee, warning that the cluster admin then holds the keys', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'kbs-pki-')), 'secrets');
+    const r = spawnSync('bash', [CREATE, '--in-cluster-insecure', dir], {
+      env: { ...process.env, KBS_IP: '10.224.0.250', NAMESPACE: 'kbs', VAULT_NAME: 'owner-kbs-kv' },
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/DEVELOPMENT ONLY \(--in-cluster-insecure\)/);
+    expect(r.stdout).toMatch(/The cluster admin then holds the keys/);
+    expect(r.stdout).toContain(`kubectl -n kbs create secret tls kbs-https --cert="${dir}/kbs-https.crt" --key="${dir}/kbs-https.key"`);
+    expect(r.stdout).toContain(
+      `kubectl -n kbs create secret tls kbs-token-signer --cert="${dir}/token-signer-chain.pem" --key="${dir}/token-signer.key"`,
+    );
+    // Material the cluster admin has seen is not offered for the model owner's Key Vault.
+    expect(uploads(r.stdout, 'owner-kbs-kv')).toEqual([]);
   });
 
   test('readKbsPublicMaterial reads the public halves only', () => {
@@ -66,7 +130,9 @@ describe('cai-create-key-material and cai-mint-admin-token (shipped as package b
 
   test.each([
     ['an existing directory', [CREATE], () => [out], { KBS_IP: '10.0.0.1' }, 1, /exists; remove it first/],
-    ['no directory', [CREATE], () => [], {}, 2, /usage: KBS_IP=/],
+    ['no directory', [CREATE], () => [], {}, 2, /usage: KBS_IP=.*\[--in-cluster-insecure\] <new directory>/],
+    ['an unknown flag', [CREATE], () => ['--in-cluster', join(out, 'new')], {}, 2, /usage: KBS_IP=/],
+    ['two directories', [CREATE], () => [join(out, 'a'), join(out, 'b')], {}, 2, /usage: KBS_IP=/],
     ['a KBS_IP that is not an address', [CREATE], () => [join(out, 'new')], { KBS_IP: 'kbs.local' }, 2, /KBS_IP must be the IPv4 address/],
   ])('create refuses %s', (_what, script, args, env, status, message) => {
     const r = spawnSync('bash', [...script, ...args()], { env: { ...process.env, ...env }, encoding: 'utf8' });

@@ -3,7 +3,7 @@ import { LinuxVirtualMachine } from '@cdktf/provider-azurerm/lib/linux-virtual-m
 import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { RoleDefinition } from '@cdktf/provider-azurerm/lib/role-definition';
-import { Testing, TerraformStack } from 'cdktf';
+import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { ByoClusterStack } from '../../examples/byo-cluster/byo-cluster-stack';
 import { buildReferenceApp } from '../../examples/reference/app';
@@ -16,6 +16,7 @@ import {
   ConfidentialVmPool,
   ConfidentialVmSize,
   ConfidentialWorkload,
+  KbsKeyVaultAccess,
   KeyManager,
   SecurityBaseline,
   Trustee,
@@ -26,6 +27,7 @@ import { BASELINE_RULE_LIST } from '../../src/aspects/baseline-rules';
 import { baseInfra } from '../azure/fixtures';
 import { pinned } from '../attestation/fixtures/values';
 import { KBS_IMAGE, PUBLIC_MATERIAL, clusterParts, tlsOf, trusteeProps } from '../kubernetes/fixtures';
+import { vmProps } from '../kbs/fixtures';
 
 /** Runs the baseline over a tree and returns `ruleId construct-path` for each error and warning. */
 function findings(root: IConstruct): { errors: string[]; warnings: string[]; infos: string[] } {
@@ -273,6 +275,26 @@ describe('each rule fails a violating stack', () => {
     expect(trustee).toBeDefined();
   });
 
+  test('CAI-KBS-8 (a cluster service account federated to read the Key Vault), suppressible for development with a reason', () => {
+    const build = (reason?: string) => {
+      const s = stack();
+      const { cluster } = baseInfra(s);
+      const access = new KbsKeyVaultAccess(s, 'kv', {
+        cluster,
+        keyVaultId: '/subscriptions/s/resourceGroups/owner/providers/Microsoft.KeyVault/vaults/owner-kv',
+        keyVaultName: 'owner-kv',
+        location: 'westeurope',
+        resourceGroupName: 'rg',
+      });
+      if (reason) SecurityBaseline.suppress(access, 'CAI-KBS-8', reason);
+      return findings(s);
+    };
+    expect(build().errors.filter((e) => e.startsWith('CAI-KBS'))).toEqual(['CAI-KBS-8 s/kv']);
+    const dev = build('development cluster: the vault holds test keys only');
+    expect(dev.errors.filter((e) => e.startsWith('CAI-KBS'))).toEqual([]);
+    expect(dev.infos).toContain('CAI-KBS-8 suppressed: development cluster: the vault holds test keys only');
+  });
+
   test('the Trustee VM is held to the KBS rules too, and passes them', () => {
     const s = stack();
     const { network, image } = baseInfra(s);
@@ -297,6 +319,96 @@ describe('each rule fails a violating stack', () => {
     });
     vm.trustImage(image);
     expect(findings(s).errors.filter((e) => e.includes('s/vm'))).toEqual([]);
+  });
+
+  describe('CAI-KBS-9 (the KBS VM shares a subscription with the cluster)', () => {
+    const SUB = '11111111-1111-1111-1111-111111111111';
+    const OTHER = '22222222-2222-2222-2222-222222222222';
+    type Subscription = string | 'variable' | undefined;
+    const provider = (s: TerraformStack, subscription: Subscription) =>
+      new AzurermProvider(s, 'azurerm', {
+        features: [{}],
+        subscriptionId: subscription === 'variable' ? new TerraformVariable(s, 'subscription', { type: 'string' }).stringValue : subscription,
+      });
+    /** A cluster stack and the owner's stack with a TrusteeVm, each provider given its subscription. */
+    const twoStacks = (cluster: Subscription, owner: Subscription) => {
+      const app = Testing.app();
+      const clusterStack = new TerraformStack(app, 'cluster');
+      provider(clusterStack, cluster);
+      const { network } = baseInfra(clusterStack);
+      const ownerStack = new TerraformStack(app, 'owner');
+      provider(ownerStack, owner);
+      new TrusteeVm(ownerStack, 'Kbs', vmProps(network));
+      return findings(app).warnings.filter((w) => w.startsWith('CAI-KBS-9'));
+    };
+
+    test('GIVEN the same literal subscription in both stacks WHEN the baseline runs THEN it warns on the KBS VM with the fix', () => {
+      expect(twoStacks(SUB, SUB)).toEqual(['CAI-KBS-9 owner/Kbs']);
+      // Subscription ids are GUIDs, compared as Azure does.
+      expect(twoStacks(SUB, ` ${SUB.toUpperCase()}`)).toEqual(['CAI-KBS-9 owner/Kbs']);
+      const app = Testing.app();
+      const clusterStack = new TerraformStack(app, 'cluster');
+      provider(clusterStack, SUB);
+      const { network } = baseInfra(clusterStack);
+      const ownerStack = new TerraformStack(app, 'owner');
+      provider(ownerStack, SUB);
+      const kbs = new TrusteeVm(ownerStack, 'Kbs', vmProps(network));
+      new SecurityBaseline().visit(kbs);
+      expect(kbs.node.metadata.map((m) => [m.type, String(m.data)])).toContainEqual([
+        '@cdktf/warn',
+        expect.stringMatching(
+          new RegExp(
+            `^CAI-KBS-9 .*\\(stack cluster \\(AKS cluster cluster/cluster\\) deploys to the same subscription ${SUB}\\)\\. ` +
+              "Fix: configure the azurerm provider of the TrusteeVm's stack with the model owner's own subscription",
+          ),
+        ),
+      ]);
+    });
+
+    test('an escape-hatch override of the subscription counts as what it synthesizes', () => {
+      const app = Testing.app();
+      const clusterStack = new TerraformStack(app, 'cluster');
+      provider(clusterStack, SUB);
+      const { network } = baseInfra(clusterStack);
+      const ownerStack = new TerraformStack(app, 'owner');
+      provider(ownerStack, OTHER).addOverride('subscription_id', SUB);
+      new TrusteeVm(ownerStack, 'Kbs', vmProps(network));
+      expect(findings(app).warnings).toContain('CAI-KBS-9 owner/Kbs');
+    });
+
+    test('different literal subscriptions do not warn', () => {
+      expect(twoStacks(SUB, OTHER)).toEqual([]);
+    });
+
+    test('subscriptions that are Terraform variables, or left to the environment, cannot be compared and do not warn', () => {
+      expect(twoStacks('variable', 'variable')).toEqual([]);
+      expect(twoStacks(SUB, 'variable')).toEqual([]);
+      expect(twoStacks(undefined, undefined)).toEqual([]);
+    });
+
+    test('a KBS VM in the stack of the cluster side warns whatever the subscription', () => {
+      const s = stack();
+      provider(s, 'variable');
+      const { network } = baseInfra(s);
+      new TrusteeVm(s, 'Kbs', vmProps(network));
+      expect(findings(s).warnings).toContain('CAI-KBS-9 s/Kbs');
+      const kbs = s.node.findChild('Kbs');
+      expect(kbs.node.metadata.map((m) => String(m.data))).toContainEqual(expect.stringMatching(/the AKS cluster s\/cluster is in the same stack s/));
+    });
+
+    test('a suppression with a reason turns the warning into a note', () => {
+      const app = Testing.app();
+      const clusterStack = new TerraformStack(app, 'cluster');
+      provider(clusterStack, SUB);
+      const { network } = baseInfra(clusterStack);
+      const ownerStack = new TerraformStack(app, 'owner');
+      provider(ownerStack, SUB);
+      const kbs = new TrusteeVm(ownerStack, 'Kbs', vmProps(network));
+      SecurityBaseline.suppress(kbs, 'CAI-KBS-9', 'test tenant: one subscription, no model owner keys');
+      const f = findings(app);
+      expect(f.warnings.filter((w) => w.startsWith('CAI-KBS-9'))).toEqual([]);
+      expect(f.infos).toContain('CAI-KBS-9 suppressed: test tenant: one subscription, no model owner keys');
+    });
   });
 
   test('CAI-KBS-4 (a public KBS Service)', () => {
@@ -348,7 +460,7 @@ describe('each rule fails a violating stack', () => {
 
   test('every documented rule is exercised above', () => {
     expect(BASELINE_RULE_LIST.map((r) => r.id)).toEqual(expect.arrayContaining(Object.values(BASELINE_RULES).map((r) => r.id)));
-    expect(BASELINE_RULE_LIST).toHaveLength(30);
+    expect(BASELINE_RULE_LIST).toHaveLength(32);
   });
 });
 

@@ -114,9 +114,13 @@ describe('reference app', () => {
       expect(parsed.attestation_token?.insecure_header_jwk).toBe(false);
     });
 
-    test('peers its own VNet with the cluster VNet both ways, and admits only the pod-VM subnet and the admins', () => {
-      const peerings = Object.values(resourcesOf(trust, 'azurerm_virtual_network_peering'));
-      expect(peerings.map((p) => p.name).sort()).toEqual(['cluster-to-trust', 'trust-to-cluster']);
+    test('peers its VNet with the cluster VNet (each stack its half, in its subscription), and admits only the pod-VM subnet and the admins', () => {
+      expect(Object.values(resourcesOf(trust, 'azurerm_virtual_network_peering')).map((p) => p.name)).toEqual(['trust-to-cluster']);
+      expect(resourceOf(cluster, 'azurerm_virtual_network_peering')).toMatchObject({
+        name: 'cluster-to-trust',
+        resource_group_name: 'confidential-ai',
+        remote_virtual_network_id: expect.stringContaining('azurerm_virtual_networkVnet'),
+      });
       const allowed = Object.values(resourcesOf(trust, 'azurerm_network_security_rule'))
         .filter((r) => r.access === 'Allow')
         .map((r) => r.source_address_prefixes);
@@ -128,8 +132,13 @@ describe('reference app', () => {
       expect(Object.keys((trust as { variable?: Record<string, unknown> }).variable ?? {}).sort()).toEqual([
         'kbs_admin_ssh_public_key',
         'model_owner_ip_ranges',
-        'subscription_id',
+        'trust_subscription_id',
       ]);
+      // Its own subscription, not the cluster's subscription_id (baseline rule CAI-KBS-9).
+      const azurerm = (stack: Synthesized) => (stack as { provider: { azurerm: Array<{ subscription_id: string }> } }).provider.azurerm;
+      expect(azurerm(trust)).toEqual([expect.objectContaining({ subscription_id: '${var.trust_subscription_id}' })]);
+      expect(azurerm(infra)).toEqual([expect.objectContaining({ subscription_id: '${var.subscription_id}' })]);
+      expect(azurerm(cluster)).toEqual([expect.objectContaining({ subscription_id: '${var.subscription_id}' })]);
       const outputs = (trust as { output: Record<string, { value: string }> }).output;
       expect(outputs.kbs_url.value).toBe('https://10.250.0.10:8080');
       expect(outputs.upload_kbs_key_material.value).toContain('--name kbs-https-key --file examples/reference/.secrets/kbs-https.key');

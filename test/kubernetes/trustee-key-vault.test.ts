@@ -1,5 +1,5 @@
 import { Testing, TerraformStack } from 'cdktf';
-import { KbsKeyVaultAccess, PeerPodNetwork, ResourceSource, Trustee } from '../../src';
+import { KbsKeyVaultAccess, PeerPodNetwork, ResourceSource, Trustee, collectAnnotations } from '../../src';
 import { baseInfra } from '../azure/fixtures';
 import { emptyStack, resourceOf, resourcesOf, synth } from '../helpers/synth';
 import { trusteeProps } from './fixtures';
@@ -60,6 +60,27 @@ describe('Key Vault resources', () => {
         metadata: expect.objectContaining({ annotations: { 'azure.workload.identity/client-id': expect.stringContaining('client_id') } }),
       }),
     });
+  });
+
+  test('it is development only: it warns that the cluster admin can read the vault through the service account it trusts', () => {
+    const scope = emptyStack();
+    const { cluster } = baseInfra(scope);
+    const keyVault = new KbsKeyVaultAccess(scope, 'kv', {
+      cluster,
+      keyVaultId: VAULT_ID,
+      keyVaultName: 'model-owner-kv',
+      location: 'westeurope',
+      resourceGroupName: 'rg',
+    });
+    expect(collectAnnotations(keyVault)).toEqual([
+      {
+        level: 'warning',
+        path: 'test/kv',
+        message: expect.stringMatching(
+          /^KbsKeyVaultAccess is development only: the cluster admin can mint the token of the KBS service account .*TrusteeVm/,
+        ),
+      },
+    ]);
   });
 
   test('synth fails when a Key Vault resource is declared without Key Vault access', () => {
