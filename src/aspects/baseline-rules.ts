@@ -133,6 +133,19 @@ export const BASELINE_RULES = {
     rationale: 'DISABLECVM turns every pod VM into an ordinary VM: nothing can be attested.',
     fix: 'ConfidentialVmPool: list ConfidentialVmSize sizes in instanceSizes, not ConfidentialVmSize.nonConfidentialInsecure',
   }),
+  CVM_NO_CONTROL_PLANE_COMMANDS: rule({
+    id: 'CAI-CVM-6',
+    severity: 'error',
+    title: 'Confidential VMs take no commands from the Azure control plane',
+    rationale:
+      'VM extensions and run commands execute as root inside the TEE on the word of anyone with write access to the VM, ' +
+      'the infrastructure operator this library defends against; boot diagnostics open a serial console to it.',
+    fix:
+      'TrusteeVm sets it; on your own azurerm_linux_virtual_machine, set allow_extension_operations = false and ' +
+      'provision_vm_agent = false (a scale set: extension_operations_enabled = false, no extension blocks), ' +
+      'drop boot_diagnostics, and remove every azurerm_virtual_machine_extension, ' +
+      'azurerm_virtual_machine_scale_set_extension and azurerm_virtual_machine_run_command',
+  }),
   IAM_NO_PRIVILEGED_ROLES: rule({
     id: 'CAI-IAM-1',
     severity: 'error',

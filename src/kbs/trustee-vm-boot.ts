@@ -139,6 +139,9 @@ if [ -n "$changed" ] || ! systemctl is-active --quiet kbs; then
 fi
 `;
 
+/** Ubuntu's Azure Linux agent (the `walinuxagent` package), which runs extensions and run commands. */
+export const AZURE_LINUX_AGENT_UNIT = 'walinuxagent.service';
+
 /** What the VM's custom data is rendered from. Nothing in it is secret, and none of it changes with the KBS state. */
 export interface TrusteeVmBootInput {
   /** kbs-config.toml (paths under TRUSTEE_VM_PATHS). */
@@ -205,6 +208,10 @@ export function renderTrusteeVmCloudConfig(input: TrusteeVmBootInput): string {
     '',
   ].join('\n');
   const config = {
+    // The VM has no agent provisioned (provision_vm_agent = false) and takes no extensions; the image still ships the
+    // Azure Linux agent, so it is masked before anything else runs, on every boot: nothing may act on the control
+    // plane's behalf inside the TEE.
+    bootcmd: [['systemctl', '--no-block', 'mask', '--now', AZURE_LINUX_AGENT_UNIT]],
     package_update: true,
     packages: ['docker.io', 'jq', 'curl'],
     write_files: [

@@ -276,6 +276,11 @@ export class TrusteeVm extends KeyBrokerBase {
       secureBootEnabled: true,
       osDisk: { caching: 'ReadWrite', storageAccountType: 'Premium_LRS', securityEncryptionType: 'DiskWithVMGuestState' },
       sourceImageReference: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'cvm', version: 'latest' },
+      // Nothing from the Azure control plane runs in the TEE: no extensions or run commands (they execute as root on the
+      // word of anyone with write access to the VM), no VM agent to run them (cloud-init provisions the VM), and no boot
+      // diagnostics (no serial console).
+      allowExtensionOperations: false,
+      provisionVmAgent: false,
       customData: Buffer.from(cloudConfig, 'utf8').toString('base64'),
       // The VM reads its keys once the role assignment exists.
       dependsOn: [this.stateSecret],

@@ -66,6 +66,14 @@ describe('TrusteeVm', () => {
     });
   });
 
+  test('takes no commands from the Azure control plane: no extensions, no VM agent, no boot diagnostics (serial console)', () => {
+    expect(vm).toMatchObject({ allow_extension_operations: false, provision_vm_agent: false });
+    expect(vm).not.toHaveProperty('boot_diagnostics');
+    const doc = JSON.parse(cloudConfigOf(json).slice('#cloud-config\n'.length)) as { bootcmd: string[][] };
+    // The image still ships the Azure Linux agent: masked (and stopped) before anything else runs, on every boot.
+    expect(doc.bootcmd).toEqual([['systemctl', '--no-block', 'mask', '--now', 'walinuxagent.service']]);
+  });
+
   test('has no public IP, and its NSG admits the KBS port from the pod-VM subnet and the admin ranges only', () => {
     // The only public IP is the pod-VM subnet's NAT gateway; nothing of the KBS has one.
     expect(Object.keys(resourcesOf(json, 'azurerm_public_ip'))).toEqual([expect.stringMatching(/^network_NatPublicIp_/)]);
@@ -151,6 +159,20 @@ describe('TrusteeVm', () => {
       .findAll()
       .flatMap((c) => c.node.metadata.filter((m) => m.type === '@cdktf/error').map((m) => `${c.node.path}: ${String(m.data)}`));
     expect(errors.filter((e) => e.startsWith('s/Kbs'))).toEqual([]);
+  });
+
+  test('fails the security baseline (CAI-CVM-6) when an escape hatch allows extension operations again', () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 's');
+    deployment(stack).vm.addOverride('allow_extension_operations', true);
+    const baseline = new SecurityBaseline();
+    for (const c of stack.node.findAll()) baseline.visit(c);
+    const errors = stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === '@cdktf/error').map((m) => `${c.node.path}: ${String(m.data)}`));
+    expect(errors.filter((e) => e.startsWith('s/Kbs'))).toEqual([
+      expect.stringMatching(/^s\/Kbs\/Vm: CAI-CVM-6 .*\(extension operations are allowed\)/),
+    ]);
   });
 });
 
