@@ -89,6 +89,7 @@ export class TrustStack extends TerraformStack {
       tenantId: client.tenantId,
       keyVaultAllowedIpRanges: ownerRanges.listValue,
       image: cfg.kbsImage,
+      osImageVersion: t.osImageVersion,
       adminSshPublicKey: sshKey.stringValue,
       httpsCaCertPem: material.kbsCaPem,
       adminPublicKeyPem: material.adminPublicKeyPem,
@@ -101,7 +102,7 @@ export class TrustStack extends TerraformStack {
     if (material.isExample) {
       Annotations.of(this.kbs).addWarning(
         'example material: the KBS CA, token signer CA and admin public key are the ' +
-          'committed examples under examples/reference/pki/example, and the KBS image digest, ' +
+          'committed examples under examples/reference/pki/example, and the KBS image digest, OS image version, ' +
           `Key Vault name and admin ranges in examples/reference/config.ts are examples; create your own ` +
           `key material with KBS_IP=${t.kbsStaticIp} bin/create-key-material.sh examples/reference/.secrets, ` +
           'and set those values and snpTcbFloor for your hosts before deploying',

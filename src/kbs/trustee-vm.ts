@@ -58,6 +58,12 @@ export interface TrusteeVmProps extends KbsAttestationProps {
   readonly keyVaultAllowedIpRanges: string[];
   /** The Trustee all-in-one image, pinned by digest. */
   readonly image: string;
+  /**
+   * The Canonical `ubuntu-24_04-lts` `cvm` image version the VM boots, e.g. "24.04.202510010"; find versions with
+   * `az vm image list --publisher Canonical --offer ubuntu-24_04-lts --sku cvm --all`. Pinned, so the KBS boots the image
+   * you reviewed and a redeploy boots the same one; move it forward deliberately (a new version replaces the VM).
+   */
+  readonly osImageVersion: string;
   /** SSH public key of the VM's admin user (Azure requires one; no inbound SSH is admitted). */
   readonly adminSshPublicKey: string;
   /** PEM of the CA that issued the KBS HTTPS certificate (its SAN must be the static address). */
@@ -75,6 +81,10 @@ export interface TrusteeVmProps extends KbsAttestationProps {
   /** Tags. @default - none */
   readonly tags?: Record<string, string>;
 }
+
+const OS_IMAGE_VERSION_FIX =
+  'must pin a version of the Canonical ubuntu-24_04-lts cvm image, e.g. "24.04.202510010", not "latest" (a redeploy would boot ' +
+  'whatever image is newest then); list the versions with `az vm image list --publisher Canonical --offer ubuntu-24_04-lts --sku cvm --all`';
 
 const ipv4Cidr = (what: string) => literalString(isIpv4AddressOrCidr, `must be an IPv4 address or CIDR (${what})`);
 
@@ -112,6 +122,11 @@ const schema = v.object({
     v.array(ipv4Cidr('a public address Terraform and key uploads come from')),
   ]),
   image: kbsImageSchema,
+  osImageVersion: v.pipe(
+    v.string(OS_IMAGE_VERSION_FIX),
+    v.check((s) => !Token.isUnresolved(s), `must be known at synth time: it ${OS_IMAGE_VERSION_FIX}`),
+    v.check((s) => Token.isUnresolved(s) || /^\d+\.\d+\.\d+$/.test(s), OS_IMAGE_VERSION_FIX),
+  ),
   adminSshPublicKey: literalString(
     (s) => /^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+/.test(s),
     'must be an OpenSSH public key ("ssh-ed25519 AAAA...")',
@@ -275,7 +290,7 @@ export class TrusteeVm extends KeyBrokerBase {
       vtpmEnabled: true,
       secureBootEnabled: true,
       osDisk: { caching: 'ReadWrite', storageAccountType: 'Premium_LRS', securityEncryptionType: 'DiskWithVMGuestState' },
-      sourceImageReference: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'cvm', version: 'latest' },
+      sourceImageReference: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'cvm', version: p.osImageVersion },
       // Nothing from the Azure control plane runs in the TEE: no extensions or run commands (they execute as root on the
       // word of anyone with write access to the VM), no VM agent to run them (cloud-init provisions the VM), and no boot
       // diagnostics (no serial console).

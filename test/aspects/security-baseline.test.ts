@@ -339,6 +339,7 @@ describe('each rule fails a violating stack', () => {
       tenantId: 't',
       keyVaultAllowedIpRanges: [],
       image: KBS_IMAGE,
+      osImageVersion: '24.04.202510010',
       adminSshPublicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLE',
       httpsCaCertPem: PUBLIC_MATERIAL.kbsCa,
       adminPublicKeyPem: PUBLIC_MATERIAL.adminPublicKey,

@@ -3,6 +3,9 @@ import { KBS_IMAGE, PUBLIC_MATERIAL } from '../kubernetes/fixtures';
 
 const SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLE owner@example';
 
+/** A version of the Canonical ubuntu-24_04-lts cvm image (an example). */
+export const OS_IMAGE_VERSION = '24.04.202510010';
+
 /** Props of a Trustee VM in the model owner's test subnet, admitting the pod VMs of `network`. */
 export function vmProps(network: TrusteeVmProps['podVmNetwork']): TrusteeVmProps {
   return {
@@ -17,6 +20,7 @@ export function vmProps(network: TrusteeVmProps['podVmNetwork']): TrusteeVmProps
     tenantId: '00000000-0000-0000-0000-0000000000aa',
     keyVaultAllowedIpRanges: ['203.0.113.7'],
     image: KBS_IMAGE,
+    osImageVersion: OS_IMAGE_VERSION,
     adminSshPublicKey: SSH_KEY,
     httpsCaCertPem: PUBLIC_MATERIAL.kbsCa,
     adminPublicKeyPem: PUBLIC_MATERIAL.adminPublicKey,

@@ -60,7 +60,7 @@ describe('TrusteeVm', () => {
       vtpm_enabled: true,
       secure_boot_enabled: true,
       os_disk: { security_encryption_type: 'DiskWithVMGuestState' },
-      source_image_reference: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'cvm' },
+      source_image_reference: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'cvm', version: '24.04.202510010' },
       disable_password_authentication: true,
       identity: { type: 'UserAssigned' },
     });
@@ -247,6 +247,24 @@ describe('TrusteeVm validation', () => {
     ],
   ])('fails on %p', (override, message) => {
     expect(() => build(override)).toThrow(message);
+  });
+
+  const imageFix =
+    'must pin a version of the Canonical ubuntu-24_04-lts cvm image, e.g. "24.04.202510010", not "latest" (a redeploy would boot ' +
+    'whatever image is newest then); list the versions with `az vm image list --publisher Canonical --offer ubuntu-24_04-lts --sku cvm --all`';
+
+  test.each(['latest', '24.04', '24.04.202510010-beta', ' 24.04.202510010'])(
+    'fails when osImageVersion is %p, naming path, field, value and fix',
+    (version) => {
+      expect(() => build({ osImageVersion: version })).toThrow(`TrusteeVm test/Kbs: osImageVersion: ${imageFix} (got ${JSON.stringify(version)})`);
+    },
+  );
+
+  test('fails when osImageVersion is missing, or a token only apply knows', () => {
+    expect(() => build({ osImageVersion: undefined })).toThrow(`TrusteeVm test/Kbs: osImageVersion: is required; it ${imageFix}`);
+    expect(() => build({ osImageVersion: '${TfToken[TOKEN.1]}' })).toThrow(
+      `TrusteeVm test/Kbs: osImageVersion: must be known at synth time: it ${imageFix}`,
+    );
   });
 
   test('fails on an imported pod-VM network without its CIDR', () => {
