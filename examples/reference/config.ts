@@ -43,8 +43,6 @@ export const referenceConfig = {
     osImageVersion: '24.04.202510010',
     /** The Key Vault of the KBS VM: a globally unique name, so EXAMPLE: pick your own. */
     keyVaultName: 'cai-trust-kbs-example',
-    /** Private ranges the model owner's admins reach the KBS admin API from (a VPN or bastion). EXAMPLE. */
-    adminSourceRanges: ['10.250.0.128/26'],
   },
   /**
    * The oldest AMD SEV-SNP firmware and microcode the KBS accepts on DCasv5 (Milan) hosts, per TCB component.

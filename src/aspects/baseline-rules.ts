@@ -179,9 +179,11 @@ export const BASELINE_RULES = {
   KBS_ADMIN_AUTH: rule({
     id: 'CAI-KBS-2',
     severity: 'error',
-    title: 'The KBS admin API is authenticated (never InsecureAllowAll)',
+    title: 'The KBS admin API is off (DenyAll) or authenticated, never InsecureAllowAll',
     rationale: 'The admin API replaces policies and secrets; unauthenticated, anyone who reaches it releases every key.',
-    fix: 'Trustee: drop the configure edit that changes admin.authorization_mode; the default is AuthenticatedAuthorization with adminPublicKeyPem',
+    fix:
+      'TrusteeVm sets DenyAll (its state comes from its Key Vault); Trustee: drop the configure edit that changes ' +
+      'admin.authorization_mode; the default is AuthenticatedAuthorization with adminPublicKeyPem',
   }),
   KBS_TOKEN_TRUST: rule({
     id: 'CAI-KBS-3',

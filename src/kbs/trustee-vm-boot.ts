@@ -4,7 +4,7 @@ import { kbsLocalFsLayout, KBS_NAMESPACES } from '../attestation/storage-layout'
 
 /** Where the Trustee VM keeps things. */
 export const TRUSTEE_VM_PATHS = {
-  /** Public configuration from the VM's custom data (kbs-config.toml, admin key, token signer CA, sync.env). */
+  /** Public configuration from the VM's custom data (kbs-config.toml, token signer CA, sync.env). */
   config: '/etc/kbs',
   /** Private keys fetched from Key Vault at boot: under /run, a tmpfs, never on disk. */
   secrets: '/run/kbs',
@@ -146,8 +146,6 @@ export const AZURE_LINUX_AGENT_UNIT = 'walinuxagent.service';
 export interface TrusteeVmBootInput {
   /** kbs-config.toml (paths under TRUSTEE_VM_PATHS). */
   readonly kbsConfigToml: string;
-  /** The admin public key (PEM). */
-  readonly adminPublicKeyPem: string;
   /** The token signer CA (PEM). */
   readonly tokenSignerCaCertPem: string;
   /** The KBS image, pinned by digest. */
@@ -216,7 +214,6 @@ export function renderTrusteeVmCloudConfig(input: TrusteeVmBootInput): string {
     packages: ['docker.io', 'jq', 'curl'],
     write_files: [
       file(`${p.config}/kbs-config.toml`, input.kbsConfigToml),
-      file(`${p.config}/admin-public.pem`, input.adminPublicKeyPem),
       file(`${p.config}/token-signer-ca.pem`, input.tokenSignerCaCertPem),
       file(`${p.config}/sync.env`, env, '0600'),
       file(p.sync, KBS_SYNC_SCRIPT, '0755'),

@@ -43,10 +43,11 @@ export interface TrusteeVmProps extends KbsAttestationProps {
   /** The cluster's network: only its pod-VM subnet is admitted to the KBS for attestation. */
   readonly podVmNetwork: IPeerPodNetwork;
   /**
-   * Private CIDRs the model owner's admins reach the KBS admin API from (it shares the KBS port; every admin
-   * request also needs a JWT signed by the admin key).
+   * Ignored: the Trustee VM's admin API is off (`authorization_mode = "DenyAll"`), so no NSG rule admits admins.
+   * @deprecated the VM takes its state and resources from its Key Vault; remove this prop (a warning says so).
+   * @default - none
    */
-  readonly adminSourceRanges: string[];
+  readonly adminSourceRanges?: string[];
   /** Name of the Key Vault this construct creates for the VM (3-24 letters, digits and "-", globally unique). */
   readonly keyVaultName: string;
   /** Entra ID tenant of the Key Vault. */
@@ -68,8 +69,12 @@ export interface TrusteeVmProps extends KbsAttestationProps {
   readonly adminSshPublicKey: string;
   /** PEM of the CA that issued the KBS HTTPS certificate (its SAN must be the static address). */
   readonly httpsCaCertPem: string;
-  /** PEM public key of the KBS administrator. */
-  readonly adminPublicKeyPem: string;
+  /**
+   * Ignored: the Trustee VM's admin API is off (`authorization_mode = "DenyAll"`), so no admin key is configured.
+   * @deprecated the VM takes its state and resources from its Key Vault; remove this prop (a warning says so).
+   * @default - none
+   */
+  readonly adminPublicKeyPem?: string;
   /** PEM of the CA of the attestation token signer chain. */
   readonly tokenSignerCaCertPem: string;
   /** The confidential VM size. @default ConfidentialVmSize.STANDARD_DC2AS_V5 */
@@ -103,10 +108,7 @@ const schema = v.object({
     v.check((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address'),
   ),
   podVmNetwork: PEER_POD_NETWORK.schema(),
-  adminSourceRanges: v.pipe(
-    v.array(ipv4Cidr('an admin source')),
-    v.minLength(1, 'must name where admins reach the KBS admin API from (a VPN or bastion range)'),
-  ),
+  adminSourceRanges: v.optional(v.array(ipv4Cidr('an admin source'))),
   keyVaultName: v.pipe(
     v.string(),
     v.check((s) => !Token.isUnresolved(s), 'must be known at synth time: the VM reads its secrets from this vault'),
@@ -132,6 +134,7 @@ const schema = v.object({
     'must be an OpenSSH public key ("ssh-ed25519 AAAA...")',
   ),
   ...kbsPublicMaterialShape,
+  adminPublicKeyPem: v.optional(kbsPublicMaterialShape.adminPublicKeyPem),
   size: v.optional(vmSizeSchema, ConfidentialVmSize.STANDARD_DC2AS_V5),
   port: v.optional(int(1, 65535), 8080),
   name: v.optional(v.pipe(v.string(), v.regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'must be 2-32 lowercase letters, digits and "-"')), 'trustee'),
@@ -141,12 +144,13 @@ const schema = v.object({
 /**
  * Trustee on an Azure confidential VM in the model owner's resource group and subnet, out of the cluster
  * admin's reach: a confidential size (SNP or TDX) with its VM guest state and OS disk encrypted by the TEE,
- * secure boot and vTPM, no public IP, and an NSG that admits the KBS port only from the pod-VM subnet and the
- * admin ranges you name. The KBS image is pinned by digest. Its private keys (HTTPS, token signer) are read at
- * boot by the VM's managed identity from a Key Vault this construct creates (RBAC, purge protection, firewall),
- * never from the plan, state or custom data. The KBS state (policies, reference values, Key Vault resources) is
- * a Key Vault secret Terraform writes; a timer on the VM applies it within a minute, so a changed workload
- * reaches the KBS on the next apply without replacing the VM.
+ * secure boot and vTPM, a pinned OS image, no public IP, no VM agent, extensions, run commands or serial console,
+ * and an NSG that admits the KBS port only from the pod-VM subnet. The KBS image is pinned by digest and its admin
+ * API is off (DenyAll). Its private keys (HTTPS, token signer) are read at boot by the VM's managed identity from a
+ * Key Vault this construct creates (RBAC, purge protection, firewall), never from the plan, state or custom data.
+ * The KBS state (policies, reference values, and the Key Vault secret of every resource) is a Key Vault secret
+ * Terraform writes; a timer on the VM applies it within a minute, so a changed workload reaches the KBS on the
+ * next apply without replacing the VM.
  */
 export class TrusteeVm extends KeyBrokerBase {
   /** The VM (escape hatch). */
@@ -190,6 +194,14 @@ export class TrusteeVm extends KeyBrokerBase {
     if (!p.size.isConfidential || p.size.evidenceType === undefined)
       fail('size', `${p.size.name} is not a confidential size: the KBS would run where the cloud operator reads its memory`);
     this.vmTee = p.size.evidenceType;
+    for (const prop of ['adminPublicKeyPem', 'adminSourceRanges'] as const) {
+      if (p[prop] !== undefined) {
+        Annotations.of(this).addWarning(
+          `${prop} is deprecated and ignored: the Trustee VM's admin API is off (authorization_mode = "DenyAll"); ` +
+            'its policies, reference values and resources come from its Key Vault (setResourceCommand); remove the prop',
+        );
+      }
+    }
     this.expiration = p.referenceValuesExpire;
 
     this.initKeyBroker({ url: `https://${p.staticIp}:${p.port}`, caCertPem: p.httpsCaCertPem }, p);
@@ -198,7 +210,8 @@ export class TrusteeVm extends KeyBrokerBase {
     const config = secureKbsConfig({
       port: p.port,
       tls: { privateKeyPath: `${paths.secrets}/https.key`, certificatePath: `${paths.secrets}/https.crt` },
-      adminPublicKeyPath: `${paths.config}/admin-public.pem`,
+      // Nothing administers this KBS through its API: its state arrives from Key Vault as files (kbs-sync).
+      adminApiDisabled: true,
       tokenSigner: { keyPath: `${paths.secrets}/signer.key`, certChainPath: `${paths.secrets}/signer.crt` },
       trustedCertsPaths: [`${paths.config}/token-signer-ca.pem`],
       storageDir: paths.storage,
@@ -260,7 +273,6 @@ export class TrusteeVm extends KeyBrokerBase {
       });
     };
     rule('AllowPodVms', 100, 'Allow', [podVmCidr!], String(p.port), 'allow-kbs-from-pod-vms');
-    rule('AllowAdmins', 110, 'Allow', p.adminSourceRanges, String(p.port), 'allow-kbs-admin-api');
     // Azure's default rules admit the whole VNet (and peered ones); nothing else may reach the VM.
     rule('DenyOthers', 4000, 'Deny', ['0.0.0.0/0'], '*', 'deny-all-other-inbound');
 
@@ -273,7 +285,6 @@ export class TrusteeVm extends KeyBrokerBase {
 
     const cloudConfig = renderTrusteeVmCloudConfig({
       kbsConfigToml: this.kbsConfigToml,
-      adminPublicKeyPem: p.adminPublicKeyPem,
       tokenSignerCaCertPem: p.tokenSignerCaCertPem,
       image: p.image,
       vaultName: p.keyVaultName,

@@ -334,7 +334,6 @@ describe('each rule fails a violating stack', () => {
       subnetCidr: '10.250.0.0/26',
       staticIp: '10.250.0.10',
       podVmNetwork: network,
-      adminSourceRanges: ['10.251.0.0/24'],
       keyVaultName: 'owner-kv',
       tenantId: 't',
       keyVaultAllowedIpRanges: [],
@@ -342,12 +341,12 @@ describe('each rule fails a violating stack', () => {
       osImageVersion: '24.04.202510010',
       adminSshPublicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLE',
       httpsCaCertPem: PUBLIC_MATERIAL.kbsCa,
-      adminPublicKeyPem: PUBLIC_MATERIAL.adminPublicKey,
       tokenSignerCaCertPem: PUBLIC_MATERIAL.signerCa,
       referenceValuesExpire: '2027-12-31T00:00:00Z',
       snpTcbFloor: { bootloader: 4, tee: 0, snp: 24, microcode: 219 },
     });
     vm.trustImage(image);
+    expect(vm.kbsConfig.admin).toEqual({ authorization_mode: 'DenyAll' });
     expect(findings(s).errors.filter((e) => e.includes('s/vm'))).toEqual([]);
   });
 

@@ -16,13 +16,15 @@ import {
   SecurityBaseline,
   TrusteeVm,
   TrusteeVmProps,
+  collectAnnotations,
   parseKbsConfig,
 } from '../../src';
+import { NetworkSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-rule';
 import { KBS_SYNC_SCRIPT, TrusteeVmStateDocument, encodeTrusteeVmState, trusteeVmStateDocument } from '../../src/kbs/trustee-vm-boot';
 import { pinned } from '../attestation/fixtures/values';
 import { baseInfra } from '../azure/fixtures';
 import { Synthesized, emptyStack, resourceOf, resourcesOf, synth } from '../helpers/synth';
-import { KBS_IMAGE, tlsOf } from '../kubernetes/fixtures';
+import { KBS_IMAGE, PUBLIC_MATERIAL, tlsOf } from '../kubernetes/fixtures';
 import { vmProps } from './fixtures';
 import { TestWorkload } from '../helpers/workload-identity';
 
@@ -74,7 +76,7 @@ describe('TrusteeVm', () => {
     expect(doc.bootcmd).toEqual([['systemctl', '--no-block', 'mask', '--now', 'walinuxagent.service']]);
   });
 
-  test('has no public IP, and its NSG admits the KBS port from the pod-VM subnet and the admin ranges only', () => {
+  test('has no public IP, and its NSG admits the KBS port from the pod-VM subnet only (no admin rule)', () => {
     // The only public IP is the pod-VM subnet's NAT gateway; nothing of the KBS has one.
     expect(Object.keys(resourcesOf(json, 'azurerm_public_ip'))).toEqual([expect.stringMatching(/^network_NatPublicIp_/)]);
     expect(resourceOf(json, 'azurerm_network_interface').ip_configuration).not.toHaveProperty('0.public_ip_address_id');
@@ -88,7 +90,6 @@ describe('TrusteeVm', () => {
       rules.map((r) => [r.priority, r.access, r.source_address_prefixes, r.destination_port_range]).sort((a, b) => Number(a[0]) - Number(b[0])),
     ).toEqual([
       [100, 'Allow', ['10.225.0.0/16'], '8080'],
-      [110, 'Allow', ['10.251.0.0/24'], '8080'],
       [4000, 'Deny', ['0.0.0.0/0'], '*'],
     ]);
   });
@@ -124,12 +125,58 @@ describe('TrusteeVm', () => {
     const file = (path: string) => doc.write_files.find((f) => f.path === path)!.content;
     expect(parseKbsConfig(file('/etc/kbs/kbs-config.toml'))).toEqual(kbs!.kbsConfig);
     expect(kbs!.kbsConfig.http_server).toMatchObject({ sockets: ['0.0.0.0:8080'], insecure_http: false, private_key: '/run/kbs/https.key' });
+    expect(doc.write_files.map((f) => f.path)).toEqual([
+      '/etc/kbs/kbs-config.toml',
+      '/etc/kbs/token-signer-ca.pem',
+      '/etc/kbs/sync.env',
+      '/usr/local/sbin/kbs-sync',
+      '/etc/systemd/system/kbs.service',
+      '/etc/systemd/system/kbs-sync.service',
+      '/etc/systemd/system/kbs-sync.timer',
+    ]);
     expect(file('/etc/systemd/system/kbs.service')).toContain(`/usr/bin/docker run --rm --name kbs --network host`);
     expect(file('/etc/systemd/system/kbs.service')).toContain(`${KBS_IMAGE} /usr/local/bin/kbs --config-file /etc/kbs/kbs-config.toml`);
     expect(file('/etc/kbs/sync.env')).toBe('VAULT_NAME=owner-kbs-kv\nSTORAGE_DIR=/var/lib/kbs/storage\nSECRETS_DIR=/run/kbs\n');
     expect(file('/usr/local/sbin/kbs-sync')).toBe(KBS_SYNC_SCRIPT);
     expect(JSON.stringify(json)).not.toMatch(/PRIVATE KEY/);
     expect(config).not.toMatch(/PRIVATE KEY/);
+  });
+
+  test('its admin API is off: the kbs-config.toml it boots with, parsed back, says DenyAll and names no admin key', () => {
+    const doc = JSON.parse(cloudConfigOf(json).slice('#cloud-config\n'.length)) as { write_files: Array<{ path: string; content: string }> };
+    const toml = doc.write_files.find((f) => f.path === '/etc/kbs/kbs-config.toml')!.content;
+    expect(toml).toMatch(/^\[admin\]\nauthorization_mode = "DenyAll"\n/m);
+    expect(parseKbsConfig(toml).admin).toEqual({ authorization_mode: 'DenyAll' });
+    expect(toml).not.toMatch(/public_key_uri|identity_providers|admin-public/);
+    expect(cloudConfigOf(json)).not.toContain('PUBLIC KEY');
+  });
+
+  test('GIVEN the deprecated admin props WHEN synthesized THEN each is ignored with a warning, and the plan is unchanged', () => {
+    const stack = new TerraformStack(Testing.app(), 's');
+    const { network } = baseInfra(stack);
+    const old = new TrusteeVm(stack, 'Kbs', {
+      ...vmProps(network),
+      adminPublicKeyPem: PUBLIC_MATERIAL.adminPublicKey,
+      adminSourceRanges: ['10.251.0.0/24'],
+    });
+    Testing.synth(stack);
+    expect(collectAnnotations(old).map((a) => `${a.level} ${a.message}`)).toEqual(
+      ['adminPublicKeyPem', 'adminSourceRanges'].map(
+        (prop) =>
+          `warning ${prop} is deprecated and ignored: the Trustee VM's admin API is off (authorization_mode = "DenyAll"); ` +
+          'its policies, reference values and resources come from its Key Vault (setResourceCommand); remove the prop',
+      ),
+    );
+    expect(old.kbsConfigToml).toBe(kbs!.kbsConfigToml);
+    expect(old.node.findAll().filter((c) => c instanceof NetworkSecurityRule)).toHaveLength(2);
+  });
+
+  test('fails when a deprecated admin prop is malformed: a private key is refused even where it would be ignored', () => {
+    const scope = emptyStack();
+    const { network } = baseInfra(scope);
+    expect(
+      () => new TrusteeVm(scope, 'Kbs', { ...vmProps(network), adminPublicKeyPem: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n' }),
+    ).toThrow(/TrusteeVm test\/Kbs: adminPublicKeyPem: must be a PEM public key/);
   });
 
   test('the state secret carries the policies and reference values of the same derivation as every placement', () => {
@@ -237,7 +284,7 @@ describe('TrusteeVm validation', () => {
     [{ subnetCidr: '10.230.0.0/26', staticIp: '10.230.0.10' }, /subnetCidr: 10.230.0.0\/26 overlaps the cluster's VNet 10.224.0.0\/12/],
     [{ size: ConfidentialVmSize.nonConfidentialInsecure('Standard_D2s_v5') }, /size: Standard_D2s_v5 is not a confidential size/],
     [{ image: 'ghcr.io/confidential-containers/key-broker-service:built-in-as-v0.21.0' }, /image: must pin the Trustee image by digest/],
-    [{ adminSourceRanges: [] }, /adminSourceRanges: must name where admins reach the KBS admin API from/],
+    [{ adminSourceRanges: ['the VPN'] }, /adminSourceRanges.0: must be an IPv4 address or CIDR \(an admin source\)/],
     [{ keyVaultName: 'kv' }, /keyVaultName: must be 3-24 letters/],
     [{ adminSshPublicKey: 'password' }, /adminSshPublicKey: must be an OpenSSH public key/],
     [{ subnetCidr: '${TfToken[TOKEN.1]}' }, /subnetCidr: must be the literal IPv4 CIDR of the subnet/],
