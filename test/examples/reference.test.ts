@@ -178,12 +178,17 @@ describe('reference app', () => {
       expect(proxy).not.toContain('--disable-authentication');
     });
 
-    test('outputs the commands that push the keys out of band', () => {
+    test("outputs the commands that set the keys out of band into the KBS VM's Key Vault (its admin API is off)", () => {
       const outputs = (cluster as { output: Record<string, { value: string }> }).output;
-      expect(outputs.set_model_owner_key.value).toContain('kbs-client --url https://10.250.0.10:8080 --cert-file kbs-ca.pem');
-      expect(outputs.set_model_owner_key.value).toContain('set-resource --path enkrypt/key-manager/private-key');
-      expect(outputs.set_model_decryption_key.value).toContain('set-resource --path enkrypt/model/decryption-key');
-      expect(outputs.set_registry_credentials.value).toContain('set-resource --path enkrypt/registry/credentials');
+      const set = (secret: string, file: string) =>
+        `az keyvault secret set --vault-name cai-trust-kbs-example --name ${secret} --file ${file} --encoding base64`;
+      expect(outputs.set_model_owner_key.value).toBe(set('res-enkrypt--key-hmanager--private-hkey', 'model-owner-private-key.pem'));
+      expect(outputs.set_model_decryption_key.value).toBe(set('res-enkrypt--model--decryption-hkey', 'model-decryption-key.bin'));
+      expect(outputs.set_registry_credentials.value).toBe(set('res-enkrypt--registry--credentials', 'registry-auth.json'));
+      expect(outputs.set_key_manager_tls_key.value).toBe(set('res-workload-htls--key-hmanager--tls-hkey', 'key-manager.key'));
+      expect(outputs.set_inference_tls_key.value).toBe(set('res-workload-htls--inference--tls-hkey', 'inference.key'));
+      // The vault name is a literal: the cluster stack takes no Terraform reference into the trust stack for it.
+      expect(JSON.stringify(outputs)).not.toContain('${');
     });
 
     describeWithEngine('the trust chain, as the KBS decides (engine)', () => {

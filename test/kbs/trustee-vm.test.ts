@@ -1,8 +1,4 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Testing, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
@@ -20,7 +16,7 @@ import {
   parseKbsConfig,
 } from '../../src';
 import { NetworkSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-rule';
-import { KBS_SYNC_SCRIPT, TrusteeVmStateDocument, encodeTrusteeVmState, trusteeVmStateDocument } from '../../src/kbs/trustee-vm-boot';
+import { KBS_SYNC_SCRIPT, TrusteeVmStateDocument } from '../../src/kbs/trustee-vm-boot';
 import { pinned } from '../attestation/fixtures/values';
 import { baseInfra } from '../azure/fixtures';
 import { Synthesized, emptyStack, resourceOf, resourcesOf, synth } from '../helpers/synth';
@@ -184,7 +180,7 @@ describe('TrusteeVm', () => {
     expect(state.files['attestation_service_policy/default_cpu.rego']).toBe(kbs!.state.attestationPolicy());
     expect(state.files['kbs/resource-policy.rego']).toBe(kbs!.state.resourcePolicy());
     expect(JSON.parse(state.files['reference_value/initdata.pcr08']).value).toEqual(kbs!.state.registeredWorkloads.map((w) => w.pcr8));
-    expect(state.owned_dirs).toEqual(['reference_value']);
+    expect(state.owned_dirs).toEqual(['reference_value', 'repository']);
   });
 
   test("GIVEN a workload's image changes WHEN synthesized again THEN the state secret changes and the VM does not (no replacement)", () => {
@@ -220,55 +216,6 @@ describe('TrusteeVm', () => {
     expect(errors.filter((e) => e.startsWith('s/Kbs'))).toEqual([
       expect.stringMatching(/^s\/Kbs\/Vm: CAI-CVM-6 .*\(extension operations are allowed\)/),
     ]);
-  });
-});
-
-describe('kbs-sync place (run by bash on the bytes the VM would fetch)', () => {
-  function fetched(dir: string, state: TrusteeVmStateDocument, resources: string[] = []): string {
-    mkdirSync(join(dir, 'res'), { recursive: true });
-    for (const name of ['https.key', 'https.crt', 'signer.key', 'signer.crt']) writeFileSync(join(dir, name), `${name} bytes\n`);
-    writeFileSync(join(dir, 'state.json'), JSON.stringify(state));
-    resources.forEach((r, i) => writeFileSync(join(dir, 'res', String(i)), r));
-    return dir;
-  }
-  function run(root: string, dir: string): string[] {
-    const out = execFileSync('bash', [join(root, 'kbs-sync'), 'place', dir], { env: { ...process.env, KBS_CONFIG_DIR: root }, encoding: 'utf8' });
-    return out
-      .split('\n')
-      .filter(Boolean)
-      .map((p) => p.slice(root.length + 1))
-      .sort();
-  }
-  let first: TrusteeVmStateDocument | undefined;
-  synth((stack) => {
-    const kbs = deployment(stack);
-    kbs.declareResource('enkrypt/model/key', ResourceSource.azureKeyVault('model-key'));
-    // What the VM would fetch: the state secret's value, decoded as the script decodes it.
-    first = JSON.parse(gunzipSync(Buffer.from(encodeTrusteeVmState(trusteeVmStateDocument(kbs.state, '2027-12-31T00:00:00Z')), 'base64')).toString());
-  });
-
-  test('GIVEN a fresh VM WHEN the state is placed THEN every file lands under its LocalFs name, keys in the tmpfs directory', () => {
-    const root = mkdtempSync(join(tmpdir(), 'kbs-vm-'));
-    writeFileSync(join(root, 'kbs-sync'), KBS_SYNC_SCRIPT);
-    writeFileSync(join(root, 'sync.env'), `VAULT_NAME=v\nSTORAGE_DIR=${root}/storage\nSECRETS_DIR=${root}/secrets\n`);
-    const changed = run(root, fetched(join(root, 'f1'), first!, ['model key bytes']));
-    expect(changed).toEqual(
-      [
-        ...['https.crt', 'https.key', 'signer.crt', 'signer.key'].map((f) => `secrets/${f}`),
-        ...Object.keys(first!.files).map((f) => `storage/${f}`),
-        'storage/repository/enkrypt\\x2Fmodel\\x2Fkey',
-      ].sort(),
-    );
-    for (const [name, content] of Object.entries(first!.files)) expect(readFileSync(join(root, 'storage', name), 'utf8')).toBe(content);
-    expect(readFileSync(join(root, 'storage', 'repository', 'enkrypt\\x2Fmodel\\x2Fkey'), 'utf8')).toBe('model key bytes');
-
-    // Nothing changed: nothing is rewritten, so the KBS is not restarted.
-    expect(run(root, fetched(join(root, 'f2'), first!, ['model key bytes']))).toEqual([]);
-
-    // A reference value the state no longer lists is removed.
-    const fewer = { ...first!, files: Object.fromEntries(Object.entries(first!.files).filter(([n]) => n !== 'reference_value/initdata.pcr08')) };
-    expect(run(root, fetched(join(root, 'f3'), fewer, ['model key bytes']))).toEqual(['storage/reference_value/initdata.pcr08']);
-    expect(readdirSync(join(root, 'storage', 'reference_value'))).not.toContain('initdata.pcr08');
   });
 });
 
