@@ -166,21 +166,24 @@ drop() {
 }
 
 place() {
-  local dir=$1 name file existing i=0
+  local dir=$1 name content file existing i=0
+  local -A listed=()
   for name in https.key https.crt signer.key signer.crt; do
     put "$dir/$name" "$SECRETS_DIR/$name"
   done
-  while IFS= read -r -d '' name; do
-    jq -j --arg n "$name" '.files[$n]' "$dir/state.json" > "$dir/file"
+  # One jq pass for all files: name NUL base64(content) NUL, so no name or content is ever split or mangled.
+  while IFS= read -r -d '' name && IFS= read -r -d '' content; do
+    base64 -d <<< "$content" > "$dir/file"
     put "$dir/file" "$STORAGE_DIR/$name"
-  done < <(jq -j '.files | keys[] | (. + "\u0000")' "$dir/state.json")
+  done < <(jq -j '.files | to_entries[] | (.key + "\u0000" + (.value | @base64) + "\u0000")' "$dir/state.json")
+  while IFS= read -r -d '' name; do
+    listed[$name]=1
+  done < <(jq -j '(.files | keys[]), .resources[].file | (. + "\u0000")' "$dir/state.json")
   while IFS= read -r name; do
     for existing in "$STORAGE_DIR/$name"/*; do
       [ -e "$existing" ] || continue
       file=${'${'}existing#"$STORAGE_DIR/"}
-      if ! jq -e --arg n "$file" '(.files | has($n)) or any(.resources[]; .file == $n)' "$dir/state.json" > /dev/null; then
-        drop "$existing"
-      fi
+      [ -n "${'${'}listed[$file]:-}" ] || drop "$existing"
     done
   done < <(jq -r '.owned_dirs[]' "$dir/state.json")
   while IFS= read -r file; do
