@@ -115,5 +115,7 @@ Create the Kubernetes Secrets after 'cdktf deploy cluster' has created the $NAME
 
 Synth reads kbs-ca.pem, token-signer-ca.pem and admin-public.pem (readKbsPublicMaterial('$out')).
 An admin token for kbs-client: cai-mint-admin-token "$out/admin.key" > admin-token.jwt
+(ExternalKbs and the in-cluster Trustee only: a TrusteeVm has no admin API; upload its keys and resources into its
+Key Vault with the commands uploadKeyMaterialCommands and setResourceCommand print.)
 MSG
 fi

@@ -36,10 +36,13 @@ export const referenceConfig = {
     subnetCidr: '10.250.0.0/26',
     /** The KBS VM's private address: pod VMs dial https://<it>:8080 (the HTTPS certificate's SAN). */
     kbsStaticIp: '10.250.0.10',
+    /**
+     * The Canonical ubuntu-24_04-lts cvm image version the KBS VM boots, pinned. EXAMPLE: pick a current one with
+     * `az vm image list --publisher Canonical --offer ubuntu-24_04-lts --sku cvm --all` (moving it replaces the VM).
+     */
+    osImageVersion: '24.04.202510010',
     /** The Key Vault of the KBS VM: a globally unique name, so EXAMPLE: pick your own. */
     keyVaultName: 'cai-trust-kbs-example',
-    /** Private ranges the model owner's admins reach the KBS admin API from (a VPN or bastion). EXAMPLE. */
-    adminSourceRanges: ['10.250.0.128/26'],
   },
   /**
    * The oldest AMD SEV-SNP firmware and microcode the KBS accepts on DCasv5 (Milan) hosts, per TCB component.

@@ -85,14 +85,13 @@ export class TrustStack extends TerraformStack {
       subnetCidr: t.subnetCidr,
       staticIp: t.kbsStaticIp,
       podVmNetwork: infra.network,
-      adminSourceRanges: [...t.adminSourceRanges],
       keyVaultName: t.keyVaultName,
       tenantId: client.tenantId,
       keyVaultAllowedIpRanges: ownerRanges.listValue,
       image: cfg.kbsImage,
+      osImageVersion: t.osImageVersion,
       adminSshPublicKey: sshKey.stringValue,
       httpsCaCertPem: material.kbsCaPem,
-      adminPublicKeyPem: material.adminPublicKeyPem,
       tokenSignerCaCertPem: material.tokenSignerCaPem,
       referenceValuesExpire: cfg.referenceValuesExpire,
       snpTcbFloor: cfg.snpTcbFloor,
@@ -101,9 +100,9 @@ export class TrustStack extends TerraformStack {
     this.kbs.trustImage(infra.image);
     if (material.isExample) {
       Annotations.of(this.kbs).addWarning(
-        'example material: the KBS CA, token signer CA and admin public key are the ' +
-          'committed examples under examples/reference/pki/example, and the KBS image digest, ' +
-          `Key Vault name and admin ranges in examples/reference/config.ts are examples; create your own ` +
+        'example material: the KBS CA and token signer CA are the ' +
+          'committed examples under examples/reference/pki/example, and the KBS image digest, OS image version and ' +
+          `Key Vault name in examples/reference/config.ts are examples; create your own ` +
           `key material with KBS_IP=${t.kbsStaticIp} VAULT_NAME=<your keyVaultName> bin/create-key-material.sh examples/reference/.secrets, ` +
           'and set those values and snpTcbFloor for your hosts before deploying',
       );

@@ -133,6 +133,19 @@ export const BASELINE_RULES = {
     rationale: 'DISABLECVM turns every pod VM into an ordinary VM: nothing can be attested.',
     fix: 'ConfidentialVmPool: list ConfidentialVmSize sizes in instanceSizes, not ConfidentialVmSize.nonConfidentialInsecure',
   }),
+  CVM_NO_CONTROL_PLANE_COMMANDS: rule({
+    id: 'CAI-CVM-6',
+    severity: 'error',
+    title: 'Confidential VMs take no commands from the Azure control plane',
+    rationale:
+      'VM extensions and run commands execute as root inside the TEE on the word of anyone with write access to the VM, ' +
+      'the infrastructure operator this library defends against; boot diagnostics open a serial console to it.',
+    fix:
+      'TrusteeVm sets it; on your own azurerm_linux_virtual_machine, set allow_extension_operations = false and ' +
+      'provision_vm_agent = false (a scale set: extension_operations_enabled = false, no extension blocks), ' +
+      'drop boot_diagnostics, and remove every azurerm_virtual_machine_extension, ' +
+      'azurerm_virtual_machine_scale_set_extension and azurerm_virtual_machine_run_command',
+  }),
   IAM_NO_PRIVILEGED_ROLES: rule({
     id: 'CAI-IAM-1',
     severity: 'error',
@@ -166,9 +179,11 @@ export const BASELINE_RULES = {
   KBS_ADMIN_AUTH: rule({
     id: 'CAI-KBS-2',
     severity: 'error',
-    title: 'The KBS admin API is authenticated (never InsecureAllowAll)',
+    title: 'The KBS admin API is off (DenyAll) or authenticated, never InsecureAllowAll',
     rationale: 'The admin API replaces policies and secrets; unauthenticated, anyone who reaches it releases every key.',
-    fix: 'Trustee: drop the configure edit that changes admin.authorization_mode; the default is AuthenticatedAuthorization with adminPublicKeyPem',
+    fix:
+      'TrusteeVm sets DenyAll (its state comes from its Key Vault); Trustee: drop the configure edit that changes ' +
+      'admin.authorization_mode; the default is AuthenticatedAuthorization with adminPublicKeyPem',
   }),
   KBS_TOKEN_TRUST: rule({
     id: 'CAI-KBS-3',

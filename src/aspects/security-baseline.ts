@@ -61,7 +61,11 @@ export class SecurityBaseline implements IAspect {
         return this.checkAks(resource, configOf(resource));
       case 'azurerm_linux_virtual_machine':
       case 'azurerm_linux_virtual_machine_scale_set':
-        return this.checkVm(resource, configOf(resource));
+        return this.checkVm(resource, configOf(resource), resource.terraformResourceType.endsWith('_scale_set'));
+      case 'azurerm_virtual_machine_extension':
+      case 'azurerm_virtual_machine_scale_set_extension':
+      case 'azurerm_virtual_machine_run_command':
+        return this.report(resource, R.CVM_NO_CONTROL_PLANE_COMMANDS, resource.terraformResourceType);
       case 'azurerm_role_assignment':
         return this.checkRoleAssignment(resource, configOf(resource));
       case 'azurerm_role_definition': {
@@ -93,7 +97,7 @@ export class SecurityBaseline implements IAspect {
     if (!exportsAuditLog(node as TerraformResource)) this.report(node, R.AKS_AUDIT_LOGS);
   }
 
-  private checkVm(node: IConstruct, c: Json): void {
+  private checkVm(node: IConstruct, c: Json, scaleSet: boolean): void {
     const size = String(c.size ?? c.sku ?? '');
     if (!ConfidentialVmSize.isConfidential(size)) this.report(node, R.CVM_SIZE, `size ${JSON.stringify(size)}`);
     if (c.vtpm_enabled !== true) this.report(node, R.CVM_VTPM);
@@ -101,6 +105,14 @@ export class SecurityBaseline implements IAspect {
     const encryption = disk?.security_encryption_type;
     if (encryption !== 'VMGuestStateOnly' && encryption !== 'DiskWithVMGuestState') this.report(node, R.CVM_DISK_ENCRYPTION);
     if (encryption === 'DiskWithVMGuestState' && c.secure_boot_enabled !== true) this.report(node, R.CVM_SECURE_BOOT);
+    // A VM says allow_extension_operations, a scale set extension_operations_enabled; both default to true.
+    const extensions = scaleSet ? c.extension_operations_enabled : c.allow_extension_operations;
+    const channels = [
+      ...(extensions !== false ? ['extension operations are allowed'] : []),
+      ...(asList(c.extension).length > 0 ? ['the scale set has extensions'] : []),
+      ...(c.boot_diagnostics !== undefined ? ['boot diagnostics are on (serial console)'] : []),
+    ];
+    if (channels.length > 0) this.report(node, R.CVM_NO_CONTROL_PLANE_COMMANDS, channels.join('; '));
   }
 
   private checkRoleAssignment(node: IConstruct, c: Json): void {

@@ -10,8 +10,17 @@ export interface SecureKbsConfigProps {
   readonly port?: number;
   /** HTTPS server key and certificate paths (mounted from a Kubernetes TLS Secret). */
   readonly tls: { readonly privateKeyPath: string; readonly certificatePath: string };
-  /** Path of the admin's PEM public key; admin requests must carry a JWT signed by its private key. */
-  readonly adminPublicKeyPath: string;
+  /**
+   * Path of the admin's PEM public key; admin requests must carry a JWT signed by its private key.
+   * @default - none: required unless `adminApiDisabled`
+   */
+  readonly adminPublicKeyPath?: string;
+  /**
+   * Turns the admin API off (`authorization_mode = "DenyAll"`: Trustee v0.21.0 refuses every admin request), for a
+   * KBS whose policies, reference values and resources arrive as files in its storage rather than through the API.
+   * @default false
+   */
+  readonly adminApiDisabled?: boolean;
   /**
    * The `role` claim admin JWTs must carry.
    * @default 'admin'
@@ -37,7 +46,7 @@ export interface SecureKbsConfigProps {
 export const DEFAULT_KBS_STORAGE_DIR = '/opt/confidential-containers/storage';
 
 /**
- * A kbs-config.toml that is secure by default: HTTPS only, admin API behind AuthenticatedAuthorization,
+ * A kbs-config.toml that is secure by default: HTTPS only, admin API behind AuthenticatedAuthorization (or off),
  * attestation tokens signed by a known key and verified against its CA (`insecure_header_jwk = false`),
  * built-in attestation service with the built-in RVPS, and everything persisted on LocalFs.
  */
@@ -49,6 +58,25 @@ export function secureKbsConfig(props: SecureKbsConfigProps): KbsConfig {
     'trustedCertsPaths',
     'must name the CA that issued the token signer certificate; without it the KBS cannot verify attestation tokens',
   );
+  check(
+    props.adminApiDisabled === true ? props.adminPublicKeyPath === undefined : typeof props.adminPublicKeyPath === 'string',
+    'adminPublicKeyPath',
+    props.adminApiDisabled === true
+      ? 'has no use with adminApiDisabled: nobody can authenticate to an admin API that is off; drop it'
+      : 'is required: admin requests are verified against it (or set adminApiDisabled when nothing uses the admin API)',
+  );
+  // Trustee v0.21.0 kbs/src/admin/mod.rs:52-61: `[admin]` is tagged by authorization_mode with deny_unknown_fields, so
+  // DenyAll takes no other key; :122-124 refuses every admin request under it (and :63-67 make InsecureAllowAll the
+  // default, so the table is always written). api_server.rs:265-397 sends the policy and reference-value endpoints through
+  // that check, and plugins/implementations/resource/mod.rs:60-72 resource writes; resource reads need an attestation token.
+  const admin: KbsConfig['admin'] =
+    props.adminApiDisabled === true
+      ? { authorization_mode: 'DenyAll' }
+      : {
+          authorization_mode: 'AuthenticatedAuthorization',
+          authentication: { bearer_jwt: { identity_providers: [{ public_key_uri: props.adminPublicKeyPath! }] } },
+          authorization: { regex_acl: { acls: [{ role: props.adminRole ?? 'admin', allowed_endpoints: '^/kbs/v0/.+$' }] } },
+        };
   return {
     http_server: {
       sockets: [`0.0.0.0:${port}`],
@@ -56,11 +84,7 @@ export function secureKbsConfig(props: SecureKbsConfigProps): KbsConfig {
       private_key: props.tls.privateKeyPath,
       certificate: props.tls.certificatePath,
     },
-    admin: {
-      authorization_mode: 'AuthenticatedAuthorization',
-      authentication: { bearer_jwt: { identity_providers: [{ public_key_uri: props.adminPublicKeyPath }] } },
-      authorization: { regex_acl: { acls: [{ role: props.adminRole ?? 'admin', allowed_endpoints: '^/kbs/v0/.+$' }] } },
-    },
+    admin,
     attestation_token: {
       trusted_certs_paths: [...props.trustedCertsPaths],
       insecure_header_jwk: false,
@@ -99,7 +123,9 @@ export function kbsConfigFindings(config: KbsConfig): KbsConfigFinding[] {
   if (config.admin.authorization_mode === 'InsecureAllowAll')
     findings.push({
       key: 'admin.authorization_mode',
-      message: 'InsecureAllowAll lets anyone who reaches the KBS replace policies and secrets; use AuthenticatedAuthorization',
+      message:
+        'InsecureAllowAll lets anyone who reaches the KBS replace policies and secrets; use AuthenticatedAuthorization, ' +
+        'or DenyAll when nothing administers the KBS through its API',
     });
   if (config.attestation_token?.insecure_header_jwk === true)
     findings.push({

@@ -4,8 +4,9 @@ export type ResourceSourceKind = 'out-of-band' | 'kubernetes-secret' | 'azure-ke
 /** Where the bytes of a KBS resource come from. None of them puts the secret into Terraform state. */
 export class ResourceSource {
   /**
-   * The model owner writes the resource into the KBS out of band, with the admin key, using the command that
-   * `Trustee.setResourceCommand(path)` prints. The secret never touches Terraform or Kubernetes objects.
+   * The model owner writes the resource out of band with the command the KBS's `setResourceCommand(path)` prints:
+   * through the admin API with the admin key (`Trustee`, `ExternalKbs`), or into the Key Vault secret named after the
+   * path (`TrusteeVm`, whose admin API is off). The secret never touches Terraform or Kubernetes objects.
    */
   public static outOfBand(): ResourceSource {
     return new ResourceSource({ kind: 'out-of-band' });

@@ -5,4 +5,4 @@ export type { KbsAttestationProps } from './key-broker-base';
 export { ExternalKbs } from './external-kbs';
 export type { ExternalKbsProps } from './external-kbs';
 export { TrusteeVm } from './trustee-vm';
-export type { TrusteeVmProps } from './trustee-vm';
+export type { TrusteeVmProps } from './trustee-vm-props';

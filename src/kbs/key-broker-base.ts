@@ -168,7 +168,8 @@ export abstract class KeyBrokerBase extends Construct implements IKeyBrokerServi
 
   /**
    * The command that writes a resource out of band (run by the model owner; the secret never enters
-   * Terraform): kbs-client of Trustee v0.21.0 with an admin JWT signed by the admin key.
+   * Terraform): here kbs-client of Trustee v0.21.0 with an admin JWT signed by the admin key. `TrusteeVm`, whose
+   * admin API is off, returns the `az keyvault secret set` command of its Key Vault instead.
    */
   public setResourceCommand(resource: string | ResourcePath, resourceFile = '<file>'): string {
     const path = resource instanceof ResourcePath ? resource : this.state.resourcePath(resource);

@@ -45,6 +45,6 @@ export interface IKeyBrokerService extends IConstruct {
    * workload they are not granted to. Call it again to grant more; each resource must be declared.
    */
   grantResources(workload: IConfidentialWorkload, ...resources: ReadonlyArray<string | ResourcePath>): void;
-  /** The out-of-band command that writes a declared resource. */
+  /** The out-of-band command that writes a declared resource (admin API, or the Key Vault of a `TrusteeVm`). */
   setResourceCommand(resource: string | ResourcePath, resourceFile?: string): string;
 }

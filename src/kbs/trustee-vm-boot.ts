@@ -1,10 +1,11 @@
 import { gzipSync } from 'node:zlib';
 import { KbsState } from '../attestation/kbs-state';
 import { kbsLocalFsLayout, KBS_NAMESPACES } from '../attestation/storage-layout';
+import { TRUSTEE_VM_SECRETS, trusteeVmResourceSecrets } from './trustee-vm-secrets';
 
 /** Where the Trustee VM keeps things. */
 export const TRUSTEE_VM_PATHS = {
-  /** Public configuration from the VM's custom data (kbs-config.toml, admin key, token signer CA, sync.env). */
+  /** Public configuration from the VM's custom data (kbs-config.toml, token signer CA, sync.env). */
   config: '/etc/kbs',
   /** Private keys fetched from Key Vault at boot: under /run, a tmpfs, never on disk. */
   secrets: '/run/kbs',
@@ -14,29 +15,26 @@ export const TRUSTEE_VM_PATHS = {
   sync: '/usr/local/sbin/kbs-sync',
 } as const;
 
-/**
- * The Key Vault secrets the VM reads, by purpose. The model owner uploads the first four (bin/create-key-material.sh
- * prints the commands with these names; a test keeps the two equal); Terraform writes the state.
- */
-export const TRUSTEE_VM_SECRETS = {
-  httpsKey: 'kbs-https-key',
-  httpsCert: 'kbs-https-cert',
-  signerKey: 'kbs-token-signer-key',
-  signerChain: 'kbs-token-signer-chain',
-  state: 'kbs-state',
-} as const;
-
 /** The state document the VM places into its storage (`kbs-state`, gzip and base64). */
 export interface TrusteeVmStateDocument {
   /** Storage-relative LocalFs path -> content. */
   readonly files: Readonly<Record<string, string>>;
-  /** Storage directories the state owns entirely: a file it no longer lists is removed (a dropped workload's PCR 8). */
+  /**
+   * Storage directories the state owns entirely: a file it lists neither in `files` nor in `resources` is removed (a
+   * dropped workload's PCR 8, a resource no longer declared).
+   */
   readonly owned_dirs: readonly string[];
-  /** Resources read from Key Vault secrets, placed at their LocalFs paths. */
+  /**
+   * Every resource, read from its Key Vault secret and placed at its LocalFs path. A secret that does not exist (not
+   * uploaded yet, or deleted) removes the file: the KBS no longer serves that resource.
+   */
   readonly resources: ReadonlyArray<{ readonly file: string; readonly secret: string; readonly version?: string }>;
 }
 
-/** The state document of `state`: both policies, every reference value record, and the Key Vault resources. */
+/**
+ * The state document of `state`: both policies, every reference value record, and every resource with its Key Vault
+ * secret (out-of-band resources too: with the admin API off, the vault is the only way in).
+ */
 export function trusteeVmStateDocument(state: KbsState, expiration: string): TrusteeVmStateDocument {
   const files: Record<string, string> = {
     [kbsLocalFsLayout.attestationPolicy().relativePath]: state.attestationPolicy(),
@@ -44,12 +42,14 @@ export function trusteeVmStateDocument(state: KbsState, expiration: string): Tru
   };
   for (const record of state.referenceValues().records(expiration))
     files[kbsLocalFsLayout.referenceValue(record.name).relativePath] = JSON.stringify(record);
-  const resources = state
-    .keyVaultResources()
-    .map((r) => ({ file: kbsLocalFsLayout.resource(r.resource).relativePath, secret: r.secretName, ...(r.version ? { version: r.version } : {}) }));
+  const resources = trusteeVmResourceSecrets(state).map((r) => ({
+    file: kbsLocalFsLayout.resource(r.resource).relativePath,
+    secret: r.secretName,
+    ...(r.version ? { version: r.version } : {}),
+  }));
   return {
     files: Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1))),
-    owned_dirs: [KBS_NAMESPACES.referenceValue],
+    owned_dirs: [KBS_NAMESPACES.referenceValue, KBS_NAMESPACES.repository],
     resources,
   };
 }
@@ -59,39 +59,92 @@ export function encodeTrusteeVmState(doc: TrusteeVmStateDocument): string {
   return gzipSync(Buffer.from(JSON.stringify(doc), 'utf8'), { level: 9 }).toString('base64');
 }
 
-/** The Key Vault secret URL of the sync script's `secret <name> [version]` (bash; the version is optional). */
+/** The Key Vault secret URL of the sync script's `get <name> <version> <file>` (bash; the version may be empty). */
 const KEY_VAULT_SECRET_URL = 'https://$VAULT_NAME.vault.azure.net/secrets/$1${2:+/$2}?api-version=7.4';
 
 /**
- * The sync script of the Trustee VM (bash; needs curl, jq, gzip). `kbs-sync` fetches the key material and the
- * state from the VM's Key Vault with its managed identity, places them, and restarts the KBS when anything
- * changed; a systemd timer runs it every minute, so a policy change reaches the KBS without replacing the VM.
- * `kbs-sync place <dir>` places what a fetch left in `<dir>` and prints each path it changed.
+ * The sync script of the Trustee VM (bash; needs curl, jq, gzip). `kbs-sync` fetches the key material, the state
+ * and every resource from the VM's Key Vault with its managed identity, places them, and restarts the KBS when
+ * anything changed; a systemd timer runs it every minute, so a policy change or a new secret version reaches the
+ * KBS without replacing the VM. A resource secret that does not exist (HTTP 404: not uploaded yet, or deleted) is
+ * skipped and its file removed, so deleting the secret revokes the resource; any other failure fails the run and
+ * changes nothing more. The two halves run alone too: `kbs-sync fetch <dir>` leaves in `<dir>` the key files,
+ * `state.json`, and per resource `res/<i>.json` (the secret as Key Vault returned it) or `res/<i>.absent`;
+ * `kbs-sync place <dir>` places them and prints each path it changed.
  */
 export const KBS_SYNC_SCRIPT = String.raw`#!/bin/bash
 # kbs-sync: keeps this VM's KBS in step with its Key Vault, the model owner's channel.
 set -euo pipefail
+shopt -s inherit_errexit
 KBS_CONFIG_DIR=${'${'}KBS_CONFIG_DIR:-/etc/kbs}
 # VAULT_NAME, STORAGE_DIR, SECRETS_DIR
 # The VM has one managed identity (user-assigned, no system-assigned): IMDS issues its tokens without a client_id.
 . "$KBS_CONFIG_DIR/sync.env"
 umask 077
 
+# Writes the bytes of the Key Vault secret in file $1 (the JSON Key Vault returns): its value, base64-decoded when
+# it was uploaded with "az keyvault secret set --encoding base64" (the CLI tags it file-encoding=base64; binary-safe),
+# else as it is (text, e.g. a PEM set with --file or --value).
+value() {
+  local encoding
+  encoding=$(jq -r '.tags["file-encoding"] // "utf-8"' "$1")
+  case $encoding in
+    base64) jq -jer .value "$1" | base64 -d ;;
+    utf-8 | ascii) jq -jer .value "$1" ;;
+    *)
+      echo "kbs-sync: $1: unsupported file-encoding $encoding (upload with --encoding base64)" >&2
+      return 1
+      ;;
+  esac
+}
+
 fetch() {
-  local dir=$1 token i=0 name version
+  local dir=$1 token i=0 name version rc
   token=$(curl -sf --retry 5 -H Metadata:true \
     "http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fvault.azure.net" | jq -er .access_token)
-  secret() {
-    curl -sf --retry 5 -H "Authorization: Bearer $token" "${KEY_VAULT_SECRET_URL}" | jq -jer .value
+  # Saves secret $1 (version $2, or the latest) as Key Vault returns it into $3; returns 2 when it does not exist.
+  get() {
+    local code
+    code=$(curl -s --retry 5 -o "$3" -w '%{http_code}' -H "Authorization: Bearer $token" "${KEY_VAULT_SECRET_URL}") || code=000
+    case $code in
+      200) return 0 ;;
+      404)
+        rm -f -- "$3"
+        return 2
+        ;;
+      *)
+        echo "kbs-sync: Key Vault answered HTTP $code for secret $1" >&2
+        return 1
+        ;;
+    esac
   }
-  secret ${TRUSTEE_VM_SECRETS.httpsKey} > "$dir/https.key"
-  secret ${TRUSTEE_VM_SECRETS.httpsCert} > "$dir/https.crt"
-  secret ${TRUSTEE_VM_SECRETS.signerKey} > "$dir/signer.key"
-  secret ${TRUSTEE_VM_SECRETS.signerChain} > "$dir/signer.crt"
-  secret ${TRUSTEE_VM_SECRETS.state} | base64 -d | gunzip > "$dir/state.json"
+  # Saves the latest version of secret $1, which must exist, into $dir/kv.json.
+  need() {
+    rc=0
+    get "$1" "" "$dir/kv.json" || rc=$?
+    if [ "$rc" -eq 2 ]; then echo "kbs-sync: secret $1 does not exist (yet)" >&2; fi
+    if [ "$rc" -ne 0 ]; then exit 1; fi
+  }
+  need ${TRUSTEE_VM_SECRETS.httpsKey}
+  value "$dir/kv.json" > "$dir/https.key"
+  need ${TRUSTEE_VM_SECRETS.httpsCert}
+  value "$dir/kv.json" > "$dir/https.crt"
+  need ${TRUSTEE_VM_SECRETS.signerKey}
+  value "$dir/kv.json" > "$dir/signer.key"
+  need ${TRUSTEE_VM_SECRETS.signerChain}
+  value "$dir/kv.json" > "$dir/signer.crt"
+  need ${TRUSTEE_VM_SECRETS.state}
+  jq -jer .value "$dir/kv.json" | base64 -d | gunzip > "$dir/state.json"
+  rm -f -- "$dir/kv.json"
   mkdir -p "$dir/res"
   while IFS=$'\t' read -r name version; do
-    secret "$name" "$version" > "$dir/res/$i"
+    rc=0
+    get "$name" "$version" "$dir/res/$i.json" || rc=$?
+    case $rc in
+      0) ;;
+      2) : > "$dir/res/$i.absent" ;;
+      *) exit 1 ;;
+    esac
     i=$((i + 1))
   done < <(jq -r '.resources[] | [.secret, (.version // "")] | @tsv' "$dir/state.json")
 }
@@ -104,35 +157,53 @@ put() {
   fi
 }
 
+# Removes $1 if it exists, and prints it then.
+drop() {
+  if [ -e "$1" ]; then
+    rm -f -- "$1"
+    echo "$1"
+  fi
+}
+
 place() {
-  local dir=$1 name file existing i=0
+  local dir=$1 name content file existing i=0
+  local -A listed=()
   for name in https.key https.crt signer.key signer.crt; do
     put "$dir/$name" "$SECRETS_DIR/$name"
   done
-  while IFS= read -r -d '' name; do
-    jq -j --arg n "$name" '.files[$n]' "$dir/state.json" > "$dir/file"
+  # One jq pass for all files: name NUL base64(content) NUL, so no name or content is ever split or mangled.
+  while IFS= read -r -d '' name && IFS= read -r -d '' content; do
+    base64 -d <<< "$content" > "$dir/file"
     put "$dir/file" "$STORAGE_DIR/$name"
-  done < <(jq -j '.files | keys[] | (. + "\u0000")' "$dir/state.json")
+  done < <(jq -j '.files | to_entries[] | (.key + "\u0000" + (.value | @base64) + "\u0000")' "$dir/state.json")
+  while IFS= read -r -d '' name; do
+    listed[$name]=1
+  done < <(jq -j '(.files | keys[]), .resources[].file | (. + "\u0000")' "$dir/state.json")
   while IFS= read -r name; do
     for existing in "$STORAGE_DIR/$name"/*; do
       [ -e "$existing" ] || continue
       file=${'${'}existing#"$STORAGE_DIR/"}
-      if ! jq -e --arg n "$file" '.files | has($n)' "$dir/state.json" > /dev/null; then
-        rm -f -- "$existing"
-        echo "$existing"
-      fi
+      [ -n "${'${'}listed[$file]:-}" ] || drop "$existing"
     done
   done < <(jq -r '.owned_dirs[]' "$dir/state.json")
   while IFS= read -r file; do
-    put "$dir/res/$i" "$STORAGE_DIR/$file"
+    if [ -e "$dir/res/$i.absent" ]; then
+      # Not uploaded yet, or deleted by the model owner: the KBS stops serving it.
+      drop "$STORAGE_DIR/$file"
+    else
+      value "$dir/res/$i.json" > "$dir/res/$i"
+      put "$dir/res/$i" "$STORAGE_DIR/$file"
+    fi
     i=$((i + 1))
   done < <(jq -r '.resources[].file' "$dir/state.json")
 }
 
-if [ "${'${'}1:-}" = place ]; then
-  place "$2"
-  exit 0
-fi
+case "${'${'}1:-}" in
+  fetch | place)
+    "$1" "$2"
+    exit 0
+    ;;
+esac
 dir=$(mktemp -d /run/kbs-sync.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 fetch "$dir"
@@ -142,12 +213,13 @@ if [ -n "$changed" ] || ! systemctl is-active --quiet kbs; then
 fi
 `;
 
+/** Ubuntu's Azure Linux agent (the `walinuxagent` package), which runs extensions and run commands. */
+export const AZURE_LINUX_AGENT_UNIT = 'walinuxagent.service';
+
 /** What the VM's custom data is rendered from. Nothing in it is secret, and none of it changes with the KBS state. */
 export interface TrusteeVmBootInput {
   /** kbs-config.toml (paths under TRUSTEE_VM_PATHS). */
   readonly kbsConfigToml: string;
-  /** The admin public key (PEM). */
-  readonly adminPublicKeyPem: string;
   /** The token signer CA (PEM). */
   readonly tokenSignerCaCertPem: string;
   /** The KBS image, pinned by digest. */
@@ -208,11 +280,14 @@ export function renderTrusteeVmCloudConfig(input: TrusteeVmBootInput): string {
     '',
   ].join('\n');
   const config = {
+    // The VM has no agent provisioned (provision_vm_agent = false) and takes no extensions; the image still ships the
+    // Azure Linux agent, so it is masked before anything else runs, on every boot: nothing may act on the control
+    // plane's behalf inside the TEE.
+    bootcmd: [['systemctl', '--no-block', 'mask', '--now', AZURE_LINUX_AGENT_UNIT]],
     package_update: true,
     packages: ['docker.io', 'jq', 'curl'],
     write_files: [
       file(`${p.config}/kbs-config.toml`, input.kbsConfigToml),
-      file(`${p.config}/admin-public.pem`, input.adminPublicKeyPem),
       file(`${p.config}/token-signer-ca.pem`, input.tokenSignerCaCertPem),
       file(`${p.config}/sync.env`, env, '0600'),
       file(p.sync, KBS_SYNC_SCRIPT, '0755'),

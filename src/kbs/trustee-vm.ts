@@ -8,130 +8,31 @@ import { NetworkSecurityGroup } from '@cdktf/provider-azurerm/lib/network-securi
 import { NetworkSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-rule';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
-import * as v from 'valibot';
 import { KbsConfig } from '../attestation/kbs-config';
 import { checkedKbsConfig, secureKbsConfig } from '../attestation/kbs-defaults';
 import { AzureTee } from '../attestation/reference-values';
-import { azureLocation, resourceGroupName } from '../azure/azure-names';
-import { isIpv4AddressOrCidr, isUsableAzureAddress, overlaps, parseCidr, parseIpv4 } from '../azure/cidr';
-import { IPeerPodNetwork } from '../azure/peer-pod-network';
-import { ConfidentialVmSize, vmSizeSchema } from '../azure/vm-sizes';
+import { ResourcePath } from '../attestation/resource-path';
+import { isUsableAzureAddress, overlaps, parseCidr } from '../azure/cidr';
 import { Annotations, Construct, Lazy, Token } from '../internal/cdktf';
-import { PEER_POD_NETWORK } from '../internal/construct-interfaces';
-import { ConstructValidationError, fieldOf, int, literalString, parseProps } from '../internal/validation';
-import { KbsAttestationProps, KeyBrokerBase, kbsAttestationShape, kbsImageSchema, kbsPublicMaterialShape } from './key-broker-base';
-import { TRUSTEE_VM_PATHS, TRUSTEE_VM_SECRETS, encodeTrusteeVmState, renderTrusteeVmCloudConfig, trusteeVmStateDocument } from './trustee-vm-boot';
+import { ConstructValidationError, fieldOf, parseProps } from '../internal/validation';
+import { KeyBrokerBase } from './key-broker-base';
+import { TRUSTEE_VM_PATHS, encodeTrusteeVmState, renderTrusteeVmCloudConfig, trusteeVmStateDocument } from './trustee-vm-boot';
+import { TrusteeVmProps, trusteeVmPropsSchema } from './trustee-vm-props';
+import { TRUSTEE_VM_SECRETS, resourceSecretName, trusteeVmSecretProblems } from './trustee-vm-secrets';
 
 /** The largest value of a Key Vault secret, in bytes. */
 const KEY_VAULT_SECRET_LIMIT = 25 * 1024;
 
-/** Props of TrusteeVm. */
-export interface TrusteeVmProps extends KbsAttestationProps {
-  /** The model owner's resource group (existing) the VM, its Key Vault and identity go into. */
-  readonly resourceGroupName: string;
-  /** Azure region. */
-  readonly location: string;
-  /**
-   * A subnet the model owner controls (its own VNet, peered with the cluster's), with outbound internet access
-   * (the image, packages, AMD KDS and Intel PCS certificates) and the `Microsoft.KeyVault` service endpoint.
-   */
-  readonly subnetId: string;
-  /** CIDR of that subnet (known at synth time: the static address is checked against it). */
-  readonly subnetCidr: string;
-  /** The VM's private address in the subnet; pod VMs dial `https://<staticIp>:<port>` (it goes into initdata). */
-  readonly staticIp: string;
-  /** The cluster's network: only its pod-VM subnet is admitted to the KBS for attestation. */
-  readonly podVmNetwork: IPeerPodNetwork;
-  /**
-   * Private CIDRs the model owner's admins reach the KBS admin API from (it shares the KBS port; every admin
-   * request also needs a JWT signed by the admin key).
-   */
-  readonly adminSourceRanges: string[];
-  /** Name of the Key Vault this construct creates for the VM (3-24 letters, digits and "-", globally unique). */
-  readonly keyVaultName: string;
-  /** Entra ID tenant of the Key Vault. */
-  readonly tenantId: string;
-  /**
-   * Public IPs or CIDRs allowed through the Key Vault firewall besides the VM's subnet: where Terraform writes
-   * the KBS state and where the model owner uploads the key material from. Empty: only from inside the subnet.
-   */
-  readonly keyVaultAllowedIpRanges: string[];
-  /** The Trustee all-in-one image, pinned by digest. */
-  readonly image: string;
-  /** SSH public key of the VM's admin user (Azure requires one; no inbound SSH is admitted). */
-  readonly adminSshPublicKey: string;
-  /** PEM of the CA that issued the KBS HTTPS certificate (its SAN must be the static address). */
-  readonly httpsCaCertPem: string;
-  /** PEM public key of the KBS administrator. */
-  readonly adminPublicKeyPem: string;
-  /** PEM of the CA of the attestation token signer chain. */
-  readonly tokenSignerCaCertPem: string;
-  /** The confidential VM size. @default ConfidentialVmSize.STANDARD_DC2AS_V5 */
-  readonly size?: ConfidentialVmSize;
-  /** Port of the KBS. @default 8080 */
-  readonly port?: number;
-  /** Name prefix of the VM, NIC, NSG and identity. @default 'trustee' */
-  readonly name?: string;
-  /** Tags. @default - none */
-  readonly tags?: Record<string, string>;
-}
-
-const ipv4Cidr = (what: string) => literalString(isIpv4AddressOrCidr, `must be an IPv4 address or CIDR (${what})`);
-
-const schema = v.object({
-  ...kbsAttestationShape,
-  resourceGroupName: resourceGroupName(),
-  location: azureLocation,
-  subnetId: v.pipe(v.string(), v.minLength(1)),
-  subnetCidr: v.pipe(
-    v.string(),
-    v.check((s) => !Token.isUnresolved(s) && parseCidr(s) !== undefined, 'must be the literal IPv4 CIDR of the subnet, e.g. "10.250.0.0/26"'),
-  ),
-  staticIp: v.pipe(
-    v.string(),
-    v.check((s) => !Token.isUnresolved(s), 'must be known at synth time: it goes into every workload initdata'),
-    v.check((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address'),
-  ),
-  podVmNetwork: PEER_POD_NETWORK.schema(),
-  adminSourceRanges: v.pipe(
-    v.array(ipv4Cidr('an admin source')),
-    v.minLength(1, 'must name where admins reach the KBS admin API from (a VPN or bastion range)'),
-  ),
-  keyVaultName: v.pipe(
-    v.string(),
-    v.check((s) => !Token.isUnresolved(s), 'must be known at synth time: the VM reads its secrets from this vault'),
-    v.check(
-      (s) => /^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/.test(s) && !s.includes('--'),
-      'must be 3-24 letters, digits and single "-", starting with a letter',
-    ),
-  ),
-  tenantId: v.pipe(v.string(), v.minLength(1)),
-  // A list from a Terraform variable is one token; a literal list is checked item by item.
-  keyVaultAllowedIpRanges: v.union([
-    v.custom<string[]>((x) => Token.isUnresolved(x)),
-    v.array(ipv4Cidr('a public address Terraform and key uploads come from')),
-  ]),
-  image: kbsImageSchema,
-  adminSshPublicKey: literalString(
-    (s) => /^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+/.test(s),
-    'must be an OpenSSH public key ("ssh-ed25519 AAAA...")',
-  ),
-  ...kbsPublicMaterialShape,
-  size: v.optional(vmSizeSchema, ConfidentialVmSize.STANDARD_DC2AS_V5),
-  port: v.optional(int(1, 65535), 8080),
-  name: v.optional(v.pipe(v.string(), v.regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'must be 2-32 lowercase letters, digits and "-"')), 'trustee'),
-  tags: v.optional(v.record(v.string(), v.string()), {}),
-});
-
 /**
  * Trustee on an Azure confidential VM in the model owner's resource group and subnet, out of the cluster
  * admin's reach: a confidential size (SNP or TDX) with its VM guest state and OS disk encrypted by the TEE,
- * secure boot and vTPM, no public IP, and an NSG that admits the KBS port only from the pod-VM subnet and the
- * admin ranges you name. The KBS image is pinned by digest. Its private keys (HTTPS, token signer) are read at
- * boot by the VM's managed identity from a Key Vault this construct creates (RBAC, purge protection, firewall),
- * never from the plan, state or custom data. The KBS state (policies, reference values, Key Vault resources) is
- * a Key Vault secret Terraform writes; a timer on the VM applies it within a minute, so a changed workload
- * reaches the KBS on the next apply without replacing the VM.
+ * secure boot and vTPM, a pinned OS image, no public IP, no VM agent, extensions, run commands or serial console,
+ * and an NSG that admits the KBS port only from the pod-VM subnet. The KBS image is pinned by digest and its admin
+ * API is off (DenyAll). Its private keys (HTTPS, token signer) are read at boot by the VM's managed identity from a
+ * Key Vault this construct creates (RBAC, purge protection, firewall), never from the plan, state or custom data.
+ * The KBS state (policies, reference values, and the Key Vault secret of every resource) is a Key Vault secret
+ * Terraform writes; a timer on the VM applies it within a minute, so a changed workload reaches the KBS on the
+ * next apply without replacing the VM.
  */
 export class TrusteeVm extends KeyBrokerBase {
   /** The VM (escape hatch). */
@@ -149,12 +50,13 @@ export class TrusteeVm extends KeyBrokerBase {
   /** The configuration as Trustee reads it. */
   public readonly kbsConfig: KbsConfig;
   private readonly vmTee: AzureTee | undefined;
+  private readonly vaultName: string;
   private readonly expiration: string;
   private encoded?: { readonly revision: number; readonly value: string };
 
   constructor(scope: Construct, id: string, props: TrusteeVmProps) {
     super(scope, id, 'TrusteeVm', ['out-of-band', 'azure-key-vault']);
-    const p = parseProps(this, 'TrusteeVm', schema, props);
+    const p = parseProps(this, 'TrusteeVm', trusteeVmPropsSchema, props);
     const fail = (field: string, message: string): never => {
       throw new ConstructValidationError(this.node.path, 'TrusteeVm', field, message);
     };
@@ -175,7 +77,16 @@ export class TrusteeVm extends KeyBrokerBase {
     if (!p.size.isConfidential || p.size.evidenceType === undefined)
       fail('size', `${p.size.name} is not a confidential size: the KBS would run where the cloud operator reads its memory`);
     this.vmTee = p.size.evidenceType;
+    for (const prop of ['adminPublicKeyPem', 'adminSourceRanges'] as const) {
+      if (p[prop] !== undefined) {
+        Annotations.of(this).addWarning(
+          `${prop} is deprecated and ignored: the Trustee VM's admin API is off (authorization_mode = "DenyAll"); ` +
+            'its policies, reference values and resources come from its Key Vault (setResourceCommand); remove the prop',
+        );
+      }
+    }
     this.expiration = p.referenceValuesExpire;
+    this.vaultName = p.keyVaultName;
 
     this.initKeyBroker({ url: `https://${p.staticIp}:${p.port}`, caCertPem: p.httpsCaCertPem }, p);
 
@@ -183,7 +94,8 @@ export class TrusteeVm extends KeyBrokerBase {
     const config = secureKbsConfig({
       port: p.port,
       tls: { privateKeyPath: `${paths.secrets}/https.key`, certificatePath: `${paths.secrets}/https.crt` },
-      adminPublicKeyPath: `${paths.config}/admin-public.pem`,
+      // Nothing administers this KBS through its API: its state arrives from Key Vault as files (kbs-sync).
+      adminApiDisabled: true,
       tokenSigner: { keyPath: `${paths.secrets}/signer.key`, certChainPath: `${paths.secrets}/signer.crt` },
       trustedCertsPaths: [`${paths.config}/token-signer-ca.pem`],
       storageDir: paths.storage,
@@ -245,7 +157,6 @@ export class TrusteeVm extends KeyBrokerBase {
       });
     };
     rule('AllowPodVms', 100, 'Allow', [podVmCidr!], String(p.port), 'allow-kbs-from-pod-vms');
-    rule('AllowAdmins', 110, 'Allow', p.adminSourceRanges, String(p.port), 'allow-kbs-admin-api');
     // Azure's default rules admit the whole VNet (and peered ones); nothing else may reach the VM.
     rule('DenyOthers', 4000, 'Deny', ['0.0.0.0/0'], '*', 'deny-all-other-inbound');
 
@@ -258,7 +169,6 @@ export class TrusteeVm extends KeyBrokerBase {
 
     const cloudConfig = renderTrusteeVmCloudConfig({
       kbsConfigToml: this.kbsConfigToml,
-      adminPublicKeyPem: p.adminPublicKeyPem,
       tokenSignerCaCertPem: p.tokenSignerCaCertPem,
       image: p.image,
       vaultName: p.keyVaultName,
@@ -275,7 +185,12 @@ export class TrusteeVm extends KeyBrokerBase {
       vtpmEnabled: true,
       secureBootEnabled: true,
       osDisk: { caching: 'ReadWrite', storageAccountType: 'Premium_LRS', securityEncryptionType: 'DiskWithVMGuestState' },
-      sourceImageReference: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'cvm', version: 'latest' },
+      sourceImageReference: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'cvm', version: p.osImageVersion },
+      // Nothing from the Azure control plane runs in the TEE: no extensions or run commands (they execute as root on the
+      // word of anyone with write access to the VM), no VM agent to run them (cloud-init provisions the VM), and no boot
+      // diagnostics (no serial console).
+      allowExtensionOperations: false,
+      provisionVmAgent: false,
       customData: Buffer.from(cloudConfig, 'utf8').toString('base64'),
       // The VM reads its keys once the role assignment exists.
       dependsOn: [this.stateSecret],
@@ -298,6 +213,33 @@ export class TrusteeVm extends KeyBrokerBase {
     ];
   }
 
+  /**
+   * The command that sets a declared resource: with the admin API off, an out-of-band resource is a secret of the VM's
+   * Key Vault named after its path (`resourceSecretName`), uploaded by the model owner from an allowed address with
+   * `az keyvault secret set ... --encoding base64` (any bytes survive; the VM decodes it). The VM fetches it within a
+   * minute; setting it again is a new version (rotation), deleting the secret revokes the resource. An `azureKeyVault`
+   * resource gets the same command with its own secret name. The secret never enters Terraform.
+   */
+  public setResourceCommand(resource: string | ResourcePath, resourceFile = '<file>'): string {
+    const field = fieldOf(this, 'TrusteeVm', 'setResourceCommand.resource');
+    const path = typeof resource === 'string' ? ResourcePath.parse(resource, field) : resource;
+    const declared = this.state.declaredResources.find((r) => r.path.equals(path));
+    const fail = (message: string): never => {
+      throw new ConstructValidationError(this.node.path, 'TrusteeVm', 'setResourceCommand.resource', message);
+    };
+    if (!declared) return fail(`${path.uri} is not declared; declare it with declareResource first`);
+    const kv = declared.source.keyVaultSecretRef;
+    if (kv?.version) {
+      fail(
+        `${path.uri} is pinned to version ${kv.version} of Key Vault secret ${kv.secretName}, so a version set now would never ` +
+          'be read; drop the version from ResourceSource.azureKeyVault to rotate it by setting a new one',
+      );
+    }
+    const secret = kv ? kv.secretName : declared.source.kind === 'out-of-band' ? resourceSecretName(path) : undefined;
+    if (secret === undefined) return fail(`${path.uri} comes from ${declared.source.describe()}, which a TrusteeVm cannot read`);
+    return `az keyvault secret set --vault-name ${this.vaultName} --name ${secret} --file ${resourceFile} --encoding base64`;
+  }
+
   /** The `kbs-state` secret value, rendered once per state revision (validation and synth both read it). */
   private encodedState(): string {
     if (this.encoded?.revision !== this.state.revision) {
@@ -307,15 +249,7 @@ export class TrusteeVm extends KeyBrokerBase {
   }
 
   protected placementProblems(): string[] {
-    const reserved = new Set<string>(Object.values(TRUSTEE_VM_SECRETS));
-    const problems: string[] = this.state
-      .keyVaultResources()
-      .filter((r) => reserved.has(r.secretName))
-      .map(
-        (r) =>
-          `${r.resource.uri} comes from Key Vault secret ${r.secretName}, a name ` +
-          `the Trustee VM keeps for itself; store the resource under another name`,
-      );
+    const problems = trusteeVmSecretProblems(this.state);
     // Key Vault holds at most 25 KB per secret value.
     const size = this.encodedState().length;
     if (size > KEY_VAULT_SECRET_LIMIT) {

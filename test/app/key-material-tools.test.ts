@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Testing, TerraformStack } from 'cdktf';
 import { PeerPodNetwork, TrusteeVm, readKbsPublicMaterial } from '../../src';
-import { TRUSTEE_VM_SECRETS } from '../../src/kbs/trustee-vm-boot';
+import { TRUSTEE_VM_SECRETS } from '../../src/kbs/trustee-vm-secrets';
 import { vmProps } from '../kbs/fixtures';
 
 const ROOT = join(__dirname, '..', '..');

@@ -1,8 +1,12 @@
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
-import { LinuxVirtualMachine } from '@cdktf/provider-azurerm/lib/linux-virtual-machine';
+import { LinuxVirtualMachine, LinuxVirtualMachineConfig } from '@cdktf/provider-azurerm/lib/linux-virtual-machine';
+import { LinuxVirtualMachineScaleSet } from '@cdktf/provider-azurerm/lib/linux-virtual-machine-scale-set';
 import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { RoleDefinition } from '@cdktf/provider-azurerm/lib/role-definition';
+import { VirtualMachineExtension } from '@cdktf/provider-azurerm/lib/virtual-machine-extension';
+import { VirtualMachineRunCommand } from '@cdktf/provider-azurerm/lib/virtual-machine-run-command';
+import { VirtualMachineScaleSetExtensionA as VirtualMachineScaleSetExtension } from '@cdktf/provider-azurerm/lib/virtual-machine-scale-set-extension';
 import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { ByoClusterStack } from '../../examples/byo-cluster/byo-cluster-stack';
@@ -175,21 +179,68 @@ describe('each rule fails a violating stack', () => {
     ['CAI-CVM-2', { vtpmEnabled: false }],
     ['CAI-CVM-3', { osDisk: { caching: 'ReadWrite', storageAccountType: 'Premium_LRS' } }],
     ['CAI-CVM-4', { secureBootEnabled: false }],
-  ])('%s (confidential VM)', (ruleId, override) => {
+    ['CAI-CVM-6', { allowExtensionOperations: true }],
+    ['CAI-CVM-6', { allowExtensionOperations: undefined }],
+    ['CAI-CVM-6', { bootDiagnostics: {} }],
+  ])('%s (confidential VM with %p)', (ruleId, override) => {
     const s = stack();
-    new LinuxVirtualMachine(s, 'vm', {
-      name: 'vm',
-      resourceGroupName: 'rg',
-      location: 'westeurope',
-      size: 'Standard_DC2as_v5',
-      adminUsername: 'azureuser',
-      networkInterfaceIds: ['nic'],
-      vtpmEnabled: true,
-      secureBootEnabled: true,
-      osDisk: { caching: 'ReadWrite', storageAccountType: 'Premium_LRS', securityEncryptionType: 'DiskWithVMGuestState' },
-      ...override,
-    });
+    confidentialVm(s, override);
     expect(findings(s).errors).toEqual([`${ruleId} s/vm`]);
+  });
+
+  test('CAI-CVM-6 names every channel into the VM it finds', () => {
+    const s = stack();
+    confidentialVm(s, { allowExtensionOperations: true, bootDiagnostics: { storageAccountUri: 'https://diag.blob.core.windows.net/' } });
+    expect(findings(s).errors).toEqual(['CAI-CVM-6 s/vm']);
+    const message = s.node.findChild('vm').node.metadata.find((m) => m.type === '@cdktf/error')!.data;
+    expect(message).toMatch(
+      /^CAI-CVM-6 .* \(extension operations are allowed; boot diagnostics are on \(serial console\)\)\. Fix: TrusteeVm sets it;/,
+    );
+  });
+
+  test('CAI-CVM-6 (a scale set that allows extension operations or carries extensions)', () => {
+    const scaleSet = (s: TerraformStack, id: string, extra: Record<string, unknown>) =>
+      new LinuxVirtualMachineScaleSet(s, id, {
+        name: id,
+        resourceGroupName: 'rg',
+        location: 'westeurope',
+        sku: 'Standard_DC2as_v5',
+        adminUsername: 'azureuser',
+        vtpmEnabled: true,
+        secureBootEnabled: true,
+        networkInterface: [{ name: 'nic', ipConfiguration: [{ name: 'ip' }] }],
+        osDisk: { caching: 'ReadWrite', storageAccountType: 'Premium_LRS', securityEncryptionType: 'DiskWithVMGuestState' },
+        ...extra,
+      });
+    const s = stack();
+    scaleSet(s, 'closed', { extensionOperationsEnabled: false });
+    scaleSet(s, 'open', {});
+    scaleSet(s, 'extended', {
+      extensionOperationsEnabled: false,
+      extension: [{ name: 'x', publisher: 'Microsoft.CPlat.Core', type: 'RunCommandLinux', typeHandlerVersion: '1.0' }],
+    });
+    expect(findings(s).errors.sort()).toEqual(['CAI-CVM-6 s/extended', 'CAI-CVM-6 s/open']);
+  });
+
+  test('CAI-CVM-6 (any VM extension or run command resource in the stack)', () => {
+    const s = stack();
+    const vm = confidentialVm(s, {});
+    new VirtualMachineExtension(s, 'ext', {
+      name: 'shell',
+      virtualMachineId: vm.id,
+      publisher: 'Microsoft.Azure.Extensions',
+      type: 'CustomScript',
+      typeHandlerVersion: '2.1',
+    });
+    new VirtualMachineRunCommand(s, 'run', { name: 'run', location: 'westeurope', virtualMachineId: vm.id, source: { script: 'id' } });
+    new VirtualMachineScaleSetExtension(s, 'ssext', {
+      name: 'shell',
+      virtualMachineScaleSetId: 'vmss',
+      publisher: 'Microsoft.Azure.Extensions',
+      type: 'CustomScript',
+      typeHandlerVersion: '2.1',
+    });
+    expect(findings(s).errors.sort()).toEqual(['CAI-CVM-6 s/ext', 'CAI-CVM-6 s/run', 'CAI-CVM-6 s/ssext']);
   });
 
   test('CAI-CVM-5 (pod VMs without a TEE)', () => {
@@ -305,19 +356,19 @@ describe('each rule fails a violating stack', () => {
       subnetCidr: '10.250.0.0/26',
       staticIp: '10.250.0.10',
       podVmNetwork: network,
-      adminSourceRanges: ['10.251.0.0/24'],
       keyVaultName: 'owner-kv',
       tenantId: 't',
       keyVaultAllowedIpRanges: [],
       image: KBS_IMAGE,
+      osImageVersion: '24.04.202510010',
       adminSshPublicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLE',
       httpsCaCertPem: PUBLIC_MATERIAL.kbsCa,
-      adminPublicKeyPem: PUBLIC_MATERIAL.adminPublicKey,
       tokenSignerCaCertPem: PUBLIC_MATERIAL.signerCa,
       referenceValuesExpire: '2027-12-31T00:00:00Z',
       snpTcbFloor: { bootloader: 4, tee: 0, snp: 24, microcode: 219 },
     });
     vm.trustImage(image);
+    expect(vm.kbsConfig.admin).toEqual({ authorization_mode: 'DenyAll' });
     expect(findings(s).errors.filter((e) => e.includes('s/vm'))).toEqual([]);
   });
 
@@ -460,7 +511,7 @@ describe('each rule fails a violating stack', () => {
 
   test('every documented rule is exercised above', () => {
     expect(BASELINE_RULE_LIST.map((r) => r.id)).toEqual(expect.arrayContaining(Object.values(BASELINE_RULES).map((r) => r.id)));
-    expect(BASELINE_RULE_LIST).toHaveLength(32);
+    expect(BASELINE_RULE_LIST).toHaveLength(33);
   });
 });
 
@@ -471,6 +522,24 @@ describe('suppressions', () => {
     expect(() => SecurityBaseline.suppress(s, 'CAI-AKS-6', 'ok')).toThrow(/needs a reason/);
   });
 });
+
+/** A confidential VM that passes every CVM rule, with `override` applied. */
+function confidentialVm(s: TerraformStack, override: Partial<LinuxVirtualMachineConfig>): LinuxVirtualMachine {
+  return new LinuxVirtualMachine(s, 'vm', {
+    name: 'vm',
+    resourceGroupName: 'rg',
+    location: 'westeurope',
+    size: 'Standard_DC2as_v5',
+    adminUsername: 'azureuser',
+    networkInterfaceIds: ['nic'],
+    vtpmEnabled: true,
+    secureBootEnabled: true,
+    osDisk: { caching: 'ReadWrite', storageAccountType: 'Premium_LRS', securityEncryptionType: 'DiskWithVMGuestState' },
+    allowExtensionOperations: false,
+    provisionVmAgent: false,
+    ...override,
+  });
+}
 
 function baseInfraRefs(s: TerraformStack) {
   const { network, cluster, image } = baseInfra(s);

@@ -11,6 +11,13 @@ const secure = secureKbsConfig({
   trustedCertsPaths: ['/etc/kbs/signer/ca.crt'],
 });
 
+/** The secure default's props without an admin key. */
+const NO_ADMIN_KEY = {
+  tls: { privateKeyPath: '/k', certificatePath: '/c' },
+  tokenSigner: { keyPath: '/s', certChainPath: '/sc' },
+  trustedCertsPaths: ['/ca'],
+};
+
 describe('kbs-config.toml', () => {
   test('the secure default renders TOML that parses back to the same configuration', () => {
     const text = renderKbsConfig(secure);
@@ -35,6 +42,27 @@ describe('kbs-config.toml', () => {
     expect(doc.storage_backend).toEqual({ storage_type: 'LocalFs', backends: { local_fs: { dir_path: '/opt/confidential-containers/storage' } } });
     expect(doc.plugins).toEqual([{ name: 'resource', storage_backend_type: 'kvstorage' }]);
     expect(kbsConfigFindings(secure)).toEqual([]);
+  });
+
+  test('GIVEN adminApiDisabled WHEN rendered THEN [admin] is DenyAll alone, Trustee v0.21.0 accepts it, and it is secure', () => {
+    const denyAll = secureKbsConfig({ ...NO_ADMIN_KEY, adminApiDisabled: true });
+    const text = renderKbsConfig(denyAll);
+    expect(text).toContain('[admin]\nauthorization_mode = "DenyAll"\n');
+    expect(parseKbsConfig(text).admin).toEqual({ authorization_mode: 'DenyAll' });
+    expect(kbsConfigFindings(denyAll)).toEqual([]);
+    // DenyAll takes no other key (serde deny_unknown_fields upstream).
+    expect(() => parseKbsConfig(text.replace('authorization_mode = "DenyAll"', 'authorization_mode = "DenyAll"\nfoo = "/a"'))).toThrow(
+      /admin: has keys Trustee v0.21.0 does not read: foo/,
+    );
+  });
+
+  test('fails when the admin key and adminApiDisabled disagree: both given, or neither', () => {
+    expect(() => secureKbsConfig({ ...NO_ADMIN_KEY, adminApiDisabled: true, adminPublicKeyPath: '/a' })).toThrow(
+      'adminPublicKeyPath: has no use with adminApiDisabled: nobody can authenticate to an admin API that is off; drop it',
+    );
+    expect(() => secureKbsConfig(NO_ADMIN_KEY)).toThrow(
+      'adminPublicKeyPath: is required: admin requests are verified against it (or set adminApiDisabled when nothing uses the admin API)',
+    );
   });
 
   test('reports every insecure setting', () => {

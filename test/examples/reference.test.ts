@@ -109,12 +109,12 @@ describe('reference app', () => {
         JSON.parse(cloudConfig.slice(cloudConfig.indexOf('\n') + 1)) as { write_files: Array<{ path: string; content: string }> }
       ).write_files.find((f) => f.path === '/etc/kbs/kbs-config.toml')!.content;
       const parsed = parseKbsConfig(toml);
-      expect(parsed.admin.authorization_mode).toBe('AuthenticatedAuthorization');
+      expect(parsed.admin).toEqual({ authorization_mode: 'DenyAll' });
       expect(parsed.http_server.insecure_http).toBe(false);
       expect(parsed.attestation_token?.insecure_header_jwk).toBe(false);
     });
 
-    test('peers its VNet with the cluster VNet (each stack its half, in its subscription), and admits only the pod-VM subnet and the admins', () => {
+    test('peers its VNet with the cluster VNet (each stack its half, in its subscription), and admits only the pod-VM subnet', () => {
       expect(Object.values(resourcesOf(trust, 'azurerm_virtual_network_peering')).map((p) => p.name)).toEqual(['trust-to-cluster']);
       expect(resourceOf(cluster, 'azurerm_virtual_network_peering')).toMatchObject({
         name: 'cluster-to-trust',
@@ -124,8 +124,7 @@ describe('reference app', () => {
       const allowed = Object.values(resourcesOf(trust, 'azurerm_network_security_rule'))
         .filter((r) => r.access === 'Allow')
         .map((r) => r.source_address_prefixes);
-      expect(allowed).toEqual(expect.arrayContaining([['10.225.0.0/16'], ['10.250.0.128/26']]));
-      expect(allowed).toHaveLength(2);
+      expect(allowed).toEqual([['10.225.0.0/16']]);
     });
 
     test("takes the model owner's subscription, SSH key and addresses as variables, and outputs how to upload the key material", () => {
@@ -180,12 +179,17 @@ describe('reference app', () => {
 
     describeNoSideDoors(() => cluster, ['key-manager', 'inference']);
 
-    test('outputs the commands that push the keys out of band', () => {
+    test("outputs the commands that set the keys out of band into the KBS VM's Key Vault (its admin API is off)", () => {
       const outputs = (cluster as { output: Record<string, { value: string }> }).output;
-      expect(outputs.set_model_owner_key.value).toContain('kbs-client --url https://10.250.0.10:8080 --cert-file kbs-ca.pem');
-      expect(outputs.set_model_owner_key.value).toContain('set-resource --path enkrypt/key-manager/private-key');
-      expect(outputs.set_model_decryption_key.value).toContain('set-resource --path enkrypt/model/decryption-key');
-      expect(outputs.set_registry_credentials.value).toContain('set-resource --path enkrypt/registry/credentials');
+      const set = (secret: string, file: string) =>
+        `az keyvault secret set --vault-name cai-trust-kbs-example --name ${secret} --file ${file} --encoding base64`;
+      expect(outputs.set_model_owner_key.value).toBe(set('res-enkrypt--key-hmanager--private-hkey', 'model-owner-private-key.pem'));
+      expect(outputs.set_model_decryption_key.value).toBe(set('res-enkrypt--model--decryption-hkey', 'model-decryption-key.bin'));
+      expect(outputs.set_registry_credentials.value).toBe(set('res-enkrypt--registry--credentials', 'registry-auth.json'));
+      expect(outputs.set_key_manager_tls_key.value).toBe(set('res-workload-htls--key-hmanager--tls-hkey', 'key-manager.key'));
+      expect(outputs.set_inference_tls_key.value).toBe(set('res-workload-htls--inference--tls-hkey', 'inference.key'));
+      // The vault name is a literal: the cluster stack takes no Terraform reference into the trust stack for it.
+      expect(JSON.stringify(outputs)).not.toContain('${');
     });
 
     describeWithEngine('the trust chain, as the KBS decides (engine)', () => {

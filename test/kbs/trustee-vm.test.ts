@@ -1,8 +1,4 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Testing, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
@@ -16,13 +12,15 @@ import {
   SecurityBaseline,
   TrusteeVm,
   TrusteeVmProps,
+  collectAnnotations,
   parseKbsConfig,
 } from '../../src';
-import { KBS_SYNC_SCRIPT, TrusteeVmStateDocument, encodeTrusteeVmState, trusteeVmStateDocument } from '../../src/kbs/trustee-vm-boot';
+import { NetworkSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-rule';
+import { KBS_SYNC_SCRIPT, TrusteeVmStateDocument } from '../../src/kbs/trustee-vm-boot';
 import { pinned } from '../attestation/fixtures/values';
 import { baseInfra } from '../azure/fixtures';
 import { Synthesized, emptyStack, resourceOf, resourcesOf, synth } from '../helpers/synth';
-import { KBS_IMAGE, tlsOf } from '../kubernetes/fixtures';
+import { KBS_IMAGE, PUBLIC_MATERIAL, tlsOf } from '../kubernetes/fixtures';
 import { vmProps } from './fixtures';
 import { TestWorkload } from '../helpers/workload-identity';
 
@@ -60,13 +58,21 @@ describe('TrusteeVm', () => {
       vtpm_enabled: true,
       secure_boot_enabled: true,
       os_disk: { security_encryption_type: 'DiskWithVMGuestState' },
-      source_image_reference: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'cvm' },
+      source_image_reference: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'cvm', version: '24.04.202510010' },
       disable_password_authentication: true,
       identity: { type: 'UserAssigned' },
     });
   });
 
-  test('has no public IP, and its NSG admits the KBS port from the pod-VM subnet and the admin ranges only', () => {
+  test('takes no commands from the Azure control plane: no extensions, no VM agent, no boot diagnostics (serial console)', () => {
+    expect(vm).toMatchObject({ allow_extension_operations: false, provision_vm_agent: false });
+    expect(vm).not.toHaveProperty('boot_diagnostics');
+    const doc = JSON.parse(cloudConfigOf(json).slice('#cloud-config\n'.length)) as { bootcmd: string[][] };
+    // The image still ships the Azure Linux agent: masked (and stopped) before anything else runs, on every boot.
+    expect(doc.bootcmd).toEqual([['systemctl', '--no-block', 'mask', '--now', 'walinuxagent.service']]);
+  });
+
+  test('has no public IP, and its NSG admits the KBS port from the pod-VM subnet only (no admin rule)', () => {
     // The only public IP is the pod-VM subnet's NAT gateway; nothing of the KBS has one.
     expect(Object.keys(resourcesOf(json, 'azurerm_public_ip'))).toEqual([expect.stringMatching(/^network_NatPublicIp_/)]);
     expect(resourceOf(json, 'azurerm_network_interface').ip_configuration).not.toHaveProperty('0.public_ip_address_id');
@@ -80,7 +86,6 @@ describe('TrusteeVm', () => {
       rules.map((r) => [r.priority, r.access, r.source_address_prefixes, r.destination_port_range]).sort((a, b) => Number(a[0]) - Number(b[0])),
     ).toEqual([
       [100, 'Allow', ['10.225.0.0/16'], '8080'],
-      [110, 'Allow', ['10.251.0.0/24'], '8080'],
       [4000, 'Deny', ['0.0.0.0/0'], '*'],
     ]);
   });
@@ -116,6 +121,15 @@ describe('TrusteeVm', () => {
     const file = (path: string) => doc.write_files.find((f) => f.path === path)!.content;
     expect(parseKbsConfig(file('/etc/kbs/kbs-config.toml'))).toEqual(kbs!.kbsConfig);
     expect(kbs!.kbsConfig.http_server).toMatchObject({ sockets: ['0.0.0.0:8080'], insecure_http: false, private_key: '/run/kbs/https.key' });
+    expect(doc.write_files.map((f) => f.path)).toEqual([
+      '/etc/kbs/kbs-config.toml',
+      '/etc/kbs/token-signer-ca.pem',
+      '/etc/kbs/sync.env',
+      '/usr/local/sbin/kbs-sync',
+      '/etc/systemd/system/kbs.service',
+      '/etc/systemd/system/kbs-sync.service',
+      '/etc/systemd/system/kbs-sync.timer',
+    ]);
     expect(file('/etc/systemd/system/kbs.service')).toContain(`/usr/bin/docker run --rm --name kbs --network host`);
     expect(file('/etc/systemd/system/kbs.service')).toContain(`${KBS_IMAGE} /usr/local/bin/kbs --config-file /etc/kbs/kbs-config.toml`);
     expect(file('/etc/kbs/sync.env')).toBe('VAULT_NAME=owner-kbs-kv\nSTORAGE_DIR=/var/lib/kbs/storage\nSECRETS_DIR=/run/kbs\n');
@@ -124,12 +138,49 @@ describe('TrusteeVm', () => {
     expect(config).not.toMatch(/PRIVATE KEY/);
   });
 
+  test('its admin API is off: the kbs-config.toml it boots with, parsed back, says DenyAll and names no admin key', () => {
+    const doc = JSON.parse(cloudConfigOf(json).slice('#cloud-config\n'.length)) as { write_files: Array<{ path: string; content: string }> };
+    const toml = doc.write_files.find((f) => f.path === '/etc/kbs/kbs-config.toml')!.content;
+    expect(toml).toMatch(/^\[admin\]\nauthorization_mode = "DenyAll"\n/m);
+    expect(parseKbsConfig(toml).admin).toEqual({ authorization_mode: 'DenyAll' });
+    expect(toml).not.toMatch(/public_key_uri|identity_providers|admin-public/);
+    expect(cloudConfigOf(json)).not.toContain('PUBLIC KEY');
+  });
+
+  test('GIVEN the deprecated admin props WHEN synthesized THEN each is ignored with a warning, and the plan is unchanged', () => {
+    const stack = new TerraformStack(Testing.app(), 's');
+    const { network } = baseInfra(stack);
+    const old = new TrusteeVm(stack, 'Kbs', {
+      ...vmProps(network),
+      adminPublicKeyPem: PUBLIC_MATERIAL.adminPublicKey,
+      adminSourceRanges: ['10.251.0.0/24'],
+    });
+    Testing.synth(stack);
+    expect(collectAnnotations(old).map((a) => `${a.level} ${a.message}`)).toEqual(
+      ['adminPublicKeyPem', 'adminSourceRanges'].map(
+        (prop) =>
+          `warning ${prop} is deprecated and ignored: the Trustee VM's admin API is off (authorization_mode = "DenyAll"); ` +
+          'its policies, reference values and resources come from its Key Vault (setResourceCommand); remove the prop',
+      ),
+    );
+    expect(old.kbsConfigToml).toBe(kbs!.kbsConfigToml);
+    expect(old.node.findAll().filter((c) => c instanceof NetworkSecurityRule)).toHaveLength(2);
+  });
+
+  test('fails when a deprecated admin prop is malformed: a private key is refused even where it would be ignored', () => {
+    const scope = emptyStack();
+    const { network } = baseInfra(scope);
+    expect(
+      () => new TrusteeVm(scope, 'Kbs', { ...vmProps(network), adminPublicKeyPem: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n' }),
+    ).toThrow(/TrusteeVm test\/Kbs: adminPublicKeyPem: must be a PEM public key/);
+  });
+
   test('the state secret carries the policies and reference values of the same derivation as every placement', () => {
     const state = stateOf(json);
     expect(state.files['attestation_service_policy/default_cpu.rego']).toBe(kbs!.state.attestationPolicy());
     expect(state.files['kbs/resource-policy.rego']).toBe(kbs!.state.resourcePolicy());
     expect(JSON.parse(state.files['reference_value/initdata.pcr08']).value).toEqual(kbs!.state.registeredWorkloads.map((w) => w.pcr8));
-    expect(state.owned_dirs).toEqual(['reference_value']);
+    expect(state.owned_dirs).toEqual(['reference_value', 'repository']);
   });
 
   test("GIVEN a workload's image changes WHEN synthesized again THEN the state secret changes and the VM does not (no replacement)", () => {
@@ -152,54 +203,19 @@ describe('TrusteeVm', () => {
       .flatMap((c) => c.node.metadata.filter((m) => m.type === '@cdktf/error').map((m) => `${c.node.path}: ${String(m.data)}`));
     expect(errors.filter((e) => e.startsWith('s/Kbs'))).toEqual([]);
   });
-});
 
-describe('kbs-sync place (run by bash on the bytes the VM would fetch)', () => {
-  function fetched(dir: string, state: TrusteeVmStateDocument, resources: string[] = []): string {
-    mkdirSync(join(dir, 'res'), { recursive: true });
-    for (const name of ['https.key', 'https.crt', 'signer.key', 'signer.crt']) writeFileSync(join(dir, name), `${name} bytes\n`);
-    writeFileSync(join(dir, 'state.json'), JSON.stringify(state));
-    resources.forEach((r, i) => writeFileSync(join(dir, 'res', String(i)), r));
-    return dir;
-  }
-  function run(root: string, dir: string): string[] {
-    const out = execFileSync('bash', [join(root, 'kbs-sync'), 'place', dir], { env: { ...process.env, KBS_CONFIG_DIR: root }, encoding: 'utf8' });
-    return out
-      .split('\n')
-      .filter(Boolean)
-      .map((p) => p.slice(root.length + 1))
-      .sort();
-  }
-  let first: TrusteeVmStateDocument | undefined;
-  synth((stack) => {
-    const kbs = deployment(stack);
-    kbs.declareResource('enkrypt/model/key', ResourceSource.azureKeyVault('model-key'));
-    // What the VM would fetch: the state secret's value, decoded as the script decodes it.
-    first = JSON.parse(gunzipSync(Buffer.from(encodeTrusteeVmState(trusteeVmStateDocument(kbs.state, '2027-12-31T00:00:00Z')), 'base64')).toString());
-  });
-
-  test('GIVEN a fresh VM WHEN the state is placed THEN every file lands under its LocalFs name, keys in the tmpfs directory', () => {
-    const root = mkdtempSync(join(tmpdir(), 'kbs-vm-'));
-    writeFileSync(join(root, 'kbs-sync'), KBS_SYNC_SCRIPT);
-    writeFileSync(join(root, 'sync.env'), `VAULT_NAME=v\nSTORAGE_DIR=${root}/storage\nSECRETS_DIR=${root}/secrets\n`);
-    const changed = run(root, fetched(join(root, 'f1'), first!, ['model key bytes']));
-    expect(changed).toEqual(
-      [
-        ...['https.crt', 'https.key', 'signer.crt', 'signer.key'].map((f) => `secrets/${f}`),
-        ...Object.keys(first!.files).map((f) => `storage/${f}`),
-        'storage/repository/enkrypt\\x2Fmodel\\x2Fkey',
-      ].sort(),
-    );
-    for (const [name, content] of Object.entries(first!.files)) expect(readFileSync(join(root, 'storage', name), 'utf8')).toBe(content);
-    expect(readFileSync(join(root, 'storage', 'repository', 'enkrypt\\x2Fmodel\\x2Fkey'), 'utf8')).toBe('model key bytes');
-
-    // Nothing changed: nothing is rewritten, so the KBS is not restarted.
-    expect(run(root, fetched(join(root, 'f2'), first!, ['model key bytes']))).toEqual([]);
-
-    // A reference value the state no longer lists is removed.
-    const fewer = { ...first!, files: Object.fromEntries(Object.entries(first!.files).filter(([n]) => n !== 'reference_value/initdata.pcr08')) };
-    expect(run(root, fetched(join(root, 'f3'), fewer, ['model key bytes']))).toEqual(['storage/reference_value/initdata.pcr08']);
-    expect(readdirSync(join(root, 'storage', 'reference_value'))).not.toContain('initdata.pcr08');
+  test('fails the security baseline (CAI-CVM-6) when an escape hatch allows extension operations again', () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 's');
+    deployment(stack).vm.addOverride('allow_extension_operations', true);
+    const baseline = new SecurityBaseline();
+    for (const c of stack.node.findAll()) baseline.visit(c);
+    const errors = stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === '@cdktf/error').map((m) => `${c.node.path}: ${String(m.data)}`));
+    expect(errors.filter((e) => e.startsWith('s/Kbs'))).toEqual([
+      expect.stringMatching(/^s\/Kbs\/Vm: CAI-CVM-6 .*\(extension operations are allowed\)/),
+    ]);
   });
 });
 
@@ -215,7 +231,7 @@ describe('TrusteeVm validation', () => {
     [{ subnetCidr: '10.230.0.0/26', staticIp: '10.230.0.10' }, /subnetCidr: 10.230.0.0\/26 overlaps the cluster's VNet 10.224.0.0\/12/],
     [{ size: ConfidentialVmSize.nonConfidentialInsecure('Standard_D2s_v5') }, /size: Standard_D2s_v5 is not a confidential size/],
     [{ image: 'ghcr.io/confidential-containers/key-broker-service:built-in-as-v0.21.0' }, /image: must pin the Trustee image by digest/],
-    [{ adminSourceRanges: [] }, /adminSourceRanges: must name where admins reach the KBS admin API from/],
+    [{ adminSourceRanges: ['the VPN'] }, /adminSourceRanges.0: must be an IPv4 address or CIDR \(an admin source\)/],
     [{ keyVaultName: 'kv' }, /keyVaultName: must be 3-24 letters/],
     [{ adminSshPublicKey: 'password' }, /adminSshPublicKey: must be an OpenSSH public key/],
     [{ subnetCidr: '${TfToken[TOKEN.1]}' }, /subnetCidr: must be the literal IPv4 CIDR of the subnet/],
@@ -225,6 +241,24 @@ describe('TrusteeVm validation', () => {
     ],
   ])('fails on %p', (override, message) => {
     expect(() => build(override)).toThrow(message);
+  });
+
+  const imageFix =
+    'must pin a version of the Canonical ubuntu-24_04-lts cvm image, e.g. "24.04.202510010", not "latest" (a redeploy would boot ' +
+    'whatever image is newest then); list the versions with `az vm image list --publisher Canonical --offer ubuntu-24_04-lts --sku cvm --all`';
+
+  test.each(['latest', '24.04', '24.04.202510010-beta', ' 24.04.202510010'])(
+    'fails when osImageVersion is %p, naming path, field, value and fix',
+    (version) => {
+      expect(() => build({ osImageVersion: version })).toThrow(`TrusteeVm test/Kbs: osImageVersion: ${imageFix} (got ${JSON.stringify(version)})`);
+    },
+  );
+
+  test('fails when osImageVersion is missing, or a token only apply knows', () => {
+    expect(() => build({ osImageVersion: undefined })).toThrow(`TrusteeVm test/Kbs: osImageVersion: is required; it ${imageFix}`);
+    expect(() => build({ osImageVersion: '${TfToken[TOKEN.1]}' })).toThrow(
+      `TrusteeVm test/Kbs: osImageVersion: must be known at synth time: it ${imageFix}`,
+    );
   });
 
   test('fails on an imported pod-VM network without its CIDR', () => {

@@ -1,0 +1,126 @@
+import * as v from 'valibot';
+import { azureLocation, resourceGroupName } from '../azure/azure-names';
+import { isIpv4AddressOrCidr, parseCidr, parseIpv4 } from '../azure/cidr';
+import { IPeerPodNetwork } from '../azure/peer-pod-network';
+import { ConfidentialVmSize, vmSizeSchema } from '../azure/vm-sizes';
+import { Token } from '../internal/cdktf';
+import { PEER_POD_NETWORK } from '../internal/construct-interfaces';
+import { int, literalString } from '../internal/validation';
+import { KbsAttestationProps, kbsAttestationShape, kbsImageSchema, kbsPublicMaterialShape } from './key-broker-base';
+
+/** Props of TrusteeVm. */
+export interface TrusteeVmProps extends KbsAttestationProps {
+  /** The model owner's resource group (existing) the VM, its Key Vault and identity go into. */
+  readonly resourceGroupName: string;
+  /** Azure region. */
+  readonly location: string;
+  /**
+   * A subnet the model owner controls (its own VNet, peered with the cluster's), with outbound internet access
+   * (the image, packages, AMD KDS and Intel PCS certificates) and the `Microsoft.KeyVault` service endpoint.
+   */
+  readonly subnetId: string;
+  /** CIDR of that subnet (known at synth time: the static address is checked against it). */
+  readonly subnetCidr: string;
+  /** The VM's private address in the subnet; pod VMs dial `https://<staticIp>:<port>` (it goes into initdata). */
+  readonly staticIp: string;
+  /** The cluster's network: only its pod-VM subnet is admitted to the KBS for attestation. */
+  readonly podVmNetwork: IPeerPodNetwork;
+  /**
+   * Ignored: the Trustee VM's admin API is off (`authorization_mode = "DenyAll"`), so no NSG rule admits admins.
+   * @deprecated the VM takes its state and resources from its Key Vault; remove this prop (a warning says so).
+   * @default - none
+   */
+  readonly adminSourceRanges?: string[];
+  /** Name of the Key Vault this construct creates for the VM (3-24 letters, digits and "-", globally unique). */
+  readonly keyVaultName: string;
+  /** Entra ID tenant of the Key Vault. */
+  readonly tenantId: string;
+  /**
+   * Public IPs or CIDRs allowed through the Key Vault firewall besides the VM's subnet: where Terraform writes
+   * the KBS state and where the model owner uploads the key material from. Empty: only from inside the subnet.
+   */
+  readonly keyVaultAllowedIpRanges: string[];
+  /** The Trustee all-in-one image, pinned by digest. */
+  readonly image: string;
+  /**
+   * The Canonical `ubuntu-24_04-lts` `cvm` image version the VM boots, e.g. "24.04.202510010"; find versions with
+   * `az vm image list --publisher Canonical --offer ubuntu-24_04-lts --sku cvm --all`. Pinned, so the KBS boots the image
+   * you reviewed and a redeploy boots the same one; move it forward deliberately (a new version replaces the VM).
+   */
+  readonly osImageVersion: string;
+  /** SSH public key of the VM's admin user (Azure requires one; no inbound SSH is admitted). */
+  readonly adminSshPublicKey: string;
+  /** PEM of the CA that issued the KBS HTTPS certificate (its SAN must be the static address). */
+  readonly httpsCaCertPem: string;
+  /**
+   * Ignored: the Trustee VM's admin API is off (`authorization_mode = "DenyAll"`), so no admin key is configured.
+   * @deprecated the VM takes its state and resources from its Key Vault; remove this prop (a warning says so).
+   * @default - none
+   */
+  readonly adminPublicKeyPem?: string;
+  /** PEM of the CA of the attestation token signer chain. */
+  readonly tokenSignerCaCertPem: string;
+  /** The confidential VM size. @default ConfidentialVmSize.STANDARD_DC2AS_V5 */
+  readonly size?: ConfidentialVmSize;
+  /** Port of the KBS. @default 8080 */
+  readonly port?: number;
+  /** Name prefix of the VM, NIC, NSG and identity. @default 'trustee' */
+  readonly name?: string;
+  /** Tags. @default - none */
+  readonly tags?: Record<string, string>;
+}
+
+const OS_IMAGE_VERSION_FIX =
+  'must pin a version of the Canonical ubuntu-24_04-lts cvm image, e.g. "24.04.202510010", not "latest" (a redeploy would boot ' +
+  'whatever image is newest then); list the versions with `az vm image list --publisher Canonical --offer ubuntu-24_04-lts --sku cvm --all`';
+
+const ipv4Cidr = (what: string) => literalString(isIpv4AddressOrCidr, `must be an IPv4 address or CIDR (${what})`);
+
+/** The schema TrusteeVm parses its props with. */
+export const trusteeVmPropsSchema = v.object({
+  ...kbsAttestationShape,
+  resourceGroupName: resourceGroupName(),
+  location: azureLocation,
+  subnetId: v.pipe(v.string(), v.minLength(1)),
+  subnetCidr: v.pipe(
+    v.string(),
+    v.check((s) => !Token.isUnresolved(s) && parseCidr(s) !== undefined, 'must be the literal IPv4 CIDR of the subnet, e.g. "10.250.0.0/26"'),
+  ),
+  staticIp: v.pipe(
+    v.string(),
+    v.check((s) => !Token.isUnresolved(s), 'must be known at synth time: it goes into every workload initdata'),
+    v.check((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address'),
+  ),
+  podVmNetwork: PEER_POD_NETWORK.schema(),
+  adminSourceRanges: v.optional(v.array(ipv4Cidr('an admin source'))),
+  keyVaultName: v.pipe(
+    v.string(),
+    v.check((s) => !Token.isUnresolved(s), 'must be known at synth time: the VM reads its secrets from this vault'),
+    v.check(
+      (s) => /^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/.test(s) && !s.includes('--'),
+      'must be 3-24 letters, digits and single "-", starting with a letter',
+    ),
+  ),
+  tenantId: v.pipe(v.string(), v.minLength(1)),
+  // A list from a Terraform variable is one token; a literal list is checked item by item.
+  keyVaultAllowedIpRanges: v.union([
+    v.custom<string[]>((x) => Token.isUnresolved(x)),
+    v.array(ipv4Cidr('a public address Terraform and key uploads come from')),
+  ]),
+  image: kbsImageSchema,
+  osImageVersion: v.pipe(
+    v.string(OS_IMAGE_VERSION_FIX),
+    v.check((s) => !Token.isUnresolved(s), `must be known at synth time: it ${OS_IMAGE_VERSION_FIX}`),
+    v.check((s) => Token.isUnresolved(s) || /^\d+\.\d+\.\d+$/.test(s), OS_IMAGE_VERSION_FIX),
+  ),
+  adminSshPublicKey: literalString(
+    (s) => /^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+/.test(s),
+    'must be an OpenSSH public key ("ssh-ed25519 AAAA...")',
+  ),
+  ...kbsPublicMaterialShape,
+  adminPublicKeyPem: v.optional(kbsPublicMaterialShape.adminPublicKeyPem),
+  size: v.optional(vmSizeSchema, ConfidentialVmSize.STANDARD_DC2AS_V5),
+  port: v.optional(int(1, 65535), 8080),
+  name: v.optional(v.pipe(v.string(), v.regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'must be 2-32 lowercase letters, digits and "-"')), 'trustee'),
+  tags: v.optional(v.record(v.string(), v.string()), {}),
+});
