@@ -1,5 +1,5 @@
 import { stringify as stringifyToml } from 'smol-toml';
-import { isPemCertificate } from './encoding';
+import { isPemCertificate } from './pem';
 import { Field, check, inputError, show, subField } from './errors';
 import { ResourcePath } from './resource-path';
 import { requireSynthTimeString } from './tokens';

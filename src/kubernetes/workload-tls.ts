@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as v from 'valibot';
 import { int, strictObject } from '../internal/validation';
-import { isPemCertificate } from '../attestation/encoding';
+import { isPemCertificate } from '../attestation/pem';
 import { AttestationInputError } from '../attestation/errors';
 import { ImageFacts } from '../attestation/image-facts';
 import { requirePinnedImage } from '../attestation/image-reference';
