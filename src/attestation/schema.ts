@@ -1,5 +1,6 @@
 // Valibot helpers shared by the pure core and the constructs' props schemas: one message per kind of problem.
 import * as v from 'valibot';
+import { secretKind, secretPlaceholder } from './secrets';
 
 /** A schema that parses unknown input into a `T`. */
 export type Schema<T> = v.GenericSchema<unknown, T>;
@@ -34,7 +35,14 @@ export function firstIssue(issues: readonly v.BaseIssue<unknown>[]): { path: str
   }
   if (issue.input === undefined && issue.kind === 'schema')
     return { path, message: isDefault(issue.message) ? 'is required' : `is required; it ${issue.message}`, showsValue: true };
-  return { path, message: issue.message, showsValue: isDefault(issue.message) };
+  return { path, message: isDefault(issue.message) ? withoutSecret(issue) : issue.message, showsValue: isDefault(issue.message) };
+}
+
+/** A default message with the value it quotes ("but received ...") described instead when it holds a secret. */
+function withoutSecret(issue: v.BaseIssue<unknown>): string {
+  const secret = secretKind(issue.input);
+  if (secret === undefined || issue.received === '') return issue.message;
+  return issue.message.split(issue.received).join(secretPlaceholder(secret));
 }
 
 /** valibot's own messages ("Invalid type: Expected string but received 5") name the value already. */

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { AttestationInputError, ConstructValidationError, show } from '../../src/attestation/errors';
 import { hasPemMarkers, isPemCertificate, secretRefusal } from '../../src/attestation/pem';
 import { holdsPrivateKey, looksLikeBearerToken, privateKeyKind, redactSecrets, secretKind } from '../../src/attestation/secrets';
 import { adminJwt, bodyLines, privateKeyVariants } from '../helpers/private-keys';
@@ -134,5 +135,28 @@ describe('the PEM checks of public material', () => {
     );
     expect(secretRefusal(JWT, 'the certificate', 'x')).toBe('holds a bearer token; pass the certificate only: tokens never belong in the plan');
     expect(secretRefusal(CERTIFICATE, 'the certificate', 'x')).toBeUndefined();
+  });
+});
+
+describe('errors show values without their secrets', () => {
+  const key = KEYS.find((k) => k.name === 'RSA PKCS#1')!;
+
+  test('GIVEN a key or a token, alone or nested in an object or array WHEN shown THEN it is described, not quoted', () => {
+    expect(show(key.text)).toBe('<a PEM private key (RSA PRIVATE KEY), not shown>');
+    expect(show({ tls: { certs: ['x', key.text] } })).toBe('<a PEM private key (RSA PRIVATE KEY), not shown>');
+    expect(show([JWT])).toBe('<a bearer token, not shown>');
+    expect(show('10.0.0.1')).toBe('"10.0.0.1"');
+    expect(show(CERTIFICATE)).toBe(JSON.stringify(`${CERTIFICATE.slice(0, 77)}...`));
+  });
+
+  test('GIVEN a message that quotes a key some other way WHEN the error is made THEN the error itself leaves the key out', () => {
+    const construct = new ConstructValidationError('s/x', 'TrusteeVm', 'tenantId', `${key.text.trim()} is not a tenant id`);
+    const core = new AttestationInputError('kbs.url', `bad ${JSON.stringify(`${key.text}${JWT}`)}`);
+    expect(construct.message).toBe('TrusteeVm s/x: tenantId: <a PEM private key (RSA PRIVATE KEY), not shown> is not a tenant id');
+    expect(core.message).toMatch(/^kbs\.url: bad "<a PEM private key \(RSA PRIVATE KEY\), not shown>/);
+    for (const line of [...bodyLines(key.text), ...JWT.split('.')]) {
+      expect(construct.message).not.toContain(line);
+      expect(core.message).not.toContain(line);
+    }
   });
 });

@@ -1,8 +1,12 @@
 import { resolve } from 'node:path';
 import { gzipSync, gunzipSync } from 'node:zlib';
+import { TerraformStack } from 'cdktf';
 import { ByoClusterStack } from '../../examples/byo-cluster/byo-cluster-stack';
 import { buildReferenceApp } from '../../examples/reference/app';
-import { synthApp } from '../helpers/synth';
+import { ConfidentialVmSize, PeerPodNetwork, ResourceSource, TrusteeVm, configureAksProviders } from '../../src';
+import { vmProps } from '../kbs/fixtures';
+import { adminJwt, bodyLines, privateKeyVariants } from '../helpers/private-keys';
+import { synth, synthApp } from '../helpers/synth';
 
 // What a secret looks like in text: key material, passwords and credentials, bearer tokens and JWTs, Azure
 // storage keys and connection strings, client secrets.
@@ -91,5 +95,53 @@ describe('determinism across machines', () => {
     };
     for (const [name, text] of Object.entries(stacks))
       expect(`${name}: ${text.includes(root) ? 'contains ' + root : 'clean'}`).toBe(`${name}: clean`);
+  });
+});
+
+const KEYS = privateKeyVariants();
+
+/** The default network of the test stack. */
+const networkOf = (stack: TerraformStack) => new PeerPodNetwork(stack, 'net', { resourceGroupName: 'rg', location: 'westeurope' });
+/** The message of the error `run` fails with. */
+function errorOf(run: () => void): string {
+  try {
+    run();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return 'no error: the value was accepted';
+}
+
+describe('no error quotes a secret, wherever the value sits', () => {
+  const JWT = adminJwt();
+  const KEY = KEYS.find((k) => k.name === 'Ed25519 PKCS#8')!;
+  const TOKEN_SHOWN = '<a bearer token, not shown>';
+  const KEY_SHOWN = '<a PEM private key (PRIVATE KEY), not shown>';
+
+  /** A TrusteeVm of the test stack with `override`. */
+  const trusteeVm = (override: object) => () => void synth((stack) => new TrusteeVm(stack, 'Kbs', { ...vmProps(networkOf(stack)), ...override }));
+
+  test.each<[string, () => void, string]>([
+    ['a token for a prop with a message of its own', trusteeVm({ keyVaultName: JWT }), `TrusteeVm test/Kbs: keyVaultName: must be 3-24 letters`],
+    ['a token in an array item', trusteeVm({ adminSourceRanges: [JWT] }), 'TrusteeVm test/Kbs: adminSourceRanges.0: must be an IPv4 address or CIDR'],
+    ['a key in an array item of a union', trusteeVm({ keyVaultAllowedIpRanges: ['203.0.113.7', KEY.text] }), 'keyVaultAllowedIpRanges.1: '],
+    ['a key in a nested field', trusteeVm({ snpTcbFloor: { bootloader: KEY.text, tee: 0, snp: 24, microcode: 219 } }), 'snpTcbFloor.bootloader: '],
+    [
+      "a token for a prop with valibot's own message",
+      () => void synth((stack) => configureAksProviders(stack, { name: 'aks', resourceGroupName: 'rg', login: JWT as never })),
+      'configureAksProviders test: login: Invalid type: Expected ("azurecli"',
+    ],
+    ['a token as a Key Vault secret name', () => ResourceSource.azureKeyVault(JWT), 'Key Vault secret name <a bearer token, not shown> must be'],
+    [
+      'a key as a Key Vault secret name',
+      () => ResourceSource.azureKeyVault(KEY.text),
+      'Key Vault secret name <a PEM private key (PRIVATE KEY), not shown> must be',
+    ],
+    ['a key as a VM size', () => ConfidentialVmSize.of(KEY.text), 'instance size <a PEM private key (PRIVATE KEY), not shown> is not'],
+  ])('GIVEN %s WHEN refused THEN the error names the field and describes the value, never quoting it', (_name, run, names) => {
+    const message = errorOf(run);
+    expect(message).toContain(names);
+    expect(message.includes(TOKEN_SHOWN) || message.includes(KEY_SHOWN)).toBe(true);
+    for (const part of [...JWT.split('.'), ...bodyLines(KEY.text)]) expect(message).not.toContain(part);
   });
 });
