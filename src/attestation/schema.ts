@@ -1,5 +1,6 @@
 // Valibot helpers shared by the pure core and the constructs' props schemas: one message per kind of problem.
 import * as v from 'valibot';
+import { secretRefusal } from './pem';
 import { secretKind, secretPlaceholder } from './secrets';
 
 /** A schema that parses unknown input into a `T`. */
@@ -83,4 +84,15 @@ function issuePath(root: unknown, keys: ReadonlyArray<string | number>): [v.Issu
 export function instanceOf<T>(type: { prototype: T }, message: string) {
   const cls = type as unknown as abstract new (...args: never[]) => T;
   return v.custom<T>((x) => x instanceof cls, message);
+}
+
+/**
+ * Refuses a string that holds a private key or a bearer token, with a message that says which kind and where
+ * the key belongs, never its text. Put it first in a prop's pipe, so it is the issue reported.
+ */
+export function noSecret(expected: string, keyHome: string) {
+  return v.check<string, (issue: v.CheckIssue<string>) => string>(
+    (s) => secretRefusal(s, expected, keyHome) === undefined,
+    (issue) => secretRefusal(issue.input, expected, keyHome) ?? 'holds a secret',
+  );
 }

@@ -3,7 +3,7 @@ import { ConstructValidationError, Field, show } from '../attestation/errors';
 import { firstIssue, type Schema } from '../attestation/schema';
 
 export { ConstructValidationError };
-export { fieldCheck, firstIssue, instanceOf, int, rawCheck, strictObject } from '../attestation/schema';
+export { fieldCheck, firstIssue, instanceOf, int, noSecret, rawCheck, strictObject } from '../attestation/schema';
 export type { Schema } from '../attestation/schema';
 import { IConstruct, Token } from './cdktf';
 

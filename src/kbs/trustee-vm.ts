@@ -18,7 +18,7 @@ import { IPeerPodNetwork } from '../azure/peer-pod-network';
 import { ConfidentialVmSize, vmSizeSchema } from '../azure/vm-sizes';
 import { Annotations, Construct, Lazy, Token } from '../internal/cdktf';
 import { PEER_POD_NETWORK } from '../internal/construct-interfaces';
-import { ConstructValidationError, fieldOf, int, literalString, parseProps } from '../internal/validation';
+import { ConstructValidationError, fieldOf, int, literalString, noSecret, parseProps } from '../internal/validation';
 import { KbsAttestationProps, KeyBrokerBase, kbsAttestationShape, kbsImageSchema, kbsPublicMaterialShape } from './key-broker-base';
 import { TRUSTEE_VM_PATHS, TRUSTEE_VM_SECRETS, encodeTrusteeVmState, renderTrusteeVmCloudConfig, trusteeVmStateDocument } from './trustee-vm-boot';
 
@@ -112,9 +112,13 @@ const schema = v.object({
     v.array(ipv4Cidr('a public address Terraform and key uploads come from')),
   ]),
   image: kbsImageSchema,
-  adminSshPublicKey: literalString(
-    (s) => /^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+/.test(s),
-    'must be an OpenSSH public key ("ssh-ed25519 AAAA...")',
+  adminSshPublicKey: v.pipe(
+    v.string(),
+    noSecret('the SSH public key (the .pub file)', 'the SSH private key stays with the admin'),
+    literalString(
+      (s) => /^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+/.test(s),
+      'must be an OpenSSH public key ("ssh-ed25519 AAAA...")',
+    ),
   ),
   ...kbsPublicMaterialShape,
   size: v.optional(vmSizeSchema, ConfidentialVmSize.STANDARD_DC2AS_V5),

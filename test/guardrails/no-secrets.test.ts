@@ -1,10 +1,26 @@
-import { resolve } from 'node:path';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import { TerraformStack } from 'cdktf';
 import { ByoClusterStack } from '../../examples/byo-cluster/byo-cluster-stack';
 import { buildReferenceApp } from '../../examples/reference/app';
-import { ConfidentialVmSize, PeerPodNetwork, ResourceSource, TrusteeVm, configureAksProviders } from '../../src';
+import {
+  ConfidentialVmSize,
+  ExternalKbs,
+  KeyManager,
+  PeerPodNetwork,
+  ResourceSource,
+  Trustee,
+  TrusteeVm,
+  WorkloadTls,
+  configureAksProviders,
+  readKbsPublicMaterial,
+  renderAaToml,
+} from '../../src';
+import { pinned } from '../attestation/fixtures/values';
 import { vmProps } from '../kbs/fixtures';
+import { PROXY_IMAGE, PUBLIC_MATERIAL, WORKLOAD_TLS, clusterParts, trusteeProps } from '../kubernetes/fixtures';
 import { adminJwt, bodyLines, privateKeyVariants } from '../helpers/private-keys';
 import { synth, synthApp } from '../helpers/synth';
 
@@ -144,4 +160,167 @@ describe('no error quotes a secret, wherever the value sits', () => {
     expect(message.includes(TOKEN_SHOWN) || message.includes(KEY_SHOWN)).toBe(true);
     for (const part of [...JWT.split('.'), ...bodyLines(KEY.text)]) expect(message).not.toContain(part);
   });
+});
+
+const SSH_PUBLIC_KEY = vmProps(undefined as never).adminSshPublicKey;
+const TLS_DIR = resolve(__dirname, '..', 'fixtures', 'workload-tls', 'main');
+/** Where the files with keys planted in them are written; removed after the tests. */
+const SCRATCH = mkdtempSync(join(tmpdir(), 'public-material-'));
+afterAll(() => rmSync(SCRATCH, { recursive: true, force: true }));
+
+/** One use of a value: what its error must begin with (construct, path and field, or file), and the use itself. */
+interface Attempt {
+  readonly named: string;
+  readonly run: () => void;
+}
+
+/** A prop (or file) that takes public material. */
+interface PublicInput {
+  readonly name: string;
+  /** A valid value, which a key is appended to. */
+  readonly valid: string;
+  /** How `value` is passed: build and synthesize, or read. */
+  readonly attempt: (value: string) => Attempt;
+}
+
+const trusteeVmProp = (field: 'httpsCaCertPem' | 'adminPublicKeyPem' | 'tokenSignerCaCertPem' | 'adminSshPublicKey', valid: string): PublicInput => ({
+  name: `TrusteeVm.${field}`,
+  valid,
+  attempt: (value) => ({
+    named: `TrusteeVm test/Kbs: ${field}: `,
+    run: () => void synth((stack) => new TrusteeVm(stack, 'Kbs', { ...vmProps(networkOf(stack)), [field]: value })),
+  }),
+});
+
+const trusteeProp = (field: 'httpsCaCertPem' | 'adminPublicKeyPem' | 'tokenSignerCaCertPem', valid: string): PublicInput => ({
+  name: `Trustee.${field}`,
+  valid,
+  attempt: (value) => ({
+    named: `Trustee test/Kbs: ${field}: `,
+    run: () => void synth((stack) => new Trustee(stack, 'Kbs', { ...trusteeProps(networkOf(stack)), [field]: value })),
+  }),
+});
+
+/** A copy of the test workload TLS directory with `file` holding `value`. */
+function tlsDirWith(file: string, value: string): string {
+  const dir = mkdtempSync(join(SCRATCH, 'workload-tls-'));
+  for (const name of readdirSync(TLS_DIR)) copyFileSync(join(TLS_DIR, name), join(dir, name));
+  writeFileSync(join(dir, file), value);
+  return dir;
+}
+
+/** KBS public material as cai-create-key-material writes it, with `file` holding `value`. */
+const kbsFile = (file: string, valid: string): PublicInput => ({
+  name: `readKbsPublicMaterial ${file}`,
+  valid,
+  attempt: (value) => {
+    const dir = mkdtempSync(join(SCRATCH, 'kbs-public-'));
+    writeFileSync(join(dir, 'kbs-ca.pem'), PUBLIC_MATERIAL.kbsCa);
+    writeFileSync(join(dir, 'token-signer-ca.pem'), PUBLIC_MATERIAL.signerCa);
+    writeFileSync(join(dir, 'admin-public.pem'), PUBLIC_MATERIAL.adminPublicKey);
+    writeFileSync(join(dir, file), value);
+    return { named: `readKbsPublicMaterial: ${join(dir, file)} `, run: () => void readKbsPublicMaterial(dir) };
+  },
+});
+
+/** Every prop of every construct, every value and every file that takes a certificate or a public key. */
+const PUBLIC_INPUTS: PublicInput[] = [
+  trusteeVmProp('httpsCaCertPem', PUBLIC_MATERIAL.kbsCa),
+  trusteeVmProp('adminPublicKeyPem', PUBLIC_MATERIAL.adminPublicKey),
+  trusteeVmProp('tokenSignerCaCertPem', PUBLIC_MATERIAL.signerCa),
+  trusteeVmProp('adminSshPublicKey', SSH_PUBLIC_KEY),
+  trusteeProp('httpsCaCertPem', PUBLIC_MATERIAL.kbsCa),
+  trusteeProp('adminPublicKeyPem', PUBLIC_MATERIAL.adminPublicKey),
+  trusteeProp('tokenSignerCaCertPem', PUBLIC_MATERIAL.signerCa),
+  {
+    name: 'ExternalKbs.caCertPem',
+    valid: PUBLIC_MATERIAL.kbsCa,
+    attempt: (value) => ({
+      named: 'ExternalKbs test/Kbs: caCertPem: ',
+      run: () =>
+        void synth(
+          (stack) =>
+            new ExternalKbs(stack, 'Kbs', { url: 'https://kbs.example:8443', caCertPem: value, referenceValuesExpire: '2027-12-31T00:00:00Z' }),
+        ),
+    }),
+  },
+  {
+    name: 'KeyManager.tls.identity.certPem (an identity built by hand)',
+    valid: WORKLOAD_TLS.identity('key-manager').certPem,
+    attempt: (value) => ({
+      named: 'KeyManager test/km: tls.identity.certPem: ',
+      run: () =>
+        void synth((stack) => {
+          const parts = clusterParts(stack);
+          const identity = { ...WORKLOAD_TLS.identity('key-manager'), certPem: value };
+          new KeyManager(stack, 'km', {
+            runtime: parts.runtime,
+            kbs: parts.trustee,
+            image: pinned('km'),
+            command: ['/km'],
+            runAsUser: 1000,
+            tls: { identity },
+          });
+        }),
+    }),
+  },
+  {
+    name: 'WorkloadTls caCertPem',
+    valid: WORKLOAD_TLS.caCertPem,
+    attempt: (value) => ({ named: 'caCertPem: ', run: () => new WorkloadTls({ caCertPem: value, proxyImage: PROXY_IMAGE }) }),
+  },
+  {
+    name: 'WorkloadTls.identity certPem',
+    valid: WORKLOAD_TLS.identity('app').certPem,
+    attempt: (value) => ({ named: 'identity(app): ', run: () => WORKLOAD_TLS.identity('app', value) }),
+  },
+  {
+    name: 'WorkloadTls.fromDirectory ca.pem',
+    valid: WORKLOAD_TLS.caCertPem,
+    attempt: (value) => {
+      const dir = tlsDirWith('ca.pem', value);
+      return { named: `caCertPem: ${join(dir, 'ca.pem')} `, run: () => WorkloadTls.fromDirectory(dir, { proxyImage: PROXY_IMAGE }) };
+    },
+  },
+  {
+    name: 'WorkloadTls.fromDirectory <workload>.crt',
+    valid: WORKLOAD_TLS.identity('app').certPem,
+    attempt: (value) => {
+      const dir = tlsDirWith('app.crt', value);
+      return {
+        named: `identity(app): ${join(dir, 'app.crt')} `,
+        run: () => WorkloadTls.fromDirectory(dir, { proxyImage: PROXY_IMAGE }).identity('app'),
+      };
+    },
+  },
+  kbsFile('kbs-ca.pem', PUBLIC_MATERIAL.kbsCa),
+  kbsFile('token-signer-ca.pem', PUBLIC_MATERIAL.signerCa),
+  kbsFile('admin-public.pem', PUBLIC_MATERIAL.adminPublicKey),
+  {
+    name: 'a KBS endpoint given to the attestation core',
+    valid: PUBLIC_MATERIAL.kbsCa,
+    attempt: (value) => ({ named: 'kbs.caCertPem: ', run: () => renderAaToml({ url: 'https://10.0.0.5:8080', caCertPem: value }) }),
+  },
+];
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+describe('public material refuses private keys, and no error quotes one', () => {
+  test.each(PUBLIC_INPUTS.map((i) => [i.name, i] as const))(
+    'GIVEN %s WHEN it holds any kind of private key THEN it fails naming it',
+    (_name, input) => {
+      expect(errorOf(input.attempt(input.valid).run)).toBe('no error: the value was accepted');
+      for (const key of KEYS) {
+        for (const [how, value] of [
+          ['alone', key.text],
+          ['after a valid value', `${input.valid.trimEnd()}\n${key.text}`],
+        ]) {
+          const { named, run } = input.attempt(value);
+          const message = `${key.name} ${how}: ${errorOf(run)}`;
+          expect(message).toMatch(new RegExp(`^${escape(`${key.name} ${how}: ${named}holds ${key.described}; pass `)}`));
+          for (const line of bodyLines(key.text)) expect(message.includes(line) ? `${message} quotes ${line}` : 'quotes none').toBe('quotes none');
+        }
+      }
+    },
+  );
 });
