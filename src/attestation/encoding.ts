@@ -47,10 +47,3 @@ export function toStandardBase64(value: unknown, bytes: number, field: Field): s
   check(decoded.length === bytes, field, `must be ${bytes} bytes, but the base64 ${show(text)} decodes to ${decoded.length} bytes`);
   return decoded.toString('base64');
 }
-
-const PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\r?\n?$/;
-
-/** True when `text` is exactly one PEM certificate (surrounding whitespace aside). */
-export function isPemCertificate(text: unknown): text is string {
-  return typeof text === 'string' && PEM_CERTIFICATE.test(text.trim() + '\n');
-}

@@ -1,3 +1,5 @@
+import { redactSecrets, secretKind, secretPlaceholder } from './secrets';
+
 /**
  * The error every function of the attestation core throws for bad input, when called on its own.
  *
@@ -8,7 +10,8 @@ export class AttestationInputError extends Error {
   public readonly field: string;
 
   constructor(field: string, message: string) {
-    super(`${field}: ${message}`);
+    // The values in messages are shown redacted already (show); this catches one quoted any other way.
+    super(redactSecrets(`${field}: ${message}`));
     this.name = 'AttestationInputError';
     this.field = field;
   }
@@ -28,7 +31,8 @@ export class ConstructValidationError extends Error {
     public readonly field: string,
     detail: string,
   ) {
-    super(`${constructType} ${constructPath}: ${field}: ${detail}`);
+    // The values in messages are shown redacted already (show); this catches one quoted any other way.
+    super(redactSecrets(`${constructType} ${constructPath}: ${field}: ${detail}`));
     this.name = 'ConstructValidationError';
   }
 }
@@ -65,8 +69,13 @@ export function check(condition: boolean, field: Field, message: string): assert
   if (!condition) throw inputError(field, message);
 }
 
-/** Shows a user value inside an error message, shortened and quoted, never as raw multi-line text. */
+/**
+ * Shows a user value inside an error message, shortened and quoted, never as raw multi-line text; a value that
+ * holds a secret (a private key, a bearer token, also nested in an object or array) is described, not shown.
+ */
 export function show(value: unknown): string {
+  const secret = secretKind(value);
+  if (secret !== undefined) return secretPlaceholder(secret);
   const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   const short = text.length > 80 ? `${text.slice(0, 77)}...` : text;
   return JSON.stringify(short);

@@ -1,5 +1,5 @@
 import { stringify as stringifyToml } from 'smol-toml';
-import { isPemCertificate } from './encoding';
+import { isPemCertificate, secretRefusal } from './pem';
 import { Field, check, inputError, show, subField } from './errors';
 import { ResourcePath } from './resource-path';
 import { requireSynthTimeString } from './tokens';
@@ -56,6 +56,8 @@ export function validateKbsEndpoint(endpoint: KbsEndpoint, field: Field = 'kbs')
   let caCertPem: string | undefined;
   if (endpoint.caCertPem !== undefined) {
     requireSynthTimeString(endpoint.caCertPem, subField(field, `.caCertPem`));
+    const secret = secretRefusal(endpoint.caCertPem, 'the CA certificate', 'the KBS keeps its private key, never the plan or initdata');
+    check(secret === undefined, subField(field, `.caCertPem`), secret ?? '');
     const pem = endpoint.caCertPem.trim() + '\n';
     check(
       isPemCertificate(pem),

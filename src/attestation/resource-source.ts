@@ -1,3 +1,5 @@
+import { show } from './errors';
+
 /** The kinds of resource sources. */
 export type ResourceSourceKind = 'out-of-band' | 'kubernetes-secret' | 'azure-key-vault';
 
@@ -27,10 +29,10 @@ export class ResourceSource {
    */
   public static azureKeyVault(secretName: string, version?: string): ResourceSource {
     if (!/^[0-9a-zA-Z-]{1,127}$/.test(secretName)) {
-      throw new Error(`Key Vault secret name ${JSON.stringify(secretName)} must be 1-127 letters, digits and "-"`);
+      throw new Error(`Key Vault secret name ${show(secretName)} must be 1-127 letters, digits and "-"`);
     }
     if (version !== undefined && !/^[0-9a-f]{32}$/.test(version)) {
-      throw new Error(`Key Vault secret version ${JSON.stringify(version)} must be the 32 hex characters of a version id`);
+      throw new Error(`Key Vault secret version ${show(version)} must be the 32 hex characters of a version id`);
     }
     return new ResourceSource({ kind: 'azure-key-vault', secretName, ...(version ? { version } : {}) });
   }

@@ -1,5 +1,7 @@
 // Valibot helpers shared by the pure core and the constructs' props schemas: one message per kind of problem.
 import * as v from 'valibot';
+import { secretRefusal } from './pem';
+import { secretKind, secretPlaceholder } from './secrets';
 
 /** A schema that parses unknown input into a `T`. */
 export type Schema<T> = v.GenericSchema<unknown, T>;
@@ -34,7 +36,14 @@ export function firstIssue(issues: readonly v.BaseIssue<unknown>[]): { path: str
   }
   if (issue.input === undefined && issue.kind === 'schema')
     return { path, message: isDefault(issue.message) ? 'is required' : `is required; it ${issue.message}`, showsValue: true };
-  return { path, message: issue.message, showsValue: isDefault(issue.message) };
+  return { path, message: isDefault(issue.message) ? withoutSecret(issue) : issue.message, showsValue: isDefault(issue.message) };
+}
+
+/** A default message with the value it quotes ("but received ...") described instead when it holds a secret. */
+function withoutSecret(issue: v.BaseIssue<unknown>): string {
+  const secret = secretKind(issue.input);
+  if (secret === undefined || issue.received === '') return issue.message;
+  return issue.message.split(issue.received).join(secretPlaceholder(secret));
 }
 
 /** valibot's own messages ("Invalid type: Expected string but received 5") name the value already. */
@@ -75,4 +84,15 @@ function issuePath(root: unknown, keys: ReadonlyArray<string | number>): [v.Issu
 export function instanceOf<T>(type: { prototype: T }, message: string) {
   const cls = type as unknown as abstract new (...args: never[]) => T;
   return v.custom<T>((x) => x instanceof cls, message);
+}
+
+/**
+ * Refuses a string that holds a private key or a bearer token, with a message that says which kind and where
+ * the key belongs, never its text. Put it first in a prop's pipe, so it is the issue reported.
+ */
+export function noSecret(expected: string, keyHome: string) {
+  return v.check<string, (issue: v.CheckIssue<string>) => string>(
+    (s) => secretRefusal(s, expected, keyHome) === undefined,
+    (issue) => secretRefusal(issue.input, expected, keyHome) ?? 'holds a secret',
+  );
 }

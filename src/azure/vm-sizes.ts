@@ -1,3 +1,4 @@
+import { show } from '../attestation/errors';
 import { instanceOf } from '../attestation/schema';
 import { AzureTee } from '../attestation/reference-values';
 
@@ -71,7 +72,7 @@ export class ConfidentialVmSize {
     const size = ConfidentialVmSize.tryParse(name);
     if (!size) {
       throw new Error(
-        `instance size ${JSON.stringify(name)} is not a confidential VM size; use one of the families ${CONFIDENTIAL_FAMILIES.join(', ')} ` +
+        `instance size ${show(name)} is not a confidential VM size; use one of the families ${CONFIDENTIAL_FAMILIES.join(', ')} ` +
           '(e.g. Standard_DC2as_v5 for SNP, Standard_DC2es_v6 for TDX) or Standard_NCC40ads_H100_v5',
       );
     }
@@ -83,8 +84,7 @@ export class ConfidentialVmSize {
    * DISABLECVM), nothing can be attested, and no key will be released to them by a correct KBS.
    */
   public static nonConfidentialInsecure(name: string): ConfidentialVmSize {
-    if (!/^Standard_[A-Za-z0-9_]+$/.test(name))
-      throw new Error(`instance size ${JSON.stringify(name)} is not an Azure VM size name like "Standard_D2s_v5"`);
+    if (!/^Standard_[A-Za-z0-9_]+$/.test(name)) throw new Error(`instance size ${show(name)} is not an Azure VM size name like "Standard_D2s_v5"`);
     return new ConfidentialVmSize(name, undefined, undefined, undefined, false);
   }
 

@@ -1,9 +1,9 @@
 import * as v from 'valibot';
-import { ConstructValidationError, Field } from '../attestation/errors';
+import { ConstructValidationError, Field, show } from '../attestation/errors';
 import { firstIssue, type Schema } from '../attestation/schema';
 
 export { ConstructValidationError };
-export { fieldCheck, firstIssue, instanceOf, int, rawCheck, strictObject } from '../attestation/schema';
+export { fieldCheck, firstIssue, instanceOf, int, noSecret, rawCheck, strictObject } from '../attestation/schema';
 export type { Schema } from '../attestation/schema';
 import { IConstruct, Token } from './cdktf';
 
@@ -30,7 +30,8 @@ export function parseProps<T>(scope: IConstruct, type: string, schema: Schema<T>
   const { path, message, showsValue } = firstIssue(result.issues);
   const field = path.length > 0 ? path.join('.') : 'props';
   const value = showsValue ? undefined : valueAt(props, path);
-  const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)?.slice(0, 100)})`;
+  // A string is shown as `show` does (shortened; a private key or token is described, never quoted).
+  const shown = value === undefined ? '' : ` (got ${typeof value === 'string' ? show(value) : JSON.stringify(value)})`;
   throw new ConstructValidationError(scope.node.path, type, field, `${message}${shown}`);
 }
 

@@ -4,7 +4,7 @@ import * as v from 'valibot';
 import { KbsBundleFiles, renderKbsBundle } from '../attestation/kbs-bundle';
 import { Annotations, Construct } from '../internal/cdktf';
 import { ConstructValidationError, literalString, parseProps } from '../internal/validation';
-import { KbsAttestationProps, KeyBrokerBase, kbsAttestationShape } from './key-broker-base';
+import { KbsAttestationProps, KeyBrokerBase, kbsAttestationShape, kbsCaCertificate } from './key-broker-base';
 
 /** Props of ExternalKbs. */
 export interface ExternalKbsProps extends KbsAttestationProps {
@@ -25,10 +25,7 @@ export interface ExternalKbsProps extends KbsAttestationProps {
 const schema = v.object({
   ...kbsAttestationShape,
   url: literalString((s) => /^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(s), 'must be the KBS base URL, "https://<address>[:port]"'),
-  caCertPem: v.pipe(
-    v.string(),
-    v.check((s) => s.includes('-----BEGIN CERTIFICATE-----'), 'must be the PEM certificate of the CA of the KBS'),
-  ),
+  caCertPem: kbsCaCertificate('the CA of the KBS', 'must be the PEM certificate of the CA of the KBS (one "-----BEGIN CERTIFICATE-----" block)'),
   allowInsecureHttpForDevelopment: v.optional(v.boolean(), false),
 });
 

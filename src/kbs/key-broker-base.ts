@@ -2,13 +2,14 @@ import * as v from 'valibot';
 import { KbsEndpoint, validateKbsEndpoint } from '../attestation/guest-config';
 import { KbsState, KbsStateOptions } from '../attestation/kbs-state';
 import { isPinnedImage } from '../attestation/image-reference';
+import { hasPemMarkers, isPemCertificate } from '../attestation/pem';
 import { SnpTcbFloor } from '../attestation/reference-values';
 import { ResourcePath } from '../attestation/resource-path';
 import { ResourceSource, ResourceSourceKind } from '../attestation/resource-source';
 import { renderTrustReport } from '../attestation/trust-report';
 import { IPodVmImage } from '../azure/pod-vm-image';
 import { Annotations, Construct } from '../internal/cdktf';
-import { ConstructValidationError, fieldOf } from '../internal/validation';
+import { ConstructValidationError, fieldOf, noSecret } from '../internal/validation';
 import { VERSIONS } from '../versions';
 import { DeclareResourceOptions, IConfidentialWorkload, IKeyBrokerService } from './key-broker';
 import { CONFIDENTIAL_WORKLOAD, KEY_BROKER } from '../internal/construct-interfaces';
@@ -46,20 +47,33 @@ export const kbsAttestationShape = {
   allowAnySnpTcbInsecure: v.optional(v.boolean(), false),
 };
 
-const pem = (what: string) =>
-  v.pipe(
+/** Where the KBS's private keys belong, for the message that refuses one in a public prop. */
+const KBS_KEY_HOME = 'private keys stay in Key Vault or a Kubernetes Secret, never in the plan';
+
+/** A PEM certificate prop of a KBS placement: exactly one certificate, never a private key. */
+export function kbsCaCertificate(what: string, message = `must be one PEM certificate ("-----BEGIN CERTIFICATE-----"): ${what}`) {
+  return v.pipe(
     v.string(),
-    v.check((s) => s.includes('-----BEGIN ') && s.includes('-----END '), `must be the PEM text of ${what}`),
+    noSecret('the certificate', KBS_KEY_HOME),
+    v.check((s: string) => isPemCertificate(s), message),
   );
+}
 
 /** The schema entries of the public material a Trustee is configured with (CA certificates, the admin public key). */
 export const kbsPublicMaterialShape = {
-  httpsCaCertPem: pem('the CA certificate that issued the KBS certificate'),
+  httpsCaCertPem: kbsCaCertificate('the CA certificate that issued the KBS certificate'),
   adminPublicKeyPem: v.pipe(
-    pem('the admin public key'),
+    v.string(),
+    noSecret('the public key (openssl pkey -pubout)', 'the admin private key stays with the model owner'),
+    v.check(hasPemMarkers, 'must be the PEM text of the admin public key'),
     v.check((s) => s.includes('PUBLIC KEY'), 'must be a PEM public key ("-----BEGIN PUBLIC KEY-----"), never a private key'),
   ),
-  tokenSignerCaCertPem: pem('the token signer CA certificate'),
+  // A chain file may hold several certificates: any PEM text is taken, as long as no secret is in it.
+  tokenSignerCaCertPem: v.pipe(
+    v.string(),
+    noSecret('the certificate', KBS_KEY_HOME),
+    v.check(hasPemMarkers, 'must be the PEM text of the token signer CA certificate'),
+  ),
 };
 
 /**

@@ -5,7 +5,7 @@ import { IPeerPodNetwork } from '../azure/peer-pod-network';
 import { ConfidentialVmSize, vmSizeSchema } from '../azure/vm-sizes';
 import { Token } from '../internal/cdktf';
 import { PEER_POD_NETWORK } from '../internal/construct-interfaces';
-import { int, literalString } from '../internal/validation';
+import { int, literalString, noSecret } from '../internal/validation';
 import { KbsAttestationProps, kbsAttestationShape, kbsImageSchema, kbsPublicMaterialShape } from './key-broker-base';
 
 /** Props of TrusteeVm. */
@@ -113,9 +113,13 @@ export const trusteeVmPropsSchema = v.object({
     v.check((s) => !Token.isUnresolved(s), `must be known at synth time: it ${OS_IMAGE_VERSION_FIX}`),
     v.check((s) => Token.isUnresolved(s) || /^\d+\.\d+\.\d+$/.test(s), OS_IMAGE_VERSION_FIX),
   ),
-  adminSshPublicKey: literalString(
-    (s) => /^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+/.test(s),
-    'must be an OpenSSH public key ("ssh-ed25519 AAAA...")',
+  adminSshPublicKey: v.pipe(
+    v.string(),
+    noSecret('the SSH public key (the .pub file)', 'the SSH private key stays with the admin'),
+    literalString(
+      (s) => /^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+/.test(s),
+      'must be an OpenSSH public key ("ssh-ed25519 AAAA...")',
+    ),
   ),
   ...kbsPublicMaterialShape,
   adminPublicKeyPem: v.optional(kbsPublicMaterialShape.adminPublicKeyPem),

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { firstIssue, int, strictObject, type Schema } from '../internal/validation';
-import { AttestationInputError, Field, inputError, subField } from '../attestation/errors';
+import { AttestationInputError, Field, inputError, show, subField } from '../attestation/errors';
 
 /** Timing of a probe (Kubernetes defaults where omitted). */
 export interface ProbeOptions {
@@ -69,7 +69,7 @@ export class Probe {
   public static fromHttpGet(path: string, options: HttpProbeOptions = {}): Probe {
     const p = parse(httpOptions, options);
     if (!/^\/[\x21-\x7e]*$/.test(path))
-      throw new AttestationInputError('probe.path', `must be an absolute request path such as "/healthz" (got ${JSON.stringify(path)})`);
+      throw new AttestationInputError('probe.path', `must be an absolute request path such as "/healthz" (got ${show(path)})`);
     return new Probe({ kind: 'http', path, scheme: p.scheme }, p);
   }
 

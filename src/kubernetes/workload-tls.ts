@@ -2,8 +2,8 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as v from 'valibot';
-import { int, strictObject } from '../internal/validation';
-import { isPemCertificate } from '../attestation/encoding';
+import { int, rawCheck, strictObject } from '../internal/validation';
+import { isPemCertificate, secretRefusal } from '../attestation/pem';
 import { AttestationInputError } from '../attestation/errors';
 import { ImageFacts } from '../attestation/image-facts';
 import { requirePinnedImage } from '../attestation/image-reference';
@@ -60,7 +60,12 @@ export interface WorkloadTlsIdentity {
   readonly keyResource: ResourcePath;
 }
 
+/** Where a workload's private key belongs, for the message that refuses one in place of a certificate. */
+const TLS_KEY_HOME = "a workload's key is a KBS resource, pushed with setResourceCommand(identity.keyResource), never in the plan";
+
 function certificate(pem: string, field: string): X509Certificate {
+  const secret = secretRefusal(pem, 'the certificate', TLS_KEY_HOME);
+  if (secret !== undefined) throw new AttestationInputError(field, secret);
   if (!isPemCertificate(pem)) throw new AttestationInputError(field, 'must be one PEM certificate ("-----BEGIN CERTIFICATE-----")');
   try {
     return new X509Certificate(pem);
@@ -165,14 +170,18 @@ export class WorkloadTls {
 }
 
 function readPem(path: string, field: string, dir: string): string {
+  let text: string;
   try {
-    return readFileSync(path, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch {
     throw new AttestationInputError(
       field,
       `${path} (${resolve(path)}) cannot be read; create it with cai-create-workload-certs ${dir} <workload>=<dns name>`,
     );
   }
+  const secret = secretRefusal(text, 'the certificate', TLS_KEY_HOME);
+  if (secret !== undefined) throw new AttestationInputError(field, `${path} ${secret}`);
+  return text;
 }
 
 /** Who may connect to a TLS workload. */
@@ -224,9 +233,22 @@ export interface WorkloadTlsSettings extends ServerTlsSettings {
 
 /** The TLS settings every TLS workload has (ServerTlsSettings), with their defaults. */
 const serverTlsShape = {
-  identity: v.custom<WorkloadTlsIdentity>(
-    (i) => typeof i === 'object' && i !== null && 'certPem' in i && 'keyResource' in i,
-    'must be WorkloadTls.identity(name)',
+  identity: v.pipe(
+    v.custom<WorkloadTlsIdentity>(
+      (i) => typeof i === 'object' && i !== null && 'certPem' in i && 'keyResource' in i,
+      'must be WorkloadTls.identity(name)',
+    ),
+    // An identity built by hand, not by WorkloadTls.identity, is checked for a key where its certificates go.
+    rawCheck<WorkloadTlsIdentity>((identity, report) => {
+      const certificates: Array<[string[], unknown]> = [
+        [['certPem'], identity.certPem],
+        [['tls', 'caCertPem'], identity.tls?.caCertPem],
+      ];
+      for (const [path, pem] of certificates) {
+        const secret = secretRefusal(pem, 'the certificate', TLS_KEY_HOME);
+        if (secret !== undefined) report(path, secret);
+      }
+    }),
   ),
   port: v.optional(int(1, 65535), 8443),
   statusPort: v.optional(int(1, 65535), 8444),

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
-import { fieldCheck, firstIssue, instanceOf, int, rawCheck, strictObject } from '../../src/attestation/schema';
+import { fieldCheck, firstIssue, instanceOf, int, noSecret, rawCheck, strictObject } from '../../src/attestation/schema';
+import { adminJwt, bodyLines, privateKeyVariants } from '../helpers/private-keys';
 
 /** The field and message a schema's first problem is reported with. */
 function problem(schema: v.GenericSchema, input: unknown): { field: string; message: string } | undefined {
@@ -80,5 +81,36 @@ describe('the schema helpers every props schema uses', () => {
     const schema = instanceOf(Size, 'must be a Size, e.g. Size.SMALL');
     expect(problem(schema, Size.SMALL)).toBeUndefined();
     expect(problem(schema, { name: 'small' })).toEqual({ field: '', message: 'must be a Size, e.g. Size.SMALL' });
+  });
+
+  test("GIVEN valibot's own message WHEN the value is a key or a token THEN the message describes it instead of quoting it", () => {
+    const key = privateKeyVariants()[0];
+    const jwt = adminJwt();
+    const schema = v.object({ login: v.picklist(['azurecli', 'msi']), names: v.array(v.pipe(v.string(), v.regex(/^[a-z]+$/))) });
+    expect(problem(schema, { login: jwt, names: [] })).toEqual({
+      field: 'login',
+      message: 'Invalid type: Expected ("azurecli" | "msi") but received <a bearer token, not shown>',
+    });
+    const nested = problem(schema, { login: 'msi', names: ['ok', key.text] });
+    expect(nested?.field).toBe('names.1');
+    expect(nested?.message).toMatch(/^Invalid format: Expected \/\^\[a-z\]\+\$\/ but received <a PEM private key \(PRIVATE KEY\), not shown>$/);
+    expect(problem(schema, { login: 'kerberos', names: [] })?.message).toBe('Invalid type: Expected ("azurecli" | "msi") but received "kerberos"');
+    for (const line of bodyLines(key.text)) expect(nested?.message).not.toContain(line);
+  });
+
+  test('GIVEN noSecret first in a pipe WHEN the value holds a key THEN its refusal is the problem reported, before any other check', () => {
+    const key = privateKeyVariants().find((k) => k.name === 'EC P-256 SEC1')!;
+    const schema = v.object({
+      ca: v.pipe(
+        v.string(),
+        noSecret('the certificate', 'keys stay in Key Vault'),
+        v.check(() => false, 'must be a certificate'),
+      ),
+    });
+    expect(problem(schema, { ca: key.text })).toEqual({
+      field: 'ca',
+      message: 'holds a PEM private key (EC PRIVATE KEY); pass the certificate, never the key: keys stay in Key Vault',
+    });
+    expect(problem(schema, { ca: 'x' })).toEqual({ field: 'ca', message: 'must be a certificate' });
   });
 });

@@ -22,6 +22,12 @@ import {
 import { BOTH_TEES, baseInfra } from '../azure/fixtures';
 import { pinned } from '../attestation/fixtures/values';
 import { clusterParts, tlsOf, trusteeProps } from '../kubernetes/fixtures';
+import { adminJwt, bodyLines, privateKeyVariants } from '../helpers/private-keys';
+
+// Secrets a careless caller could paste anywhere: no error may quote them.
+const KEY = privateKeyVariants().find((k) => k.name === 'EC P-256 SEC1')!.text;
+const JWT = adminJwt();
+const SECRET_PARTS = [...bodyLines(KEY), ...JWT.split('.'), 'BEGIN PRIVATE KEY', 'BEGIN EC PRIVATE KEY'];
 
 // Values a careless or hostile caller could pass for any prop.
 const chaos = fc.oneof(
@@ -41,6 +47,8 @@ const chaos = fc.oneof(
     'kbs:///a/b',
     'ABCDEF',
     '-----BEGIN PRIVATE KEY-----',
+    KEY,
+    JWT,
   ),
   fc.string({ maxLength: 24 }),
   fc.string({ unit: 'binary', maxLength: 12 }),
@@ -270,13 +278,15 @@ function attempt(c: Case, key: string, value: unknown): void {
     }
     const ours = ['ConstructValidationError', 'AttestationInputError'].includes(error.name) || error.message.startsWith('Validation failed');
     if (!ours) throw new Error(`${c.name}.${key} = ${JSON.stringify(value)} threw a foreign error: ${error.message}`);
+    const quoted = SECRET_PARTS.find((part) => error.message.includes(part));
+    if (quoted !== undefined) throw new Error(`${c.name}.${key}: the error quotes a secret (${quoted}): ${error.message}`);
     // The construct built, or one it created (KeyManager's workload), names itself and the field.
     if (error.name === 'ConstructValidationError')
       expect(error.message).toMatch(new RegExp(`^(${c.type ?? c.name} s/x|ConfidentialWorkload s/x/Workload): [A-Za-z]`));
   }
 }
 
-describe('bad input never crashes: every public construct either synthesizes or throws its own error naming the field', () => {
+describe('bad input never crashes: every public construct either synthesizes or throws its own error naming the field, quoting no secret', () => {
   test.each(CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     const keys = Object.keys(c.base(new TerraformStack(Testing.app(), 'probe')));
     fc.assert(

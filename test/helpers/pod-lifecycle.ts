@@ -15,10 +15,16 @@ export interface Step {
  * Sends a pod's start through the agent policy in the order the kubelet and the kata runtime do: the sandbox,
  * the pause container, then each init container (copy files, create, start) to completion, then the containers.
  * The policy state carries from each allowed request to the next, as in the agent. Returns every step and the
- * final state; `until` stops before that container is created.
+ * final state, and the state each container was created in; `until` stops before that container is created.
  */
-export function startPod(policy: string, pod: K8sPod, image: (name: string) => ImageConfig, until?: string): { steps: Step[]; pstate: PolicyState } {
+export function startPod(
+  policy: string,
+  pod: K8sPod,
+  image: (name: string) => ImageConfig,
+  until?: string,
+): { steps: Step[]; pstate: PolicyState; before: ReadonlyMap<string, PolicyState> } {
   const steps: Step[] = [];
+  const before = new Map<string, PolicyState>();
   let pstate: PolicyState = {};
   const send = (request: string, input: unknown, container?: string): void => {
     const d = agentDecide(policy, request, input, pstate);
@@ -30,11 +36,12 @@ export function startPod(policy: string, pod: K8sPod, image: (name: string) => I
   send('StartContainerRequest', { container_id: sandboxId(pod) }, 'pause');
   for (const c of [...pod.initContainers, ...pod.containers]) {
     if (c.name === until) break;
+    before.set(c.name, pstate);
     for (const copy of copyFiles(pod, c.name)) send('CopyFileRequest', copy, c.name);
     send('CreateContainerRequest', createContainer(pod, c.name, image(c.image)), c.name);
     send('StartContainerRequest', { container_id: containerId(pod, c.name) }, c.name);
   }
-  return { steps, pstate };
+  return { steps, pstate, before };
 }
 
 /**

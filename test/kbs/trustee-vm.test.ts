@@ -172,7 +172,7 @@ describe('TrusteeVm', () => {
     const { network } = baseInfra(scope);
     expect(
       () => new TrusteeVm(scope, 'Kbs', { ...vmProps(network), adminPublicKeyPem: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n' }),
-    ).toThrow(/TrusteeVm test\/Kbs: adminPublicKeyPem: must be a PEM public key/);
+    ).toThrow(/TrusteeVm test\/Kbs: adminPublicKeyPem: holds a PEM private key \(PRIVATE KEY\)/);
   });
 
   test('the state secret carries the policies and reference values of the same derivation as every placement', () => {

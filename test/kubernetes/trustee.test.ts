@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { Initdata, PeerPodNetwork, ResourcePath, ResourceSource, Trustee, parseKbsConfig, renderAaToml, renderCdhToml } from '../../src';
 import { pinned, podPolicy } from '../attestation/fixtures/values';
 import { emptyStack, resourceOf, synth } from '../helpers/synth';
-import { KBS_IMAGE, clusterParts, trusteeProps } from './fixtures';
+import { KBS_IMAGE, PUBLIC_MATERIAL, clusterParts, trusteeProps } from './fixtures';
 import { TestWorkload } from '../helpers/workload-identity';
 import { describeWithEngine } from '../helpers/rego-engine';
 import { bindingTable, releasedTo } from '../helpers/trustee-claims';
@@ -146,7 +146,11 @@ describe('Trustee validation', () => {
       }),
       /Trustee test\/t: network: must give podVmSubnetCidr \(known at synth time\)/,
     ],
-    [{ adminPublicKeyPem: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----' }, /adminPublicKeyPem: must be a PEM public key/],
+    [
+      { adminPublicKeyPem: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----' },
+      /adminPublicKeyPem: holds a PEM private key \(PRIVATE KEY\); pass the public key \(openssl pkey -pubout\), never the key/,
+    ],
+    [{ adminPublicKeyPem: PUBLIC_MATERIAL.kbsCa }, /adminPublicKeyPem: must be a PEM public key/],
     [{ referenceValuesExpire: '2027-12-31' }, /Trustee test\/t: referenceValuesExpire: must be a UTC time/],
     [
       { referenceValuesExpire: '2025-01-01T00:00:00Z' },
