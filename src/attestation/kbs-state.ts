@@ -5,6 +5,7 @@ import { AzureTee, NormalizedMeasurementSet, ReferenceValues, SnpTcbFloor, norma
 import { ResourcePath } from './resource-path';
 import { renderResourcePolicy } from './resource-policy';
 import { ResourceSource } from './resource-source';
+import type { WorkloadExposure } from './workload-exposure';
 
 /** The Trustee release the formats here are those of, and its release date (versions.ts repeats both). */
 export const TRUSTEE_RELEASE = { version: 'v0.21.0', releasedOn: '2026-07-16T00:00:00Z' } as const;
@@ -28,6 +29,11 @@ export interface WorkloadIdentity {
    * @default - not reported
    */
   readonly runs?: ReadonlyArray<{ readonly name: string; readonly image: string; readonly args: readonly string[] }>;
+  /**
+   * What its pod VMs accept connections on from outside them, for the trust report.
+   * @default - not reported
+   */
+  readonly exposure?: WorkloadExposure;
   /**
    * The pod VM image its pods boot; the KBS must trust its measurements.
    * @default - not checked

@@ -1,4 +1,5 @@
 import { RegisteredWorkload, KbsState } from './kbs-state';
+import { describeExposure } from './workload-exposure';
 
 /**
  * A human-readable account of what a KBS will release to whom: the image measurements pod VMs are held to,
@@ -24,12 +25,12 @@ export function renderTrustReport(state: KbsState, kbsUrl: string): string {
     '',
     '## Workloads',
     '',
-    '| workload | PCR 8 (initdata) | evidence | runs (all its agent policy admits) | may receive |',
-    '|---|---|---|---|---|',
+    '| workload | PCR 8 (initdata) | evidence | runs (all its agent policy admits) | reachable from outside its pod VM | may receive |',
+    '|---|---|---|---|---|---|',
     ...state.registeredWorkloads.map(
       (w) =>
         `| ${w.name} | \`${w.pcr8}\` | ${w.evidenceTypes.join(', ') || 'none (not confidential)'} ` +
-        `| ${runs(w.runs)} | ${w.resources.map((r) => `\`${r.uri}\``).join('<br>') || 'nothing'} |`,
+        `| ${runs(w.runs)} | ${w.exposure ? describeExposure(w.exposure) : 'not reported'} | ${w.resources.map((r) => `\`${r.uri}\``).join('<br>') || 'nothing'} |`,
     ),
     '',
     '## Resources',

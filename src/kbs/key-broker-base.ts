@@ -171,6 +171,7 @@ export abstract class KeyBrokerBase extends Construct implements IKeyBrokerServi
       evidenceTypes: workload.evidenceTypes,
       ...(workload.agentPolicy ? { runs: workload.agentPolicy.data.containers } : {}),
       ...(workload.podVmImage ? { image: workload.podVmImage } : {}),
+      ...(workload.exposure ? { exposure: workload.exposure } : {}),
     };
     this.state.grantResources(identity, paths);
   }

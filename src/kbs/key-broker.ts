@@ -1,6 +1,7 @@
 import type { AgentPolicy } from '../attestation/agent-policy';
 import { KbsEndpoint } from '../attestation/guest-config';
 import { AzureTee } from '../attestation/reference-values';
+import type { WorkloadExposure } from '../attestation/workload-exposure';
 import { ResourcePath } from '../attestation/resource-path';
 import { ResourceSource } from '../attestation/resource-source';
 import type { IPodVmImage } from '../azure/pod-vm-image';
@@ -22,6 +23,8 @@ export interface IConfidentialWorkload extends IConstruct {
   readonly agentPolicy?: AgentPolicy;
   /** The pod VM image its pods boot: the KBS must trust its measurements. @default - not checked */
   readonly podVmImage?: IPodVmImage;
+  /** The ports its pod VMs accept connections on from outside them, for the trust report. @default - not reported */
+  readonly exposure?: WorkloadExposure;
 }
 
 /** Options of `IKeyBrokerService.declareResource`. */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Testing, TerraformStack } from 'cdktf';
-import { ConfidentialInference, ConfidentialWorkload, ConfidentialWorkloadProps, KeyManager, ModelSource, WorkloadTls } from '../../src';
+import { ConfidentialInference, ConfidentialWorkload, ConfidentialWorkloadProps, KeyManager, ModelSource, Probe, WorkloadTls } from '../../src';
 import { pinned } from '../attestation/fixtures/values';
 import { emptyStack } from '../helpers/synth';
 import { PROXY_IMAGE, WORKLOAD_TLS, clusterParts, tlsOf } from './fixtures';
@@ -226,5 +226,135 @@ describe('ConfidentialWorkload TLS wiring', () => {
     const args = (w: ConfidentialWorkload) => w.agentPolicy.data.containers.find((c) => c.name === 'tls-server')!.args;
     expect(args(open).slice(-3)).toEqual(['--disable-authentication', '--status', 'https://0.0.0.0:8444']);
     expect(args(listed).slice(-6)).toEqual(['--allow-cn', 'inference', '--allow-cn', 'caller', '--status', 'https://0.0.0.0:8444']);
+  });
+});
+
+describe('no side door into a TLS workload', () => {
+  const FILTER_IMAGE = pinned('distroless-iptables');
+  const withFilter = WorkloadTls.fromDirectory(join(__dirname, '..', 'fixtures', 'workload-tls', 'main'), {
+    proxyImage: PROXY_IMAGE,
+    ingressFilterImage: FILTER_IMAGE,
+  });
+  type Tf = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- synthesized JSON
+  const deployment = (stack: TerraformStack, id: string): Tf => {
+    const json = JSON.parse(Testing.synth(stack)) as { resource: Record<string, Record<string, Tf>> };
+    return Object.entries(json.resource.kubernetes_deployment_v1).find(([k]) => k.startsWith(id))![1];
+  };
+
+  test('GIVEN an ingress filter image WHEN a TLS server is rendered THEN the filter is its first init container, root with NET_ADMIN alone', () => {
+    const parts = clusterParts(emptyStack());
+    const scope = parts.trustee.node.scope!;
+    new KeyManager(scope, 'km', {
+      runtime: parts.runtime,
+      kbs: parts.trustee,
+      image: pinned('km'),
+      command: ['/k'],
+      runAsUser: 1000,
+      tls: { identity: withFilter.identity('key-manager'), clients: ['inference'] },
+    });
+    const spec = deployment(TerraformStack.of(scope), 'km_').spec.template.spec;
+    expect(spec.init_container.map((c: Tf) => c.name)).toEqual(['ingress-filter', 'tls-keys']);
+    expect(spec.init_container[0]).toMatchObject({
+      image: FILTER_IMAGE,
+      volume_mount: [],
+      security_context: { run_as_user: '0', run_as_non_root: false, capabilities: { add: ['NET_ADMIN'], drop: ['ALL'] } },
+    });
+    expect(spec.init_container[1].security_context).toMatchObject({ run_as_non_root: true, capabilities: { drop: ['ALL'] } });
+    const ns = JSON.parse(Testing.synth(TerraformStack.of(scope))).resource.kubernetes_namespace_v1;
+    expect(Object.values(ns as Record<string, Tf>)[0].metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
+  });
+
+  test('without a filter the namespace keeps enforcing restricted', () => {
+    const parts = clusterParts(emptyStack());
+    server(parts, 'key-manager');
+    const ns = JSON.parse(Testing.synth(TerraformStack.of(parts.trustee))).resource.kubernetes_namespace_v1;
+    expect(Object.values(ns as Record<string, Tf>)[0].metadata.labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'pod-security.kubernetes.io/warn': 'restricted',
+    });
+  });
+
+  test('a filtered workload in a namespace given by name warns that it must admit NET_ADMIN', () => {
+    const parts = clusterParts(emptyStack());
+    const w = new ConfidentialWorkload(parts.trustee.node.scope!, 'w', {
+      runtime: parts.runtime,
+      kbs: parts.trustee,
+      name: 'app',
+      namespace: 'confidential-ai',
+      containers: [{ name: 'app', image: pinned('app'), command: ['/a', '--listen', '127.0.0.1:8080'], runAsUser: 1000 }],
+      service: { port: 8080 },
+      tls: { identity: withFilter.identity('app') },
+    });
+    expect(w.node.metadata.map((m) => m.data)).toContainEqual(
+      expect.stringMatching(/namespace "confidential-ai" must admit the ingress filter's NET_ADMIN/),
+    );
+    expect(w.exposure.filtered).toBe(true);
+  });
+
+  test('users connect on a listener of their own that trusts the users CA only; the Service exposes it too', () => {
+    const parts = clusterParts(emptyStack());
+    const w = server(parts, 'key-manager', { clients: ['inference'], users: {} });
+    const names = w.agentPolicy.data.containers.map((c) => c.name);
+    expect(names).toEqual(['tls-keys', 'app', 'tls-server', 'tls-users']);
+    const users = w.agentPolicy.data.containers.find((c) => c.name === 'tls-users')!.args;
+    expect(users).toEqual(expect.arrayContaining(['--listen', '0.0.0.0:8445', '--cacert', '/tls/users-ca.pem', '--allow-all']));
+    const keys = w.agentPolicy.data.containers.find((c) => c.name === 'tls-keys')!.args[2];
+    expect(keys).toContain('printf "%s" "$TLS_USERS_CA" > /tls/users-ca.pem');
+    expect(w.exposure.ports.map((p) => p.port)).toEqual([8443, 8444, 8445]);
+    expect(w.service!.node.id).toBe('Service');
+  });
+
+  test.each<[string, object, RegExp]>([
+    ['users without a users CA', { users: {} }, /tls\.users: needs the deployment's users CA/],
+    ['a users port taken by the TLS port', { users: { port: 8443 } }, /tls\.users\.port: 8443 is already used in this pod/],
+    ['a status port taken by the TLS port', { statusPort: 8443 }, /tls\.statusPort: 8443 is already used in this pod/],
+    ['a status port taken by the application', { statusPort: 8080 }, /tls\.statusPort: 8080 is already used in this pod/],
+  ])('fails on %s', (_what, tls, message) => {
+    const parts = clusterParts(emptyStack());
+    const noUsers = new WorkloadTls({ caCertPem: WORKLOAD_TLS.caCertPem, proxyImage: PROXY_IMAGE });
+    const identity =
+      _what === 'users without a users CA'
+        ? noUsers.identity('key-manager', WORKLOAD_TLS.identity('key-manager').certPem)
+        : WORKLOAD_TLS.identity('key-manager');
+    expect(() => server(parts, 'key-manager', { identity, ...tls })).toThrow(message);
+  });
+
+  test('the users CA must be a CA of its own', () => {
+    expect(() => new WorkloadTls({ caCertPem: WORKLOAD_TLS.caCertPem, usersCaCertPem: WORKLOAD_TLS.caCertPem, proxyImage: PROXY_IMAGE })).toThrow(
+      /usersCaCertPem: must be a CA of its own, not the workload CA/,
+    );
+  });
+
+  test('GIVEN a key manager that admits the whole workload CA THEN synth warns: name its callers and give users their own CA', () => {
+    const parts = clusterParts(emptyStack());
+    const km = new KeyManager(parts.trustee.node.scope!, 'km', {
+      runtime: parts.runtime,
+      kbs: parts.trustee,
+      image: pinned('km'),
+      command: ['/k'],
+      runAsUser: 1000,
+      ...tlsOf('key-manager'),
+    });
+    expect(km.node.metadata.map((m) => m.data)).toContainEqual(
+      expect.stringMatching(/^tls\.clients is "workload-ca": every certificate of the workload CA/),
+    );
+  });
+
+  test('a probe through the proxy needs a TLS workload, and takes no port', () => {
+    const parts = clusterParts(emptyStack());
+    expect(
+      () =>
+        new ConfidentialWorkload(parts.trustee.node.scope!, 'w', {
+          runtime: parts.runtime,
+          kbs: parts.trustee,
+          name: 'dev',
+          containers: [
+            { name: 'app', image: pinned('app'), command: ['/a'], runAsUser: 1000, ports: [8080], readinessProbe: Probe.throughTlsProxy() },
+          ],
+          service: { port: 8080 },
+          plainHttpInsecure: true,
+        }),
+    ).toThrow(/containers\.app\.readinessProbe: probes through the TLS proxy, but this workload serves no TLS/);
+    expect(() => Probe.throughTlsProxy({ port: 1 } as never)).toThrow(/probe\.port: is the proxy status port; it cannot be set here/);
   });
 });
