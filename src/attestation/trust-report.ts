@@ -30,7 +30,8 @@ export function renderTrustReport(state: KbsState, kbsUrl: string): string {
     ...state.registeredWorkloads.map(
       (w) =>
         `| ${w.name} | \`${w.pcr8}\` | ${w.evidenceTypes.join(', ') || 'none (not confidential)'} ` +
-        `| ${runs(w.runs)} | ${w.exposure ? describeExposure(w.exposure) : 'not reported'} | ${w.resources.map((r) => `\`${r.uri}\``).join('<br>') || 'nothing'} |`,
+        `| ${runs(w.runs)} | ${w.exposure ? describeExposure(w.exposure) : 'not reported'} ` +
+        `| ${w.resources.map((r) => `\`${r.uri}\``).join('<br>') || 'nothing'} |`,
     ),
     '',
     '## Resources',
