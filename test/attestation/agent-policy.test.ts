@@ -26,7 +26,12 @@ const fetch = (): Json => createContainer(k8s, 'fetch-model', {}) as Json;
 const pause = (): Json => createPause(k8s) as Json;
 const image = (ref: string): ImageConfig => (ref === SERVER_IMAGE ? imageConfigOf(facts) : {});
 /** The state a policy's own pod is in once its sandbox is up: the state its containers are created in. */
-const startedState = (p: AgentPolicy, pod: K8sPod = k8s): PolicyState => startedPodState(p.rego, pod, image);
+const started = new Map<string, PolicyState>();
+const startedState = (p: AgentPolicy, pod: K8sPod = k8s): PolicyState => {
+  const key = `${pod.name}\n${p.rego}`;
+  if (!started.has(key)) started.set(key, startedPodState(p.rego, pod, image));
+  return started.get(key)!;
+};
 const allows = (request: string, input: unknown, p: AgentPolicy = policy, state: PolicyState = startedState(p)): boolean =>
   agentAllows(p.rego, request, input, state);
 const env = (r: Json): string[] => r.OCI.Process.Env;

@@ -291,7 +291,7 @@ describe('bad input never crashes: every public construct either synthesizes or 
     const keys = Object.keys(c.base(new TerraformStack(Testing.app(), 'probe')));
     fc.assert(
       fc.property(fc.constantFrom(...keys), chaos, (key, value) => attempt(c, key, value)),
-      { numRuns: Number(process.env.FUZZ_RUNS ?? 30) },
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 20) },
     );
   });
 
@@ -321,7 +321,7 @@ describe('bad input never crashes: every public construct either synthesizes or 
         attempt(c, 'resources', [resource]);
         attempt(c, 'imagePull', { [pullKey]: resource });
       }),
-      { numRuns: Number(process.env.FUZZ_RUNS ?? 30) },
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 20) },
     );
   });
 
