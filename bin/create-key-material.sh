@@ -28,7 +28,11 @@ for arg in "$@"; do
   esac
 done
 [ -n "$dir" ] || usage
-KBS_IP=${KBS_IP:-10.224.0.250}
+# No default: the HTTPS certificate names this address, and every pod VM pins it.
+if [ -z "${KBS_IP:-}" ]; then
+  echo "KBS_IP is required: the KBS's static address (the TrusteeVm or Trustee staticIp), which the HTTPS certificate names" >&2
+  exit 2
+fi
 NAMESPACE=${NAMESPACE:-trustee}
 VAULT_NAME=${VAULT_NAME:-}
 if ! [[ "$KBS_IP" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]]; then

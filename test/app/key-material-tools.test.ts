@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Testing, TerraformStack } from 'cdktf';
-import { PeerPodNetwork, TrusteeVm, readKbsPublicMaterial } from '../../src';
+import { PeerPodNetwork, TrusteeVm, WorkloadTls, readKbsPublicMaterial } from '../../src';
+import { pinned } from '../attestation/fixtures/values';
 import { TRUSTEE_VM_SECRETS } from '../../src/kbs/trustee-vm-secrets';
 import { vmProps } from '../kbs/fixtures';
 
@@ -134,6 +135,7 @@ describe('cai-create-key-material and cai-mint-admin-token (shipped as package b
     ['an unknown flag', [CREATE], () => ['--in-cluster', join(out, 'new')], {}, 2, /usage: KBS_IP=/],
     ['two directories', [CREATE], () => [join(out, 'a'), join(out, 'b')], {}, 2, /usage: KBS_IP=/],
     ['a KBS_IP that is not an address', [CREATE], () => [join(out, 'new')], { KBS_IP: 'kbs.local' }, 2, /KBS_IP must be the IPv4 address/],
+    ['no KBS_IP (the certificate would name a guessed address)', [CREATE], () => [join(out, 'new')], { KBS_IP: '' }, 2, /KBS_IP is required/],
   ])('create refuses %s', (_what, script, args, env, status, message) => {
     const r = spawnSync('bash', [...script, ...args()], { env: { ...process.env, ...env }, encoding: 'utf8' });
     expect(r.status).toBe(status);
@@ -187,9 +189,29 @@ describe('cai-create-workload-certs (workload TLS identities)', () => {
     expect(again.stderr).toMatch(/key-manager.key exists; a workload identity is never overwritten/);
   });
 
-  test.each([[['only-a-directory']], [['d', 'Key_Manager=x']], [['d', 'km=UPPER.example']]])('refuses %p', (args) => {
+  test('GIVEN user:<name> WHEN run THEN the user certificate comes from a users CA of its own, client auth only, and never the workload CA', () => {
+    const r = run(dir, 'user:alice');
+    expect(r.status).toBe(0);
+    const users = cert(join('users', 'ca.pem'));
+    const alice = cert(join('users', 'alice.crt'));
+    expect(users.ca).toBe(true);
+    expect(users.subject).not.toBe(cert('ca.pem').subject);
+    expect(alice.subject).toBe('CN=alice');
+    expect(alice.verify(users.publicKey)).toBe(true);
+    expect(alice.verify(cert('ca.pem').publicKey)).toBe(false);
+    expect(alice.keyUsage).toEqual(['1.3.6.1.5.5.7.3.2']);
+    expect(statSync(join(dir, 'users', 'alice.key')).mode & 0o077).toBe(0);
+    expect(readFileSync(join(dir, 'ca.pem'), 'utf8')).toBe(caBefore);
+    // WorkloadTls reads the users CA from the same directory.
+    expect(WorkloadTls.fromDirectory(dir, { proxyImage: pinned('ghostunnel') }).usersCaCertPem).toBe(
+      readFileSync(join(dir, 'users', 'ca.pem'), 'utf8'),
+    );
+    expect(run(dir, 'user:alice').stderr).toMatch(/users\/alice.key exists; a user identity is never overwritten/);
+  });
+
+  test.each([[['only-a-directory']], [['d', 'Key_Manager=x']], [['d', 'km=UPPER.example']], [['d', 'user:Alice']]])('refuses %p', (args) => {
     const r = run(...args);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/usage: cai-create-workload-certs|is not <workload>=<dns name>/);
+    expect(r.stderr).toMatch(/usage: cai-create-workload-certs|is not <workload>=<dns name>|is not user:<name>/);
   });
 });
