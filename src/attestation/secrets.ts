@@ -29,6 +29,15 @@ const JWT = /(?:(?<![A-Za-z0-9_-])|(?<=\\[nrt]))eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]
 /** An opaque token after the `Bearer` scheme of an Authorization header. */
 const BEARER = /(?:\b|(?<=\\[nrt]))Bearer[ \t]+[A-Za-z0-9._~+/-]{20,}=*/gi;
 
+// Single-match forms, compiled once (a fresh RegExp per call cost a synth milliseconds: every error message and
+// many eager checks show a value), and cheap pre-tests that rule out most text before the full patterns run.
+const JWT_ANYWHERE = new RegExp(JWT.source);
+const BEARER_ANYWHERE = new RegExp(BEARER.source, 'i');
+const JWT_WHOLE = new RegExp(`^(?:${JWT.source})$`);
+const BEARER_WHOLE = new RegExp(`^(?:${BEARER.source})$`, 'i');
+const MAYBE_KEY = /private|putty/i;
+const MAYBE_TOKEN = /eyJ|bearer/i;
+
 interface KeyMarker {
   readonly start: number;
   readonly end: number;
@@ -68,6 +77,7 @@ function keyMarkers(text: string): KeyMarker[] {
  * `PuTTY-User-Key-File` for a PuTTY key file. Certificates, public keys and prose about private keys are none.
  */
 export function privateKeyKind(text: string): string | undefined {
+  if (!MAYBE_KEY.test(text)) return undefined;
   const marker = keyMarkers(text)[0];
   if (marker) return marker.kind;
   return PUTTY_MARKER.test(text) ? 'PuTTY-User-Key-File' : undefined;
@@ -86,12 +96,12 @@ export function looksLikeBearerToken(value: unknown): boolean {
   if (typeof value !== 'string') return false;
   const text = value.trim();
   const token = text.replace(/^Bearer[ \t]+/i, '');
-  return new RegExp(`^(?:${JWT.source})$`).test(token) || new RegExp(`^(?:${BEARER.source})$`, 'i').test(text);
+  return JWT_WHOLE.test(token) || BEARER_WHOLE.test(text);
 }
 
 /** True when a bearer token occurs anywhere in `text`. */
 function containsBearerToken(text: string): boolean {
-  return new RegExp(JWT.source).test(text) || new RegExp(BEARER.source, 'i').test(text);
+  return MAYBE_TOKEN.test(text) && (JWT_ANYWHERE.test(text) || BEARER_ANYWHERE.test(text));
 }
 
 /**
