@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
-import { LocalBackend, TerraformStack } from 'cdktf';
+import { Annotations, LocalBackend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   ConfidentialAksCluster,
@@ -119,6 +119,12 @@ export class ByoClusterStack extends TerraformStack {
       ingressFilterImage: existing.ingressFilterImage,
       ingressFilterImageFacts: ImageFacts.fromDirectory(existing.ingressFilterImage, join(__dirname, '..', 'reference', 'images', 'ingress-filter')),
     });
+    // Like the reference app, this example borrows committed example material: say so at every synth.
+    Annotations.of(this).addWarning(
+      'example material: the subscription, network, cluster and image ids and the KBS URL in examples/byo-cluster/byo-cluster-stack.ts, ' +
+        'and the KBS CA, pod VM measurements, image documents and workload certificates it reads from examples/reference, are examples; ' +
+        'put your own there before deploying',
+    );
     new KeyManager(this, 'KeyManager', {
       runtime,
       kbs: this.kbs,

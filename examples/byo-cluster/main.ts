@@ -10,3 +10,4 @@ SecurityBaseline.applyTo(app);
 synthAndReport(app);
 // What the model owner's KBS must be told (policies, reference values, apply.sh): review, then apply with its admin key.
 stack.kbs.writeBundle(join(app.outdir, 'kbs-bundle'));
+process.stdout.write(`wrote ${join(app.outdir, 'stacks', 'byo', 'cdk.tf.json')} and ${join(app.outdir, 'kbs-bundle')}/ (apply it to the KBS)\n`);

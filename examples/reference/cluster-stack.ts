@@ -113,7 +113,7 @@ export class ClusterStack extends TerraformStack {
       Annotations.of(namespace).addWarning(
         'example material: the workload CA and certificates are the committed examples under examples/reference/tls/example; create your own with ' +
           'bin/create-workload-certs.sh examples/reference/.secrets/workload-tls ' +
-          'key-manager=key-manager.confidential-ai.svc.cluster.local inference=inference.confidential-ai.svc.cluster.local',
+          'key-manager=key-manager.confidential-ai.svc.cluster.local inference=inference.confidential-ai.svc.cluster.local user:alice',
       );
     }
 

@@ -13,3 +13,4 @@ SecurityBaseline.applyTo(app);
 synthAndReport(app);
 // Next to the stacks: who may receive which key, in words rather than rego.
 writeFileSync(join(app.outdir, 'trust-report.md'), trust.kbs.trustReport());
+process.stdout.write(`wrote ${join(app.outdir, 'stacks', '{infra,trust,cluster}', 'cdk.tf.json')} and ${join(app.outdir, 'trust-report.md')}\n`);

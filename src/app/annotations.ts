@@ -37,19 +37,29 @@ export function formatAnnotation(a: SynthAnnotation): string {
 export interface SynthAndReportOptions {
   /**
    * Where each line goes. Standard output by default: the cdktf CLI shows an app's standard error as errors.
-   * @default - process.stdout
+   * Under the cdktf CLI (`cdktf synth`, `deploy`), which prints every annotation from the stacks' manifests
+   * itself, nothing is printed by default, so each line appears once.
+   * @default - process.stdout, or nothing under the cdktf CLI
    */
   readonly print?: (line: string) => void;
 }
 
 /**
- * Synthesizes `app` and prints its annotations, one line each, then returns them. Plain `app.synth()` (and
- * `cdktf synth`) keep the library's warnings in the manifest where nobody reads them; use this in `main.ts`
- * instead. When synth fails, the warnings and notes are printed and the error is rethrown (it already lists
+ * True when the cdktf CLI runs the app: it sets CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS for the app's process
+ * (cdktf-cli 0.21 `@cdktf/cli-core/src/lib/synth-stack.js`) and prints the annotations of the manifests itself.
+ */
+function underCdktfCli(): boolean {
+  return process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS === 'true';
+}
+
+/**
+ * Synthesizes `app` and prints its annotations, one line each, then returns them. Plain `app.synth()` keeps the
+ * library's warnings in the manifest where nobody reads them; use this in `main.ts` instead (under the cdktf CLI,
+ * which prints the manifests' annotations, it prints nothing itself). When synth fails, the warnings and notes are printed and the error is rethrown (it already lists
  * the errors, so they are not printed twice).
  */
 export function synthAndReport(app: App, options: SynthAndReportOptions = {}): SynthAnnotation[] {
-  const print = options.print ?? ((line: string) => void process.stdout.write(`${line}\n`));
+  const print = options.print ?? (underCdktfCli() ? () => undefined : (line: string) => void process.stdout.write(`${line}\n`));
   try {
     app.synth();
   } catch (e) {

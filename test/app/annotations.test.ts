@@ -69,6 +69,19 @@ describe('synthAndReport', () => {
     }
   });
 
+  test('GIVEN the cdktf CLI runs the app WHEN it synthesizes THEN nothing is printed (the CLI prints the annotations once) and all are returned', () => {
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = 'true';
+    try {
+      const annotations = synthAndReport(app(false));
+      expect(write).not.toHaveBeenCalled();
+      expect(annotations.map((a) => a.level)).toEqual(['warning', 'warning']);
+    } finally {
+      delete process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
+      write.mockRestore();
+    }
+  });
+
   test('collectAnnotations serves test assertions after Testing.synth', () => {
     const a = app(false);
     const stack = a.node.findChild('infra') as TerraformStack;
