@@ -59,7 +59,8 @@ function underCdktfCli(): boolean {
  * the errors, so they are not printed twice).
  */
 export function synthAndReport(app: App, options: SynthAndReportOptions = {}): SynthAnnotation[] {
-  const print = options.print ?? (underCdktfCli() ? () => undefined : (line: string) => void process.stdout.write(`${line}\n`));
+  const toStdout = (line: string): void => void process.stdout.write(`${line}\n`);
+  const print = options.print ?? (underCdktfCli() ? () => undefined : toStdout);
   try {
     app.synth();
   } catch (e) {

@@ -69,7 +69,7 @@ describe('synthAndReport', () => {
     }
   });
 
-  test('GIVEN the cdktf CLI runs the app WHEN it synthesizes THEN nothing is printed (the CLI prints the annotations once) and all are returned', () => {
+  test('GIVEN the cdktf CLI runs the app WHEN it synthesizes THEN it prints nothing (the CLI prints them once) and returns all', () => {
     const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = 'true';
     try {
