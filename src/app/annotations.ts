@@ -55,8 +55,8 @@ function underCdktfCli(): boolean {
 /**
  * Synthesizes `app` and prints its annotations, one line each, then returns them. Plain `app.synth()` keeps the
  * library's warnings in the manifest where nobody reads them; use this in `main.ts` instead (under the cdktf CLI,
- * which prints the manifests' annotations, it prints nothing itself). When synth fails, the warnings and notes are printed and the error is rethrown (it already lists
- * the errors, so they are not printed twice).
+ * which prints the manifests' annotations, it prints nothing itself). When synth fails, the warnings and notes
+ * are printed and the error is rethrown (it already lists the errors, so they are not printed twice).
  */
 export function synthAndReport(app: App, options: SynthAndReportOptions = {}): SynthAnnotation[] {
   const toStdout = (line: string): void => void process.stdout.write(`${line}\n`);
