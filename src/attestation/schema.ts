@@ -13,10 +13,32 @@ export function int(min: number, max: number, message?: string) {
 
 /**
  * A strict object: a key the schema does not know is refused (a typo must not become a silently ignored
- * setting), with a message that says so.
+ * setting), with a message that says so and names the nearest known key.
  */
 export function strictObject<const E extends v.ObjectEntries>(entries: E) {
-  return v.strictObject(entries, (issue) => (issue.expected === 'never' ? 'is not a known key; check its spelling' : 'must be an object'));
+  const known = Object.keys(entries);
+  return v.strictObject(entries, (issue) => (issue.expected === 'never' ? unknownKeyMessage(String(issue.input), known) : 'must be an object'));
+}
+
+/** `is not a known key; did you mean "replicas"?`, or the known keys when none is near. */
+export function unknownKeyMessage(key: string, known: readonly string[]): string {
+  const near = known
+    .map((k) => ({ k, d: editDistance(key.toLowerCase(), k.toLowerCase()) }))
+    .filter(({ k, d }) => d <= Math.max(2, Math.floor(k.length / 3)) || k.toLowerCase().startsWith(key.toLowerCase()))
+    .sort((a, b) => a.d - b.d || (a.k < b.k ? -1 : 1))[0];
+  if (near) return `is not a known key; did you mean "${near.k}"?`;
+  return `is not a known key; check its spelling (known keys: ${[...known].sort().join(', ')})`;
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions). */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
 }
 
 /**

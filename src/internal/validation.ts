@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { ConstructValidationError, Field, show } from '../attestation/errors';
-import { firstIssue, type Schema } from '../attestation/schema';
+import { firstIssue, unknownKeyMessage, type Schema } from '../attestation/schema';
 
 export { ConstructValidationError };
 export { fieldCheck, firstIssue, instanceOf, int, noSecret, rawCheck, strictObject } from '../attestation/schema';
@@ -25,6 +25,13 @@ export function literalString(check: (s: string) => boolean, message: string) {
  * the offending value and the schema's message (which carries the fix).
  */
 export function parseProps<T>(scope: IConstruct, type: string, schema: Schema<T>, props: unknown): T {
+  // Every construct's props are strict: a typo (`replica: 2`) must not become a silently ignored setting.
+  const known = topLevelKeys(schema);
+  // Plain objects only: an attributes object may be another construct that carries more than the attributes.
+  if (known && typeof props === 'object' && props !== null && Object.getPrototypeOf(props) === Object.prototype) {
+    const unknown = Object.keys(props).find((k) => !known.includes(k) && (props as Record<string, unknown>)[k] !== undefined);
+    if (unknown !== undefined) throw new ConstructValidationError(scope.node.path, type, unknown, unknownKeyMessage(unknown, known));
+  }
   const result = v.safeParse(schema, props);
   if (result.success) return result.output;
   const { path, message, showsValue } = firstIssue(result.issues);
@@ -33,6 +40,14 @@ export function parseProps<T>(scope: IConstruct, type: string, schema: Schema<T>
   // A string is shown as `show` does (shortened; a private key or token is described, never quoted).
   const shown = value === undefined ? '' : ` (got ${typeof value === 'string' ? show(value) : JSON.stringify(value)})`;
   throw new ConstructValidationError(scope.node.path, type, field, `${message}${shown}`);
+}
+
+/** The keys of an object schema (also at the head of a pipe), or undefined for any other schema. */
+function topLevelKeys(schema: unknown): string[] | undefined {
+  const s = schema as { entries?: Record<string, unknown>; pipe?: unknown[] };
+  if (s.entries && typeof s.entries === 'object') return Object.keys(s.entries);
+  if (Array.isArray(s.pipe) && s.pipe.length > 0) return topLevelKeys(s.pipe[0]);
+  return undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { fieldCheck, firstIssue, instanceOf, int, noSecret, rawCheck, strictObject } from '../../src/attestation/schema';
+import { fieldCheck, firstIssue, instanceOf, int, noSecret, rawCheck, strictObject, unknownKeyMessage } from '../../src/attestation/schema';
 import { adminJwt, bodyLines, privateKeyVariants } from '../helpers/private-keys';
 
 /** The field and message a schema's first problem is reported with. */
@@ -13,7 +13,7 @@ function problem(schema: v.GenericSchema, input: unknown): { field: string; mess
 describe('the schema helpers every props schema uses', () => {
   test('GIVEN a strict object WHEN a key it does not know is given THEN the key is named by its path', () => {
     const schema = v.object({ probes: strictObject({ readiness: v.optional(v.string()) }) });
-    expect(problem(schema, { probes: { ready: 'x' } })).toEqual({ field: 'probes.ready', message: 'is not a known key; check its spelling' });
+    expect(problem(schema, { probes: { ready: 'x' } })).toEqual({ field: 'probes.ready', message: 'is not a known key; check its spelling (known keys: readiness)' });
     expect(problem(schema, { probes: 'x' })).toEqual({ field: 'probes', message: 'must be an object' });
     expect(problem(schema, { probes: { readiness: 'x' } })).toBeUndefined();
   });
@@ -112,5 +112,18 @@ describe('the schema helpers every props schema uses', () => {
       message: 'holds a PEM private key (EC PRIVATE KEY); pass the certificate, never the key: keys stay in Key Vault',
     });
     expect(problem(schema, { ca: 'x' })).toEqual({ field: 'ca', message: 'must be a certificate' });
+  });
+});
+
+describe('an unknown key names the nearest known one', () => {
+  test.each([
+    ['replica', ['replicas', 'name'], 'is not a known key; did you mean "replicas"?'],
+    ['readines', ['readiness', 'liveness'], 'is not a known key; did you mean "readiness"?'],
+    ['port', ['portNumber', 'name'], 'is not a known key; did you mean "portNumber"?'],
+    ['Namespace', ['namespace', 'name'], 'is not a known key; did you mean "namespace"?'],
+    ['tls_clients', ['tls', 'name'], 'is not a known key; check its spelling (known keys: name, tls)'],
+    ['zzz', ['b', 'a'], 'is not a known key; check its spelling (known keys: a, b)'],
+  ])('%s among %j', (key, known, message) => {
+    expect(unknownKeyMessage(key, known)).toBe(message);
   });
 });

@@ -8,6 +8,7 @@ import {
   ConfidentialVmPool,
   ConfidentialVmSize,
   ConfidentialWorkload,
+  ExternalKbs,
   Initdata,
   KbsKeyVaultAccess,
   KeyManager,
@@ -16,12 +17,14 @@ import {
   PeerPodsRuntime,
   PodVmImage,
   Trustee,
+  TrusteeVm,
   WorkloadNamespace,
   parseKbsConfig,
 } from '../../src';
+import { vmProps } from '../kbs/fixtures';
 import { BOTH_TEES, baseInfra } from '../azure/fixtures';
 import { pinned } from '../attestation/fixtures/values';
-import { clusterParts, tlsOf, trusteeProps } from '../kubernetes/fixtures';
+import { PUBLIC_MATERIAL, clusterParts, tlsOf, trusteeProps } from '../kubernetes/fixtures';
 import { adminJwt, bodyLines, privateKeyVariants } from '../helpers/private-keys';
 
 // Secrets a careless caller could paste anywhere: no error may quote them.
@@ -332,4 +335,36 @@ describe('bad input never crashes: every public construct either synthesizes or 
       /^PeerPodNetwork s\/x: nodeSubnetCidr: /,
     );
   });
+});
+
+describe('every construct refuses a prop it does not know, naming it and the nearest known one', () => {
+  test.each(CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const stack = new TerraformStack(Testing.app(), 's');
+    const base = c.base(stack);
+    const known = Object.keys(base).sort((a, b) => b.length - a.length || (a < b ? -1 : 1))[0];
+    const typo = `${known}s`;
+    expect(() => c.build(stack, { ...base, [typo]: base[known] })).toThrow(
+      `${c.type ?? c.name} s/x: ${typo}: is not a known key; did you mean "${known}"?`,
+    );
+  });
+});
+
+test('the KBS placements refuse a prop they do not know too', () => {
+  const stack = new TerraformStack(Testing.app(), 's');
+  const { network } = baseInfra(stack);
+  expect(() => new TrusteeVm(stack, 'x', { ...vmProps(network), highAvailability: true } as never)).toThrow(
+    'TrusteeVm s/x: highAvailability: is not a known key; check its spelling',
+  );
+  expect(() => new TrusteeVm(stack, 'y', { ...vmProps(network), keyVaultNme: 'kv' } as never)).toThrow(
+    'TrusteeVm s/y: keyVaultNme: is not a known key; did you mean "keyVaultName"?',
+  );
+  expect(
+    () =>
+      new ExternalKbs(stack, 'z', {
+        url: 'https://kbs.example',
+        caCertPem: PUBLIC_MATERIAL.kbsCa,
+        referenceValuesExpire: '2027-12-31T00:00:00Z',
+        urls: [],
+      } as never),
+  ).toThrow('ExternalKbs s/z: urls: is not a known key; did you mean "url"?');
 });

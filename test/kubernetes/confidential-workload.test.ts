@@ -360,7 +360,8 @@ describe('ConfidentialWorkload wiring checks', () => {
       imageId: '/CommunityGalleries/g/Images/i/Versions/1.0.0',
       measurements: [{ tee: 'az-snp-vtpm', pcrs: { 11: 'f'.repeat(64) } }],
     });
-    const untrusted = PeerPodsRuntime.alreadyInstalled(stack, 'rt', { ...parts.runtime, image });
+    const { runtimeClassName, namespace, instanceSizes, defaultInstanceSize, evidenceTypes } = parts.runtime;
+    const untrusted = PeerPodsRuntime.alreadyInstalled(stack, 'rt', { runtimeClassName, namespace, instanceSizes, defaultInstanceSize, evidenceTypes, image });
     new ConfidentialWorkload(stack, 'w', {
       runtime: untrusted,
       kbs: parts.trustee,
