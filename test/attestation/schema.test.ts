@@ -13,7 +13,10 @@ function problem(schema: v.GenericSchema, input: unknown): { field: string; mess
 describe('the schema helpers every props schema uses', () => {
   test('GIVEN a strict object WHEN a key it does not know is given THEN the key is named by its path', () => {
     const schema = v.object({ probes: strictObject({ readiness: v.optional(v.string()) }) });
-    expect(problem(schema, { probes: { ready: 'x' } })).toEqual({ field: 'probes.ready', message: 'is not a known key; check its spelling (known keys: readiness)' });
+    expect(problem(schema, { probes: { ready: 'x' } })).toEqual({
+      field: 'probes.ready',
+      message: 'is not a known key; check its spelling (known keys: readiness)',
+    });
     expect(problem(schema, { probes: 'x' })).toEqual({ field: 'probes', message: 'must be an object' });
     expect(problem(schema, { probes: { readiness: 'x' } })).toBeUndefined();
   });

@@ -361,7 +361,8 @@ describe('ConfidentialWorkload wiring checks', () => {
       measurements: [{ tee: 'az-snp-vtpm', pcrs: { 11: 'f'.repeat(64) } }],
     });
     const { runtimeClassName, namespace, instanceSizes, defaultInstanceSize, evidenceTypes } = parts.runtime;
-    const untrusted = PeerPodsRuntime.alreadyInstalled(stack, 'rt', { runtimeClassName, namespace, instanceSizes, defaultInstanceSize, evidenceTypes, image });
+    const attributes = { runtimeClassName, namespace, instanceSizes, defaultInstanceSize, evidenceTypes, image };
+    const untrusted = PeerPodsRuntime.alreadyInstalled(stack, 'rt', attributes);
     new ConfidentialWorkload(stack, 'w', {
       runtime: untrusted,
       kbs: parts.trustee,
