@@ -21,8 +21,30 @@ export interface TrusteeVmProps extends KbsAttestationProps {
   readonly subnetId: string;
   /** CIDR of that subnet (known at synth time: the static address is checked against it). */
   readonly subnetCidr: string;
-  /** The VM's private address in the subnet; pod VMs dial `https://<staticIp>:<port>` (it goes into initdata). */
+  /**
+   * The KBS's private address in the subnet; pod VMs dial `https://<staticIp>:<port>` (it goes into initdata and is the
+   * HTTPS certificate's SAN). With one replica it is the VM's; with more, the internal load balancer's frontend.
+   */
   readonly staticIp: string;
+  /**
+   * How many KBS VMs serve, each built alike (same cloud-config, Key Vault, state and token signer, so any replica
+   * verifies any token). More than one sit behind an internal Standard load balancer at `staticIp` with source-IP
+   * affinity (a KBS session lives in the replica that opened it).
+   * @default 1 (one VM at staticIp, no load balancer)
+   */
+  readonly replicas?: number;
+  /**
+   * Availability zones the replicas go into, one zone each, in order (replica i in zones[i]); at least as many as
+   * replicas. The load balancer's frontend is placed in all of them: give all of the region's zones for a
+   * zone-redundant frontend, e.g. ['1', '2', '3'].
+   * @default - none (regional VMs, no zone pinning)
+   */
+  readonly zones?: string[];
+  /**
+   * Each replica's private address, when `replicas` > 1 (usable addresses of subnetCidr, distinct, not staticIp).
+   * @default - the addresses right after staticIp (staticIp + 1, + 2, ...)
+   */
+  readonly replicaIps?: string[];
   /** The cluster's network: only its pod-VM subnet is admitted to the KBS for attestation. */
   readonly podVmNetwork: IPeerPodNetwork;
   /**
@@ -64,7 +86,7 @@ export interface TrusteeVmProps extends KbsAttestationProps {
   readonly size?: ConfidentialVmSize;
   /** Port of the KBS. @default 8080 */
   readonly port?: number;
-  /** Name prefix of the VM, NIC, NSG and identity. @default 'trustee' */
+  /** Name prefix of the VMs, NICs, NSG, load balancer and identity. @default 'trustee' */
   readonly name?: string;
   /** Tags. @default - none */
   readonly tags?: Record<string, string>;
@@ -90,6 +112,17 @@ export const trusteeVmPropsSchema = v.object({
     v.string(),
     v.check((s) => !Token.isUnresolved(s), 'must be known at synth time: it goes into every workload initdata'),
     v.check((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address'),
+  ),
+  replicas: v.optional(int(1, 10), 1),
+  zones: v.optional(v.array(v.picklist(['1', '2', '3'], 'must be Azure availability zones "1", "2" or "3"'))),
+  replicaIps: v.optional(
+    v.array(
+      v.pipe(
+        v.string(),
+        v.check((s) => !Token.isUnresolved(s), 'must be known at synth time: the NSG and load balancer pool name them'),
+        v.check((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address'),
+      ),
+    ),
   ),
   podVmNetwork: PEER_POD_NETWORK.schema(),
   adminSourceRanges: v.optional(v.array(ipv4Cidr('an admin source'))),
