@@ -82,6 +82,15 @@ export interface TrusteeVmProps extends KbsAttestationProps {
   readonly adminPublicKeyPem?: string;
   /** PEM of the CA of the attestation token signer chain. */
   readonly tokenSignerCaCertPem: string;
+  /**
+   * Name of the storage account this construct creates for the key-release audit (3-24 lower-case letters and
+   * digits, globally unique): every VM appends its KBS's journal there, into a container no one can change or empty
+   * before `auditRetentionDays` pass.
+   * @default - the Key Vault name in lower case without "-", then "audit" (at most 24 characters)
+   */
+  readonly auditStorageAccountName?: string;
+  /** How long each audit record is kept write-once, in days. @default 365 */
+  readonly auditRetentionDays?: number;
   /** The confidential VM size. @default ConfidentialVmSize.STANDARD_DC2AS_V5 */
   readonly size?: ConfidentialVmSize;
   /** Port of the KBS. @default 8080 */
@@ -156,6 +165,14 @@ export const trusteeVmPropsSchema = v.object({
   ),
   ...kbsPublicMaterialShape,
   adminPublicKeyPem: v.optional(kbsPublicMaterialShape.adminPublicKeyPem),
+  auditStorageAccountName: v.optional(
+    v.pipe(
+      v.string(),
+      v.check((s) => !Token.isUnresolved(s), 'must be known at synth time: it goes into the VM custom data'),
+      v.regex(/^[a-z0-9]{3,24}$/, 'must be 3-24 lower-case letters and digits (a storage account name)'),
+    ),
+  ),
+  auditRetentionDays: v.optional(int(1, 146000), 365),
   size: v.optional(vmSizeSchema, ConfidentialVmSize.STANDARD_DC2AS_V5),
   port: v.optional(int(1, 65535), 8080),
   name: v.optional(v.pipe(v.string(), v.regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'must be 2-32 lowercase letters, digits and "-"')), 'trustee'),

@@ -14,7 +14,9 @@ import { isUsableAzureAddress, overlaps, parseCidr } from '../azure/cidr';
 import { Annotations, Construct, Lazy, Token } from '../internal/cdktf';
 import { ConstructValidationError, fieldOf, parseProps } from '../internal/validation';
 import { KeyBrokerBase } from './key-broker-base';
+import { KbsAuditTrail } from '../attestation/trust-report';
 import { TRUSTEE_VM_PATHS, encodeTrusteeVmState, renderTrusteeVmCloudConfig, trusteeVmStateDocument } from './trustee-vm-boot';
+import { KBS_AUDIT_CONTAINER, TrusteeVmAudit, createTrusteeVmAudit, defaultAuditAccountName } from './trustee-vm-audit';
 import { createTrusteeVmNetwork, trusteeVmReplicas } from './trustee-vm-network';
 import { TrusteeVmProps, trusteeVmPropsSchema } from './trustee-vm-props';
 import { TRUSTEE_VM_SECRETS, resourceSecretName, trusteeVmSecretProblems } from './trustee-vm-secrets';
@@ -48,6 +50,8 @@ export class TrusteeVm extends KeyBrokerBase {
   public readonly nsg: NetworkSecurityGroup;
   /** The VM's managed identity. */
   public readonly identity: UserAssignedIdentity;
+  /** The write-once store of the KBS's journal (who received what, who was refused). */
+  public readonly audit: TrusteeVmAudit;
   /** The rendered kbs-config.toml. */
   public readonly kbsConfigToml: string;
   /** The configuration as Trustee reads it. */
@@ -55,6 +59,8 @@ export class TrusteeVm extends KeyBrokerBase {
   private readonly vmTee: AzureTee | undefined;
   private readonly vaultName: string;
   private readonly expiration: string;
+  private readonly auditAccount: string;
+  private readonly auditDays: number;
   private encoded?: { readonly revision: number; readonly value: string };
 
   constructor(scope: Construct, id: string, props: TrusteeVmProps) {
@@ -159,7 +165,20 @@ export class TrusteeVm extends KeyBrokerBase {
     this.nsg = net.nsg;
     this.loadBalancer = net.loadBalancer;
 
+    const auditAccount = p.auditStorageAccountName ?? defaultAuditAccountName(p.keyVaultName);
+    this.audit = createTrusteeVmAudit(this, {
+      ...common,
+      accountName: auditAccount,
+      subnetId: p.subnetId,
+      ownerIpRanges: p.keyVaultAllowedIpRanges,
+      retentionDays: p.auditRetentionDays,
+      vmPrincipalId: this.identity.principalId,
+      deployerObjectId: deployer.objectId,
+    });
+    this.auditDays = p.auditRetentionDays;
+    this.auditAccount = auditAccount;
     const cloudConfig = renderTrusteeVmCloudConfig({
+      audit: { account: auditAccount, container: KBS_AUDIT_CONTAINER },
       kbsConfigToml: this.kbsConfigToml,
       tokenSignerCaCertPem: p.tokenSignerCaCertPem,
       image: p.image,
@@ -236,6 +255,15 @@ export class TrusteeVm extends KeyBrokerBase {
     const secret = kv ? kv.secretName : declared.source.kind === 'out-of-band' ? resourceSecretName(path) : undefined;
     if (secret === undefined) return fail(`${path.uri} comes from ${declared.source.describe()}, which a TrusteeVm cannot read`);
     return `az keyvault secret set --vault-name ${this.vaultName} --name ${secret} --file ${resourceFile} --encoding base64`;
+  }
+
+  protected auditTrail(): KbsAuditTrail {
+    return {
+      where:
+        `container ${KBS_AUDIT_CONTAINER} of storage account ${this.auditAccount}, one append blob per VM and UTC day ` +
+        `(<vm>/<yyyy-mm-dd>.log), write-once for ${this.auditDays} days`,
+      releases: 'a line `"GET /kbs/v0/resource/<repo>/<type>/<tag> HTTP/1.1" 200` with the pod VM address; a refusal: 401 and `PolicyDeny`',
+    };
   }
 
   /** The `kbs-state` secret value, rendered once per state revision (validation and synth both read it). */
