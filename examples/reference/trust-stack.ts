@@ -18,7 +18,8 @@ import { loadPublicMaterial } from './pki';
 
 /**
  * The model owner's stack: a resource group and VNet of its own, peered with the cluster's, and the KBS on
- * two confidential VMs in two zones behind an internal load balancer there (TrusteeVm). Deployed after `infra` (it peers with its VNet) and before `cluster`.
+ * two confidential VMs in two zones behind an internal load balancer there (TrusteeVm). Deployed after `infra`
+ * (it peers with its VNet) and before `cluster`.
  * Whoever runs the cluster has no role here: the KBS, its keys and its policies are out of their reach, in a
  * subscription of the owner's own (`trust_subscription_id`).
  */

@@ -261,7 +261,8 @@ export function renderTrusteeVmCloudConfig(input: TrusteeVmBootInput): string {
     '[Service]',
     `ExecStartPre=/usr/bin/docker pull ${input.image}`,
     'ExecStartPre=-/usr/bin/docker rm -f kbs',
-    `ExecStart=/usr/bin/docker run --rm --name kbs --network host -e RUST_LOG=${KBS_LOG_FILTER} -v ${p.config}:${p.config}:ro -v ${p.secrets}:${p.secrets}:ro ` +
+    `ExecStart=/usr/bin/docker run --rm --name kbs --network host -e RUST_LOG=${KBS_LOG_FILTER} ` +
+      `-v ${p.config}:${p.config}:ro -v ${p.secrets}:${p.secrets}:ro ` +
       `-v ${p.storage}:${p.storage} ${input.image} /usr/local/bin/kbs --config-file ${p.config}/kbs-config.toml`,
     'ExecStop=/usr/bin/docker stop kbs',
     'Restart=always',

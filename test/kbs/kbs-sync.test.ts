@@ -294,7 +294,7 @@ describe('rotation: a new Key Vault secret version reaches the KBS, no VM is rep
     'res-enkrypt--model--old-hkey': bundle('old key'),
   };
 
-  test('GIVEN a new version of the model key, then of the HTTPS key and certificate, then of the signer WHEN the timer runs THEN only those files change', () => {
+  test('GIVEN new versions of the model key, the HTTPS pair, then the signer WHEN the timer runs THEN only those files change', () => {
     const root = vm();
     syncWith(root, v1);
     const rotations: Array<[Record<string, string>, string[]]> = [
