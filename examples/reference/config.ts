@@ -34,8 +34,15 @@ export const referenceConfig = {
     /** The trust VNet (outside the cluster VNet 10.224.0.0/12) and the KBS subnet in it. */
     addressSpace: '10.250.0.0/24',
     subnetCidr: '10.250.0.0/26',
-    /** The KBS VM's private address: pod VMs dial https://<it>:8080 (the HTTPS certificate's SAN). */
+    /**
+     * The KBS's private address, the internal load balancer's frontend: pod VMs dial https://<it>:8080 (the HTTPS
+     * certificate's SAN). The replicas take the next addresses (10.250.0.11, 10.250.0.12).
+     */
     kbsStaticIp: '10.250.0.10',
+    /** Two KBS VMs, so the KBS outlives a VM or a zone: one in zone 1, one in zone 2. */
+    kbsReplicas: 2,
+    /** The region's zones: replica i goes into zone i + 1; the load balancer's frontend spans all three. */
+    kbsZones: ['1', '2', '3'],
     /**
      * The Canonical ubuntu-24_04-lts cvm image version the KBS VM boots, pinned. EXAMPLE: pick a current one with
      * `az vm image list --publisher Canonical --offer ubuntu-24_04-lts --sku cvm --all` (moving it replaces the VM).

@@ -17,8 +17,9 @@ import { InfraStack } from './infra-stack';
 import { loadPublicMaterial } from './pki';
 
 /**
- * The model owner's stack: a resource group and VNet of its own, peered with the cluster's, and the KBS on a
- * confidential VM there (TrusteeVm). Deployed after `infra` (it peers with its VNet) and before `cluster`.
+ * The model owner's stack: a resource group and VNet of its own, peered with the cluster's, and the KBS on
+ * two confidential VMs in two zones behind an internal load balancer there (TrusteeVm). Deployed after `infra`
+ * (it peers with its VNet) and before `cluster`.
  * Whoever runs the cluster has no role here: the KBS, its keys and its policies are out of their reach, in a
  * subscription of the owner's own (`trust_subscription_id`).
  */
@@ -47,7 +48,8 @@ export class TrustStack extends TerraformStack {
       type: 'list(string)',
       description: 'Public IPs the model owner runs Terraform and uploads the KBS key material from (the Key Vault firewall admits them)',
     });
-    new AzurermProvider(this, 'azurerm', { features: [{}], subscriptionId: subscriptionId.stringValue });
+    // The audit storage account takes no shared keys: the provider must use Entra ID for its data plane.
+    new AzurermProvider(this, 'azurerm', { features: [{}], subscriptionId: subscriptionId.stringValue, storageUseAzuread: true });
     const client = new DataAzurermClientConfig(this, 'Client', {});
 
     const rg = new ResourceGroup(this, 'ResourceGroup', { name: t.resourceGroupName, location: cfg.location, tags: cfg.tags });
@@ -58,8 +60,8 @@ export class TrustStack extends TerraformStack {
       resourceGroupName: rg.name,
       virtualNetworkName: vnet.name,
       addressPrefixes: [t.subnetCidr],
-      // The Key Vault firewall admits the KBS VM through this service endpoint.
-      serviceEndpoints: ['Microsoft.KeyVault'],
+      // The Key Vault and the audit storage account firewalls admit the KBS VMs through these service endpoints.
+      serviceEndpoints: ['Microsoft.KeyVault', 'Microsoft.Storage'],
       defaultOutboundAccessEnabled: false,
     });
     // Outbound only: the KBS image, packages, and the AMD and Intel certificate services.
@@ -84,6 +86,8 @@ export class TrustStack extends TerraformStack {
       subnetId: subnet.id,
       subnetCidr: t.subnetCidr,
       staticIp: t.kbsStaticIp,
+      replicas: t.kbsReplicas,
+      zones: [...t.kbsZones],
       podVmNetwork: infra.network,
       keyVaultName: t.keyVaultName,
       tenantId: client.tenantId,

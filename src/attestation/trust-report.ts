@@ -7,7 +7,15 @@ import { describeExposure } from './workload-exposure';
  * released to. Everything in it is derived from the same registry as the policies, so it cannot disagree
  * with them.
  */
-export function renderTrustReport(state: KbsState, kbsUrl: string): string {
+/** Where a KBS's record of releases and refusals goes (for the trust report). */
+export interface KbsAuditTrail {
+  /** The store. */
+  readonly where: string;
+  /** What a release and a refusal look like there. */
+  readonly releases: string;
+}
+
+export function renderTrustReport(state: KbsState, kbsUrl: string, audit?: KbsAuditTrail): string {
   const rv = state.referenceValues();
   const lines = [
     `# Trust report: KBS ${kbsUrl}`,
@@ -44,6 +52,7 @@ export function renderTrustReport(state: KbsState, kbsUrl: string): string {
     }),
     '',
   ];
+  if (audit) lines.push('## Key-release audit', '', `Every release and refusal is recorded in ${audit.where}.`, `Look for ${audit.releases}.`, '');
   const problems = state.problems();
   if (problems.length > 0) lines.push('## Problems', '', ...problems.map((p) => `- ${p}`), '');
   return lines.join('\n');

@@ -6,7 +6,7 @@ import { hasPemMarkers, isPemCertificate } from '../attestation/pem';
 import { SnpTcbFloor } from '../attestation/reference-values';
 import { ResourcePath } from '../attestation/resource-path';
 import { ResourceSource, ResourceSourceKind } from '../attestation/resource-source';
-import { renderTrustReport } from '../attestation/trust-report';
+import { KbsAuditTrail, renderTrustReport } from '../attestation/trust-report';
 import { IPodVmImage } from '../azure/pod-vm-image';
 import { Annotations, Construct } from '../internal/cdktf';
 import { ConstructValidationError, fieldOf, noSecret } from '../internal/validation';
@@ -178,7 +178,12 @@ export abstract class KeyBrokerBase extends Construct implements IKeyBrokerServi
 
   /** The trust report of this KBS (markdown): images, workloads, resources and who receives what. */
   public trustReport(): string {
-    return renderTrustReport(this.state, this.kbsEndpoint.url);
+    return renderTrustReport(this.state, this.kbsEndpoint.url, this.auditTrail());
+  }
+
+  /** Where this KBS records its releases and refusals, if the library sets that up. */
+  protected auditTrail(): KbsAuditTrail | undefined {
+    return undefined;
   }
 
   /**

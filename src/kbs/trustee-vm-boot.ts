@@ -1,7 +1,18 @@
 import { gzipSync } from 'node:zlib';
 import { KbsState } from '../attestation/kbs-state';
 import { kbsLocalFsLayout, KBS_NAMESPACES } from '../attestation/storage-layout';
+import { KBS_AUDIT_CURSOR, KBS_AUDIT_SHIP_SCRIPT } from './trustee-vm-audit-script';
 import { TRUSTEE_VM_SECRETS, trusteeVmResourceSecrets } from './trustee-vm-secrets';
+
+/**
+ * The KBS's log filter. Trustee v0.21.0 logs at `info` every request with the client address, the path and the status
+ * (actix's Logger, kbs/src/api_server.rs:169: a 200 on /kbs/v0/resource/... is a release, a 401 a refusal), every
+ * resource request of a session (kbs/src/attestation/backend.rs:454), each refusal with its reason at `error`
+ * (PolicyDeny, kbs/src/error.rs:132), and each verified evidence at `info` (attestation-service/src/lib.rs:253); the
+ * claims of each attestation, PCR 8 included, only at `debug` (lib.rs:259), hence `attestation_service=debug`.
+ * Nothing at those levels logs a key or a resource.
+ */
+export const KBS_LOG_FILTER = 'info,attestation_service=debug';
 
 /** Where the Trustee VM keeps things. */
 export const TRUSTEE_VM_PATHS = {
@@ -13,6 +24,8 @@ export const TRUSTEE_VM_PATHS = {
   storage: '/var/lib/kbs/storage',
   /** The sync script. */
   sync: '/usr/local/sbin/kbs-sync',
+  /** The audit shipper. */
+  auditShip: '/usr/local/sbin/kbs-audit-ship',
 } as const;
 
 /** The state document the VM places into its storage (`kbs-state`, gzip and base64). */
@@ -226,6 +239,8 @@ export interface TrusteeVmBootInput {
   readonly image: string;
   /** The Key Vault name. */
   readonly vaultName: string;
+  /** The storage account and container the KBS's journal is appended to. */
+  readonly audit: { readonly account: string; readonly container: string };
 }
 
 /**
@@ -246,7 +261,8 @@ export function renderTrusteeVmCloudConfig(input: TrusteeVmBootInput): string {
     '[Service]',
     `ExecStartPre=/usr/bin/docker pull ${input.image}`,
     'ExecStartPre=-/usr/bin/docker rm -f kbs',
-    `ExecStart=/usr/bin/docker run --rm --name kbs --network host -v ${p.config}:${p.config}:ro -v ${p.secrets}:${p.secrets}:ro ` +
+    `ExecStart=/usr/bin/docker run --rm --name kbs --network host -e RUST_LOG=${KBS_LOG_FILTER} ` +
+      `-v ${p.config}:${p.config}:ro -v ${p.secrets}:${p.secrets}:ro ` +
       `-v ${p.storage}:${p.storage} ${input.image} /usr/local/bin/kbs --config-file ${p.config}/kbs-config.toml`,
     'ExecStop=/usr/bin/docker stop kbs',
     'Restart=always',
@@ -279,6 +295,14 @@ export function renderTrusteeVmCloudConfig(input: TrusteeVmBootInput): string {
     'WantedBy=timers.target',
     '',
   ].join('\n');
+  const auditEnv = [`AUDIT_ACCOUNT=${input.audit.account}`, `AUDIT_CONTAINER=${input.audit.container}`, `AUDIT_CURSOR=${KBS_AUDIT_CURSOR}`, ''];
+  const shipUnit = [
+    '[Unit]',
+    "Description=Append the KBS's journal to the audit container",
+    'After=network-online.target',
+    'Wants=network-online.target',
+  ];
+  const shipTimer = ['[Unit]', "Description=Ship the KBS's journal every minute", '', '[Timer]', 'OnBootSec=60s', 'OnUnitActiveSec=60s'];
   const config = {
     // The VM has no agent provisioned (provision_vm_agent = false) and takes no extensions; the image still ships the
     // Azure Linux agent, so it is masked before anything else runs, on every boot: nothing may act on the control
@@ -294,13 +318,17 @@ export function renderTrusteeVmCloudConfig(input: TrusteeVmBootInput): string {
       file('/etc/systemd/system/kbs.service', kbsUnit),
       file('/etc/systemd/system/kbs-sync.service', syncUnit),
       file('/etc/systemd/system/kbs-sync.timer', timer),
+      file(`${p.config}/audit.env`, auditEnv.join('\n'), '0600'),
+      file(p.auditShip, KBS_AUDIT_SHIP_SCRIPT, '0755'),
+      file('/etc/systemd/system/kbs-audit-ship.service', [...shipUnit, '', '[Service]', 'Type=oneshot', `ExecStart=${p.auditShip}`, ''].join('\n')),
+      file('/etc/systemd/system/kbs-audit-ship.timer', [...shipTimer, '', '[Install]', 'WantedBy=timers.target', ''].join('\n')),
     ],
     runcmd: [
       ['mkdir', '-p', p.storage, p.secrets],
       ['systemctl', 'daemon-reload'],
-      ['systemctl', 'enable', 'kbs.service', 'kbs-sync.timer'],
+      ['systemctl', 'enable', 'kbs.service', 'kbs-sync.timer', 'kbs-audit-ship.timer'],
       [p.sync],
-      ['systemctl', 'start', 'kbs-sync.timer'],
+      ['systemctl', 'start', 'kbs-sync.timer', 'kbs-audit-ship.timer'],
     ],
   };
   return `#cloud-config\n${JSON.stringify(config, null, 2)}\n`;

@@ -21,8 +21,30 @@ export interface TrusteeVmProps extends KbsAttestationProps {
   readonly subnetId: string;
   /** CIDR of that subnet (known at synth time: the static address is checked against it). */
   readonly subnetCidr: string;
-  /** The VM's private address in the subnet; pod VMs dial `https://<staticIp>:<port>` (it goes into initdata). */
+  /**
+   * The KBS's private address in the subnet; pod VMs dial `https://<staticIp>:<port>` (it goes into initdata and is the
+   * HTTPS certificate's SAN). With one replica it is the VM's; with more, the internal load balancer's frontend.
+   */
   readonly staticIp: string;
+  /**
+   * How many KBS VMs serve, each built alike (same cloud-config, Key Vault, state and token signer, so any replica
+   * verifies any token). More than one sit behind an internal Standard load balancer at `staticIp` with source-IP
+   * affinity (a KBS session lives in the replica that opened it).
+   * @default 1 (one VM at staticIp, no load balancer)
+   */
+  readonly replicas?: number;
+  /**
+   * Availability zones the replicas go into, one zone each, in order (replica i in zones[i]); at least as many as
+   * replicas. The load balancer's frontend is placed in all of them: give all of the region's zones for a
+   * zone-redundant frontend, e.g. ['1', '2', '3'].
+   * @default - none (regional VMs, no zone pinning)
+   */
+  readonly zones?: string[];
+  /**
+   * Each replica's private address, when `replicas` > 1 (usable addresses of subnetCidr, distinct, not staticIp).
+   * @default - the addresses right after staticIp (staticIp + 1, + 2, ...)
+   */
+  readonly replicaIps?: string[];
   /** The cluster's network: only its pod-VM subnet is admitted to the KBS for attestation. */
   readonly podVmNetwork: IPeerPodNetwork;
   /**
@@ -60,11 +82,20 @@ export interface TrusteeVmProps extends KbsAttestationProps {
   readonly adminPublicKeyPem?: string;
   /** PEM of the CA of the attestation token signer chain. */
   readonly tokenSignerCaCertPem: string;
+  /**
+   * Name of the storage account this construct creates for the key-release audit (3-24 lower-case letters and
+   * digits, globally unique): every VM appends its KBS's journal there, into a container no one can change or empty
+   * before `auditRetentionDays` pass.
+   * @default - the Key Vault name in lower case without "-", then "audit" (at most 24 characters)
+   */
+  readonly auditStorageAccountName?: string;
+  /** How long each audit record is kept write-once, in days. @default 365 */
+  readonly auditRetentionDays?: number;
   /** The confidential VM size. @default ConfidentialVmSize.STANDARD_DC2AS_V5 */
   readonly size?: ConfidentialVmSize;
   /** Port of the KBS. @default 8080 */
   readonly port?: number;
-  /** Name prefix of the VM, NIC, NSG and identity. @default 'trustee' */
+  /** Name prefix of the VMs, NICs, NSG, load balancer and identity. @default 'trustee' */
   readonly name?: string;
   /** Tags. @default - none */
   readonly tags?: Record<string, string>;
@@ -90,6 +121,17 @@ export const trusteeVmPropsSchema = v.object({
     v.string(),
     v.check((s) => !Token.isUnresolved(s), 'must be known at synth time: it goes into every workload initdata'),
     v.check((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address'),
+  ),
+  replicas: v.optional(int(1, 10), 1),
+  zones: v.optional(v.array(v.picklist(['1', '2', '3'], 'must be Azure availability zones "1", "2" or "3"'))),
+  replicaIps: v.optional(
+    v.array(
+      v.pipe(
+        v.string(),
+        v.check((s) => !Token.isUnresolved(s), 'must be known at synth time: the NSG and load balancer pool name them'),
+        v.check((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address'),
+      ),
+    ),
   ),
   podVmNetwork: PEER_POD_NETWORK.schema(),
   adminSourceRanges: v.optional(v.array(ipv4Cidr('an admin source'))),
@@ -123,6 +165,14 @@ export const trusteeVmPropsSchema = v.object({
   ),
   ...kbsPublicMaterialShape,
   adminPublicKeyPem: v.optional(kbsPublicMaterialShape.adminPublicKeyPem),
+  auditStorageAccountName: v.optional(
+    v.pipe(
+      v.string(),
+      v.check((s) => !Token.isUnresolved(s), 'must be known at synth time: it goes into the VM custom data'),
+      v.regex(/^[a-z0-9]{3,24}$/, 'must be 3-24 lower-case letters and digits (a storage account name)'),
+    ),
+  ),
+  auditRetentionDays: v.optional(int(1, 146000), 365),
   size: v.optional(vmSizeSchema, ConfidentialVmSize.STANDARD_DC2AS_V5),
   port: v.optional(int(1, 65535), 8080),
   name: v.optional(v.pipe(v.string(), v.regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'must be 2-32 lowercase letters, digits and "-"')), 'trustee'),

@@ -2,10 +2,8 @@ import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurer
 import { KeyVault } from '@cdktf/provider-azurerm/lib/key-vault';
 import { KeyVaultSecret } from '@cdktf/provider-azurerm/lib/key-vault-secret';
 import { LinuxVirtualMachine } from '@cdktf/provider-azurerm/lib/linux-virtual-machine';
-import { NetworkInterface } from '@cdktf/provider-azurerm/lib/network-interface';
-import { NetworkInterfaceSecurityGroupAssociation } from '@cdktf/provider-azurerm/lib/network-interface-security-group-association';
+import { Lb } from '@cdktf/provider-azurerm/lib/lb';
 import { NetworkSecurityGroup } from '@cdktf/provider-azurerm/lib/network-security-group';
-import { NetworkSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-rule';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import { KbsConfig } from '../attestation/kbs-config';
@@ -16,7 +14,10 @@ import { isUsableAzureAddress, overlaps, parseCidr } from '../azure/cidr';
 import { Annotations, Construct, Lazy, Token } from '../internal/cdktf';
 import { ConstructValidationError, fieldOf, parseProps } from '../internal/validation';
 import { KeyBrokerBase } from './key-broker-base';
+import { KbsAuditTrail } from '../attestation/trust-report';
 import { TRUSTEE_VM_PATHS, encodeTrusteeVmState, renderTrusteeVmCloudConfig, trusteeVmStateDocument } from './trustee-vm-boot';
+import { KBS_AUDIT_CONTAINER, TrusteeVmAudit, createTrusteeVmAudit, defaultAuditAccountName } from './trustee-vm-audit';
+import { createTrusteeVmNetwork, trusteeVmReplicas } from './trustee-vm-network';
 import { TrusteeVmProps, trusteeVmPropsSchema } from './trustee-vm-props';
 import { TRUSTEE_VM_SECRETS, resourceSecretName, trusteeVmSecretProblems } from './trustee-vm-secrets';
 
@@ -35,16 +36,22 @@ const KEY_VAULT_SECRET_LIMIT = 25 * 1024;
  * next apply without replacing the VM.
  */
 export class TrusteeVm extends KeyBrokerBase {
-  /** The VM (escape hatch). */
+  /** The first replica's VM (escape hatch). */
   public readonly vm: LinuxVirtualMachine;
+  /** Every replica's VM, by index (escape hatches). */
+  public readonly vms: LinuxVirtualMachine[];
+  /** The internal load balancer at staticIp, when there is more than one replica. */
+  public readonly loadBalancer?: Lb;
   /** The Key Vault the VM reads its keys and state from. */
   public readonly keyVault: KeyVault;
   /** The `kbs-state` secret (public content: policies and reference values). */
   public readonly stateSecret: KeyVaultSecret;
-  /** The NSG of the VM's NIC. */
+  /** The NSG of the VMs' NICs. */
   public readonly nsg: NetworkSecurityGroup;
   /** The VM's managed identity. */
   public readonly identity: UserAssignedIdentity;
+  /** The write-once store of the KBS's journal (who received what, who was refused). */
+  public readonly audit: TrusteeVmAudit;
   /** The rendered kbs-config.toml. */
   public readonly kbsConfigToml: string;
   /** The configuration as Trustee reads it. */
@@ -52,6 +59,8 @@ export class TrusteeVm extends KeyBrokerBase {
   private readonly vmTee: AzureTee | undefined;
   private readonly vaultName: string;
   private readonly expiration: string;
+  private readonly auditAccount: string;
+  private readonly auditDays: number;
   private encoded?: { readonly revision: number; readonly value: string };
 
   constructor(scope: Construct, id: string, props: TrusteeVmProps) {
@@ -63,6 +72,9 @@ export class TrusteeVm extends KeyBrokerBase {
     const subnet = parseCidr(p.subnetCidr)!;
     if (!isUsableAzureAddress(subnet, p.staticIp))
       fail('staticIp', `${p.staticIp} is not a usable address of ${p.subnetCidr} (Azure reserves the first four and the last)`);
+    const placed = trusteeVmReplicas(subnet, p.staticIp, p.replicas, p.zones, p.replicaIps);
+    if (!Array.isArray(placed)) throw new ConstructValidationError(this.node.path, 'TrusteeVm', placed.field, placed.message);
+    const replicas = placed;
     const podVmCidr = p.podVmNetwork.podVmSubnetCidr;
     if (podVmCidr === undefined || Token.isUnresolved(podVmCidr))
       fail('podVmNetwork', 'must give podVmSubnetCidr (known at synth time): the NSG admits the KBS port only from it');
@@ -140,61 +152,66 @@ export class TrusteeVm extends KeyBrokerBase {
       dependsOn: [officer],
     });
 
-    this.nsg = new NetworkSecurityGroup(this, 'Nsg', { ...common, name: `${p.name}-nsg` });
-    const rule = (rid: string, priority: number, access: 'Allow' | 'Deny', sources: string[], ports: string, name: string): void => {
-      new NetworkSecurityRule(this, rid, {
-        name,
-        resourceGroupName: p.resourceGroupName,
-        networkSecurityGroupName: this.nsg.name,
-        priority,
-        direction: 'Inbound',
-        access,
-        protocol: access === 'Allow' ? 'Tcp' : '*',
-        sourcePortRange: '*',
-        destinationPortRange: ports,
-        sourceAddressPrefixes: sources,
-        destinationAddressPrefix: p.staticIp,
-      });
-    };
-    rule('AllowPodVms', 100, 'Allow', [podVmCidr!], String(p.port), 'allow-kbs-from-pod-vms');
-    // Azure's default rules admit the whole VNet (and peered ones); nothing else may reach the VM.
-    rule('DenyOthers', 4000, 'Deny', ['0.0.0.0/0'], '*', 'deny-all-other-inbound');
-
-    const nic = new NetworkInterface(this, 'Nic', {
+    const net = createTrusteeVmNetwork(this, {
       ...common,
-      name: `${p.name}-nic`,
-      ipConfiguration: [{ name: 'kbs', subnetId: p.subnetId, privateIpAddressAllocation: 'Static', privateIpAddress: p.staticIp }],
+      name: p.name,
+      subnetId: p.subnetId,
+      staticIp: p.staticIp,
+      port: p.port,
+      podVmCidr: podVmCidr!,
+      replicas,
+      zones: p.zones,
     });
-    new NetworkInterfaceSecurityGroupAssociation(this, 'NicNsg', { networkInterfaceId: nic.id, networkSecurityGroupId: this.nsg.id });
+    this.nsg = net.nsg;
+    this.loadBalancer = net.loadBalancer;
 
+    const auditAccount = p.auditStorageAccountName ?? defaultAuditAccountName(p.keyVaultName);
+    this.audit = createTrusteeVmAudit(this, {
+      ...common,
+      accountName: auditAccount,
+      subnetId: p.subnetId,
+      ownerIpRanges: p.keyVaultAllowedIpRanges,
+      retentionDays: p.auditRetentionDays,
+      vmPrincipalId: this.identity.principalId,
+      deployerObjectId: deployer.objectId,
+    });
+    this.auditDays = p.auditRetentionDays;
+    this.auditAccount = auditAccount;
     const cloudConfig = renderTrusteeVmCloudConfig({
+      audit: { account: auditAccount, container: KBS_AUDIT_CONTAINER },
       kbsConfigToml: this.kbsConfigToml,
       tokenSignerCaCertPem: p.tokenSignerCaCertPem,
       image: p.image,
       vaultName: p.keyVaultName,
     });
-    this.vm = new LinuxVirtualMachine(this, 'Vm', {
-      ...common,
-      name: `${p.name}-vm`,
-      size: p.size.name,
-      adminUsername: 'kbsadmin',
-      adminSshKey: [{ username: 'kbsadmin', publicKey: p.adminSshPublicKey }],
-      disablePasswordAuthentication: true,
-      networkInterfaceIds: [nic.id],
-      identity: { type: 'UserAssigned', identityIds: [this.identity.id] },
-      vtpmEnabled: true,
-      secureBootEnabled: true,
-      osDisk: { caching: 'ReadWrite', storageAccountType: 'Premium_LRS', securityEncryptionType: 'DiskWithVMGuestState' },
-      sourceImageReference: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'cvm', version: p.osImageVersion },
-      // Nothing from the Azure control plane runs in the TEE: no extensions or run commands (they execute as root on the
-      // word of anyone with write access to the VM), no VM agent to run them (cloud-init provisions the VM), and no boot
-      // diagnostics (no serial console).
-      allowExtensionOperations: false,
-      provisionVmAgent: false,
-      customData: Buffer.from(cloudConfig, 'utf8').toString('base64'),
-      // The VM reads its keys once the role assignment exists.
-      dependsOn: [this.stateSecret],
-    });
+    // Every replica boots the same custom data: a replica differs only in its NIC and zone.
+    this.vms = replicas.map(
+      (r, i) =>
+        new LinuxVirtualMachine(this, `Vm${r.suffix}`, {
+          ...common,
+          name: `${p.name}-vm${r.suffix ? `-${r.suffix}` : ''}`,
+          ...(r.zone ? { zone: r.zone } : {}),
+          size: p.size.name,
+          adminUsername: 'kbsadmin',
+          adminSshKey: [{ username: 'kbsadmin', publicKey: p.adminSshPublicKey }],
+          disablePasswordAuthentication: true,
+          networkInterfaceIds: [net.nics[i].id],
+          identity: { type: 'UserAssigned', identityIds: [this.identity.id] },
+          vtpmEnabled: true,
+          secureBootEnabled: true,
+          osDisk: { caching: 'ReadWrite', storageAccountType: 'Premium_LRS', securityEncryptionType: 'DiskWithVMGuestState' },
+          sourceImageReference: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'cvm', version: p.osImageVersion },
+          // Nothing from the Azure control plane runs in the TEE: no extensions or run commands (they execute as root on the
+          // word of anyone with write access to the VM), no VM agent to run them (cloud-init provisions the VM), and no boot
+          // diagnostics (no serial console).
+          allowExtensionOperations: false,
+          provisionVmAgent: false,
+          customData: Buffer.from(cloudConfig, 'utf8').toString('base64'),
+          // The VM reads its keys once the role assignment exists.
+          dependsOn: [this.stateSecret],
+        }),
+    );
+    this.vm = this.vms[0];
   }
 
   /**
@@ -238,6 +255,15 @@ export class TrusteeVm extends KeyBrokerBase {
     const secret = kv ? kv.secretName : declared.source.kind === 'out-of-band' ? resourceSecretName(path) : undefined;
     if (secret === undefined) return fail(`${path.uri} comes from ${declared.source.describe()}, which a TrusteeVm cannot read`);
     return `az keyvault secret set --vault-name ${this.vaultName} --name ${secret} --file ${resourceFile} --encoding base64`;
+  }
+
+  protected auditTrail(): KbsAuditTrail {
+    return {
+      where:
+        `container ${KBS_AUDIT_CONTAINER} of storage account ${this.auditAccount}, one append blob per VM and UTC day ` +
+        `(<vm>/<yyyy-mm-dd>.log), write-once for ${this.auditDays} days`,
+      releases: 'a line `"GET /kbs/v0/resource/<repo>/<type>/<tag> HTTP/1.1" 200` with the pod VM address; a refusal: 401 and `PolicyDeny`',
+    };
   }
 
   /** The `kbs-state` secret value, rendered once per state revision (validation and synth both read it). */

@@ -93,17 +93,29 @@ describe('reference app', () => {
   });
 
   describe('trust', () => {
-    test('runs the KBS on a confidential VM with no public IP, its image pinned by digest', () => {
-      expect(resourceOf(trust, 'azurerm_linux_virtual_machine')).toMatchObject({
-        size: 'Standard_DC2as_v5',
-        vtpm_enabled: true,
-        secure_boot_enabled: true,
-        os_disk: { security_encryption_type: 'DiskWithVMGuestState' },
-      });
-      const nic = resourceOf(trust, 'azurerm_network_interface');
-      expect(nic.ip_configuration).toEqual([expect.objectContaining({ private_ip_address: '10.250.0.10', private_ip_address_allocation: 'Static' })]);
-      expect(nic.ip_configuration).not.toHaveProperty('0.public_ip_address_id');
-      const cloudConfig = Buffer.from(resourceOf(trust, 'azurerm_linux_virtual_machine').custom_data as string, 'base64').toString();
+    test('runs the KBS on two confidential VMs in zones 1 and 2 behind an internal load balancer at its URL, no public IP', () => {
+      const vms = Object.values(resourcesOf(trust, 'azurerm_linux_virtual_machine'));
+      expect(vms.map((v) => v.zone).sort()).toEqual(['1', '2']);
+      for (const vm of vms) {
+        expect(vm).toMatchObject({
+          size: 'Standard_DC2as_v5',
+          vtpm_enabled: true,
+          secure_boot_enabled: true,
+          os_disk: { security_encryption_type: 'DiskWithVMGuestState' },
+        });
+      }
+      expect(new Set(vms.map((v) => v.custom_data)).size).toBe(1);
+      expect(resourceOf(trust, 'azurerm_lb').frontend_ip_configuration).toEqual([
+        expect.objectContaining({ private_ip_address: '10.250.0.10', private_ip_address_allocation: 'Static' }),
+      ]);
+      const nics = Object.values(resourcesOf(trust, 'azurerm_network_interface'));
+      expect(nics.map((n) => (n.ip_configuration as Array<{ private_ip_address: string }>)[0].private_ip_address).sort()).toEqual([
+        '10.250.0.11',
+        '10.250.0.12',
+      ]);
+      for (const nic of nics) expect(nic.ip_configuration).not.toHaveProperty('0.public_ip_address_id');
+      expect(resourceOf(trust, 'azurerm_lb_rule')).toMatchObject({ load_distribution: 'SourceIP' });
+      const cloudConfig = Buffer.from(vms[0].custom_data as string, 'base64').toString();
       expect(cloudConfig).toMatch(/key-broker-service:built-in-as-v0\.21\.0@sha256:[0-9a-f]{64} \/usr\/local\/bin\/kbs/);
       const toml = (
         JSON.parse(cloudConfig.slice(cloudConfig.indexOf('\n') + 1)) as { write_files: Array<{ path: string; content: string }> }
@@ -123,8 +135,9 @@ describe('reference app', () => {
       });
       const allowed = Object.values(resourcesOf(trust, 'azurerm_network_security_rule'))
         .filter((r) => r.access === 'Allow')
-        .map((r) => r.source_address_prefixes);
-      expect(allowed).toEqual([['10.225.0.0/16']]);
+        .map((r) => r.source_address_prefixes ?? r.source_address_prefix);
+      // The pod-VM subnet, and the load balancer's health probe.
+      expect(allowed).toEqual(['AzureLoadBalancer', ['10.225.0.0/16']]);
     });
 
     test("takes the model owner's subscription, SSH key and addresses as variables, and outputs how to upload the key material", () => {

@@ -262,3 +262,67 @@ describe('kbs-sync fetch (Key Vault answered by a stand-in for curl)', () => {
     expect(run.stderr).toContain(message);
   });
 });
+
+describe('rotation: a new Key Vault secret version reaches the KBS, no VM is replaced', () => {
+  const { kbs } = stateDocument();
+  const state = encodeTrusteeVmState(trusteeVmStateDocument(kbs.state, '2027-12-31T00:00:00Z'));
+
+  /** Fetches and places from a vault holding `secrets`, and returns the paths that changed (a restart follows). */
+  function syncWith(root: string, secrets: Record<string, string>): string[] {
+    const kv = join(root, 'kv');
+    mkdirSync(kv, { recursive: true });
+    mkdirSync(join(root, 'bin'), { recursive: true });
+    writeFileSync(join(root, 'bin', 'curl'), CURL);
+    chmodSync(join(root, 'bin', 'curl'), 0o755);
+    for (const [name, body] of Object.entries(secrets)) {
+      writeFileSync(join(kv, `${name}.status`), '200');
+      writeFileSync(join(kv, `${name}.json`), body);
+    }
+    const dir = mkdtempSync(join(root, 'f-'));
+    const env = { ...process.env, KBS_CONFIG_DIR: root, KV: kv, PATH: `${join(root, 'bin')}:${process.env.PATH}` };
+    execFileSync('bash', [join(root, 'kbs-sync'), 'fetch', dir], { env });
+    return place(root, dir);
+  }
+  const v1: Record<string, string> = {
+    'kbs-https-key': bundle('https key v1\n'),
+    'kbs-https-cert': bundle('https cert v1\n'),
+    'kbs-token-signer-key': bundle('signer key v1\n'),
+    'kbs-token-signer-chain': bundle('signer chain v1\n'),
+    'kbs-state': JSON.stringify({ value: state }),
+    'res-enkrypt--model--key': bundle(BINARY_KEY, 'base64'),
+    'registry-auth': bundle(AUTH_JSON),
+    'res-enkrypt--model--old-hkey': bundle('old key'),
+  };
+
+  test('GIVEN new versions of the model key, the HTTPS pair, then the signer WHEN the timer runs THEN only those files change', () => {
+    const root = vm();
+    syncWith(root, v1);
+    const rotations: Array<[Record<string, string>, string[]]> = [
+      [{ 'res-enkrypt--model--key': bundle(Buffer.from('model key v2'), 'base64') }, ['storage/repository/enkrypt\\x2Fmodel\\x2Fkey']],
+      [{ 'kbs-https-key': bundle('https key v2\n'), 'kbs-https-cert': bundle('https cert v2\n') }, ['secrets/https.crt', 'secrets/https.key']],
+      [
+        { 'kbs-token-signer-key': bundle('signer key v2\n'), 'kbs-token-signer-chain': bundle('signer chain v2\n') },
+        ['secrets/signer.crt', 'secrets/signer.key'],
+      ],
+    ];
+    // Each change printed means a KBS restart; the VM itself is never touched.
+    let current = v1;
+    for (const [v2, changed] of rotations) {
+      current = { ...current, ...v2 };
+      expect(syncWith(root, current)).toEqual(changed);
+    }
+    // The latest version is read: no version in the URL of a secret the state does not pin.
+    expect(readFileSync(join(root, 'kv', 'requests'), 'utf8')).not.toMatch(/\/secrets\/[a-z-]+\/[0-9a-f]{32}/);
+  });
+
+  test('the key material never enters the plan: the only Key Vault secret Terraform writes is the state', () => {
+    const json = JSON.parse(Testing.synth(kbs.node.scope as TerraformStack)) as { resource: Record<string, Record<string, unknown>> };
+    expect(Object.values(json.resource.azurerm_key_vault_secret ?? {}).map((s) => (s as { name: string }).name)).toEqual(['kbs-state']);
+    expect(kbs.uploadKeyMaterialCommands()).toEqual([
+      expect.stringMatching(/^az keyvault secret set --vault-name .* --name kbs-https-key --file \.secrets\/kbs-https\.key$/),
+      expect.stringContaining('--name kbs-https-cert'),
+      expect.stringContaining('--name kbs-token-signer-key'),
+      expect.stringContaining('--name kbs-token-signer-chain'),
+    ]);
+  });
+});

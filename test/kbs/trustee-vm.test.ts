@@ -129,8 +129,16 @@ describe('TrusteeVm', () => {
       '/etc/systemd/system/kbs.service',
       '/etc/systemd/system/kbs-sync.service',
       '/etc/systemd/system/kbs-sync.timer',
+      '/etc/kbs/audit.env',
+      '/usr/local/sbin/kbs-audit-ship',
+      '/etc/systemd/system/kbs-audit-ship.service',
+      '/etc/systemd/system/kbs-audit-ship.timer',
     ]);
-    expect(file('/etc/systemd/system/kbs.service')).toContain(`/usr/bin/docker run --rm --name kbs --network host`);
+    // Releases (200) and refusals (401, PolicyDeny) at info, each attestation's claims at debug (kbs-audit-ship keeps them).
+    expect(file('/etc/systemd/system/kbs.service')).toContain(
+      `/usr/bin/docker run --rm --name kbs --network host -e RUST_LOG=info,attestation_service=debug`,
+    );
+    expect(file('/etc/kbs/audit.env')).toBe('AUDIT_ACCOUNT=ownerkbskvaudit\nAUDIT_CONTAINER=kbs-audit\nAUDIT_CURSOR=/var/lib/kbs/audit.cursor\n');
     expect(file('/etc/systemd/system/kbs.service')).toContain(`${KBS_IMAGE} /usr/local/bin/kbs --config-file /etc/kbs/kbs-config.toml`);
     expect(file('/etc/kbs/sync.env')).toBe('VAULT_NAME=owner-kbs-kv\nSTORAGE_DIR=/var/lib/kbs/storage\nSECRETS_DIR=/run/kbs\n');
     expect(file('/usr/local/sbin/kbs-sync')).toBe(KBS_SYNC_SCRIPT);
