@@ -6,7 +6,7 @@ import { startedPodState } from '../helpers/pod-lifecycle';
 import { POD } from './fixtures/inference-pod';
 
 // Bounded runs: each one is an evaluation by the engine. fast-check prints the seed and the shrunk request.
-const RUNS = { numRuns: Number(process.env.FUZZ_RUNS ?? 60) };
+const RUNS = { numRuns: Number(process.env.FUZZ_RUNS ?? 40) };
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- request JSON is mutated freely
 
