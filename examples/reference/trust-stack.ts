@@ -106,7 +106,7 @@ export class TrustStack extends TerraformStack {
       Annotations.of(this.kbs).addWarning(
         'example material: the KBS CA and token signer CA are the ' +
           'committed examples under examples/reference/pki/example, and the KBS image digest, OS image version and ' +
-          `Key Vault name in examples/reference/config.ts are examples; create your own ` +
+          `Key Vault and audit storage account names in examples/reference/config.ts are examples; create your own ` +
           `key material with KBS_IP=${t.kbsStaticIp} VAULT_NAME=<your keyVaultName> bin/create-key-material.sh examples/reference/.secrets, ` +
           'and set those values and snpTcbFloor for your hosts before deploying',
       );
