@@ -32,6 +32,7 @@ export function renderKbsBundle(state: KbsState, endpoint: KbsEndpoint): KbsBund
     'requests/resource-policy.json': `${JSON.stringify({ policy: base64url(resource) })}\n`,
     'requests/reference-values.json': `${rv.sampleMessage()}\n`,
     'trust-report.md': renderTrustReport(state, kbs.url),
+    'README.md': bundleReadme(kbs.url),
     'apply.sh': [
       '#!/bin/sh',
       `# Applies this bundle to the KBS at ${kbs.url} (Trustee ${TRUSTEE_RELEASE.version} admin API). Review the .rego and .json files first.`,
@@ -65,4 +66,36 @@ export function renderKbsBundle(state: KbsState, endpoint: KbsEndpoint): KbsBund
   };
   if (kbs.caCertPem !== undefined) files['kbs-ca.pem'] = kbs.caCertPem.endsWith('\n') ? kbs.caCertPem : `${kbs.caCertPem}\n`;
   return files;
+}
+
+/**
+ * What the operator of an external KBS is asked to provide besides the policies: the same availability and audit
+ * a TrusteeVm deployment gets, since every pod VM attests to this KBS when it starts.
+ */
+function bundleReadme(url: string): string {
+  return [
+    `# KBS bundle for ${url}`,
+    '',
+    `What this deployment needs its KBS (Trustee ${TRUSTEE_RELEASE.version}) to hold: the attestation policy (\`default_cpu\`),`,
+    'the resource policy and the reference values, rendered from the same synth as the workloads that attest to it.',
+    'Review the `.rego` and `.json` files and `trust-report.md`, then apply them with `apply.sh` and an admin token.',
+    'Apply again after every synth that changes them: a workload whose PCR 8 is not in `reference-values.json` is',
+    'refused every resource.',
+    '',
+    '## Availability and audit: what the KBS operator provides',
+    '',
+    'Every confidential pod attests to this KBS when it starts, so no KBS means no new or restarted pod. This',
+    'library does not run this KBS; its operator is asked to provide what the library gives a `TrusteeVm`:',
+    '',
+    '- **More than one replica**, in distinct failure domains, each with the same policies, reference values,',
+    '  resources and token signer (so any replica verifies any token). Trustee keeps each attestation session in',
+    '  its own storage backend, so a client must reach the replica it authenticated with for the rest of the',
+    '  session: route by source address (session affinity) or give all replicas one session store.',
+    '- **A health check** of `GET /healthz` that takes a dead replica out of service.',
+    '- **Updates one replica at a time**, so attestation never stops.',
+    '- **A record of every release and refusal** (time, client address, resource path, decision; the KBS logs',
+    '  each request and each policy denial) kept where the cluster operator cannot write or erase it.',
+    '- **The admin API reachable only from the model owner**: it replaces policies and resources.',
+    '',
+  ].join('\n');
 }

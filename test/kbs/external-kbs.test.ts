@@ -106,6 +106,12 @@ describe('ExternalKbs', () => {
     expect(() => execFileSync('sh', ['-n'], { input: files['apply.sh'] })).not.toThrow();
   });
 
+  test("the bundle's README states the availability and audit the KBS operator must provide", () => {
+    expect(files['README.md']).toMatch(/^# KBS bundle for https:\/\/kbs.owner.example:8443\n/);
+    for (const duty of ['More than one replica', 'session affinity', 'GET /healthz', 'one replica at a time', 'every release and refusal'])
+      expect(files['README.md']).toContain(duty);
+  });
+
   test('GIVEN a KBS admin API WHEN apply.sh runs THEN it posts each body to its endpoint with the admin token over the pinned CA', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kbs-bundle-'));
     const written = kbs!.writeBundle(join(dir, 'bundle'));
