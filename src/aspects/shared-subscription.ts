@@ -1,5 +1,8 @@
 import { IConstruct, TerraformProvider, TerraformStack, Token } from '../internal/cdktf';
-import { AKS_CLUSTER, CONFIDENTIAL_WORKLOAD, PEER_PODS_RUNTIME, VM_POOL } from '../internal/construct-interfaces';
+import { AKS_CLUSTER } from '../azure/confidential-aks-cluster';
+import { CONFIDENTIAL_WORKLOAD } from '../kbs/key-broker';
+import { PEER_PODS_RUNTIME } from '../kubernetes/peer-pods-runtime';
+import { VM_POOL } from '../azure/confidential-vm-pool';
 
 /** The constructs that make a stack the cluster side, imports included, each with how a finding names it. */
 const CLUSTER_SIDE = [

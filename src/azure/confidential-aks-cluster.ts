@@ -4,10 +4,9 @@ import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-di
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import * as v from 'valibot';
 import { Annotations, Construct, IConstruct } from '../internal/cdktf';
-import { AKS_CLUSTER, PEER_POD_NETWORK } from '../internal/construct-interfaces';
-import { fieldCheck, int, isToken, literalString, parseProps, rawCheck } from '../internal/validation';
+import { fieldCheck, int, isToken, literalString, parseProps, rawCheck, ConstructInterface } from '../internal/validation';
 import { isIpv4AddressOrCidr, overlaps, parseCidr, parseIpv4 } from './cidr';
-import { IPeerPodNetwork } from './peer-pod-network';
+import { IPeerPodNetwork, PEER_POD_NETWORK } from './peer-pod-network';
 import { AksAuditLogs, aksAuditLogsSchema, exportControlPlaneLogs } from './aks-audit-logs';
 import { azureLocation, resourceGroupName } from './azure-names';
 
@@ -16,6 +15,12 @@ export const WORKER_NODE_LABEL = { key: 'node.kubernetes.io/worker', value: '' }
 
 /** What other constructs need of an AKS cluster: a `ConfidentialAksCluster`, or `ConfidentialAksCluster.fromExisting`. */
 export interface IConfidentialAksCluster extends IConstruct, ConfidentialAksClusterAttributes {}
+
+/** The mark of an `IConfidentialAksCluster`: implementing constructs set it, and props that take one check it. */
+export const AKS_CLUSTER = new ConstructInterface<IConfidentialAksCluster>(
+  'IConfidentialAksCluster',
+  'a ConfidentialAksCluster or ConfidentialAksCluster.fromExisting(...)',
+);
 
 /** The attributes of an AKS cluster (`ConfidentialAksCluster.fromExisting` takes them). */
 export interface ConfidentialAksClusterAttributes {

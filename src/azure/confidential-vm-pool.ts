@@ -8,11 +8,10 @@ import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-
 import * as v from 'valibot';
 import { AzureTee } from '../attestation/reference-values';
 import { Annotations, Construct, IConstruct, Token } from '../internal/cdktf';
-import { AKS_CLUSTER, PEER_POD_NETWORK, POD_VM_IMAGE, VM_POOL } from '../internal/construct-interfaces';
-import { ConstructValidationError, int, literalString, parseProps } from '../internal/validation';
-import { IConfidentialAksCluster } from './confidential-aks-cluster';
-import { IPeerPodNetwork } from './peer-pod-network';
-import { IPodVmImage } from './pod-vm-image';
+import { ConstructValidationError, int, literalString, parseProps, ConstructInterface } from '../internal/validation';
+import { IConfidentialAksCluster, AKS_CLUSTER } from './confidential-aks-cluster';
+import { IPeerPodNetwork, PEER_POD_NETWORK } from './peer-pod-network';
+import { IPodVmImage, POD_VM_IMAGE } from './pod-vm-image';
 import { ConfidentialVmSize, vmSizeSchema } from './vm-sizes';
 import { azureLocation, resourceGroupName } from './azure-names';
 
@@ -44,6 +43,9 @@ export interface IConfidentialVmPool extends IConstruct {
   /** The image pod VMs boot. */
   readonly image: IPodVmImage;
 }
+
+/** The mark of an `IConfidentialVmPool`: implementing constructs set it, and props that take one check it. */
+export const VM_POOL = new ConstructInterface<IConfidentialVmPool>('IConfidentialVmPool', 'a ConfidentialVmPool');
 
 /** Props of ConfidentialVmPool. */
 export interface ConfidentialVmPoolProps {

@@ -4,9 +4,8 @@ import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import * as v from 'valibot';
 import { Annotations, Construct, IConstruct } from '../internal/cdktf';
-import { AKS_CLUSTER, KBS_KEY_VAULT_ACCESS } from '../internal/construct-interfaces';
-import { literalString, parseProps } from '../internal/validation';
-import { IConfidentialAksCluster } from './confidential-aks-cluster';
+import { literalString, parseProps, ConstructInterface } from '../internal/validation';
+import { IConfidentialAksCluster, AKS_CLUSTER } from './confidential-aks-cluster';
 import { WORKLOAD_IDENTITY_AUDIENCE } from './confidential-vm-pool';
 import { azureLocation, resourceGroupName } from './azure-names';
 
@@ -26,6 +25,9 @@ export interface IKbsKeyVaultAccess extends IConstruct {
   /** Name of that service account. */
   readonly serviceAccountName: string;
 }
+
+/** The mark of an `IKbsKeyVaultAccess`: implementing constructs set it, and props that take one check it. */
+export const KBS_KEY_VAULT_ACCESS = new ConstructInterface<IKbsKeyVaultAccess>('IKbsKeyVaultAccess', 'a KbsKeyVaultAccess');
 
 /** Props of KbsKeyVaultAccess. */
 export interface KbsKeyVaultAccessProps {

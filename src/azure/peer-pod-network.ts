@@ -9,8 +9,7 @@ import { SubnetNetworkSecurityGroupAssociation } from '@cdktf/provider-azurerm/l
 import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
 import * as v from 'valibot';
 import { Construct, IConstruct } from '../internal/cdktf';
-import { PEER_POD_NETWORK } from '../internal/construct-interfaces';
-import { ConstructValidationError, int, isToken, literalString, parseProps } from '../internal/validation';
+import { ConstructValidationError, int, isToken, literalString, parseProps, ConstructInterface } from '../internal/validation';
 import { Ipv4Block, contains, overlaps, parseCidr } from './cidr';
 import { azureLocation, resourceGroupName } from './azure-names';
 
@@ -19,6 +18,9 @@ export const PEER_POD_PORTS = { agentProtocolForwarder: 15150, vxlan: 4789 } as 
 
 /** What the peer-pods constructs need of a network: a `PeerPodNetwork`, or `PeerPodNetwork.fromExisting`. */
 export interface IPeerPodNetwork extends IConstruct, PeerPodNetworkAttributes {}
+
+/** The mark of an `IPeerPodNetwork`: implementing constructs set it, and props that take one check it. */
+export const PEER_POD_NETWORK = new ConstructInterface<IPeerPodNetwork>('IPeerPodNetwork', 'a PeerPodNetwork or PeerPodNetwork.fromExisting(...)');
 
 /** The attributes of a network peer pods can use (`PeerPodNetwork.fromExisting` takes them). */
 export interface PeerPodNetworkAttributes {

@@ -7,8 +7,7 @@ import * as v from 'valibot';
 import { AzureTee, MeasurementSet, NormalizedMeasurementSet, normalizeMeasurementSet, parseMeasurementsJson } from '../attestation/reference-values';
 import { AttestationInputError } from '../attestation/errors';
 import { Construct, IConstruct } from '../internal/cdktf';
-import { POD_VM_IMAGE } from '../internal/construct-interfaces';
-import { ConstructValidationError, fieldOf, literalString, parseProps } from '../internal/validation';
+import { ConstructValidationError, fieldOf, literalString, parseProps, ConstructInterface } from '../internal/validation';
 import { azureLocation, resourceGroupName } from './azure-names';
 
 /** A pod VM image and the measurements it boots with: a `PodVmImage`, or `PodVmImage.fromImageId`. */
@@ -18,6 +17,9 @@ export interface IPodVmImage extends IConstruct {
   /** Reference values of what the image boots, per TEE. */
   readonly measurements: readonly NormalizedMeasurementSet[];
 }
+
+/** The mark of an `IPodVmImage`: implementing constructs set it, and props that take one check it. */
+export const POD_VM_IMAGE = new ConstructInterface<IPodVmImage>('IPodVmImage', 'a PodVmImage or PodVmImage.fromImageId(...)');
 
 /** The attributes of an existing image version (`PodVmImage.fromImageId` takes them). */
 export interface PodVmImageAttributes {

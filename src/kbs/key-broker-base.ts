@@ -11,8 +11,7 @@ import { IPodVmImage } from '../azure/pod-vm-image';
 import { Annotations, Construct } from '../internal/cdktf';
 import { ConstructValidationError, fieldOf, noSecret } from '../internal/validation';
 import { VERSIONS } from '../versions';
-import { DeclareResourceOptions, IConfidentialWorkload, IKeyBrokerService } from './key-broker';
-import { CONFIDENTIAL_WORKLOAD, KEY_BROKER } from '../internal/construct-interfaces';
+import { DeclareResourceOptions, IConfidentialWorkload, IKeyBrokerService, CONFIDENTIAL_WORKLOAD, KEY_BROKER } from './key-broker';
 
 /** What every KBS placement is told about the attestation it performs. */
 export interface KbsAttestationProps {

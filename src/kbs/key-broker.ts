@@ -6,6 +6,7 @@ import { ResourcePath } from '../attestation/resource-path';
 import { ResourceSource } from '../attestation/resource-source';
 import type { IPodVmImage } from '../azure/pod-vm-image';
 import { IConstruct } from '../internal/cdktf';
+import { ConstructInterface } from '../internal/validation';
 
 /**
  * A workload a KBS can admit and release resources to. It carries its own identity: the PCR 8 of its initdata,
@@ -26,6 +27,12 @@ export interface IConfidentialWorkload extends IConstruct {
   /** The ports its pod VMs accept connections on from outside them, for the trust report. @default - not reported */
   readonly exposure?: WorkloadExposure;
 }
+
+/** The mark of an `IConfidentialWorkload`: implementing constructs set it, and props that take one check it. */
+export const CONFIDENTIAL_WORKLOAD = new ConstructInterface<IConfidentialWorkload>(
+  'IConfidentialWorkload',
+  'a ConfidentialWorkload (or the workload of a KeyManager or ConfidentialInference)',
+);
 
 /** Options of `IKeyBrokerService.declareResource`. */
 export interface DeclareResourceOptions {
@@ -51,3 +58,6 @@ export interface IKeyBrokerService extends IConstruct {
   /** The out-of-band command that writes a declared resource (admin API, or the Key Vault of a `TrusteeVm`). */
   setResourceCommand(resource: string | ResourcePath, resourceFile?: string): string;
 }
+
+/** The mark of an `IKeyBrokerService`: implementing constructs set it, and props that take one check it. */
+export const KEY_BROKER = new ConstructInterface<IKeyBrokerService>('IKeyBrokerService', 'a TrusteeVm, an ExternalKbs or a Trustee');

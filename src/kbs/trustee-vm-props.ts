@@ -1,10 +1,9 @@
 import * as v from 'valibot';
 import { azureLocation, resourceGroupName } from '../azure/azure-names';
 import { isIpv4AddressOrCidr, parseCidr, parseIpv4 } from '../azure/cidr';
-import { IPeerPodNetwork } from '../azure/peer-pod-network';
+import { IPeerPodNetwork, PEER_POD_NETWORK } from '../azure/peer-pod-network';
 import { ConfidentialVmSize, vmSizeSchema } from '../azure/vm-sizes';
 import { Token } from '../internal/cdktf';
-import { PEER_POD_NETWORK } from '../internal/construct-interfaces';
 import { int, literalString, noSecret } from '../internal/validation';
 import { KbsAttestationProps, kbsAttestationShape, kbsImageSchema, kbsPublicMaterialShape } from './key-broker-base';
 

@@ -8,7 +8,8 @@ import { ResourcePath } from '../attestation/resource-path';
 import { vmSizeSchema } from '../azure/vm-sizes';
 import { ResourceSource } from '../attestation/resource-source';
 import { Probe } from './probe';
-import { KEY_BROKER, PEER_PODS_RUNTIME } from '../internal/construct-interfaces';
+import { KEY_BROKER } from '../kbs/key-broker';
+import { PEER_PODS_RUNTIME } from './peer-pods-runtime';
 import { workloadTlsSchema } from './workload-tls';
 import { k8sName, namespaceSchema, pinnedImageSchema, resourceSourceSchema } from './prop-schemas';
 

@@ -14,10 +14,9 @@ import { ParsedWorkloadProps, parseResourceSpec, workloadSchema } from './confid
 import { ITlsUpstream } from './workload-tls';
 import { TLS_VOLUME, renderTls } from './tls-proxies';
 import { ResourceSource } from '../attestation/resource-source';
-import { IConfidentialWorkload, IKeyBrokerService } from '../kbs/key-broker';
+import { IConfidentialWorkload, IKeyBrokerService, CONFIDENTIAL_WORKLOAD } from '../kbs/key-broker';
 import { AzureTee } from '../attestation/reference-values';
 import { IPodVmImage } from '../azure/pod-vm-image';
-import { CONFIDENTIAL_WORKLOAD } from '../internal/construct-interfaces';
 import { Probe, RenderedProbe } from './probe';
 import { WorkloadNamespace } from './workload-namespace';
 

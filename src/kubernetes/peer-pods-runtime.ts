@@ -3,12 +3,11 @@ import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import * as v from 'valibot';
 import { AZURE_TEES, AzureTee } from '../attestation/reference-values';
-import { IConfidentialVmPool } from '../azure/confidential-vm-pool';
-import { IPodVmImage } from '../azure/pod-vm-image';
+import { IConfidentialVmPool, VM_POOL } from '../azure/confidential-vm-pool';
+import { IPodVmImage, POD_VM_IMAGE } from '../azure/pod-vm-image';
 import { ConfidentialVmSize, vmSizeSchema } from '../azure/vm-sizes';
 import { Construct, Fn, IConstruct, ITerraformDependable, Token } from '../internal/cdktf';
-import { PEER_PODS_RUNTIME, POD_VM_IMAGE, VM_POOL } from '../internal/construct-interfaces';
-import { ConstructValidationError, parseProps, rawCheck } from '../internal/validation';
+import { ConstructValidationError, parseProps, rawCheck, ConstructInterface } from '../internal/validation';
 import { VERSIONS } from '../versions';
 import { isK8sName } from '../attestation/k8s-names';
 
@@ -35,6 +34,12 @@ export interface IPeerPodsRuntime extends IConstruct {
   /** The pod VM image pods boot, when known (the KBS must trust its measurements). */
   readonly image?: IPodVmImage;
 }
+
+/** The mark of an `IPeerPodsRuntime`: implementing constructs set it, and props that take one check it. */
+export const PEER_PODS_RUNTIME = new ConstructInterface<IPeerPodsRuntime>(
+  'IPeerPodsRuntime',
+  'a PeerPodsRuntime or PeerPodsRuntime.alreadyInstalled(...)',
+);
 
 /** The attributes of a runtime installed elsewhere (`PeerPodsRuntime.alreadyInstalled` takes them). */
 export interface PeerPodsRuntimeAttributes {

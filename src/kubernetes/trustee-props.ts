@@ -2,10 +2,9 @@ import { isK8sName } from '../attestation/k8s-names';
 import * as v from 'valibot';
 import { KbsConfig } from '../attestation/kbs-config';
 import { parseIpv4 } from '../azure/cidr';
-import { IKbsKeyVaultAccess } from '../azure/kbs-key-vault-access';
-import { IPeerPodNetwork } from '../azure/peer-pod-network';
+import { IKbsKeyVaultAccess, KBS_KEY_VAULT_ACCESS } from '../azure/kbs-key-vault-access';
+import { IPeerPodNetwork, PEER_POD_NETWORK } from '../azure/peer-pod-network';
 import { Token } from '../internal/cdktf';
-import { KBS_KEY_VAULT_ACCESS, PEER_POD_NETWORK } from '../internal/construct-interfaces';
 import { int, literalString } from '../internal/validation';
 import { KbsAttestationProps, kbsAttestationShape, kbsImageSchema, kbsPublicMaterialShape } from '../kbs/key-broker-base';
 

@@ -9,9 +9,8 @@ import { ImageFacts } from '../attestation/image-facts';
 import { requirePinnedImage } from '../attestation/image-reference';
 import { ResourcePath } from '../attestation/resource-path';
 import { ResourceSource } from '../attestation/resource-source';
-import { CONFIDENTIAL_WORKLOAD } from '../internal/construct-interfaces';
 import { k8sName, resourceSourceSchema } from './prop-schemas';
-import type { IConfidentialWorkload } from '../kbs/key-broker';
+import { CONFIDENTIAL_WORKLOAD, type IConfidentialWorkload } from '../kbs/key-broker';
 
 /** Props of WorkloadTls. */
 export interface WorkloadTlsProps {

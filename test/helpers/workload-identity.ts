@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { AzureTee } from '../../src/attestation/reference-values';
-import { CONFIDENTIAL_WORKLOAD } from '../../src/internal/construct-interfaces';
+import { CONFIDENTIAL_WORKLOAD } from '../../src/kbs/key-broker';
 import { IConfidentialWorkload } from '../../src/kbs/key-broker';
 
 /**

@@ -1,0 +1,88 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { findCycles, importGraph, importSpecifiers, showCycle, tsFilesUnder } from '../helpers/import-cycles';
+
+const ROOT = join(__dirname, '..', '..');
+const SRC = join(ROOT, 'src');
+
+describe('the import graph of src/', () => {
+  const graph = importGraph(tsFilesUnder(SRC));
+
+  // A cycle makes module load order decide what a module sees (a mark still undefined while its importer
+  // runs), and type-only ones are the start of it: one value import later the cycle is real.
+  test('has no cycle, type-only imports included', () => {
+    expect(findCycles(graph).map((cycle) => showCycle(cycle, ROOT))).toEqual([]);
+  });
+
+  test('internal/ imports nothing from the construct layers: only internal/ and the pure attestation core', () => {
+    const outside = [...graph]
+      .filter(([file]) => file.startsWith(join(SRC, 'internal')))
+      .flatMap(([file, targets]) => targets.map((target) => `${relative(ROOT, file)} → ${relative(ROOT, target)}`))
+      .filter((edge) => !/ → src\/(internal|attestation)\//.test(edge));
+    expect(outside).toEqual([]);
+  });
+
+  test('is read from every module', () => {
+    expect(graph.size).toBeGreaterThan(50);
+    expect(graph.get(join(SRC, 'index.ts'))).toEqual(expect.arrayContaining([join(SRC, 'azure', 'index.ts')]));
+  });
+});
+
+describe('findCycles', () => {
+  const graphOf = (edges: Record<string, string[]>) => new Map(Object.entries(edges));
+
+  test('GIVEN an acyclic graph with a shared dependency THEN it finds no cycle', () => {
+    expect(findCycles(graphOf({ a: ['b', 'c'], b: ['d'], c: ['d'], d: [] }))).toEqual([]);
+  });
+
+  test('GIVEN a module that imports one that imports it back THEN it names the cycle', () => {
+    expect(findCycles(graphOf({ a: ['b'], b: ['a'] }))).toEqual([['a', 'b', 'a']]);
+  });
+
+  test('GIVEN a cycle through others, reached from outside it THEN it names only the modules on the cycle', () => {
+    expect(findCycles(graphOf({ entry: ['a'], a: ['b'], b: ['c'], c: ['a', 'd'], d: [] }))).toEqual([['a', 'b', 'c', 'a']]);
+  });
+
+  test('GIVEN a module that imports itself THEN it is a cycle', () => {
+    expect(findCycles(graphOf({ a: ['a'] }))).toEqual([['a', 'a']]);
+  });
+});
+
+describe('importSpecifiers', () => {
+  test('reads value, type-only, re-export, require and import() imports', () => {
+    const source = [
+      "import { a } from './a';",
+      "import type { B } from './b';",
+      "export * from './c';",
+      "export type { D } from './d';",
+      "import e = require('./e');",
+      "type F = typeof import('./f');",
+      "import 'valibot';",
+    ].join('\n');
+    expect(importSpecifiers(source)).toEqual(['./a', './b', './c', './d', './e', './f', 'valibot']);
+  });
+});
+
+describe('importGraph', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'import-cycles-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (path: string, text: string) => {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  };
+
+  test('GIVEN a type-only import back through a folder index THEN the cycle is found with its files', () => {
+    write('internal/marks.ts', "import type { IThing } from '../things';\nexport const MARK = 1;\n");
+    write('things/index.ts', "export * from './thing';\n");
+    write('things/thing.ts', "import { MARK } from '../internal/marks';\nimport * as v from 'valibot';\nexport interface IThing {}\n");
+    const cycles = findCycles(importGraph(tsFilesUnder(dir)));
+    expect(cycles.map((cycle) => showCycle(cycle, dir))).toEqual(['internal/marks.ts → things/index.ts → things/thing.ts → internal/marks.ts']);
+  });
+
+  test('GIVEN a relative import of a file that does not exist THEN it says which', () => {
+    write('a.ts', "import { b } from './missing';\n");
+    expect(() => importGraph(tsFilesUnder(dir))).toThrow(/a\.ts: cannot resolve '\.\/missing'/);
+  });
+});
