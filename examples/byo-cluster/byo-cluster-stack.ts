@@ -73,20 +73,20 @@ export class ByoClusterStack extends TerraformStack {
     new AzurermProvider(this, 'azurerm', { features: [{}], subscriptionId: existing.subscriptionId });
     configureAksProviders(this, { name: existing.clusterName, resourceGroupName: existing.resourceGroupName });
 
-    const network = PeerPodNetwork.fromExisting(this, 'Network', {
+    const network = PeerPodNetwork.fromPeerPodNetworkAttributes(this, 'Network', {
       vnetId: existing.vnetId,
       nodeSubnetId: existing.nodeSubnetId,
       nodeSubnetCidr: existing.nodeSubnetCidr,
       podVmSubnetId: existing.podVmSubnetId,
       podVmNsgId: existing.podVmNsgId,
     });
-    const cluster = ConfidentialAksCluster.fromExisting(this, 'Cluster', {
+    const cluster = ConfidentialAksCluster.fromClusterAttributes(this, 'Cluster', {
       clusterId: existing.clusterId,
       clusterName: existing.clusterName,
       clusterResourceGroupName: existing.resourceGroupName,
       clusterOidcIssuerUrl: existing.oidcIssuerUrl,
     });
-    const image = PodVmImage.fromImageId(this, 'Image', {
+    const image = PodVmImage.fromImageAttributes(this, 'Image', {
       imageId: existing.podVmImageId,
       measurements: [PodVmImage.measurementsFromFile(measurements, 'az-snp-vtpm')],
     });

@@ -13,16 +13,16 @@ import { azureLocation, resourceGroupName } from './azure-names';
 /** The node label the cloud-api-adaptor DaemonSet selects worker nodes by. */
 export const WORKER_NODE_LABEL = { key: 'node.kubernetes.io/worker', value: '' } as const;
 
-/** What other constructs need of an AKS cluster: a `ConfidentialAksCluster`, or `ConfidentialAksCluster.fromExisting`. */
+/** What other constructs need of an AKS cluster: a `ConfidentialAksCluster`, or `ConfidentialAksCluster.fromClusterAttributes`. */
 export interface IConfidentialAksCluster extends IConstruct, ConfidentialAksClusterAttributes {}
 
 /** The mark of an `IConfidentialAksCluster`: implementing constructs set it, and props that take one check it. */
 export const AKS_CLUSTER = new ConstructInterface<IConfidentialAksCluster>(
   'IConfidentialAksCluster',
-  'a ConfidentialAksCluster or ConfidentialAksCluster.fromExisting(...)',
+  'a ConfidentialAksCluster or ConfidentialAksCluster.fromClusterAttributes(...)',
 );
 
-/** The attributes of an AKS cluster (`ConfidentialAksCluster.fromExisting` takes them). */
+/** The attributes of an AKS cluster (`ConfidentialAksCluster.fromClusterAttributes` takes them). */
 export interface ConfidentialAksClusterAttributes {
   /** ARM id of the cluster. */
   readonly clusterId: string;
@@ -198,8 +198,13 @@ const schema = v.pipe(
  */
 export class ConfidentialAksCluster extends Construct implements IConfidentialAksCluster {
   /** Imports an existing cluster by its attributes (managed elsewhere). */
-  public static fromExisting(scope: Construct, id: string, attrs: ConfidentialAksClusterAttributes): IConfidentialAksCluster {
+  public static fromClusterAttributes(scope: Construct, id: string, attrs: ConfidentialAksClusterAttributes): IConfidentialAksCluster {
     return new ImportedConfidentialAksCluster(scope, id, attrs);
+  }
+
+  /** @deprecated use `fromClusterAttributes` (the same import; this name goes in the next release). */
+  public static fromExisting(scope: Construct, id: string, attrs: ConfidentialAksClusterAttributes): IConfidentialAksCluster {
+    return ConfidentialAksCluster.fromClusterAttributes(scope, id, attrs);
   }
 
   /** The cluster (escape hatch). */
@@ -309,7 +314,7 @@ const importSchema = v.object({
   ),
 });
 
-/** An existing cluster (`ConfidentialAksCluster.fromExisting`). */
+/** An existing cluster (`ConfidentialAksCluster.fromClusterAttributes`). */
 class ImportedConfidentialAksCluster extends Construct implements IConfidentialAksCluster {
   public readonly clusterId: string;
   public readonly clusterName: string;

@@ -16,13 +16,16 @@ import { azureLocation, resourceGroupName } from './azure-names';
 /** The ports the adaptor and pod traffic use between the node subnet and pod VMs. */
 export const PEER_POD_PORTS = { agentProtocolForwarder: 15150, vxlan: 4789 } as const;
 
-/** What the peer-pods constructs need of a network: a `PeerPodNetwork`, or `PeerPodNetwork.fromExisting`. */
+/** What the peer-pods constructs need of a network: a `PeerPodNetwork`, or `PeerPodNetwork.fromPeerPodNetworkAttributes`. */
 export interface IPeerPodNetwork extends IConstruct, PeerPodNetworkAttributes {}
 
 /** The mark of an `IPeerPodNetwork`: implementing constructs set it, and props that take one check it. */
-export const PEER_POD_NETWORK = new ConstructInterface<IPeerPodNetwork>('IPeerPodNetwork', 'a PeerPodNetwork or PeerPodNetwork.fromExisting(...)');
+export const PEER_POD_NETWORK = new ConstructInterface<IPeerPodNetwork>(
+  'IPeerPodNetwork',
+  'a PeerPodNetwork or PeerPodNetwork.fromPeerPodNetworkAttributes(...)',
+);
 
-/** The attributes of a network peer pods can use (`PeerPodNetwork.fromExisting` takes them). */
+/** The attributes of a network peer pods can use (`PeerPodNetwork.fromPeerPodNetworkAttributes` takes them). */
 export interface PeerPodNetworkAttributes {
   /** ARM id of the VNet. */
   readonly vnetId: string;
@@ -88,7 +91,7 @@ const importSchema = v.object({
   podVmSubnetCidr: v.optional(cidr('the pod-VM subnet')),
 });
 
-/** An existing network (`PeerPodNetwork.fromExisting`). */
+/** An existing network (`PeerPodNetwork.fromPeerPodNetworkAttributes`). */
 class ImportedPeerPodNetwork extends Construct implements IPeerPodNetwork {
   public readonly vnetId: string;
   public readonly nodeSubnetId: string;
@@ -132,9 +135,14 @@ const schema = v.object({
  * agent-protocol port (15150/tcp) and VXLAN (4789/udp) from the node subnet.
  */
 export class PeerPodNetwork extends Construct implements IPeerPodNetwork {
-  /** Imports an existing VNet and subnets (a company's own network). */
-  public static fromExisting(scope: Construct, id: string, attrs: PeerPodNetworkAttributes): IPeerPodNetwork {
+  /** Imports an existing VNet and subnets (a company's own network) by their attributes. */
+  public static fromPeerPodNetworkAttributes(scope: Construct, id: string, attrs: PeerPodNetworkAttributes): IPeerPodNetwork {
     return new ImportedPeerPodNetwork(scope, id, attrs);
+  }
+
+  /** @deprecated use `fromPeerPodNetworkAttributes` (the same import; this name goes in the next release). */
+  public static fromExisting(scope: Construct, id: string, attrs: PeerPodNetworkAttributes): IPeerPodNetwork {
+    return PeerPodNetwork.fromPeerPodNetworkAttributes(scope, id, attrs);
   }
 
   /** The VNet (escape hatch). */

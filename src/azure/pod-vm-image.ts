@@ -10,7 +10,7 @@ import { Construct, IConstruct } from '../internal/cdktf';
 import { ConstructValidationError, fieldOf, literalString, parseProps, ConstructInterface } from '../internal/validation';
 import { azureLocation, resourceGroupName } from './azure-names';
 
-/** A pod VM image and the measurements it boots with: a `PodVmImage`, or `PodVmImage.fromImageId`. */
+/** A pod VM image and the measurements it boots with: a `PodVmImage`, or `PodVmImage.fromImageAttributes`. */
 export interface IPodVmImage extends IConstruct {
   /** Full ARM id of the image version (or a `/CommunityGalleries/...` id): the adaptor's AZURE_IMAGE_ID. */
   readonly imageId: string;
@@ -19,9 +19,9 @@ export interface IPodVmImage extends IConstruct {
 }
 
 /** The mark of an `IPodVmImage`: implementing constructs set it, and props that take one check it. */
-export const POD_VM_IMAGE = new ConstructInterface<IPodVmImage>('IPodVmImage', 'a PodVmImage or PodVmImage.fromImageId(...)');
+export const POD_VM_IMAGE = new ConstructInterface<IPodVmImage>('IPodVmImage', 'a PodVmImage or PodVmImage.fromImageAttributes(...)');
 
-/** The attributes of an existing image version (`PodVmImage.fromImageId` takes them). */
+/** The attributes of an existing image version (`PodVmImage.fromImageAttributes` takes them). */
 export interface PodVmImageAttributes {
   /** The gallery image version id (`/subscriptions/.../galleries/<g>/images/<i>/versions/<v>`) or a `/CommunityGalleries/...` id. */
   readonly imageId: string;
@@ -115,9 +115,14 @@ export class PodVmImage extends Construct implements IPodVmImage {
     return { tee: set.tee, pcrs: Object.fromEntries(set.pcrs) };
   }
 
-  /** Imports an existing gallery or community-gallery image version, with its measurements. */
-  public static fromImageId(scope: Construct, id: string, attrs: PodVmImageAttributes): IPodVmImage {
+  /** Imports an existing gallery or community-gallery image version by its attributes (id and measurements). */
+  public static fromImageAttributes(scope: Construct, id: string, attrs: PodVmImageAttributes): IPodVmImage {
     return new ImportedPodVmImage(scope, id, attrs);
+  }
+
+  /** @deprecated use `fromImageAttributes` (the same import; this name goes in the next release). */
+  public static fromImageId(scope: Construct, id: string, attrs: PodVmImageAttributes): IPodVmImage {
+    return PodVmImage.fromImageAttributes(scope, id, attrs);
   }
 
   /** The image version (escape hatch). */
@@ -194,7 +199,7 @@ const importSchema = v.object({
   measurements: measurementsSchema,
 });
 
-/** An existing image version (`PodVmImage.fromImageId`). */
+/** An existing image version (`PodVmImage.fromImageAttributes`). */
 class ImportedPodVmImage extends Construct implements IPodVmImage {
   public readonly imageId: string;
   public readonly measurements: readonly NormalizedMeasurementSet[];

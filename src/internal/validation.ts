@@ -78,7 +78,7 @@ export class ConstructInterface<T extends IConstruct> {
 
   constructor(
     name: string,
-    /** How to get one, for messages: "a PeerPodNetwork or PeerPodNetwork.fromExisting(...)". */
+    /** How to get one, for messages: "a PeerPodNetwork or PeerPodNetwork.fromPeerPodNetworkAttributes(...)". */
     private readonly howToGet: string,
   ) {
     this.mark = Symbol.for(`@confidential-ai/azure-constructs.${name}`);

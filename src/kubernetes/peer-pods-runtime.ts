@@ -17,7 +17,7 @@ export const PEER_PODS_RUNTIME_CLASS = 'kata-remote';
 /** The Secret the adaptor reads its Azure identity from; peerpod-ctrl reads this exact name. */
 export const PEER_PODS_SECRET_NAME = 'peer-pods-secret';
 
-/** What confidential workloads need of an installed peer-pods runtime: a `PeerPodsRuntime`, or `PeerPodsRuntime.alreadyInstalled`. */
+/** What confidential workloads need of an installed peer-pods runtime: a `PeerPodsRuntime`, or `PeerPodsRuntime.fromRuntimeAttributes`. */
 export interface IPeerPodsRuntime extends IConstruct {
   /** The RuntimeClass pods must name (`kata-remote`). */
   readonly runtimeClassName: string;
@@ -38,10 +38,10 @@ export interface IPeerPodsRuntime extends IConstruct {
 /** The mark of an `IPeerPodsRuntime`: implementing constructs set it, and props that take one check it. */
 export const PEER_PODS_RUNTIME = new ConstructInterface<IPeerPodsRuntime>(
   'IPeerPodsRuntime',
-  'a PeerPodsRuntime or PeerPodsRuntime.alreadyInstalled(...)',
+  'a PeerPodsRuntime or PeerPodsRuntime.fromRuntimeAttributes(...)',
 );
 
-/** The attributes of a runtime installed elsewhere (`PeerPodsRuntime.alreadyInstalled` takes them). */
+/** The attributes of a runtime installed elsewhere (`PeerPodsRuntime.fromRuntimeAttributes` takes them). */
 export interface PeerPodsRuntimeAttributes {
   /** The RuntimeClass pods must name. @default 'kata-remote' */
   readonly runtimeClassName?: string;
@@ -126,9 +126,14 @@ const SAFE_CONFIG_VALUE = /^[^"\\\n\r]*$/;
  * cloud-api-adaptor DaemonSet, peerpod-ctrl, webhook) wired to the pool's identity and configuration.
  */
 export class PeerPodsRuntime extends Construct implements IPeerPodsRuntime {
-  /** Imports a runtime installed and managed elsewhere (e.g. by a platform team). */
-  public static alreadyInstalled(scope: Construct, id: string, attrs: PeerPodsRuntimeAttributes): IPeerPodsRuntime {
+  /** Imports a runtime installed and managed elsewhere (e.g. by a platform team) by its attributes. */
+  public static fromRuntimeAttributes(scope: Construct, id: string, attrs: PeerPodsRuntimeAttributes): IPeerPodsRuntime {
     return new InstalledPeerPodsRuntime(scope, id, attrs);
+  }
+
+  /** @deprecated use `fromRuntimeAttributes` (the same import; this name goes in the next release). */
+  public static alreadyInstalled(scope: Construct, id: string, attrs: PeerPodsRuntimeAttributes): IPeerPodsRuntime {
+    return PeerPodsRuntime.fromRuntimeAttributes(scope, id, attrs);
   }
 
   /** The peerpods Helm release (escape hatch). */
@@ -264,7 +269,7 @@ const importSchema = v.pipe(
   }),
 );
 
-/** A runtime installed elsewhere (`PeerPodsRuntime.alreadyInstalled`): nothing to wait for. */
+/** A runtime installed elsewhere (`PeerPodsRuntime.fromRuntimeAttributes`): nothing to wait for. */
 class InstalledPeerPodsRuntime extends Construct implements IPeerPodsRuntime {
   public readonly runtimeClassName: string;
   public readonly namespace: string;

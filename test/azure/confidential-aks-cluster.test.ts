@@ -199,8 +199,8 @@ describe('ConfidentialAksCluster', () => {
       clusterResourceGroupName: 'rg',
       clusterOidcIssuerUrl: 'https://westeurope.oic.prod-aks.azure.com/t/u/',
     };
-    expect(ConfidentialAksCluster.fromExisting(emptyStack(), 'c', attrs).clusterOidcIssuerUrl).toBe(attrs.clusterOidcIssuerUrl);
-    expect(() => ConfidentialAksCluster.fromExisting(emptyStack(), 'c', { ...attrs, clusterOidcIssuerUrl: 'westeurope.oic' })).toThrow(
+    expect(ConfidentialAksCluster.fromClusterAttributes(emptyStack(), 'c', attrs).clusterOidcIssuerUrl).toBe(attrs.clusterOidcIssuerUrl);
+    expect(() => ConfidentialAksCluster.fromClusterAttributes(emptyStack(), 'c', { ...attrs, clusterOidcIssuerUrl: 'westeurope.oic' })).toThrow(
       /clusterOidcIssuerUrl: must be the https OIDC issuer URL/,
     );
   });

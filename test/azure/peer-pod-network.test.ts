@@ -1,4 +1,5 @@
-import { ConfidentialAksCluster, IPeerPodNetwork, PeerPodNetwork } from '../../src';
+import { ConfidentialAksCluster, ConfidentialVmSize, IPeerPodNetwork, PeerPodNetwork, PeerPodsRuntime, PodVmImage } from '../../src';
+import { BOTH_TEES } from './fixtures';
 import { emptyStack, resourceOf, resourcesOf, synth } from '../helpers/synth';
 
 describe('PeerPodNetwork', () => {
@@ -60,7 +61,7 @@ describe('PeerPodNetwork', () => {
 
   test('fromExisting imports a company network by id, as a construct other constructs accept', () => {
     const scope = emptyStack();
-    const net = PeerPodNetwork.fromExisting(scope, 'existing', {
+    const net = PeerPodNetwork.fromPeerPodNetworkAttributes(scope, 'existing', {
       vnetId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/corp',
       nodeSubnetId: '/subscriptions/s/.../subnets/aks',
       podVmSubnetId: '/subscriptions/s/.../subnets/podvms',
@@ -69,7 +70,7 @@ describe('PeerPodNetwork', () => {
     expect(net.podVmSubnetId).toBe('/subscriptions/s/.../subnets/podvms');
     expect(net.node.path).toBe('test/existing');
     expect(scope.node.tryFindChild('existing')).toBe(net);
-    expect(() => PeerPodNetwork.fromExisting(emptyStack(), 'x', { vnetId: 'v', nodeSubnetId: '', podVmSubnetId: 'p' })).toThrow(
+    expect(() => PeerPodNetwork.fromPeerPodNetworkAttributes(emptyStack(), 'x', { vnetId: 'v', nodeSubnetId: '', podVmSubnetId: 'p' })).toThrow(
       /PeerPodNetwork test\/x: nodeSubnetId:/,
     );
   });
@@ -85,7 +86,26 @@ describe('PeerPodNetwork', () => {
       adminGroupObjectIds: ['00000000-0000-0000-0000-000000000001'],
     };
     expect(() => new ConfidentialAksCluster(scope, 'aks', props)).toThrow(
-      'ConfidentialAksCluster test/aks: network: must be a PeerPodNetwork or PeerPodNetwork.fromExisting(...)',
+      'ConfidentialAksCluster test/aks: network: must be a PeerPodNetwork or PeerPodNetwork.fromPeerPodNetworkAttributes(...)',
     );
   });
+});
+
+test('the earlier import names remain, deprecated, and build the same imports', () => {
+  const stack = emptyStack();
+  const network = { vnetId: 'v', nodeSubnetId: 'n', podVmSubnetId: 'p', podVmNsgId: 'g', nodeSubnetCidr: '10.1.0.0/24' };
+  expect(PeerPodNetwork.fromExisting(stack, 'a', network).podVmSubnetId).toBe('p');
+  const cluster = { clusterId: 'id', clusterName: 'c', clusterResourceGroupName: 'rg', clusterOidcIssuerUrl: 'https://oidc.example/' };
+  expect(ConfidentialAksCluster.fromExisting(stack, 'b', cluster).clusterName).toBe('c');
+  const image = PodVmImage.fromImageId(stack, 'c', { imageId: '/CommunityGalleries/g/Images/i/Versions/1.0.0', measurements: BOTH_TEES });
+  expect(image.imageId).toBe('/CommunityGalleries/g/Images/i/Versions/1.0.0');
+  const size = ConfidentialVmSize.STANDARD_DC2AS_V5;
+  const attributes = {
+    namespace: 'confidential-containers-system',
+    instanceSizes: [size],
+    defaultInstanceSize: size,
+    evidenceTypes: [size.evidenceType!],
+  };
+  const runtime = PeerPodsRuntime.alreadyInstalled(stack, 'd', attributes);
+  expect(runtime.runtimeClassName).toBe('kata-remote');
 });

@@ -70,19 +70,22 @@ describe('PodVmImage', () => {
   });
 
   test('fromImageId accepts gallery and community gallery ids and validates measurements', () => {
-    const community = PodVmImage.fromImageId(emptyStack(), 'i', {
+    const community = PodVmImage.fromImageAttributes(emptyStack(), 'i', {
       imageId: '/CommunityGalleries/cocopodvm-1234/Images/podvm/Versions/0.22.0',
       measurements: BOTH_TEES,
     });
     expect(community.measurements.map((m) => m.tee)).toEqual(['az-snp-vtpm', 'az-tdx-vtpm']);
-    expect(() => PodVmImage.fromImageId(emptyStack(), 'i', { imageId: 'ubuntu:22.04', measurements: BOTH_TEES })).toThrow(
+    expect(() => PodVmImage.fromImageAttributes(emptyStack(), 'i', { imageId: 'ubuntu:22.04', measurements: BOTH_TEES })).toThrow(
       /imageId: must be a gallery image version id/,
     );
     expect(() =>
-      PodVmImage.fromImageId(emptyStack(), 'i', { imageId: '/CommunityGalleries/g/Images/i/Versions/1', measurements: [BOTH_TEES[0], BOTH_TEES[0]] }),
+      PodVmImage.fromImageAttributes(emptyStack(), 'i', {
+        imageId: '/CommunityGalleries/g/Images/i/Versions/1',
+        measurements: [BOTH_TEES[0], BOTH_TEES[0]],
+      }),
     ).toThrow(/measurements: gives one TEE twice/);
     expect(() =>
-      PodVmImage.fromImageId(emptyStack(), 'i', {
+      PodVmImage.fromImageAttributes(emptyStack(), 'i', {
         imageId: '/CommunityGalleries/g/Images/i/Versions/1',
         measurements: [{ tee: 'az-snp-vtpm', pcrs: { 8: hex32('x') } }],
       }),

@@ -89,19 +89,19 @@ const CASES: Case[] = [
       addressSpace: '10.1.0.0/16',
       podVmSubnetCidr: '10.1.1.0/24',
     }),
-    build: (s, p) => PeerPodNetwork.fromExisting(s, 'x', p as never),
+    build: (s, p) => PeerPodNetwork.fromPeerPodNetworkAttributes(s, 'x', p as never),
   },
   {
     name: 'ConfidentialAksCluster.fromExisting',
     type: 'ConfidentialAksCluster',
     base: () => ({ clusterId: 'id', clusterName: 'c', clusterResourceGroupName: 'rg', clusterOidcIssuerUrl: 'https://oidc.example/' }),
-    build: (s, p) => ConfidentialAksCluster.fromExisting(s, 'x', p as never),
+    build: (s, p) => ConfidentialAksCluster.fromClusterAttributes(s, 'x', p as never),
   },
   {
     name: 'PodVmImage.fromImageId',
     type: 'PodVmImage',
     base: () => ({ imageId: '/CommunityGalleries/g/Images/i/Versions/1.0.0', measurements: BOTH_TEES }),
-    build: (s, p) => PodVmImage.fromImageId(s, 'x', p as never),
+    build: (s, p) => PodVmImage.fromImageAttributes(s, 'x', p as never),
   },
   {
     name: 'PeerPodsRuntime.alreadyInstalled',
@@ -113,7 +113,7 @@ const CASES: Case[] = [
       defaultInstanceSize: ConfidentialVmSize.STANDARD_DC2AS_V5,
       evidenceTypes: ['az-snp-vtpm'],
     }),
-    build: (s, p) => PeerPodsRuntime.alreadyInstalled(s, 'x', p as never),
+    build: (s, p) => PeerPodsRuntime.fromRuntimeAttributes(s, 'x', p as never),
   },
   {
     name: 'PeerPodNetwork',

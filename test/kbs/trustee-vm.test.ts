@@ -272,7 +272,7 @@ describe('TrusteeVm validation', () => {
   test('fails on an imported pod-VM network without its CIDR', () => {
     const scope = emptyStack();
     const { network } = baseInfra(scope);
-    const podVmNetwork = PeerPodNetwork.fromExisting(scope, 'Existing', { vnetId: 'v', nodeSubnetId: 'n', podVmSubnetId: 'p' });
+    const podVmNetwork = PeerPodNetwork.fromPeerPodNetworkAttributes(scope, 'Existing', { vnetId: 'v', nodeSubnetId: 'n', podVmSubnetId: 'p' });
     expect(() => new TrusteeVm(scope, 'Kbs', { ...vmProps(network), podVmNetwork })).toThrow(
       /TrusteeVm test\/Kbs: podVmNetwork: must give podVmSubnetCidr/,
     );

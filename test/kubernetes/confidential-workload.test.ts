@@ -331,7 +331,7 @@ describe('ConfidentialWorkload wiring checks', () => {
         }),
     ).toThrow(/runtime: is in stack "a", not in this one/);
     // An imported runtime is a construct too, held to the same rule.
-    const imported = PeerPodsRuntime.alreadyInstalled(a, 'installed', parts.runtime);
+    const imported = PeerPodsRuntime.fromRuntimeAttributes(a, 'installed', parts.runtime);
     expect(
       () =>
         new ConfidentialWorkload(b, 'w2', {
@@ -356,13 +356,13 @@ describe('ConfidentialWorkload wiring checks', () => {
     const app = Testing.app();
     const stack = new TerraformStack(app, 's');
     const parts = clusterParts(stack);
-    const image = PodVmImage.fromImageId(stack, 'other-image', {
+    const image = PodVmImage.fromImageAttributes(stack, 'other-image', {
       imageId: '/CommunityGalleries/g/Images/i/Versions/1.0.0',
       measurements: [{ tee: 'az-snp-vtpm', pcrs: { 11: 'f'.repeat(64) } }],
     });
     const { runtimeClassName, namespace, instanceSizes, defaultInstanceSize, evidenceTypes } = parts.runtime;
     const attributes = { runtimeClassName, namespace, instanceSizes, defaultInstanceSize, evidenceTypes, image };
-    const untrusted = PeerPodsRuntime.alreadyInstalled(stack, 'rt', attributes);
+    const untrusted = PeerPodsRuntime.fromRuntimeAttributes(stack, 'rt', attributes);
     new ConfidentialWorkload(stack, 'w', {
       runtime: untrusted,
       kbs: parts.trustee,

@@ -92,8 +92,8 @@ describe('PeerPodsRuntime', () => {
     );
   });
 
-  test('alreadyInstalled describes a runtime managed elsewhere', () => {
-    const rt = PeerPodsRuntime.alreadyInstalled(emptyStack(), 'rt', {
+  test('fromRuntimeAttributes describes a runtime managed elsewhere', () => {
+    const rt = PeerPodsRuntime.fromRuntimeAttributes(emptyStack(), 'rt', {
       namespace: 'confidential-containers-system',
       instanceSizes: [ConfidentialVmSize.STANDARD_DC2AS_V5],
       defaultInstanceSize: ConfidentialVmSize.STANDARD_DC2AS_V5,
@@ -108,8 +108,8 @@ describe('PeerPodsRuntime', () => {
     [{ instanceSizes: [] }, /instanceSizes: must give the sizes the pool offers/],
     [{ defaultInstanceSize: ConfidentialVmSize.STANDARD_DC4AS_V5 }, /defaultInstanceSize: "Standard_DC4as_v5" is not one of instanceSizes/],
     [{ evidenceTypes: ['sgx'] }, /evidenceTypes.0: /],
-    [{ image: { imageId: 'x', measurements: [] } }, /image: must be a PodVmImage or PodVmImage.fromImageId\(...\)/],
-  ])('alreadyInstalled fails on %p', (override, message) => {
+    [{ image: { imageId: 'x', measurements: [] } }, /image: must be a PodVmImage or PodVmImage.fromImageAttributes\(...\)/],
+  ])('fromRuntimeAttributes fails on %p', (override, message) => {
     const attrs = {
       namespace: 'confidential-containers-system',
       instanceSizes: [ConfidentialVmSize.STANDARD_DC2AS_V5],
@@ -117,6 +117,6 @@ describe('PeerPodsRuntime', () => {
       evidenceTypes: ['az-snp-vtpm'],
       ...override,
     };
-    expect(() => PeerPodsRuntime.alreadyInstalled(emptyStack(), 'rt', attrs as PeerPodsRuntimeAttributes)).toThrow(message);
+    expect(() => PeerPodsRuntime.fromRuntimeAttributes(emptyStack(), 'rt', attrs as PeerPodsRuntimeAttributes)).toThrow(message);
   });
 });

@@ -137,7 +137,7 @@ describe('Trustee validation', () => {
     ],
     [
       (scope: Construct) => ({
-        network: PeerPodNetwork.fromExisting(scope, 'existing', {
+        network: PeerPodNetwork.fromPeerPodNetworkAttributes(scope, 'existing', {
           vnetId: 'v',
           nodeSubnetId: 'n',
           podVmSubnetId: 'p',
