@@ -1,21 +1,15 @@
 import * as v from 'valibot';
 import { ImageFacts } from '../attestation/image-facts';
 import { ResourcePath } from '../attestation/resource-path';
-import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Construct } from '../internal/cdktf';
 import { ConstructValidationError, fieldOf, instanceOf, int, parseProps } from '../internal/validation';
-import { ConfidentialContainer, ImagePullSettings, KbsResourceSpec, ScratchVolume, WorkloadResource } from './confidential-workload-props';
+import { ConfidentialContainer, ImagePullSettings, ScratchVolume, WorkloadResource } from './confidential-workload-props';
 import { parseResourceSpec } from './confidential-workload-schema';
 import { k8sName } from './prop-schemas';
-import { serverWorkloadProps, serverWorkloadShape } from './server-workload';
-import { ServerTlsSettings } from './workload-tls';
+import { ServerWorkloadOptions, serverWorkloadProps, serverWorkloadShape } from './server-workload';
 import { KeyManager } from './key-manager';
 import { ConfidentialWorkload } from './confidential-workload';
 import { ResourceSource } from '../attestation/resource-source';
-import { IPeerPodsRuntime } from './peer-pods-runtime';
-import { IKeyBrokerService } from '../kbs/key-broker';
-import { ServerProbes } from './probe';
-import { WorkloadNamespace } from './workload-namespace';
 
 /** Where the model comes from, and the KBS resource that decrypts it. */
 export class ModelSource {
@@ -109,40 +103,16 @@ export interface ModelSourceConfig {
   readonly scratchVolumes: readonly ScratchVolume[];
 }
 
-/** Props of ConfidentialInference. */
-export interface ConfidentialInferenceProps {
-  /** The peer-pods runtime. */
-  readonly runtime: IPeerPodsRuntime;
-  /** The KBS. */
-  readonly kbs: IKeyBrokerService;
-  /** The model server image, pinned by digest. */
-  readonly image: string;
-  /**
-   * The image's verified facts (`ImageFacts.fromDirectory(image, dir)`): the agent policy pins the command
-   * line and environment from them.
-   * @default - none: `command` and `runAsUser` are required
-   */
-  readonly imageFacts?: ImageFacts;
-  /** Entrypoint override. @default - the image's */
-  readonly command?: string[];
-  /** Arguments. @default - the image's */
-  readonly args?: string[];
-  /** UID to run as. @default - the image's numeric USER */
-  readonly runAsUser?: number;
-  /** Registry credentials the pod VM pulls the images with (a KBS resource). @default - anonymous pulls */
-  readonly registryCredentials?: string | ResourcePath | KbsResourceSpec;
+/** Props of ConfidentialInference: the server workload's (ServerWorkloadOptions), and the model server's own. */
+export interface ConfidentialInferenceProps extends ServerWorkloadOptions {
   /** Where the model comes from. */
   readonly model: ModelSource;
-  /** The key manager the server sends encrypted outputs to (`KEY_MANAGER_URL`). @default - none */
-  readonly keyManager?: KeyManager;
   /**
-   * TLS ending in the model server's pod VM (required unless `plainHttpInsecure`): its identity, and who may
-   * connect (default: certificates of the workload CA). With a TLS key manager, the same identity authenticates
-   * the calls to it, through a client proxy on 127.0.0.1 (`KEY_MANAGER_URL`).
+   * The key manager the server sends encrypted outputs to (`KEY_MANAGER_URL`). With TLS, the server's identity
+   * authenticates the calls, through a client proxy on 127.0.0.1.
+   * @default - none
    */
-  readonly tls?: ServerTlsSettings;
-  /** Serve plain HTTP on the cluster network (development only). @default false */
-  readonly plainHttpInsecure?: boolean;
+  readonly keyManager?: KeyManager;
   /**
    * A containers-policy.json stored as a KBS resource: every image pull must satisfy it (signed images).
    * @default - no signature policy
@@ -152,27 +122,10 @@ export interface ConfidentialInferenceProps {
   readonly sigstoreConfig?: string;
   /** Deployment and Service name. @default 'inference' */
   readonly name?: string;
-  /**
-   * Namespace: a WorkloadNamespace, or the name of one that already exists.
-   * @default - the stack's `confidential-ai` WorkloadNamespace, created if missing
-   */
-  readonly namespace?: WorkloadNamespace | string;
-  /** Port of the model server. @default 8000 */
+  /** Port of the model server, on 127.0.0.1 with TLS (the proxy's target). @default 8000 */
   readonly port?: number;
-  /** Pod VM size (GPU models: Standard_NCC40ads_H100_v5). @default - the runtime's default */
-  readonly instanceSize?: ConfidentialVmSize;
-  /** Replicas. @default 1 */
-  readonly replicas?: number;
   /** Requests of the server container. @default { cpu: '1', memory: '4Gi' } */
   readonly containerResources?: { readonly cpu: string; readonly memory: string };
-  /** Extra plain environment (no secrets). @default - none */
-  readonly env?: Record<string, string>;
-  /**
-   * Probes of the model server, HTTP or TCP (`Probe`), e.g. `{ readiness: Probe.fromHttpGet('/health') }` for
-   * a server that listens before its model is loaded.
-   * @default - TCP on the port: ready once listening, restarted after 30 s without, 15 minutes to start (model loading)
-   */
-  readonly probes?: ServerProbes;
 }
 
 /** Where the model server reaches the key manager's client proxy. */

@@ -19,7 +19,8 @@ export type { ITlsUpstream, ServerTlsSettings, TlsClients, WorkloadTlsIdentity, 
 export { ConfidentialWorkload } from './confidential-workload';
 export { KeyManager } from './key-manager';
 export type { KeyManagerProps } from './key-manager';
+export type { ServerWorkloadOptions } from './server-workload';
 export { ConfidentialInference, ModelSource } from './confidential-inference';
 export type { ConfidentialInferenceProps, ModelSourceConfig } from './confidential-inference';
 export { Probe } from './probe';
-export type { HttpProbeOptions, ProbeOptions, RenderedProbe, ServerProbes } from './probe';
+export type { HttpProbeOptions, ProbeOptions, ProbeTarget, RenderedProbe, ServerProbes } from './probe';

@@ -1,79 +1,28 @@
 import * as v from 'valibot';
-import { ImageFacts } from '../attestation/image-facts';
 import { ResourcePath } from '../attestation/resource-path';
-import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Annotations, Construct } from '../internal/cdktf';
 import { fieldOf, int, parseProps } from '../internal/validation';
 import { ConfidentialWorkload } from './confidential-workload';
-import { KbsResourceSpec } from './confidential-workload-props';
 import { parseResourceSpec } from './confidential-workload-schema';
 import { k8sName } from './prop-schemas';
-import { serverWorkloadProps, serverWorkloadShape } from './server-workload';
-import { ServerTlsSettings } from './workload-tls';
+import { ServerWorkloadOptions, serverWorkloadProps, serverWorkloadShape } from './server-workload';
 import { ResourceSource } from '../attestation/resource-source';
-import { IPeerPodsRuntime } from './peer-pods-runtime';
 import { IKeyBrokerService } from '../kbs/key-broker';
-import { ServerProbes } from './probe';
-import { WorkloadNamespace } from './workload-namespace';
 import { resourceSourceSchema } from './prop-schemas';
 
 /** The KBS resource that holds the model owner's private key, unless told otherwise. */
 export const DEFAULT_KEY_MANAGER_KEY = 'kbs:///enkrypt/key-manager/private-key';
 
-/** Props of KeyManager. */
-export interface KeyManagerProps {
-  /** The peer-pods runtime. */
-  readonly runtime: IPeerPodsRuntime;
-  /** The KBS that holds the private key. */
-  readonly kbs: IKeyBrokerService;
-  /** The key manager image, pinned by digest. */
-  readonly image: string;
-  /**
-   * The image's verified facts (`ImageFacts.fromDirectory(image, dir)`): the agent policy pins the command
-   * line and environment from them.
-   * @default - none: `command` and `runAsUser` are required
-   */
-  readonly imageFacts?: ImageFacts;
-  /** Entrypoint override. @default - the image's */
-  readonly command?: string[];
-  /** Arguments. @default - the image's */
-  readonly args?: string[];
-  /** UID to run as. @default - the image's numeric USER */
-  readonly runAsUser?: number;
+/** Props of KeyManager: the server workload's (ServerWorkloadOptions), and the key manager's own. */
+export interface KeyManagerProps extends ServerWorkloadOptions {
   /** Deployment and Service name. @default 'key-manager' */
   readonly name?: string;
-  /**
-   * Namespace: a WorkloadNamespace, or the name of one that already exists.
-   * @default - the stack's `confidential-ai` WorkloadNamespace, created if missing
-   */
-  readonly namespace?: WorkloadNamespace | string;
   /** The KBS resource holding the model owner's private key. @default 'kbs:///enkrypt/key-manager/private-key' */
   readonly privateKey?: string;
   /** Where the private key comes from. @default ResourceSource.outOfBand() */
   readonly privateKeySource?: ResourceSource;
-  /** Registry credentials the pod VM pulls the image with (a KBS resource). @default - anonymous pulls */
-  readonly registryCredentials?: string | ResourcePath | KbsResourceSpec;
-  /** Port the key manager listens on (and the Service exposes). @default 8080 */
+  /** Port the key manager listens on, on 127.0.0.1 with TLS (the proxy's target). @default 8080 */
   readonly port?: number;
-  /** Pod VM size. @default - the runtime's default */
-  readonly instanceSize?: ConfidentialVmSize;
-  /** Replicas. @default 1 */
-  readonly replicas?: number;
-  /** Extra plain environment (no secrets). @default - none */
-  readonly env?: Record<string, string>;
-  /**
-   * TLS ending in the key manager's pod VM (required unless `plainHttpInsecure`): its identity, and who may
-   * connect (default: certificates of the workload CA only, i.e. authorized workloads and users).
-   */
-  readonly tls?: ServerTlsSettings;
-  /** Serve plain HTTP on the cluster network (development only). @default false */
-  readonly plainHttpInsecure?: boolean;
-  /**
-   * Probes of the server, HTTP or TCP (`Probe`), e.g. `{ readiness: Probe.fromHttpGet('/healthz') }` when the
-   * server answers only once it holds the private key.
-   * @default - TCP on the port: ready once listening, restarted after 30 s without, 2 minutes to start
-   */
-  readonly probes?: ServerProbes;
 }
 
 /** The key manager's default probes. */

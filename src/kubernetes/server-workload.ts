@@ -1,8 +1,13 @@
 // What KeyManager and ConfidentialInference share: the props of a server workload, parsed by the workload's own
 // rules (so an error names the outer construct's prop), and the ConfidentialWorkload props they become.
 import * as v from 'valibot';
-import { vmSizeSchema } from '../azure/vm-sizes';
-import { ConfidentialContainer, ConfidentialWorkloadProps } from './confidential-workload-props';
+import type { ImageFacts } from '../attestation/image-facts';
+import type { ResourcePath } from '../attestation/resource-path';
+import { ConfidentialVmSize, vmSizeSchema } from '../azure/vm-sizes';
+import type { IKeyBrokerService } from '../kbs/key-broker';
+import { ConfidentialContainer, ConfidentialWorkloadProps, KbsResourceSpec } from './confidential-workload-props';
+import type { IPeerPodsRuntime } from './peer-pods-runtime';
+import type { WorkloadNamespace } from './workload-namespace';
 import {
   containerSchema,
   envSchema,
@@ -14,7 +19,56 @@ import {
 } from './confidential-workload-schema';
 import { Probe, ProbeOptions, ServerProbes, serverProbes } from './probe';
 import { namespaceSchema } from './prop-schemas';
-import { serverTlsSchema } from './workload-tls';
+import { ServerTlsSettings, serverTlsSchema } from './workload-tls';
+
+/** The props every server workload (KeyManager, ConfidentialInference) takes, documented once. */
+export interface ServerWorkloadOptions {
+  /** The peer-pods runtime. */
+  readonly runtime: IPeerPodsRuntime;
+  /** The KBS that holds the workload's keys. */
+  readonly kbs: IKeyBrokerService;
+  /** The server image, pinned by digest. */
+  readonly image: string;
+  /**
+   * The image's verified facts (`ImageFacts.fromDirectory(image, dir)`): the agent policy pins the command
+   * line and environment from them.
+   * @default - none: `command` and `runAsUser` are required
+   */
+  readonly imageFacts?: ImageFacts;
+  /** Entrypoint override. @default - the image's */
+  readonly command?: string[];
+  /** Arguments. @default - the image's */
+  readonly args?: string[];
+  /** UID to run as. @default - the image's numeric USER */
+  readonly runAsUser?: number;
+  /** Registry credentials the pod VM pulls the images with (a KBS resource). @default - anonymous pulls */
+  readonly registryCredentials?: string | ResourcePath | KbsResourceSpec;
+  /**
+   * Namespace: a WorkloadNamespace, or the name of one that already exists.
+   * @default - the stack's `confidential-ai` WorkloadNamespace, created if missing
+   */
+  readonly namespace?: WorkloadNamespace | string;
+  /** Pod VM size. @default - the runtime's default */
+  readonly instanceSize?: ConfidentialVmSize;
+  /** Replicas. @default 1 */
+  readonly replicas?: number;
+  /** Extra plain environment (no secrets). @default - none */
+  readonly env?: Record<string, string>;
+  /**
+   * TLS ending in the pod VM (required unless `plainHttpInsecure`): the workload's identity, who may connect
+   * (`clients`), and model users on a listener of their own (`users`). The server then listens on 127.0.0.1 and
+   * only the proxies' TLS ports are reachable from outside its pod VM.
+   */
+  readonly tls?: ServerTlsSettings;
+  /** Serve plain HTTP on the cluster network (development only). @default false */
+  readonly plainHttpInsecure?: boolean;
+  /**
+   * Probes of the server (`Probe`); each one given replaces its default. With TLS they must reach a TLS port:
+   * `Probe.throughTlsProxy({ ... })` (the proxy's status endpoint, which checks the server on 127.0.0.1).
+   * @default - through the TLS proxy (TCP on the port without TLS), with the server's own timing
+   */
+  readonly probes?: ServerProbes;
+}
 
 /**
  * The props the server workloads (KeyManager, ConfidentialInference) share, parsed by the same rules as the
