@@ -2,18 +2,17 @@ import { isK8sName } from '../attestation/k8s-names';
 import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
 import { FederatedIdentityCredential } from '@cdktf/provider-azurerm/lib/federated-identity-credential';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
-import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
-import { RoleDefinition } from '@cdktf/provider-azurerm/lib/role-definition';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import * as v from 'valibot';
 import { AzureTee } from '../attestation/reference-values';
-import { Annotations, Construct, IConstruct, Token } from '../internal/cdktf';
+import { Annotations, Construct, IConstruct } from '../internal/cdktf';
 import { ConstructValidationError, int, literalString, parseProps, ConstructInterface } from '../internal/validation';
 import { IConfidentialAksCluster, AKS_CLUSTER } from './confidential-aks-cluster';
 import { IPeerPodNetwork, PEER_POD_NETWORK } from './peer-pod-network';
 import { IPodVmImage, POD_VM_IMAGE } from './pod-vm-image';
 import { ConfidentialVmSize, vmSizeSchema } from './vm-sizes';
 import { azureLocation, resourceGroupName } from './azure-names';
+import { grantPoolRoles } from './vm-pool-roles';
 
 /** The namespace the peer-pods Helm release is installed in upstream. */
 export const DEFAULT_RUNTIME_NAMESPACE = 'confidential-containers-system';
@@ -157,10 +156,53 @@ export class ConfidentialVmPool extends Construct implements IConfidentialVmPool
     super(scope, id);
     VM_POOL.implementedBy(this);
     const p = parseProps(this, 'ConfidentialVmPool', schema, props);
+    const { defaultSize, disableCvm, evidenceTypes } = this.checkSizes(p);
+
+    const client = new DataAzurermClientConfig(this, 'Client', {});
+    const subscriptionScope = `/subscriptions/${client.subscriptionId}`;
+
+    const rg = p.createPodVmResourceGroup
+      ? new ResourceGroup(this, 'PodVmResourceGroup', { name: p.podVmResourceGroupName, location: p.location, tags: p.tags })
+      : undefined;
+    // Referencing the created group (not its name string) orders everything after it.
+    const rgName = rg ? rg.name : p.podVmResourceGroupName;
+    const podVmResourceGroupId = rg ? rg.id : `${subscriptionScope}/resourceGroups/${p.podVmResourceGroupName}`;
+
+    this.resource = new UserAssignedIdentity(this, 'Resource', {
+      name: `${p.podVmResourceGroupName}-adaptor`,
+      resourceGroupName: rgName,
+      location: p.location,
+      tags: p.tags,
+    });
+    this.federatedCredentials = this.federate(p, rgName);
+    grantPoolRoles(this, {
+      principalId: this.resource.principalId,
+      subscriptionScope,
+      podVmResourceGroupName: p.podVmResourceGroupName,
+      podVmResourceGroupId,
+      network: p.network,
+      imageId: p.image.imageId,
+    });
+
+    this.providerConfig = providerConfigOf(p, client.subscriptionId, defaultSize, disableCvm);
+    this.poolIdentityClientId = this.resource.clientId;
+    this.poolIdentityTenantId = this.resource.tenantId;
+    this.poolIdentityPrincipalId = this.resource.principalId;
+    this.runtimeNamespace = p.runtimeNamespace;
+    this.instanceSizes = p.instanceSizes;
+    this.defaultInstanceSize = defaultSize;
+    this.evidenceTypes = evidenceTypes;
+    this.image = p.image;
+  }
+
+  /**
+   * The default size, whether the pool is confidential and the evidence its pod VMs produce: the sizes are all
+   * confidential or none (a development pool, with a warning), and the image is measured for each confidential one.
+   */
+  private checkSizes(p: ParsedPoolProps) {
     const fail = (field: string, message: string): never => {
       throw new ConstructValidationError(this.node.path, 'ConfidentialVmPool', field, message);
     };
-
     const defaultSize = p.defaultInstanceSize ?? p.instanceSizes[0];
     if (!p.instanceSizes.some((s) => s.name === defaultSize.name)) {
       fail(
@@ -192,24 +234,11 @@ export class ConfidentialVmPool extends Construct implements IConfidentialVmPool
         'ConfidentialVmPool uses non-confidential instance sizes (DISABLECVM=true): pod VMs have no TEE and cannot attest. For development only.',
       );
     }
+    return { defaultSize, disableCvm, evidenceTypes };
+  }
 
-    const client = new DataAzurermClientConfig(this, 'Client', {});
-    const subscriptionScope = `/subscriptions/${client.subscriptionId}`;
-
-    const rg = p.createPodVmResourceGroup
-      ? new ResourceGroup(this, 'PodVmResourceGroup', { name: p.podVmResourceGroupName, location: p.location, tags: p.tags })
-      : undefined;
-    // Referencing the created group (not its name string) orders everything after it.
-    const rgName = rg ? rg.name : p.podVmResourceGroupName;
-    const podVmResourceGroupId = rg ? rg.id : `${subscriptionScope}/resourceGroups/${p.podVmResourceGroupName}`;
-
-    this.resource = new UserAssignedIdentity(this, 'Resource', {
-      name: `${p.podVmResourceGroupName}-adaptor`,
-      resourceGroupName: rgName,
-      location: p.location,
-      tags: p.tags,
-    });
-
+  /** The identity's federated credentials, one per adaptor service account in the runtime namespace. */
+  private federate(p: ParsedPoolProps, rgName: string): FederatedIdentityCredential[] {
     // Azure refuses concurrent writes of federated credentials on one identity: chain them.
     const credentials: FederatedIdentityCredential[] = [];
     for (const account of PEER_PODS_SERVICE_ACCOUNTS) {
@@ -224,90 +253,31 @@ export class ConfidentialVmPool extends Construct implements IConfidentialVmPool
       });
       credentials.push(credential);
     }
-    this.federatedCredentials = credentials;
-
-    const principal = { principalId: this.resource.principalId, principalType: 'ServicePrincipal' };
-    new RoleAssignment(this, 'VmContributorOnPodVmResourceGroup', {
-      ...principal,
-      scope: podVmResourceGroupId,
-      roleDefinitionName: 'Virtual Machine Contributor',
-      description: 'peer pods: create and delete pod VMs, disks and NICs in this resource group only',
-    });
-
-    const attachRole = new RoleDefinition(this, 'AttachRole', {
-      name: `peer-pods attach (${p.podVmResourceGroupName})`,
-      scope: subscriptionScope,
-      assignableScopes: [subscriptionScope],
-      description: 'peer pods: join pod VM NICs to the pod-VM subnet and NSG, read the pod VM image',
-      permissions: [
-        {
-          actions: [
-            'Microsoft.Network/virtualNetworks/subnets/join/action',
-            'Microsoft.Network/virtualNetworks/subnets/read',
-            'Microsoft.Network/networkSecurityGroups/join/action',
-            'Microsoft.Network/networkSecurityGroups/read',
-            'Microsoft.Compute/galleries/read',
-            'Microsoft.Compute/galleries/images/read',
-            'Microsoft.Compute/galleries/images/versions/read',
-          ],
-        },
-      ],
-    });
-    const attach = (rid: string, scopeId: string, what: string): void => {
-      new RoleAssignment(this, rid, {
-        ...principal,
-        scope: scopeId,
-        roleDefinitionId: attachRole.roleDefinitionResourceId,
-        description: `peer pods: ${what}`,
-      });
-    };
-    attach('AttachPodVmSubnet', p.network.podVmSubnetId, 'join the pod-VM subnet');
-    if (p.network.podVmNsgId) attach('AttachPodVmNsg', p.network.podVmNsgId, 'join the pod-VM NSG');
-    if (Token.isUnresolved(p.image.imageId) || p.image.imageId.toLowerCase().startsWith('/subscriptions/')) {
-      attach('ReadPodVmImage', p.image.imageId, 'read the pod VM image version');
-    }
-
-    const sizesRole = new RoleDefinition(this, 'VmSizesReaderRole', {
-      name: `peer-pods vm sizes reader (${p.podVmResourceGroupName})`,
-      scope: subscriptionScope,
-      assignableScopes: [subscriptionScope],
-      description: 'peer pods: list VM sizes at start-up, nothing else',
-      permissions: [{ actions: ['Microsoft.Compute/locations/vmSizes/read'] }],
-    });
-    new RoleAssignment(this, 'VmSizesReaderOnSubscription', {
-      ...principal,
-      scope: subscriptionScope,
-      roleDefinitionId: sizesRole.roleDefinitionResourceId,
-      description: 'peer pods: list VM sizes',
-    });
-
-    const config: Record<string, string> = {
-      AZURE_SUBSCRIPTION_ID: client.subscriptionId,
-      AZURE_REGION: p.location,
-      AZURE_RESOURCE_GROUP: p.podVmResourceGroupName,
-      AZURE_SUBNET_ID: p.network.podVmSubnetId,
-      AZURE_IMAGE_ID: p.image.imageId,
-      AZURE_INSTANCE_SIZE: defaultSize.name,
-      AZURE_INSTANCE_SIZES: p.instanceSizes.map((s) => s.name).join(','),
-      DISABLECVM: String(disableCvm),
-      // Measured boot, not secure boot: the measurements are what the attestation policy checks.
-      ENABLE_SECURE_BOOT: 'false',
-      USE_PUBLIC_IP: 'false',
-      PEERPODS_LIMIT_PER_NODE: String(p.limitPerNode),
-    };
-    if (p.network.podVmNsgId) config.AZURE_NSG_ID = p.network.podVmNsgId;
-    if (p.rootVolumeSizeGiB !== undefined) config.ROOT_VOLUME_SIZE = String(p.rootVolumeSizeGiB);
-    const tags = Object.entries(p.podVmTags).sort(([a], [b]) => (a < b ? -1 : 1));
-    if (tags.length > 0) config.TAGS = tags.map(([k, v]) => `${k}=${v}`).join(',');
-
-    this.providerConfig = config;
-    this.poolIdentityClientId = this.resource.clientId;
-    this.poolIdentityTenantId = this.resource.tenantId;
-    this.poolIdentityPrincipalId = this.resource.principalId;
-    this.runtimeNamespace = p.runtimeNamespace;
-    this.instanceSizes = p.instanceSizes;
-    this.defaultInstanceSize = defaultSize;
-    this.evidenceTypes = evidenceTypes;
-    this.image = p.image;
+    return credentials;
   }
+}
+
+type ParsedPoolProps = v.InferOutput<typeof schema>;
+
+/** The adaptor's provider configuration (`providerConfigs.azure` of the peerpods chart), every value a string. */
+function providerConfigOf(p: ParsedPoolProps, subscriptionId: string, defaultSize: ConfidentialVmSize, disableCvm: boolean): Record<string, string> {
+  const config: Record<string, string> = {
+    AZURE_SUBSCRIPTION_ID: subscriptionId,
+    AZURE_REGION: p.location,
+    AZURE_RESOURCE_GROUP: p.podVmResourceGroupName,
+    AZURE_SUBNET_ID: p.network.podVmSubnetId,
+    AZURE_IMAGE_ID: p.image.imageId,
+    AZURE_INSTANCE_SIZE: defaultSize.name,
+    AZURE_INSTANCE_SIZES: p.instanceSizes.map((s) => s.name).join(','),
+    DISABLECVM: String(disableCvm),
+    // Measured boot, not secure boot: the measurements are what the attestation policy checks.
+    ENABLE_SECURE_BOOT: 'false',
+    USE_PUBLIC_IP: 'false',
+    PEERPODS_LIMIT_PER_NODE: String(p.limitPerNode),
+  };
+  if (p.network.podVmNsgId) config.AZURE_NSG_ID = p.network.podVmNsgId;
+  if (p.rootVolumeSizeGiB !== undefined) config.ROOT_VOLUME_SIZE = String(p.rootVolumeSizeGiB);
+  const tags = Object.entries(p.podVmTags).sort(([a], [b]) => (a < b ? -1 : 1));
+  if (tags.length > 0) config.TAGS = tags.map(([k, v]) => `${k}=${v}`).join(',');
+  return config;
 }

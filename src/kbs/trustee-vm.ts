@@ -1,25 +1,24 @@
-import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
 import { KeyVault } from '@cdktf/provider-azurerm/lib/key-vault';
 import { KeyVaultSecret } from '@cdktf/provider-azurerm/lib/key-vault-secret';
 import { LinuxVirtualMachine } from '@cdktf/provider-azurerm/lib/linux-virtual-machine';
 import { Lb } from '@cdktf/provider-azurerm/lib/lb';
 import { NetworkSecurityGroup } from '@cdktf/provider-azurerm/lib/network-security-group';
-import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import { KbsConfig } from '../attestation/kbs-config';
 import { checkedKbsConfig, secureKbsConfig } from '../attestation/kbs-defaults';
 import { AzureTee } from '../attestation/reference-values';
 import { ResourcePath } from '../attestation/resource-path';
 import { isUsableAzureAddress, overlaps, parseCidr } from '../azure/cidr';
-import { Annotations, Construct, Lazy, Token } from '../internal/cdktf';
+import { Annotations, Construct, Token } from '../internal/cdktf';
 import { ConstructValidationError, fieldOf, parseProps } from '../internal/validation';
 import { KeyBrokerBase } from './key-broker-base';
 import { KbsAuditTrail } from '../attestation/trust-report';
 import { TRUSTEE_VM_PATHS, encodeTrusteeVmState, renderTrusteeVmCloudConfig, trusteeVmStateDocument } from './trustee-vm-boot';
 import { KBS_AUDIT_CONTAINER, TrusteeVmAudit, createTrusteeVmAudit, defaultAuditAccountName } from './trustee-vm-audit';
-import { createTrusteeVmNetwork, trusteeVmReplicas } from './trustee-vm-network';
+import { TrusteeVmReplica, createTrusteeVmNetwork, trusteeVmReplicas } from './trustee-vm-network';
 import { TrusteeVmProps, trusteeVmPropsSchema } from './trustee-vm-props';
 import { TRUSTEE_VM_SECRETS, resourceSecretName, trusteeVmSecretProblems } from './trustee-vm-secrets';
+import { ParsedTrusteeVmProps, createTrusteeVmVault, createTrusteeVms } from './trustee-vm-resources';
 
 /** The largest value of a Key Vault secret, in bytes. */
 const KEY_VAULT_SECRET_LIMIT = 25 * 1024;
@@ -66,28 +65,7 @@ export class TrusteeVm extends KeyBrokerBase {
   constructor(scope: Construct, id: string, props: TrusteeVmProps) {
     super(scope, id, 'TrusteeVm', ['out-of-band', 'azure-key-vault']);
     const p = parseProps(this, 'TrusteeVm', trusteeVmPropsSchema, props);
-    const fail = (field: string, message: string): never => {
-      throw new ConstructValidationError(this.node.path, 'TrusteeVm', field, message);
-    };
-    const subnet = parseCidr(p.subnetCidr)!;
-    if (!isUsableAzureAddress(subnet, p.staticIp))
-      fail('staticIp', `${p.staticIp} is not a usable address of ${p.subnetCidr} (Azure reserves the first four and the last)`);
-    const placed = trusteeVmReplicas(subnet, p.staticIp, p.replicas, p.zones, p.replicaIps);
-    if (!Array.isArray(placed)) throw new ConstructValidationError(this.node.path, 'TrusteeVm', placed.field, placed.message);
-    const replicas = placed;
-    const podVmCidr = p.podVmNetwork.podVmSubnetCidr;
-    if (podVmCidr === undefined || Token.isUnresolved(podVmCidr))
-      fail('podVmNetwork', 'must give podVmSubnetCidr (known at synth time): the NSG admits the KBS port only from it');
-    const clusterSpace = p.podVmNetwork.addressSpace;
-    if (clusterSpace !== undefined && !Token.isUnresolved(clusterSpace) && overlaps(parseCidr(clusterSpace)!, subnet)) {
-      fail(
-        'subnetCidr',
-        `${p.subnetCidr} overlaps the cluster's VNet ${clusterSpace}: peered ` +
-          `networks cannot overlap, and the KBS must sit outside the cluster's network`,
-      );
-    }
-    if (!p.size.isConfidential || p.size.evidenceType === undefined)
-      fail('size', `${p.size.name} is not a confidential size: the KBS would run where the cloud operator reads its memory`);
+    const { replicas, podVmCidr } = this.checkPlacement(p);
     this.vmTee = p.size.evidenceType;
     for (const prop of ['adminPublicKeyPem', 'adminSourceRanges'] as const) {
       if (p[prop] !== undefined) {
@@ -101,56 +79,15 @@ export class TrusteeVm extends KeyBrokerBase {
     this.vaultName = p.keyVaultName;
 
     this.initKeyBroker({ url: `https://${p.staticIp}:${p.port}`, caCertPem: p.httpsCaCertPem }, p);
-
-    const paths = TRUSTEE_VM_PATHS;
-    const config = secureKbsConfig({
-      port: p.port,
-      tls: { privateKeyPath: `${paths.secrets}/https.key`, certificatePath: `${paths.secrets}/https.crt` },
-      // Nothing administers this KBS through its API: its state arrives from Key Vault as files (kbs-sync).
-      adminApiDisabled: true,
-      tokenSigner: { keyPath: `${paths.secrets}/signer.key`, certChainPath: `${paths.secrets}/signer.crt` },
-      trustedCertsPaths: [`${paths.config}/token-signer-ca.pem`],
-      storageDir: paths.storage,
-    });
-    const checked = checkedKbsConfig(config, fieldOf(this, 'TrusteeVm', 'kbsConfig'));
+    const checked = this.checkedConfig(p);
     this.kbsConfig = checked.config;
     this.kbsConfigToml = checked.toml;
-    if (checked.findings.length > 0) fail('kbsConfig', `is insecure: ${checked.findings.map((f) => `${f.key} ${f.message}`).join('; ')}`);
 
     const common = { resourceGroupName: p.resourceGroupName, location: p.location, tags: p.tags };
     this.identity = new UserAssignedIdentity(this, 'Identity', { ...common, name: `${p.name}-identity` });
-    this.keyVault = new KeyVault(this, 'KeyVault', {
-      ...common,
-      name: p.keyVaultName,
-      tenantId: p.tenantId,
-      skuName: 'standard',
-      rbacAuthorizationEnabled: true,
-      purgeProtectionEnabled: true,
-      softDeleteRetentionDays: 90,
-      networkAcls: { defaultAction: 'Deny', bypass: 'None', ipRules: p.keyVaultAllowedIpRanges, virtualNetworkSubnetIds: [p.subnetId] },
-    });
-    new RoleAssignment(this, 'VmReadsSecrets', {
-      scope: this.keyVault.id,
-      roleDefinitionName: 'Key Vault Secrets User',
-      principalId: this.identity.principalId,
-      principalType: 'ServicePrincipal',
-      description: 'Trustee VM: read its key material, its state and the resources it serves',
-    });
-    // Whoever applies this stack writes the state secret (and, out of band, the key material).
-    const deployer = new DataAzurermClientConfig(this, 'Deployer', {});
-    const officer = new RoleAssignment(this, 'DeployerWritesSecrets', {
-      scope: this.keyVault.id,
-      roleDefinitionName: 'Key Vault Secrets Officer',
-      principalId: deployer.objectId,
-      description: 'The model owner deploying the trust stack: write the KBS state and key material',
-    });
-    this.stateSecret = new KeyVaultSecret(this, 'State', {
-      name: TRUSTEE_VM_SECRETS.state,
-      keyVaultId: this.keyVault.id,
-      contentType: 'application/json+gzip+base64',
-      value: Lazy.stringValue({ produce: () => this.encodedState() }),
-      dependsOn: [officer],
-    });
+    const vault = createTrusteeVmVault(this, p, common, this.identity, () => this.encodedState());
+    this.keyVault = vault.keyVault;
+    this.stateSecret = vault.stateSecret;
 
     const net = createTrusteeVmNetwork(this, {
       ...common,
@@ -158,7 +95,7 @@ export class TrusteeVm extends KeyBrokerBase {
       subnetId: p.subnetId,
       staticIp: p.staticIp,
       port: p.port,
-      podVmCidr: podVmCidr!,
+      podVmCidr,
       replicas,
       zones: p.zones,
     });
@@ -173,7 +110,7 @@ export class TrusteeVm extends KeyBrokerBase {
       ownerIpRanges: p.keyVaultAllowedIpRanges,
       retentionDays: p.auditRetentionDays,
       vmPrincipalId: this.identity.principalId,
-      deployerObjectId: deployer.objectId,
+      deployerObjectId: vault.deployer.objectId,
     });
     this.auditDays = p.auditRetentionDays;
     this.auditAccount = auditAccount;
@@ -184,34 +121,52 @@ export class TrusteeVm extends KeyBrokerBase {
       image: p.image,
       vaultName: p.keyVaultName,
     });
-    // Every replica boots the same custom data: a replica differs only in its NIC and zone.
-    this.vms = replicas.map(
-      (r, i) =>
-        new LinuxVirtualMachine(this, `Vm${r.suffix}`, {
-          ...common,
-          name: `${p.name}-vm${r.suffix ? `-${r.suffix}` : ''}`,
-          ...(r.zone ? { zone: r.zone } : {}),
-          size: p.size.name,
-          adminUsername: 'kbsadmin',
-          adminSshKey: [{ username: 'kbsadmin', publicKey: p.adminSshPublicKey }],
-          disablePasswordAuthentication: true,
-          networkInterfaceIds: [net.nics[i].id],
-          identity: { type: 'UserAssigned', identityIds: [this.identity.id] },
-          vtpmEnabled: true,
-          secureBootEnabled: true,
-          osDisk: { caching: 'ReadWrite', storageAccountType: 'Premium_LRS', securityEncryptionType: 'DiskWithVMGuestState' },
-          sourceImageReference: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'cvm', version: p.osImageVersion },
-          // Nothing from the Azure control plane runs in the TEE: no extensions or run commands (they execute as root on the
-          // word of anyone with write access to the VM), no VM agent to run them (cloud-init provisions the VM), and no boot
-          // diagnostics (no serial console).
-          allowExtensionOperations: false,
-          provisionVmAgent: false,
-          customData: Buffer.from(cloudConfig, 'utf8').toString('base64'),
-          // The VM reads its keys once the role assignment exists.
-          dependsOn: [this.stateSecret],
-        }),
-    );
+    this.vms = createTrusteeVms(this, p, common, { replicas, nics: net.nics, identity: this.identity, stateSecret: this.stateSecret, cloudConfig });
     this.vm = this.vms[0];
+  }
+
+  private fail(field: string, message: string): never {
+    throw new ConstructValidationError(this.node.path, 'TrusteeVm', field, message);
+  }
+
+  /** Where the replicas sit, checked: the subnet and its addresses, the pod-VM subnet, no overlap with the cluster, a TEE. */
+  private checkPlacement(p: ParsedTrusteeVmProps): { replicas: TrusteeVmReplica[]; podVmCidr: string } {
+    const subnet = parseCidr(p.subnetCidr)!;
+    if (!isUsableAzureAddress(subnet, p.staticIp))
+      this.fail('staticIp', `${p.staticIp} is not a usable address of ${p.subnetCidr} (Azure reserves the first four and the last)`);
+    const placed = trusteeVmReplicas(subnet, p.staticIp, p.replicas, p.zones, p.replicaIps);
+    if (!Array.isArray(placed)) throw new ConstructValidationError(this.node.path, 'TrusteeVm', placed.field, placed.message);
+    const podVmCidr = p.podVmNetwork.podVmSubnetCidr;
+    if (podVmCidr === undefined || Token.isUnresolved(podVmCidr))
+      this.fail('podVmNetwork', 'must give podVmSubnetCidr (known at synth time): the NSG admits the KBS port only from it');
+    const clusterSpace = p.podVmNetwork.addressSpace;
+    if (clusterSpace !== undefined && !Token.isUnresolved(clusterSpace) && overlaps(parseCidr(clusterSpace)!, subnet)) {
+      this.fail(
+        'subnetCidr',
+        `${p.subnetCidr} overlaps the cluster's VNet ${clusterSpace}: peered ` +
+          `networks cannot overlap, and the KBS must sit outside the cluster's network`,
+      );
+    }
+    if (!p.size.isConfidential || p.size.evidenceType === undefined)
+      this.fail('size', `${p.size.name} is not a confidential size: the KBS would run where the cloud operator reads its memory`);
+    return { replicas: placed, podVmCidr: podVmCidr! };
+  }
+
+  /** The kbs-config.toml: secure, its admin API off, rendered and parsed back; any insecure finding is an error. */
+  private checkedConfig(p: ParsedTrusteeVmProps): ReturnType<typeof checkedKbsConfig> {
+    const paths = TRUSTEE_VM_PATHS;
+    const config = secureKbsConfig({
+      port: p.port,
+      tls: { privateKeyPath: `${paths.secrets}/https.key`, certificatePath: `${paths.secrets}/https.crt` },
+      // Nothing administers this KBS through its API: its state arrives from Key Vault as files (kbs-sync).
+      adminApiDisabled: true,
+      tokenSigner: { keyPath: `${paths.secrets}/signer.key`, certChainPath: `${paths.secrets}/signer.crt` },
+      trustedCertsPaths: [`${paths.config}/token-signer-ca.pem`],
+      storageDir: paths.storage,
+    });
+    const checked = checkedKbsConfig(config, fieldOf(this, 'TrusteeVm', 'kbsConfig'));
+    if (checked.findings.length > 0) this.fail('kbsConfig', `is insecure: ${checked.findings.map((f) => `${f.key} ${f.message}`).join('; ')}`);
+    return checked;
   }
 
   /**

@@ -164,16 +164,7 @@ export class PeerPodsRuntime extends Construct implements IPeerPodsRuntime {
     PEER_PODS_RUNTIME.implementedBy(this);
     const p = parseProps(this, 'PeerPodsRuntime', schema, props);
     const pool = p.pool;
-    for (const [key, value] of Object.entries(pool.providerConfig)) {
-      if (!Token.isUnresolved(value) && !SAFE_CONFIG_VALUE.test(value)) {
-        throw new ConstructValidationError(
-          this.node.path,
-          'PeerPodsRuntime',
-          `pool.providerConfig.${key}`,
-          `${JSON.stringify(value)} contains a quote, backslash or newline, which the chart writes unescaped into peer-pods-cm`,
-        );
-      }
-    }
+    this.checkProviderConfig(pool);
     // One source of truth: the namespace is the one the pool's federated credentials trust.
     this.namespace = pool.runtimeNamespace;
 
@@ -206,18 +197,7 @@ export class PeerPodsRuntime extends Construct implements IPeerPodsRuntime {
       data: { AZURE_CLIENT_ID: pool.poolIdentityClientId, AZURE_TENANT_ID: pool.poolIdentityTenantId },
     });
 
-    const identityLabels = { 'azure.workload.identity/use': 'true' };
-    const identityAnnotations = { 'azure.workload.identity/client-id': pool.poolIdentityClientId };
-    const values = {
-      provider: 'azure',
-      image: { name: p.adaptorImage.name, tag: p.adaptorImage.tag },
-      providerConfigs: { azure: { ...pool.providerConfig } },
-      secrets: { mode: 'reference', existingSecretName: PEER_PODS_SECRET_NAME },
-      daemonset: { podLabels: identityLabels, serviceAccount: { annotations: identityAnnotations } },
-      resourceCtrl: { enabled: true, podLabels: identityLabels, serviceAccount: { annotations: identityAnnotations } },
-      webhook: { enabled: true },
-      'kata-deploy': { enabled: true },
-    };
+    const values = peerpodsChartValues(p.adaptorImage, pool);
     this.chartValues = values;
 
     this.resource = new Release(this, 'Resource', {
@@ -241,6 +221,36 @@ export class PeerPodsRuntime extends Construct implements IPeerPodsRuntime {
     this.installedBy = [this.resource];
     this.image = pool.image;
   }
+
+  /** The chart writes the provider configuration unescaped into peer-pods-cm: no value may hold a quote, backslash or newline. */
+  private checkProviderConfig(pool: IConfidentialVmPool): void {
+    for (const [key, value] of Object.entries(pool.providerConfig)) {
+      if (!Token.isUnresolved(value) && !SAFE_CONFIG_VALUE.test(value)) {
+        throw new ConstructValidationError(
+          this.node.path,
+          'PeerPodsRuntime',
+          `pool.providerConfig.${key}`,
+          `${JSON.stringify(value)} contains a quote, backslash or newline, which the chart writes unescaped into peer-pods-cm`,
+        );
+      }
+    }
+  }
+}
+
+/** The peerpods chart values: the pool's provider configuration, and workload identity for the adaptor and peerpod-ctrl. */
+function peerpodsChartValues(adaptorImage: { name: string; tag: string }, pool: IConfidentialVmPool) {
+  const identityLabels = { 'azure.workload.identity/use': 'true' };
+  const identityAnnotations = { 'azure.workload.identity/client-id': pool.poolIdentityClientId };
+  return {
+    provider: 'azure',
+    image: { name: adaptorImage.name, tag: adaptorImage.tag },
+    providerConfigs: { azure: { ...pool.providerConfig } },
+    secrets: { mode: 'reference', existingSecretName: PEER_PODS_SECRET_NAME },
+    daemonset: { podLabels: identityLabels, serviceAccount: { annotations: identityAnnotations } },
+    resourceCtrl: { enabled: true, podLabels: identityLabels, serviceAccount: { annotations: identityAnnotations } },
+    webhook: { enabled: true },
+    'kata-deploy': { enabled: true },
+  };
 }
 
 const size = vmSizeSchema;
