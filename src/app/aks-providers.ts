@@ -26,7 +26,7 @@ export interface AksProvidersOptions {
   readonly login?: KubeloginMode;
 }
 
-const schema = v.object({
+export const schema = v.object({
   name: literalString(
     (s) => /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,61}[a-zA-Z0-9]$/.test(s),
     'must be the AKS cluster name (2-63 letters, digits, "-" or "_")',

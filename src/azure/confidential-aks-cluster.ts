@@ -112,7 +112,7 @@ export interface ConfidentialAksClusterProps {
 
 const aksCidr = literalString((s) => parseCidr(s) !== undefined, 'must be an IPv4 CIDR with zero host bits, e.g. "10.0.0.0/16"');
 
-const schema = v.pipe(
+export const schema = v.pipe(
   v.object({
     resourceGroupName: resourceGroupName(),
     location: azureLocation,
@@ -294,7 +294,7 @@ export class ConfidentialAksCluster extends Construct implements IConfidentialAk
   }
 }
 
-const importSchema = v.object({
+export const importSchema = v.object({
   clusterId: v.pipe(v.string(), v.minLength(1, 'must be the ARM id of the cluster (az aks show --query id)')),
   clusterName: v.pipe(v.string(), v.minLength(1, 'must be the cluster name')),
   clusterResourceGroupName: v.pipe(v.string(), v.minLength(1, 'must be the resource group of the cluster')),

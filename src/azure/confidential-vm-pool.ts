@@ -101,7 +101,7 @@ const tagText = literalString(
 
 const vmSize = vmSizeSchema;
 
-const schema = v.object({
+export const schema = v.object({
   location: azureLocation,
   podVmResourceGroupName: resourceGroupName(),
   createPodVmResourceGroup: v.optional(v.boolean(), true),

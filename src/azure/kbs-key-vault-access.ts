@@ -51,7 +51,7 @@ export interface KbsKeyVaultAccessProps {
   readonly namespace?: string;
 }
 
-const schema = v.object({
+export const schema = v.object({
   cluster: AKS_CLUSTER.schema(),
   keyVaultId: literalString(
     (s) => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+$/i.test(s),

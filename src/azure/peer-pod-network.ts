@@ -76,7 +76,7 @@ export interface PeerPodNetworkProps {
 const cidr = (what: string) =>
   literalString((s) => parseCidr(s) !== undefined, `must be an IPv4 CIDR with zero host bits, e.g. "10.224.0.0/16" (${what})`);
 
-const importSchema = v.object({
+export const importSchema = v.object({
   vnetId: v.pipe(v.string(), v.minLength(1, 'must be the ARM id of the VNet (az network vnet show --query id)')),
   nodeSubnetId: v.pipe(v.string(), v.minLength(1, 'must be the ARM id of the AKS node subnet (az network vnet subnet show --query id)')),
   podVmSubnetId: v.pipe(v.string(), v.minLength(1, 'must be the ARM id of the pod-VM subnet (az network vnet subnet show --query id)')),
@@ -110,7 +110,7 @@ class ImportedPeerPodNetwork extends Construct implements IPeerPodNetwork {
   }
 }
 
-const schema = v.object({
+export const schema = v.object({
   resourceGroupName: resourceGroupName(),
   location: azureLocation,
   namePrefix: v.optional(

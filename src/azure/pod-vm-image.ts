@@ -70,7 +70,7 @@ const measurementsSchema = v.pipe(
   ),
 );
 
-const schema = v.object({
+export const schema = v.object({
   resourceGroupName: resourceGroupName(),
   location: azureLocation,
   galleryName: literalString((s) => /^[A-Za-z0-9][A-Za-z0-9_.]{0,78}[A-Za-z0-9]$/.test(s), 'must be 2-80 letters, digits, "_" or "." (no "-")'),
@@ -181,7 +181,7 @@ function imageMeasurements(scope: Construct, sets: readonly MeasurementSet[]): N
   return measurements;
 }
 
-const importSchema = v.object({
+export const importSchema = v.object({
   imageId: literalString(
     (s) =>
       /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/galleries\/[^/]+\/images\/[^/]+\/versions\/[^/]+$/i.test(s) ||

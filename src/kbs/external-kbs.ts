@@ -22,7 +22,7 @@ export interface ExternalKbsProps extends KbsAttestationProps {
   readonly allowInsecureHttpForDevelopment?: boolean;
 }
 
-const schema = v.object({
+export const schema = v.object({
   ...kbsAttestationShape,
   url: literalString((s) => /^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(s), 'must be the KBS base URL, "https://<address>[:port]"'),
   caCertPem: kbsCaCertificate('the CA of the KBS', 'must be the PEM certificate of the CA of the KBS (one "-----BEGIN CERTIFICATE-----" block)'),

@@ -185,7 +185,7 @@ const INFERENCE_PROBES = {
   startup: { periodSeconds: 10, failureThreshold: 90 },
 };
 
-const schema = v.object({
+export const schema = v.object({
   ...serverWorkloadShape,
   model: instanceOf(ModelSource, 'must be ModelSource.encryptedImage(...) or ModelSource.encryptedBlob(...)'),
   name: v.optional(k8sName, 'inference'),

@@ -83,7 +83,7 @@ const KEY_MANAGER_PROBES = {
   startup: { periodSeconds: 5, failureThreshold: 24 },
 };
 
-const schema = v.object({
+export const schema = v.object({
   ...serverWorkloadShape,
   name: v.optional(k8sName, 'key-manager'),
   privateKey: v.optional(v.string(), DEFAULT_KEY_MANAGER_KEY),

@@ -84,7 +84,7 @@ export interface PeerPodsRuntimeProps {
   readonly adaptorImage?: { readonly name: string; readonly tag: string };
 }
 
-const schema = v.object({
+export const schema = v.object({
   pool: VM_POOL.schema(),
   certManager: v.optional(
     v.object({
@@ -234,7 +234,7 @@ export class PeerPodsRuntime extends Construct implements IPeerPodsRuntime {
 }
 
 const size = vmSizeSchema;
-const importSchema = v.pipe(
+export const importSchema = v.pipe(
   v.object({
     runtimeClassName: v.optional(
       v.pipe(

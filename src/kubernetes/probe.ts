@@ -33,9 +33,9 @@ const timing = {
   failureThreshold: v.optional(int(1, 1000)),
 };
 
-const tcpOptions = strictObject(timing);
-const httpOptions = strictObject({ ...timing, scheme: v.optional(v.picklist(['HTTP', 'HTTPS']), 'HTTP') });
-const proxyOptions = strictObject({ ...timing, port: v.optional(v.never('is the proxy status port; it cannot be set here')) });
+export const tcpOptions = strictObject(timing);
+export const httpOptions = strictObject({ ...timing, scheme: v.optional(v.picklist(['HTTP', 'HTTPS']), 'HTTP') });
+export const proxyOptions = strictObject({ ...timing, port: v.optional(v.never('is the proxy status port; it cannot be set here')) });
 
 /** The Deployment container's probe block (provider attribute names). */
 export interface RenderedProbe {

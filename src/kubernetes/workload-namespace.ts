@@ -16,6 +16,17 @@ export interface WorkloadNamespaceProps {
   readonly name?: string;
 }
 
+/** The schema of WorkloadNamespaceProps. */
+export const workloadNamespaceSchema = v.object({
+  name: v.optional(
+    v.pipe(
+      v.string(),
+      v.check((s) => isK8sName(s), 'must be a Kubernetes namespace name'),
+    ),
+    DEFAULT_WORKLOAD_NAMESPACE,
+  ),
+});
+
 /**
  * A namespace for confidential workloads, with the `restricted` pod security level enforced (`privileged` once a
  * workload in it has an ingress filter, which needs NET_ADMIN; `restricted` then stays the warning level).
@@ -44,20 +55,7 @@ export class WorkloadNamespace extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkloadNamespaceProps = {}) {
     super(scope, id);
-    const p = parseProps(
-      this,
-      'WorkloadNamespace',
-      v.object({
-        name: v.optional(
-          v.pipe(
-            v.string(),
-            v.check((s) => isK8sName(s), 'must be a Kubernetes namespace name'),
-          ),
-          DEFAULT_WORKLOAD_NAMESPACE,
-        ),
-      }),
-      props,
-    );
+    const p = parseProps(this, 'WorkloadNamespace', workloadNamespaceSchema, props);
     const twin = TerraformStack.of(this)
       .node.findAll()
       .find((c): c is WorkloadNamespace => c !== this && c instanceof WorkloadNamespace && c.namespaceName === p.name);
