@@ -9,7 +9,7 @@ import * as v from 'valibot';
 import { AzureTee } from '../attestation/reference-values';
 import { Annotations, Construct, IConstruct, Token } from '../internal/cdktf';
 import { AKS_CLUSTER, PEER_POD_NETWORK, POD_VM_IMAGE, VM_POOL } from '../internal/construct-interfaces';
-import { ConstructValidationError, int, literalString, parseProps } from '../internal/validation';
+import { bool, ConstructValidationError, int, list, literalString, obj, parseProps, stringMap } from '../internal/validation';
 import { IConfidentialAksCluster } from './confidential-aks-cluster';
 import { IPeerPodNetwork } from './peer-pod-network';
 import { IPodVmImage } from './pod-vm-image';
@@ -101,20 +101,20 @@ const tagText = literalString(
 
 const vmSize = vmSizeSchema;
 
-export const schema = v.object({
+export const schema = obj({
   location: azureLocation,
   podVmResourceGroupName: resourceGroupName(),
-  createPodVmResourceGroup: v.optional(v.boolean(), true),
+  createPodVmResourceGroup: v.optional(bool(), true),
   cluster: AKS_CLUSTER.schema(),
   network: PEER_POD_NETWORK.schema(),
   image: POD_VM_IMAGE.schema(),
-  instanceSizes: v.optional(v.pipe(v.array(vmSize), v.minLength(1, 'must allow at least one size')), [ConfidentialVmSize.STANDARD_DC2AS_V5]),
+  instanceSizes: v.optional(v.pipe(list(vmSize), v.minLength(1, 'must allow at least one size')), [ConfidentialVmSize.STANDARD_DC2AS_V5]),
   defaultInstanceSize: v.optional(vmSize),
   runtimeNamespace: v.optional(literalString(isK8sName, 'must be a Kubernetes namespace name (RFC 1123 label)'), DEFAULT_RUNTIME_NAMESPACE),
   limitPerNode: v.optional(int(1, 250), 10),
   rootVolumeSizeGiB: v.optional(int(1, 4095)),
-  podVmTags: v.optional(v.record(tagText, tagText), {}),
-  tags: v.optional(v.record(v.string(), v.string()), {}),
+  podVmTags: v.optional(v.record(tagText, tagText, 'must be an object of tag names to values'), {}),
+  tags: v.optional(stringMap(), {}),
 });
 
 /**

@@ -5,7 +5,7 @@ import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-
 import * as v from 'valibot';
 import { Annotations, Construct, IConstruct } from '../internal/cdktf';
 import { AKS_CLUSTER, KBS_KEY_VAULT_ACCESS } from '../internal/construct-interfaces';
-import { literalString, parseProps } from '../internal/validation';
+import { list, literalString, nonEmpty, obj, parseProps, str } from '../internal/validation';
 import { IConfidentialAksCluster } from './confidential-aks-cluster';
 import { WORKLOAD_IDENTITY_AUDIENCE } from './confidential-vm-pool';
 import { azureLocation, resourceGroupName } from './azure-names';
@@ -51,7 +51,7 @@ export interface KbsKeyVaultAccessProps {
   readonly namespace?: string;
 }
 
-export const schema = v.object({
+export const schema = obj({
   cluster: AKS_CLUSTER.schema(),
   keyVaultId: literalString(
     (s) => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+$/i.test(s),
@@ -60,7 +60,7 @@ export const schema = v.object({
   keyVaultName: literalString((s) => /^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/.test(s), 'must be a Key Vault name (3-24 letters, digits and "-")'),
   location: azureLocation,
   resourceGroupName: resourceGroupName(),
-  secretNames: v.optional(v.pipe(v.array(v.pipe(v.string(), v.regex(/^[0-9a-zA-Z-]{1,127}$/, 'must be Key Vault secret names'))), v.minLength(1))),
+  secretNames: v.optional(v.pipe(list(v.pipe(str(), v.regex(/^[0-9a-zA-Z-]{1,127}$/, 'must be Key Vault secret names'))), nonEmpty())),
   namespace: v.optional(literalString(isK8sName, 'must be a Kubernetes namespace name'), KBS_WORKLOAD_IDENTITY.defaultNamespace),
 });
 

@@ -3,7 +3,7 @@ import { ImageFacts } from '../attestation/image-facts';
 import { ResourcePath } from '../attestation/resource-path';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Annotations, Construct } from '../internal/cdktf';
-import { fieldOf, int, parseProps } from '../internal/validation';
+import { fieldOf, int, obj, parseProps, str } from '../internal/validation';
 import { ConfidentialWorkload } from './confidential-workload';
 import { KbsResourceSpec } from './confidential-workload-props';
 import { parseResourceSpec } from './confidential-workload-schema';
@@ -83,10 +83,10 @@ const KEY_MANAGER_PROBES = {
   startup: { periodSeconds: 5, failureThreshold: 24 },
 };
 
-export const schema = v.object({
+export const schema = obj({
   ...serverWorkloadShape,
   name: v.optional(k8sName, 'key-manager'),
-  privateKey: v.optional(v.string(), DEFAULT_KEY_MANAGER_KEY),
+  privateKey: v.optional(str(), DEFAULT_KEY_MANAGER_KEY),
   privateKeySource: v.optional(resourceSourceSchema, ResourceSource.outOfBand()),
   port: v.optional(int(1, 65535), 8080),
 });

@@ -8,7 +8,7 @@ import { IPodVmImage } from '../azure/pod-vm-image';
 import { ConfidentialVmSize, vmSizeSchema } from '../azure/vm-sizes';
 import { Construct, Fn, IConstruct, ITerraformDependable, Token } from '../internal/cdktf';
 import { PEER_PODS_RUNTIME, POD_VM_IMAGE, VM_POOL } from '../internal/construct-interfaces';
-import { ConstructValidationError, parseProps, rawCheck } from '../internal/validation';
+import { bool, ConstructValidationError, intAtLeast, list, nonEmpty, obj, oneOf, parseProps, rawCheck, str } from '../internal/validation';
 import { VERSIONS } from '../versions';
 import { isK8sName } from '../attestation/k8s-names';
 
@@ -84,27 +84,24 @@ export interface PeerPodsRuntimeProps {
   readonly adaptorImage?: { readonly name: string; readonly tag: string };
 }
 
-export const schema = v.object({
+export const schema = obj({
   pool: VM_POOL.schema(),
   certManager: v.optional(
-    v.object({
-      install: v.optional(v.boolean(), true),
+    obj({
+      install: v.optional(bool(), true),
       version: v.optional(
-        v.pipe(v.string(), v.regex(/^v\d+\.\d+\.\d+$/, 'must pin an exact release such as "v1.19.1"')),
+        v.pipe(str(), v.regex(/^v\d+\.\d+\.\d+$/, 'must pin an exact release such as "v1.19.1"')),
         VERSIONS.certManagerChart.version,
       ),
     }),
     { install: true, version: VERSIONS.certManagerChart.version },
   ),
-  timeoutSeconds: v.optional(
-    v.pipe(v.number(), v.integer(), v.minValue(300, 'must leave kata-deploy at least 300 s to reconfigure containerd')),
-    900,
-  ),
+  timeoutSeconds: v.optional(intAtLeast(300, 'must leave kata-deploy at least 300 s to reconfigure containerd (a whole number of seconds)'), 900),
   adaptorImage: v.optional(
-    v.object({
-      name: v.pipe(v.string(), v.minLength(1)),
+    obj({
+      name: v.pipe(str(), nonEmpty()),
       tag: v.pipe(
-        v.string(),
+        str(),
         v.check((t) => t !== 'latest' && t.length > 0, 'must pin a release (a commit tag or digest), never "latest"'),
       ),
     }),
@@ -235,21 +232,21 @@ export class PeerPodsRuntime extends Construct implements IPeerPodsRuntime {
 
 const size = vmSizeSchema;
 export const importSchema = v.pipe(
-  v.object({
+  obj({
     runtimeClassName: v.optional(
       v.pipe(
-        v.string(),
+        str(),
         v.check((s) => isK8sName(s), 'must be the RuntimeClass name (a Kubernetes name)'),
       ),
       PEER_PODS_RUNTIME_CLASS,
     ),
     namespace: v.pipe(
-      v.string(),
+      str(),
       v.check((s) => isK8sName(s), 'must be the runtime namespace (a Kubernetes name)'),
     ),
-    instanceSizes: v.pipe(v.array(size), v.minLength(1, 'must give the sizes the pool offers')),
+    instanceSizes: v.pipe(list(size), v.minLength(1, 'must give the sizes the pool offers')),
     defaultInstanceSize: size,
-    evidenceTypes: v.array(v.picklist(AZURE_TEES)),
+    evidenceTypes: list(oneOf(AZURE_TEES)),
     image: v.optional(POD_VM_IMAGE.schema()),
   }),
   rawCheck((a, report) => {

@@ -2,6 +2,7 @@
 // rules (so an error names the outer construct's prop), and the ConfidentialWorkload props they become.
 import * as v from 'valibot';
 import { vmSizeSchema } from '../azure/vm-sizes';
+import { bool } from '../internal/validation';
 import { ConfidentialContainer, ConfidentialWorkloadProps } from './confidential-workload-props';
 import {
   containerSchema,
@@ -35,7 +36,7 @@ export const serverWorkloadShape = {
   env: v.optional(envSchema, {}),
   probes: serverProbesSchema,
   tls: v.optional(serverTlsSchema),
-  plainHttpInsecure: v.optional(v.boolean(), false),
+  plainHttpInsecure: v.optional(bool(), false),
 };
 
 /** The parsed shared props of a server workload. */

@@ -2,7 +2,7 @@ import { isK8sName } from '../attestation/k8s-names';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import * as v from 'valibot';
 import { Construct, Lazy, TerraformStack } from '../internal/cdktf';
-import { ConstructValidationError, parseProps } from '../internal/validation';
+import { ConstructValidationError, obj, parseProps, str } from '../internal/validation';
 
 /** The namespace confidential workloads use when given none. */
 export const DEFAULT_WORKLOAD_NAMESPACE = 'confidential-ai';
@@ -17,10 +17,10 @@ export interface WorkloadNamespaceProps {
 }
 
 /** The schema of WorkloadNamespaceProps. */
-export const workloadNamespaceSchema = v.object({
+export const workloadNamespaceSchema = obj({
   name: v.optional(
     v.pipe(
-      v.string(),
+      str(),
       v.check((s) => isK8sName(s), 'must be a Kubernetes namespace name'),
     ),
     DEFAULT_WORKLOAD_NAMESPACE,
