@@ -26,6 +26,7 @@ export interface AksProvidersOptions {
   readonly login?: KubeloginMode;
 }
 
+/** The schema of AksProvidersOptions (internal: not in the main entry). */
 export const schema = obj({
   name: literalString(
     (s) => /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,61}[a-zA-Z0-9]$/.test(s),

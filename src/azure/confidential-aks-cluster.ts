@@ -112,6 +112,7 @@ export interface ConfidentialAksClusterProps {
 
 const aksCidr = literalString((s) => parseCidr(s) !== undefined, 'must be an IPv4 CIDR with zero host bits, e.g. "10.0.0.0/16"');
 
+/** The schema of ConfidentialAksClusterProps (internal: not in the main entry). */
 export const schema = v.pipe(
   obj({
     resourceGroupName: resourceGroupName(),
@@ -294,6 +295,7 @@ export class ConfidentialAksCluster extends Construct implements IConfidentialAk
   }
 }
 
+/** The schema of ConfidentialAksClusterAttributes (internal: not in the main entry). */
 export const importSchema = obj({
   clusterId: v.pipe(str(), v.minLength(1, 'must be the ARM id of the cluster (az aks show --query id)')),
   clusterName: v.pipe(str(), v.minLength(1, 'must be the cluster name')),

@@ -101,6 +101,7 @@ const tagText = literalString(
 
 const vmSize = vmSizeSchema;
 
+/** The schema of ConfidentialVmPoolProps (internal: not in the main entry). */
 export const schema = obj({
   location: azureLocation,
   podVmResourceGroupName: resourceGroupName(),

@@ -51,6 +51,7 @@ export interface KbsKeyVaultAccessProps {
   readonly namespace?: string;
 }
 
+/** The schema of KbsKeyVaultAccessProps (internal: not in the main entry). */
 export const schema = obj({
   cluster: AKS_CLUSTER.schema(),
   keyVaultId: literalString(

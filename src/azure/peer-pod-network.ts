@@ -76,6 +76,7 @@ export interface PeerPodNetworkProps {
 const cidr = (what: string) =>
   literalString((s) => parseCidr(s) !== undefined, `must be an IPv4 CIDR with zero host bits, e.g. "10.224.0.0/16" (${what})`);
 
+/** The schema of PeerPodNetworkAttributes (internal: not in the main entry). */
 export const importSchema = obj({
   vnetId: v.pipe(str(), v.minLength(1, 'must be the ARM id of the VNet (az network vnet show --query id)')),
   nodeSubnetId: v.pipe(str(), v.minLength(1, 'must be the ARM id of the AKS node subnet (az network vnet subnet show --query id)')),
@@ -110,6 +111,7 @@ class ImportedPeerPodNetwork extends Construct implements IPeerPodNetwork {
   }
 }
 
+/** The schema of PeerPodNetworkProps (internal: not in the main entry). */
 export const schema = obj({
   resourceGroupName: resourceGroupName(),
   location: azureLocation,

@@ -70,6 +70,7 @@ const measurementsSchema = v.pipe(
   ),
 );
 
+/** The schema of PodVmImageProps (internal: not in the main entry). */
 export const schema = obj({
   resourceGroupName: resourceGroupName(),
   location: azureLocation,
@@ -182,6 +183,7 @@ function imageMeasurements(scope: Construct, sets: readonly MeasurementSet[]): N
   return measurements;
 }
 
+/** The schema of PodVmImageAttributes (internal: not in the main entry). */
 export const importSchema = obj({
   imageId: literalString(
     (s) =>

@@ -22,6 +22,7 @@ export interface ExternalKbsProps extends KbsAttestationProps {
   readonly allowInsecureHttpForDevelopment?: boolean;
 }
 
+/** The schema of ExternalKbsProps (internal: not in the main entry). */
 export const schema = obj({
   ...kbsAttestationShape,
   url: literalString((s) => /^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(s), 'must be the KBS base URL, "https://<address>[:port]"'),

@@ -185,6 +185,7 @@ const INFERENCE_PROBES = {
   startup: { periodSeconds: 10, failureThreshold: 90 },
 };
 
+/** The schema of ConfidentialInferenceProps (internal: not in the main entry). */
 export const schema = obj({
   ...serverWorkloadShape,
   model: instanceOf(ModelSource, 'must be ModelSource.encryptedImage(...) or ModelSource.encryptedBlob(...)'),

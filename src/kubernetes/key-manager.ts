@@ -83,6 +83,7 @@ const KEY_MANAGER_PROBES = {
   startup: { periodSeconds: 5, failureThreshold: 24 },
 };
 
+/** The schema of KeyManagerProps (internal: not in the main entry). */
 export const schema = obj({
   ...serverWorkloadShape,
   name: v.optional(k8sName, 'key-manager'),

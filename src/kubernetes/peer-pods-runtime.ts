@@ -84,6 +84,7 @@ export interface PeerPodsRuntimeProps {
   readonly adaptorImage?: { readonly name: string; readonly tag: string };
 }
 
+/** The schema of PeerPodsRuntimeProps (internal: not in the main entry). */
 export const schema = obj({
   pool: VM_POOL.schema(),
   certManager: v.optional(
@@ -231,6 +232,7 @@ export class PeerPodsRuntime extends Construct implements IPeerPodsRuntime {
 }
 
 const size = vmSizeSchema;
+/** The schema of PeerPodsRuntimeAttributes (internal: not in the main entry). */
 export const importSchema = v.pipe(
   obj({
     runtimeClassName: v.optional(

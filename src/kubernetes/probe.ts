@@ -33,6 +33,7 @@ const timing = {
   failureThreshold: v.optional(int(1, 1000)),
 };
 
+/** The schemas of the probes' options (internal: not in the main entry). */
 export const tcpOptions = strictObject(timing);
 export const httpOptions = strictObject({ ...timing, scheme: v.optional(oneOf(['HTTP', 'HTTPS']), 'HTTP') });
 export const proxyOptions = strictObject({ ...timing, port: v.optional(v.never('is the proxy status port; it cannot be set here')) });

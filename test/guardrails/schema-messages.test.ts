@@ -29,7 +29,7 @@ const SCHEMAS: Record<string, unknown> = {
   KeyManager: keyManagerSchema,
   ConfidentialInference: inferenceSchema,
   PeerPodsRuntime: runtimeSchema,
-  'PeerPodsRuntime.fromExisting': runtimeImportSchema,
+  'PeerPodsRuntime.alreadyInstalled': runtimeImportSchema,
   ConfidentialVmPool: vmPoolSchema,
   PeerPodNetwork: networkSchema,
   'PeerPodNetwork.fromExisting': networkImportSchema,
