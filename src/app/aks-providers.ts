@@ -4,7 +4,7 @@ import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import * as v from 'valibot';
 import { resourceGroupName } from '../azure/azure-names';
 import { Fn, TerraformStack } from '../internal/cdktf';
-import { literalString, parseProps } from '../internal/validation';
+import { literalString, obj, oneOf, parseProps } from '../internal/validation';
 
 /** Entra ID's well-known server application id of AKS (the audience kubelogin requests tokens for). */
 export const AKS_ENTRA_SERVER_ID = '6dae42f8-4368-4678-94ff-3960e28e3630';
@@ -26,13 +26,14 @@ export interface AksProvidersOptions {
   readonly login?: KubeloginMode;
 }
 
-const schema = v.object({
+/** The schema of AksProvidersOptions (internal: not in the main entry). */
+export const schema = obj({
   name: literalString(
     (s) => /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,61}[a-zA-Z0-9]$/.test(s),
     'must be the AKS cluster name (2-63 letters, digits, "-" or "_")',
   ),
   resourceGroupName: resourceGroupName(),
-  login: v.optional(v.picklist(['azurecli', 'workloadidentity', 'msi', 'spn', 'azd', 'azurepipelines']), 'azurecli'),
+  login: v.optional(oneOf(['azurecli', 'workloadidentity', 'msi', 'spn', 'azd', 'azurepipelines']), 'azurecli'),
 });
 
 /**

@@ -6,9 +6,49 @@ import { secretKind, secretPlaceholder } from './secrets';
 /** A schema that parses unknown input into a `T`. */
 export type Schema<T> = v.GenericSchema<unknown, T>;
 
-/** An integer from `min` to `max`; `message` replaces the default message of each check. */
-export function int(min: number, max: number, message?: string) {
-  return v.pipe(v.number(), v.integer(message), v.minValue(min, message), v.maxValue(max, message));
+/** An integer from `min` to `max`; `message` replaces the message every check of it gives. */
+export function int(min: number, max: number, message = `must be a whole number from ${min} to ${max}`) {
+  return v.pipe(v.number(message), v.integer(message), v.minValue(min, message), v.maxValue(max, message));
+}
+
+/** A whole number of at least `min`. */
+export function intAtLeast(min: number, message = `must be a whole number of at least ${min}`) {
+  return v.pipe(v.number(message), v.integer(message), v.minValue(min, message));
+}
+
+/** A string. */
+export function str(message = 'must be a string') {
+  return v.string(message);
+}
+
+/** true or false. */
+export function bool(message = 'must be true or false') {
+  return v.boolean(message);
+}
+
+/** A string or array that is not empty. */
+export function nonEmpty<T extends string | unknown[]>(message = 'must not be empty') {
+  return v.minLength<T, 1, string>(1, message);
+}
+
+/** An array of `item`. */
+export function list<const T extends v.GenericSchema>(item: T, message = 'must be an array') {
+  return v.array(item, message);
+}
+
+/** An object with `entries` (keys it does not know are dropped; `strictObject` refuses them). */
+export function obj<const E extends v.ObjectEntries>(entries: E, message = 'must be an object') {
+  return v.object(entries, message);
+}
+
+/** An object of string values, such as tags. */
+export function stringMap(message = 'must be an object of string values, e.g. { team: "ml" }') {
+  return v.record(str('must be a string key'), str('must be a string'), message);
+}
+
+/** One of `options`, which the message lists. */
+export function oneOf<const T extends readonly string[]>(options: T, message = `must be one of ${options.map((o) => JSON.stringify(o)).join(', ')}`) {
+  return v.picklist(options, message);
 }
 
 /**
@@ -42,35 +82,32 @@ function editDistance(a: string, b: string): number {
 }
 
 /**
- * The first issue of a failed parse: its dotted path (empty for the root) and its message. A missing value
- * reads "is required" (with the schema's own message, if it has one); a union that failed without a message of
- * its own reports the first option that failed inside the value; valibot's default messages ("Invalid ...") show the value.
+ * The first issue of a failed parse: its dotted path (empty for the root), its message, and whether the message
+ * stands without the value (only "is required": there is none to show). A missing value reads "is required", with the
+ * requirement when the schema states one ("must ..."); a union none of whose options took the value reports the
+ * first option that got into the value (its problem is more precise than the union's list of choices).
  */
 export function firstIssue(issues: readonly v.BaseIssue<unknown>[]): { path: string[]; message: string; showsValue: boolean } {
   let issue = issues[0];
   const path = (issue.path ?? []).map((p) => String(p.key));
   // A union's option issues carry paths relative to the union's value.
   for (;;) {
-    const deepest = issue.type === 'union' && isDefault(issue.message) ? (issue.issues ?? []).find((i) => (i.path?.length ?? 0) > 0) : undefined;
+    const deepest = issue.type === 'union' ? (issue.issues ?? []).find((i) => (i.path?.length ?? 0) > 0) : undefined;
     if (!deepest) break;
     path.push(...(deepest.path ?? []).map((p) => String(p.key)));
     issue = deepest;
   }
   if (issue.input === undefined && issue.kind === 'schema')
-    return { path, message: isDefault(issue.message) ? 'is required' : `is required; it ${issue.message}`, showsValue: true };
-  return { path, message: isDefault(issue.message) ? withoutSecret(issue) : issue.message, showsValue: isDefault(issue.message) };
+    return { path, message: issue.message.startsWith('must ') ? `is required; it ${issue.message}` : 'is required', showsValue: true };
+  // The library's messages state the requirement and the fix, never the value: the caller adds it, through show().
+  return { path, message: withoutSecret(issue), showsValue: false };
 }
 
-/** A default message with the value it quotes ("but received ...") described instead when it holds a secret. */
+/** A message that quotes the value it received (valibot's own), with the value described instead when it holds a secret. */
 function withoutSecret(issue: v.BaseIssue<unknown>): string {
   const secret = secretKind(issue.input);
   if (secret === undefined || issue.received === '') return issue.message;
   return issue.message.split(issue.received).join(secretPlaceholder(secret));
-}
-
-/** valibot's own messages ("Invalid type: Expected string but received 5") name the value already. */
-function isDefault(message: string): boolean {
-  return message.startsWith('Invalid ');
 }
 
 /** A check of a whole object that reports on one of its fields (the error names that field, not the object). */

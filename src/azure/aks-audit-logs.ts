@@ -2,7 +2,7 @@ import { LogAnalyticsWorkspace } from '@cdktf/provider-azurerm/lib/log-analytics
 import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting';
 import * as v from 'valibot';
 import { Construct } from '../internal/cdktf';
-import { fieldCheck, int, isToken, literalString, strictObject } from '../internal/validation';
+import { fieldCheck, int, isToken, list, literalString, strictObject } from '../internal/validation';
 
 /** The AKS control-plane log categories a diagnostic setting can export. */
 export const AKS_LOG_CATEGORIES = [
@@ -63,7 +63,7 @@ export const aksAuditLogsSchema = v.pipe(
     retentionInDays: v.optional(int(30, 730, 'must be 30-730 days (Log Analytics)')),
     categories: v.optional(
       v.pipe(
-        v.array(v.picklist(AKS_LOG_CATEGORIES, `must be one of ${AKS_LOG_CATEGORIES.join(', ')}`)),
+        list(v.picklist(AKS_LOG_CATEGORIES, `must be one of ${AKS_LOG_CATEGORIES.join(', ')}`)),
         v.minLength(1, 'must name at least one category; to export nothing, set disableAuditLogsInsecure'),
         v.check((c) => new Set(c).size === c.length, 'must not repeat a category'),
       ),

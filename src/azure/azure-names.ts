@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { isToken, literalString } from '../internal/validation';
+import { isToken, literalString, str } from '../internal/validation';
 
 // Azure public-cloud regions (`az account list-locations --query "[].name"`), as of azurerm 4.55.
 const REGIONS = [
@@ -75,7 +75,7 @@ function normalizeRegion(text: string): string {
  * fail only at apply).
  */
 export const azureLocation = v.pipe(
-  v.string(),
+  str(),
   v.check(
     (s) => REGIONS.includes(s) || isToken(s),
     (issue) => {

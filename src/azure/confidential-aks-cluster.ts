@@ -4,7 +4,21 @@ import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-di
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import * as v from 'valibot';
 import { Annotations, Construct, IConstruct } from '../internal/cdktf';
-import { fieldCheck, int, isToken, literalString, parseProps, rawCheck, ConstructInterface } from '../internal/validation';
+import {
+  bool,
+  ConstructInterface,
+  fieldCheck,
+  int,
+  isToken,
+  list,
+  literalString,
+  nonEmpty,
+  obj,
+  parseProps,
+  rawCheck,
+  str,
+  stringMap,
+} from '../internal/validation';
 import { isIpv4AddressOrCidr, overlaps, parseCidr, parseIpv4 } from './cidr';
 import { IPeerPodNetwork, PEER_POD_NETWORK } from './peer-pod-network';
 import { AksAuditLogs, aksAuditLogsSchema, exportControlPlaneLogs } from './aks-audit-logs';
@@ -117,21 +131,22 @@ export interface ConfidentialAksClusterProps {
 
 const aksCidr = literalString((s) => parseCidr(s) !== undefined, 'must be an IPv4 CIDR with zero host bits, e.g. "10.0.0.0/16"');
 
-const schema = v.pipe(
-  v.object({
+/** The schema of ConfidentialAksClusterProps (internal: not in the main entry). */
+export const schema = v.pipe(
+  obj({
     resourceGroupName: resourceGroupName(),
     location: azureLocation,
     name: literalString((s) => /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,61}[a-zA-Z0-9]$/.test(s), 'must be 2-63 letters, digits, "-" or "_"'),
     network: PEER_POD_NETWORK.schema(),
     adminGroupObjectIds: v.pipe(
-      v.array(v.pipe(v.string(), v.minLength(1))),
+      list(v.pipe(str(), nonEmpty())),
       v.minLength(1, 'must name at least one Entra ID admin group: local accounts are disabled'),
     ),
-    kubernetesVersion: v.optional(v.string()),
-    nodeVmSize: v.optional(v.string(), 'Standard_D4s_v5'),
+    kubernetesVersion: v.optional(str()),
+    nodeVmSize: v.optional(str(), 'Standard_D4s_v5'),
     nodeCount: v.optional(int(1, 1000), 2),
     apiServerAuthorizedIpRanges: v.optional(
-      v.array(
+      list(
         v.pipe(
           literalString(isIpv4AddressOrCidr, 'must be an IPv4 address or CIDR with zero host bits, e.g. "203.0.113.0/24"'),
           v.check(
@@ -143,18 +158,18 @@ const schema = v.pipe(
       ),
       [],
     ),
-    privateCluster: v.optional(v.boolean(), false),
+    privateCluster: v.optional(bool(), false),
     podCidr: v.optional(aksCidr, '192.168.0.0/16'),
     serviceCidr: v.optional(aksCidr, '10.0.0.0/16'),
     dnsServiceIp: v.optional(
       literalString((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address'),
       '10.0.0.10',
     ),
-    keyVaultSecretsProvider: v.optional(v.boolean(), false),
-    azurePolicy: v.optional(v.boolean(), true),
+    keyVaultSecretsProvider: v.optional(bool(), false),
+    azurePolicy: v.optional(bool(), true),
     auditLogs: v.optional(aksAuditLogsSchema),
-    disableAuditLogsInsecure: v.optional(v.boolean(), false),
-    tags: v.optional(v.record(v.string(), v.string()), {}),
+    disableAuditLogsInsecure: v.optional(bool(), false),
+    tags: v.optional(stringMap(), {}),
   }),
   fieldCheck(
     'auditLogs',
@@ -304,10 +319,11 @@ export class ConfidentialAksCluster extends Construct implements IConfidentialAk
   }
 }
 
-const importSchema = v.object({
-  clusterId: v.pipe(v.string(), v.minLength(1, 'must be the ARM id of the cluster (az aks show --query id)')),
-  clusterName: v.pipe(v.string(), v.minLength(1, 'must be the cluster name')),
-  clusterResourceGroupName: v.pipe(v.string(), v.minLength(1, 'must be the resource group of the cluster')),
+/** The schema of ConfidentialAksClusterAttributes (internal: not in the main entry). */
+export const importSchema = obj({
+  clusterId: v.pipe(str(), v.minLength(1, 'must be the ARM id of the cluster (az aks show --query id)')),
+  clusterName: v.pipe(str(), v.minLength(1, 'must be the cluster name')),
+  clusterResourceGroupName: v.pipe(str(), v.minLength(1, 'must be the resource group of the cluster')),
   clusterOidcIssuerUrl: literalString(
     (s) => s.startsWith('https://'),
     'must be the https OIDC issuer URL of the cluster (az aks show --query oidcIssuerProfile.issuerUrl)',

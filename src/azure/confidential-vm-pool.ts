@@ -6,7 +6,7 @@ import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-
 import * as v from 'valibot';
 import { AzureTee } from '../attestation/reference-values';
 import { Annotations, Construct, IConstruct } from '../internal/cdktf';
-import { ConstructValidationError, int, literalString, parseProps, ConstructInterface } from '../internal/validation';
+import { bool, ConstructInterface, ConstructValidationError, int, list, literalString, obj, parseProps, stringMap } from '../internal/validation';
 import { IConfidentialAksCluster, AKS_CLUSTER } from './confidential-aks-cluster';
 import { IPeerPodNetwork, PEER_POD_NETWORK } from './peer-pod-network';
 import { IPodVmImage, POD_VM_IMAGE } from './pod-vm-image';
@@ -102,20 +102,21 @@ const tagText = literalString(
 
 const vmSize = vmSizeSchema;
 
-const schema = v.object({
+/** The schema of ConfidentialVmPoolProps (internal: not in the main entry). */
+export const schema = obj({
   location: azureLocation,
   podVmResourceGroupName: resourceGroupName(),
-  createPodVmResourceGroup: v.optional(v.boolean(), true),
+  createPodVmResourceGroup: v.optional(bool(), true),
   cluster: AKS_CLUSTER.schema(),
   network: PEER_POD_NETWORK.schema(),
   image: POD_VM_IMAGE.schema(),
-  instanceSizes: v.optional(v.pipe(v.array(vmSize), v.minLength(1, 'must allow at least one size')), [ConfidentialVmSize.STANDARD_DC2AS_V5]),
+  instanceSizes: v.optional(v.pipe(list(vmSize), v.minLength(1, 'must allow at least one size')), [ConfidentialVmSize.STANDARD_DC2AS_V5]),
   defaultInstanceSize: v.optional(vmSize),
   runtimeNamespace: v.optional(literalString(isK8sName, 'must be a Kubernetes namespace name (RFC 1123 label)'), DEFAULT_RUNTIME_NAMESPACE),
   limitPerNode: v.optional(int(1, 250), 10),
   rootVolumeSizeGiB: v.optional(int(1, 4095)),
-  podVmTags: v.optional(v.record(tagText, tagText), {}),
-  tags: v.optional(v.record(v.string(), v.string()), {}),
+  podVmTags: v.optional(v.record(tagText, tagText, 'must be an object of tag names to values'), {}),
+  tags: v.optional(stringMap(), {}),
 });
 
 /**

@@ -4,7 +4,7 @@ import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import * as v from 'valibot';
 import { Annotations, Construct, IConstruct } from '../internal/cdktf';
-import { literalString, parseProps, ConstructInterface } from '../internal/validation';
+import { ConstructInterface, list, literalString, nonEmpty, obj, parseProps, str } from '../internal/validation';
 import { IConfidentialAksCluster, AKS_CLUSTER } from './confidential-aks-cluster';
 import { WORKLOAD_IDENTITY_AUDIENCE } from './confidential-vm-pool';
 import { azureLocation, resourceGroupName } from './azure-names';
@@ -53,7 +53,8 @@ export interface KbsKeyVaultAccessProps {
   readonly namespace?: string;
 }
 
-const schema = v.object({
+/** The schema of KbsKeyVaultAccessProps (internal: not in the main entry). */
+export const schema = obj({
   cluster: AKS_CLUSTER.schema(),
   keyVaultId: literalString(
     (s) => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+$/i.test(s),
@@ -62,7 +63,7 @@ const schema = v.object({
   keyVaultName: literalString((s) => /^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/.test(s), 'must be a Key Vault name (3-24 letters, digits and "-")'),
   location: azureLocation,
   resourceGroupName: resourceGroupName(),
-  secretNames: v.optional(v.pipe(v.array(v.pipe(v.string(), v.regex(/^[0-9a-zA-Z-]{1,127}$/, 'must be Key Vault secret names'))), v.minLength(1))),
+  secretNames: v.optional(v.pipe(list(v.pipe(str(), v.regex(/^[0-9a-zA-Z-]{1,127}$/, 'must be Key Vault secret names'))), nonEmpty())),
   namespace: v.optional(literalString(isK8sName, 'must be a Kubernetes namespace name'), KBS_WORKLOAD_IDENTITY.defaultNamespace),
 });
 

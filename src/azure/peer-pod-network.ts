@@ -9,7 +9,7 @@ import { SubnetNetworkSecurityGroupAssociation } from '@cdktf/provider-azurerm/l
 import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
 import * as v from 'valibot';
 import { Construct, IConstruct } from '../internal/cdktf';
-import { ConstructValidationError, int, isToken, literalString, parseProps, ConstructInterface } from '../internal/validation';
+import { ConstructInterface, ConstructValidationError, int, isToken, literalString, obj, parseProps, str, stringMap } from '../internal/validation';
 import { Ipv4Block, contains, overlaps, parseCidr } from './cidr';
 import { azureLocation, resourceGroupName } from './azure-names';
 
@@ -81,11 +81,12 @@ export interface PeerPodNetworkProps {
 const cidr = (what: string) =>
   literalString((s) => parseCidr(s) !== undefined, `must be an IPv4 CIDR with zero host bits, e.g. "10.224.0.0/16" (${what})`);
 
-const importSchema = v.object({
-  vnetId: v.pipe(v.string(), v.minLength(1, 'must be the ARM id of the VNet (az network vnet show --query id)')),
-  nodeSubnetId: v.pipe(v.string(), v.minLength(1, 'must be the ARM id of the AKS node subnet (az network vnet subnet show --query id)')),
-  podVmSubnetId: v.pipe(v.string(), v.minLength(1, 'must be the ARM id of the pod-VM subnet (az network vnet subnet show --query id)')),
-  podVmNsgId: v.optional(v.pipe(v.string(), v.minLength(1, 'must be the ARM id of the NSG on the pod-VM subnet, or left out'))),
+/** The schema of PeerPodNetworkAttributes (internal: not in the main entry). */
+export const importSchema = obj({
+  vnetId: v.pipe(str(), v.minLength(1, 'must be the ARM id of the VNet (az network vnet show --query id)')),
+  nodeSubnetId: v.pipe(str(), v.minLength(1, 'must be the ARM id of the AKS node subnet (az network vnet subnet show --query id)')),
+  podVmSubnetId: v.pipe(str(), v.minLength(1, 'must be the ARM id of the pod-VM subnet (az network vnet subnet show --query id)')),
+  podVmNsgId: v.optional(v.pipe(str(), v.minLength(1, 'must be the ARM id of the NSG on the pod-VM subnet, or left out'))),
   nodeSubnetCidr: v.optional(cidr('the node subnet')),
   addressSpace: v.optional(cidr('the VNet address space')),
   podVmSubnetCidr: v.optional(cidr('the pod-VM subnet')),
@@ -115,7 +116,8 @@ class ImportedPeerPodNetwork extends Construct implements IPeerPodNetwork {
   }
 }
 
-const schema = v.object({
+/** The schema of PeerPodNetworkProps (internal: not in the main entry). */
+export const schema = obj({
   resourceGroupName: resourceGroupName(),
   location: azureLocation,
   namePrefix: v.optional(
@@ -126,7 +128,7 @@ const schema = v.object({
   nodeSubnetCidr: v.optional(cidr('the node subnet'), '10.224.0.0/16'),
   podVmSubnetCidr: v.optional(cidr('the pod-VM subnet'), '10.225.0.0/16'),
   natIdleTimeoutMinutes: v.optional(int(4, 120), 4),
-  tags: v.optional(v.record(v.string(), v.string()), {}),
+  tags: v.optional(stringMap(), {}),
 });
 
 /**

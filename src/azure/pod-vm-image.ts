@@ -7,7 +7,18 @@ import * as v from 'valibot';
 import { AzureTee, MeasurementSet, NormalizedMeasurementSet, normalizeMeasurementSet, parseMeasurementsJson } from '../attestation/reference-values';
 import { AttestationInputError } from '../attestation/errors';
 import { Construct, IConstruct } from '../internal/cdktf';
-import { ConstructValidationError, fieldOf, literalString, parseProps, ConstructInterface } from '../internal/validation';
+import {
+  ConstructInterface,
+  ConstructValidationError,
+  fieldOf,
+  list,
+  literalString,
+  nonEmpty,
+  obj,
+  parseProps,
+  str,
+  stringMap,
+} from '../internal/validation';
 import { azureLocation, resourceGroupName } from './azure-names';
 
 /** A pod VM image and the measurements it boots with: a `PodVmImage`, or `PodVmImage.fromImageAttributes`. */
@@ -65,14 +76,15 @@ export interface PodVmImageProps {
 }
 
 const measurementsSchema = v.pipe(
-  v.array(v.custom<MeasurementSet>((m) => typeof m === 'object' && m !== null)),
+  list(v.custom<MeasurementSet>((m) => typeof m === 'object' && m !== null, 'must be a MeasurementSet (PodVmImage.measurementsFromFile(...))')),
   v.minLength(
     1,
     'must give the measurements of at least one TEE (PodVmImage.measurementsFromFile(...)): an image without reference values can never attest',
   ),
 );
 
-const schema = v.object({
+/** The schema of PodVmImageProps (internal: not in the main entry). */
+export const schema = obj({
   resourceGroupName: resourceGroupName(),
   location: azureLocation,
   galleryName: literalString((s) => /^[A-Za-z0-9][A-Za-z0-9_.]{0,78}[A-Za-z0-9]$/.test(s), 'must be 2-80 letters, digits, "_" or "." (no "-")'),
@@ -82,14 +94,15 @@ const schema = v.object({
   ),
   version: literalString((s) => /^\d+\.\d+\.\d+$/.test(s), 'must be major.minor.patch, e.g. "0.22.0"'),
   vhdBlobUri: literalString((s) => /^https:\/\/[a-z0-9]+\.blob\.core\.windows\.net\/.+\.vhd$/.test(s), 'must be the https URI of a .vhd page blob'),
-  storageAccountId: v.pipe(v.string(), v.minLength(1)),
-  targetRegions: v.optional(v.array(azureLocation)),
-  identifier: v.optional(
-    v.object({ publisher: v.pipe(v.string(), v.minLength(1)), offer: v.pipe(v.string(), v.minLength(1)), sku: v.pipe(v.string(), v.minLength(1)) }),
-    { publisher: 'confidential-containers', offer: 'peerpods-podvm', sku: 'azure-cvm' },
-  ),
+  storageAccountId: v.pipe(str(), nonEmpty()),
+  targetRegions: v.optional(list(azureLocation)),
+  identifier: v.optional(obj({ publisher: v.pipe(str(), nonEmpty()), offer: v.pipe(str(), nonEmpty()), sku: v.pipe(str(), nonEmpty()) }), {
+    publisher: 'confidential-containers',
+    offer: 'peerpods-podvm',
+    sku: 'azure-cvm',
+  }),
   measurements: measurementsSchema,
-  tags: v.optional(v.record(v.string(), v.string()), {}),
+  tags: v.optional(stringMap(), {}),
 });
 
 /**
@@ -188,7 +201,8 @@ function imageMeasurements(scope: Construct, sets: readonly MeasurementSet[]): N
   return measurements;
 }
 
-const importSchema = v.object({
+/** The schema of PodVmImageAttributes (internal: not in the main entry). */
+export const importSchema = obj({
   imageId: literalString(
     (s) =>
       /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/galleries\/[^/]+\/images\/[^/]+\/versions\/[^/]+$/i.test(s) ||

@@ -1,9 +1,25 @@
 import * as v from 'valibot';
 import { ConstructValidationError, Field, show } from '../attestation/errors';
-import { firstIssue, unknownKeyMessage, type Schema } from '../attestation/schema';
+import { firstIssue, type Schema, str, unknownKeyMessage } from '../attestation/schema';
 
 export { ConstructValidationError };
-export { fieldCheck, firstIssue, instanceOf, int, noSecret, rawCheck, strictObject } from '../attestation/schema';
+export {
+  bool,
+  fieldCheck,
+  firstIssue,
+  instanceOf,
+  int,
+  intAtLeast,
+  list,
+  noSecret,
+  nonEmpty,
+  obj,
+  oneOf,
+  rawCheck,
+  str,
+  strictObject,
+  stringMap,
+} from '../attestation/schema';
 export type { Schema } from '../attestation/schema';
 import { IConstruct, Token } from './cdktf';
 
@@ -15,7 +31,7 @@ export function isToken(value: unknown): boolean {
 /** A string schema that applies `check` only when the value is known at synth time. */
 export function literalString(check: (s: string) => boolean, message: string) {
   return v.pipe(
-    v.string(),
+    str(),
     v.check((s) => isToken(s) || check(s), message),
   );
 }

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import * as v from 'valibot';
 import { KbsBundleFiles, renderKbsBundle } from '../attestation/kbs-bundle';
 import { Annotations, Construct } from '../internal/cdktf';
-import { ConstructValidationError, literalString, parseProps } from '../internal/validation';
+import { bool, ConstructValidationError, literalString, obj, parseProps } from '../internal/validation';
 import { KbsAttestationProps, KeyBrokerBase, kbsAttestationShape, kbsCaCertificate } from './key-broker-base';
 
 /** Props of ExternalKbs. */
@@ -22,11 +22,12 @@ export interface ExternalKbsProps extends KbsAttestationProps {
   readonly allowInsecureHttpForDevelopment?: boolean;
 }
 
-const schema = v.object({
+/** The schema of ExternalKbsProps (internal: not in the main entry). */
+export const schema = obj({
   ...kbsAttestationShape,
   url: literalString((s) => /^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(s), 'must be the KBS base URL, "https://<address>[:port]"'),
   caCertPem: kbsCaCertificate('the CA of the KBS', 'must be the PEM certificate of the CA of the KBS (one "-----BEGIN CERTIFICATE-----" block)'),
-  allowInsecureHttpForDevelopment: v.optional(v.boolean(), false),
+  allowInsecureHttpForDevelopment: v.optional(bool(), false),
 });
 
 /**

@@ -9,7 +9,7 @@ import { ResourceSource, ResourceSourceKind } from '../attestation/resource-sour
 import { KbsAuditTrail, renderTrustReport } from '../attestation/trust-report';
 import { IPodVmImage } from '../azure/pod-vm-image';
 import { Annotations, Construct } from '../internal/cdktf';
-import { ConstructValidationError, fieldOf, noSecret } from '../internal/validation';
+import { bool, ConstructValidationError, fieldOf, list, noSecret, str } from '../internal/validation';
 import { VERSIONS } from '../versions';
 import { DeclareResourceOptions, IConfidentialWorkload, IKeyBrokerService, CONFIDENTIAL_WORKLOAD, KEY_BROKER } from './key-broker';
 
@@ -38,12 +38,12 @@ export interface KbsAttestationProps {
 
 /** The schema entries of KbsAttestationProps (merged into each placement's schema). */
 export const kbsAttestationShape = {
-  referenceValuesExpire: v.string(),
-  tdxAcceptedTcbStatuses: v.optional(v.array(v.string())),
+  referenceValuesExpire: str(),
+  tdxAcceptedTcbStatuses: v.optional(list(str())),
   snpTcbFloor: v.optional(
     v.custom<SnpTcbFloor>((f) => typeof f === 'object' && f !== null, 'must give the minimum of each of bootloader, tee, snp, microcode'),
   ),
-  allowAnySnpTcbInsecure: v.optional(v.boolean(), false),
+  allowAnySnpTcbInsecure: v.optional(bool(), false),
 };
 
 /** Where the KBS's private keys belong, for the message that refuses one in a public prop. */
@@ -52,7 +52,7 @@ const KBS_KEY_HOME = 'private keys stay in Key Vault or a Kubernetes Secret, nev
 /** A PEM certificate prop of a KBS placement: exactly one certificate, never a private key. */
 export function kbsCaCertificate(what: string, message = `must be one PEM certificate ("-----BEGIN CERTIFICATE-----"): ${what}`) {
   return v.pipe(
-    v.string(),
+    str(),
     noSecret('the certificate', KBS_KEY_HOME),
     v.check((s: string) => isPemCertificate(s), message),
   );
@@ -62,14 +62,14 @@ export function kbsCaCertificate(what: string, message = `must be one PEM certif
 export const kbsPublicMaterialShape = {
   httpsCaCertPem: kbsCaCertificate('the CA certificate that issued the KBS certificate'),
   adminPublicKeyPem: v.pipe(
-    v.string(),
+    str(),
     noSecret('the public key (openssl pkey -pubout)', 'the admin private key stays with the model owner'),
     v.check(hasPemMarkers, 'must be the PEM text of the admin public key'),
     v.check((s) => s.includes('PUBLIC KEY'), 'must be a PEM public key ("-----BEGIN PUBLIC KEY-----"), never a private key'),
   ),
   // A chain file may hold several certificates: any PEM text is taken, as long as no secret is in it.
   tokenSignerCaCertPem: v.pipe(
-    v.string(),
+    str(),
     noSecret('the certificate', KBS_KEY_HOME),
     v.check(hasPemMarkers, 'must be the PEM text of the token signer CA certificate'),
   ),
@@ -80,7 +80,7 @@ export const kbsPublicMaterialShape = {
  * otherwise replace the KBS that holds every key.
  */
 export const kbsImageSchema = v.pipe(
-  v.string(),
+  str(),
   v.check(
     (s) => isPinnedImage(s),
     `must pin the Trustee image by digest, e.g. "${VERSIONS.trusteeImage}@sha256:<64 hex>" (\`crane digest ${VERSIONS.trusteeImage}\` gives it)`,

@@ -4,7 +4,7 @@ import { isIpv4AddressOrCidr, parseCidr, parseIpv4 } from '../azure/cidr';
 import { IPeerPodNetwork, PEER_POD_NETWORK } from '../azure/peer-pod-network';
 import { ConfidentialVmSize, vmSizeSchema } from '../azure/vm-sizes';
 import { Token } from '../internal/cdktf';
-import { int, literalString, noSecret } from '../internal/validation';
+import { int, list, literalString, nonEmpty, noSecret, obj, str, stringMap } from '../internal/validation';
 import { KbsAttestationProps, kbsAttestationShape, kbsImageSchema, kbsPublicMaterialShape } from './key-broker-base';
 
 /** Props of TrusteeVm. */
@@ -107,47 +107,50 @@ const OS_IMAGE_VERSION_FIX =
 const ipv4Cidr = (what: string) => literalString(isIpv4AddressOrCidr, `must be an IPv4 address or CIDR (${what})`);
 
 /** The schema TrusteeVm parses its props with. */
-export const trusteeVmPropsSchema = v.object({
+export const trusteeVmPropsSchema = obj({
   ...kbsAttestationShape,
   resourceGroupName: resourceGroupName(),
   location: azureLocation,
-  subnetId: v.pipe(v.string(), v.minLength(1)),
+  subnetId: v.pipe(str(), nonEmpty()),
   subnetCidr: v.pipe(
-    v.string(),
+    str(),
     v.check((s) => !Token.isUnresolved(s) && parseCidr(s) !== undefined, 'must be the literal IPv4 CIDR of the subnet, e.g. "10.250.0.0/26"'),
   ),
   staticIp: v.pipe(
-    v.string(),
+    str(),
     v.check((s) => !Token.isUnresolved(s), 'must be known at synth time: it goes into every workload initdata'),
     v.check((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address'),
   ),
   replicas: v.optional(int(1, 10), 1),
-  zones: v.optional(v.array(v.picklist(['1', '2', '3'], 'must be Azure availability zones "1", "2" or "3"'))),
+  zones: v.optional(list(v.picklist(['1', '2', '3'], 'must be Azure availability zones "1", "2" or "3"'))),
   replicaIps: v.optional(
-    v.array(
+    list(
       v.pipe(
-        v.string(),
+        str(),
         v.check((s) => !Token.isUnresolved(s), 'must be known at synth time: the NSG and load balancer pool name them'),
         v.check((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address'),
       ),
     ),
   ),
   podVmNetwork: PEER_POD_NETWORK.schema(),
-  adminSourceRanges: v.optional(v.array(ipv4Cidr('an admin source'))),
+  adminSourceRanges: v.optional(list(ipv4Cidr('an admin source'))),
   keyVaultName: v.pipe(
-    v.string(),
+    str(),
     v.check((s) => !Token.isUnresolved(s), 'must be known at synth time: the VM reads its secrets from this vault'),
     v.check(
       (s) => /^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/.test(s) && !s.includes('--'),
       'must be 3-24 letters, digits and single "-", starting with a letter',
     ),
   ),
-  tenantId: v.pipe(v.string(), v.minLength(1)),
+  tenantId: v.pipe(str(), nonEmpty()),
   // A list from a Terraform variable is one token; a literal list is checked item by item.
-  keyVaultAllowedIpRanges: v.union([
-    v.custom<string[]>((x) => Token.isUnresolved(x)),
-    v.array(ipv4Cidr('a public address Terraform and key uploads come from')),
-  ]),
+  keyVaultAllowedIpRanges: v.union(
+    [
+      v.custom<string[]>((x) => Token.isUnresolved(x), 'must be a Terraform list variable'),
+      list(ipv4Cidr('a public address Terraform and key uploads come from')),
+    ],
+    'must be a list of public IPv4 addresses or CIDRs (empty: only from inside the subnet), or a Terraform list variable',
+  ),
   image: kbsImageSchema,
   osImageVersion: v.pipe(
     v.string(OS_IMAGE_VERSION_FIX),
@@ -155,7 +158,7 @@ export const trusteeVmPropsSchema = v.object({
     v.check((s) => Token.isUnresolved(s) || /^\d+\.\d+\.\d+$/.test(s), OS_IMAGE_VERSION_FIX),
   ),
   adminSshPublicKey: v.pipe(
-    v.string(),
+    str(),
     noSecret('the SSH public key (the .pub file)', 'the SSH private key stays with the admin'),
     literalString(
       (s) => /^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+/.test(s),
@@ -166,7 +169,7 @@ export const trusteeVmPropsSchema = v.object({
   adminPublicKeyPem: v.optional(kbsPublicMaterialShape.adminPublicKeyPem),
   auditStorageAccountName: v.optional(
     v.pipe(
-      v.string(),
+      str(),
       v.check((s) => !Token.isUnresolved(s), 'must be known at synth time: it goes into the VM custom data'),
       v.regex(/^[a-z0-9]{3,24}$/, 'must be 3-24 lower-case letters and digits (a storage account name)'),
     ),
@@ -174,6 +177,6 @@ export const trusteeVmPropsSchema = v.object({
   auditRetentionDays: v.optional(int(1, 146000), 365),
   size: v.optional(vmSizeSchema, ConfidentialVmSize.STANDARD_DC2AS_V5),
   port: v.optional(int(1, 65535), 8080),
-  name: v.optional(v.pipe(v.string(), v.regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'must be 2-32 lowercase letters, digits and "-"')), 'trustee'),
-  tags: v.optional(v.record(v.string(), v.string()), {}),
+  name: v.optional(v.pipe(str(), v.regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'must be 2-32 lowercase letters, digits and "-"')), 'trustee'),
+  tags: v.optional(stringMap(), {}),
 });

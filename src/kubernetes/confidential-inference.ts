@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { ImageFacts } from '../attestation/image-facts';
 import { ResourcePath } from '../attestation/resource-path';
 import { Construct } from '../internal/cdktf';
-import { ConstructValidationError, fieldOf, instanceOf, int, parseProps } from '../internal/validation';
+import { ConstructValidationError, fieldOf, instanceOf, int, obj, parseProps, str } from '../internal/validation';
 import { ConfidentialContainer, ImagePullSettings, ScratchVolume, WorkloadResource } from './confidential-workload-props';
 import { parseResourceSpec } from './confidential-workload-schema';
 import { k8sName } from './prop-schemas';
@@ -138,14 +138,15 @@ const INFERENCE_PROBES = {
   startup: { periodSeconds: 10, failureThreshold: 90 },
 };
 
-const schema = v.object({
+/** The schema of ConfidentialInferenceProps (internal: not in the main entry). */
+export const schema = obj({
   ...serverWorkloadShape,
   model: instanceOf(ModelSource, 'must be ModelSource.encryptedImage(...) or ModelSource.encryptedBlob(...)'),
   name: v.optional(k8sName, 'inference'),
-  signedImagePolicy: v.optional(v.string()),
-  sigstoreConfig: v.optional(v.string()),
+  signedImagePolicy: v.optional(str()),
+  sigstoreConfig: v.optional(str()),
   port: v.optional(int(1, 65535), 8000),
-  containerResources: v.optional(v.object({ cpu: v.string(), memory: v.string() }), { cpu: '1', memory: '4Gi' }),
+  containerResources: v.optional(obj({ cpu: str(), memory: str() }), { cpu: '1', memory: '4Gi' }),
   keyManager: v.optional(instanceOf(KeyManager, 'must be a KeyManager')),
 });
 

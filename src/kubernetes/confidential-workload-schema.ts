@@ -1,6 +1,6 @@
 // The valibot schemas that parse ConfidentialWorkloadProps (confidential-workload-props.ts): internal, not exported.
 import * as v from 'valibot';
-import { instanceOf, int, rawCheck, strictObject } from '../internal/validation';
+import { bool, instanceOf, int, list, obj, rawCheck, str, strictObject, stringMap } from '../internal/validation';
 import { AgentPolicy } from '../attestation/agent-policy';
 import { ImageFacts } from '../attestation/image-facts';
 import { Field } from '../attestation/errors';
@@ -23,23 +23,30 @@ export const imageFactsSchema = v.custom<ImageFacts>(
 
 /** A Kubernetes memory or storage quantity in bytes, with an optional binary or decimal suffix ("512Mi", "1G"). */
 const byteQuantity = (example: string) =>
-  v.pipe(v.string(), v.regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/, `must be a Kubernetes quantity such as "${example}"`));
+  v.pipe(str(), v.regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/, `must be a Kubernetes quantity such as "${example}"`));
 
 /** A UID or GID. */
-const id = (min: number, message: string) => v.pipe(v.number(), v.integer(), v.minValue(min, message), v.maxValue(2147483647));
+const id = (min: number, message: string, range = `must be a whole number from ${min} to 2147483647`) =>
+  v.pipe(v.number(range), v.integer(range), v.minValue(min, message), v.maxValue(2147483647, range));
 
 /** A KBS resource path, as text or parsed. */
-const resourcePathSchema = v.union([v.string(), v.instance(ResourcePath)]);
+const resourcePathSchema = v.union(
+  [str(), v.instance(ResourcePath, 'must be a ResourcePath')],
+  'must be a KBS resource path ("<repository>/<type>/<tag>") or a ResourcePath',
+);
 
 /** A KBS resource, bare or with its source. */
-export const kbsResourceSpecSchema = v.union([
-  v.string(),
-  v.instance(ResourcePath),
-  v.object({
-    resource: resourcePathSchema,
-    source: v.optional(resourceSourceSchema),
-  }),
-]);
+export const kbsResourceSpecSchema = v.union(
+  [
+    str(),
+    v.instance(ResourcePath, 'must be a ResourcePath'),
+    obj({
+      resource: resourcePathSchema,
+      source: v.optional(resourceSourceSchema),
+    }),
+  ],
+  'must be a KBS resource path ("<repository>/<type>/<tag>"), a ResourcePath or { resource, source }',
+);
 
 /** A KBS resource prop with its path parsed: a bad path fails naming `field` (the prop of the construct given it). */
 export function parseResourceSpec(
@@ -61,7 +68,7 @@ export const serverProbesSchema = v.optional(
 export const replicasSchema = v.optional(int(0, 100), 1);
 // A record key is checked here, not by the record schema, so the message can say what an env name is.
 export const envSchema = v.pipe(
-  v.record(v.string(), v.string()),
+  stringMap(),
   rawCheck((env, report) => {
     for (const name of Object.keys(env)) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
@@ -71,20 +78,20 @@ export const envSchema = v.pipe(
   }),
 );
 
-export const containerSchema = v.object({
+export const containerSchema = obj({
   name: k8sName,
   image: pinnedImageSchema,
   imageFacts: v.optional(imageFactsSchema),
-  command: v.optional(v.pipe(v.array(v.string()), v.minLength(1, 'must name the program to run; omit it to use the image entrypoint'))),
-  args: v.optional(v.array(v.string())),
-  workingDir: v.optional(v.pipe(v.string(), v.regex(/^\/[^\0]*$/, 'must be an absolute path'))),
+  command: v.optional(v.pipe(list(str()), v.minLength(1, 'must name the program to run; omit it to use the image entrypoint'))),
+  args: v.optional(list(str())),
+  workingDir: v.optional(v.pipe(str(), v.regex(/^\/[^\0]*$/, 'must be an absolute path'))),
   env: v.optional(envSchema),
-  ports: v.optional(v.array(int(1, 65535))),
+  ports: v.optional(list(int(1, 65535))),
   resources: v.optional(
-    v.object({ cpu: v.pipe(v.string(), v.regex(/^\d+(\.\d+)?m?$/, 'must be a CPU quantity such as "500m"')), memory: byteQuantity('2Gi') }),
+    obj({ cpu: v.pipe(str(), v.regex(/^\d+(\.\d+)?m?$/, 'must be a CPU quantity such as "500m"')), memory: byteQuantity('2Gi') }),
     { cpu: '250m', memory: '512Mi' },
   ),
-  readOnlyRootFilesystem: v.optional(v.boolean(), true),
+  readOnlyRootFilesystem: v.optional(bool(), true),
   runAsUser: v.optional(id(1, 'must not be 0: the namespace enforces non-root pods')),
   runAsGroup: v.optional(id(0, 'must be a GID')),
   readinessProbe: v.optional(probeSchema),
@@ -103,30 +110,33 @@ export const kbsSchema = KEY_BROKER.schema();
 
 /** The schema of ConfidentialWorkloadProps. */
 export const workloadSchema = v.pipe(
-  v.object({
+  obj({
     runtime: runtimeSchema,
     kbs: kbsSchema,
     name: k8sName,
     namespace: v.optional(namespaceSchema),
-    containers: v.pipe(v.array(containerSchema), v.minLength(1, 'must have at least one container')),
-    initContainers: v.optional(v.array(containerSchema), []),
+    containers: v.pipe(list(containerSchema), v.minLength(1, 'must have at least one container')),
+    initContainers: v.optional(list(containerSchema), []),
     resources: v.optional(
-      v.array(
-        v.union([
-          v.string(),
-          v.instance(ResourcePath),
-          v.object({
-            resource: resourcePathSchema,
-            env: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/))),
-          }),
-        ]),
+      list(
+        v.union(
+          [
+            str(),
+            v.instance(ResourcePath, 'must be a ResourcePath'),
+            obj({
+              resource: resourcePathSchema,
+              env: v.optional(v.pipe(str(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name (letters, digits and "_")'))),
+            }),
+          ],
+          'must be a KBS resource path ("<repository>/<type>/<tag>"), a ResourcePath or { resource, env }',
+        ),
       ),
       [],
     ),
     instanceSize: v.optional(vmSizeSchema),
     replicas: replicasSchema,
     service: v.optional(
-      v.object({
+      obj({
         port: int(1, 65535),
         targetPort: v.optional(int(1, 65535)),
       }),
@@ -139,14 +149,14 @@ export const workloadSchema = v.pipe(
       }),
     ),
     scratchVolumes: v.optional(
-      v.array(
-        v.object({
+      list(
+        obj({
           name: v.pipe(
             k8sName,
             v.check((n) => n !== 'tmp', 'must not be "tmp": every workload already has a "tmp" volume on /tmp'),
           ),
           mountPath: v.pipe(
-            v.string(),
+            str(),
             v.regex(/^\/[A-Za-z0-9._/-]*$/, 'must be an absolute path'),
             v.check((m) => m.replace(/\/+$/, '') !== '/tmp', 'must not be /tmp: every workload already mounts a scratch volume there'),
           ),
@@ -156,8 +166,8 @@ export const workloadSchema = v.pipe(
       [],
     ),
     tls: v.optional(workloadTlsSchema),
-    plainHttpInsecure: v.optional(v.boolean(), false),
-    allowLogStreaming: v.optional(v.boolean(), false),
+    plainHttpInsecure: v.optional(bool(), false),
+    allowLogStreaming: v.optional(bool(), false),
     agentPolicy: v.optional(instanceOf(AgentPolicy, 'must be an AgentPolicy')),
   }),
   rawCheck((p, report) => {

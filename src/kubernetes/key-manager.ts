@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { ResourcePath } from '../attestation/resource-path';
 import { Annotations, Construct } from '../internal/cdktf';
-import { fieldOf, int, parseProps } from '../internal/validation';
+import { fieldOf, int, obj, parseProps, str } from '../internal/validation';
 import { ConfidentialWorkload } from './confidential-workload';
 import { parseResourceSpec } from './confidential-workload-schema';
 import { k8sName } from './prop-schemas';
@@ -32,10 +32,11 @@ const KEY_MANAGER_PROBES = {
   startup: { periodSeconds: 5, failureThreshold: 24 },
 };
 
-const schema = v.object({
+/** The schema of KeyManagerProps (internal: not in the main entry). */
+export const schema = obj({
   ...serverWorkloadShape,
   name: v.optional(k8sName, 'key-manager'),
-  privateKey: v.optional(v.string(), DEFAULT_KEY_MANAGER_KEY),
+  privateKey: v.optional(str(), DEFAULT_KEY_MANAGER_KEY),
   privateKeySource: v.optional(resourceSourceSchema, ResourceSource.outOfBand()),
   port: v.optional(int(1, 65535), 8080),
 });

@@ -7,7 +7,19 @@ import { IConfidentialVmPool, VM_POOL } from '../azure/confidential-vm-pool';
 import { IPodVmImage, POD_VM_IMAGE } from '../azure/pod-vm-image';
 import { ConfidentialVmSize, vmSizeSchema } from '../azure/vm-sizes';
 import { Construct, Fn, IConstruct, ITerraformDependable, Token } from '../internal/cdktf';
-import { ConstructValidationError, parseProps, rawCheck, ConstructInterface } from '../internal/validation';
+import {
+  bool,
+  ConstructInterface,
+  ConstructValidationError,
+  intAtLeast,
+  list,
+  nonEmpty,
+  obj,
+  oneOf,
+  parseProps,
+  rawCheck,
+  str,
+} from '../internal/validation';
 import { VERSIONS } from '../versions';
 import { isK8sName } from '../attestation/k8s-names';
 
@@ -89,27 +101,25 @@ export interface PeerPodsRuntimeProps {
   readonly adaptorImage?: { readonly name: string; readonly tag: string };
 }
 
-const schema = v.object({
+/** The schema of PeerPodsRuntimeProps (internal: not in the main entry). */
+export const schema = obj({
   pool: VM_POOL.schema(),
   certManager: v.optional(
-    v.object({
-      install: v.optional(v.boolean(), true),
+    obj({
+      install: v.optional(bool(), true),
       version: v.optional(
-        v.pipe(v.string(), v.regex(/^v\d+\.\d+\.\d+$/, 'must pin an exact release such as "v1.19.1"')),
+        v.pipe(str(), v.regex(/^v\d+\.\d+\.\d+$/, 'must pin an exact release such as "v1.19.1"')),
         VERSIONS.certManagerChart.version,
       ),
     }),
     { install: true, version: VERSIONS.certManagerChart.version },
   ),
-  timeoutSeconds: v.optional(
-    v.pipe(v.number(), v.integer(), v.minValue(300, 'must leave kata-deploy at least 300 s to reconfigure containerd')),
-    900,
-  ),
+  timeoutSeconds: v.optional(intAtLeast(300, 'must leave kata-deploy at least 300 s to reconfigure containerd (a whole number of seconds)'), 900),
   adaptorImage: v.optional(
-    v.object({
-      name: v.pipe(v.string(), v.minLength(1)),
+    obj({
+      name: v.pipe(str(), nonEmpty()),
       tag: v.pipe(
-        v.string(),
+        str(),
         v.check((t) => t !== 'latest' && t.length > 0, 'must pin a release (a commit tag or digest), never "latest"'),
       ),
     }),
@@ -254,22 +264,23 @@ function peerpodsChartValues(adaptorImage: { name: string; tag: string }, pool: 
 }
 
 const size = vmSizeSchema;
-const importSchema = v.pipe(
-  v.object({
+/** The schema of PeerPodsRuntimeAttributes (internal: not in the main entry). */
+export const importSchema = v.pipe(
+  obj({
     runtimeClassName: v.optional(
       v.pipe(
-        v.string(),
+        str(),
         v.check((s) => isK8sName(s), 'must be the RuntimeClass name (a Kubernetes name)'),
       ),
       PEER_PODS_RUNTIME_CLASS,
     ),
     namespace: v.pipe(
-      v.string(),
+      str(),
       v.check((s) => isK8sName(s), 'must be the runtime namespace (a Kubernetes name)'),
     ),
-    instanceSizes: v.pipe(v.array(size), v.minLength(1, 'must give the sizes the pool offers')),
+    instanceSizes: v.pipe(list(size), v.minLength(1, 'must give the sizes the pool offers')),
     defaultInstanceSize: size,
-    evidenceTypes: v.array(v.picklist(AZURE_TEES)),
+    evidenceTypes: list(oneOf(AZURE_TEES)),
     image: v.optional(POD_VM_IMAGE.schema()),
   }),
   rawCheck((a, report) => {

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { firstIssue, int, strictObject, type Schema } from '../internal/validation';
+import { firstIssue, int, oneOf, strictObject, type Schema } from '../internal/validation';
 import { AttestationInputError, Field, inputError, show, subField } from '../attestation/errors';
 
 /** Timing of a probe (Kubernetes defaults where omitted). */
@@ -33,9 +33,10 @@ const timing = {
   failureThreshold: v.optional(int(1, 1000)),
 };
 
-const tcpOptions = strictObject(timing);
-const httpOptions = strictObject({ ...timing, scheme: v.optional(v.picklist(['HTTP', 'HTTPS']), 'HTTP') });
-const proxyOptions = strictObject({ ...timing, port: v.optional(v.never('is the proxy status port; it cannot be set here')) });
+/** The schemas of the probes' options (internal: not in the main entry). */
+export const tcpOptions = strictObject(timing);
+export const httpOptions = strictObject({ ...timing, scheme: v.optional(oneOf(['HTTP', 'HTTPS']), 'HTTP') });
+export const proxyOptions = strictObject({ ...timing, port: v.optional(v.never('is the proxy status port; it cannot be set here')) });
 
 /** The Deployment container's probe block (provider attribute names). */
 export interface RenderedProbe {
@@ -156,6 +157,9 @@ export function serverProbes(
 function parse<T>(schema: Schema<T>, options: unknown): T {
   const r = v.safeParse(schema, options);
   if (r.success) return r.output;
-  const { path, message } = firstIssue(r.issues);
-  throw new AttestationInputError(['probe', ...path].join('.'), message);
+  const { path, message, showsValue } = firstIssue(r.issues);
+  const value = path.reduce<unknown>((o, k) => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined), options);
+  const shown =
+    showsValue || value === undefined || typeof value === 'object' ? '' : ` (got ${typeof value === 'string' ? show(value) : JSON.stringify(value)})`;
+  throw new AttestationInputError(['probe', ...path].join('.'), `${message}${shown}`);
 }

@@ -8,6 +8,7 @@ import type { IKeyBrokerService } from '../kbs/key-broker';
 import { ConfidentialContainer, ConfidentialWorkloadProps, KbsResourceSpec } from './confidential-workload-props';
 import type { IPeerPodsRuntime } from './peer-pods-runtime';
 import type { WorkloadNamespace } from './workload-namespace';
+import { bool } from '../internal/validation';
 import {
   containerSchema,
   envSchema,
@@ -89,7 +90,7 @@ export const serverWorkloadShape = {
   env: v.optional(envSchema, {}),
   probes: serverProbesSchema,
   tls: v.optional(serverTlsSchema),
-  plainHttpInsecure: v.optional(v.boolean(), false),
+  plainHttpInsecure: v.optional(bool(), false),
 };
 
 /** The parsed shared props of a server workload. */

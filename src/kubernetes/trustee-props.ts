@@ -5,7 +5,7 @@ import { parseIpv4 } from '../azure/cidr';
 import { IKbsKeyVaultAccess, KBS_KEY_VAULT_ACCESS } from '../azure/kbs-key-vault-access';
 import { IPeerPodNetwork, PEER_POD_NETWORK } from '../azure/peer-pod-network';
 import { Token } from '../internal/cdktf';
-import { int, literalString } from '../internal/validation';
+import { bool, int, intAtLeast, literalString, nonEmpty, obj, str } from '../internal/validation';
 import { KbsAttestationProps, kbsAttestationShape, kbsImageSchema, kbsPublicMaterialShape } from '../kbs/key-broker-base';
 
 /** Props of Trustee. */
@@ -81,19 +81,19 @@ export interface TrusteeProps extends KbsAttestationProps {
 }
 
 /** The schema of TrusteeProps. */
-export const trusteePropsSchema = v.object({
+export const trusteePropsSchema = obj({
   ...kbsAttestationShape,
   ...kbsPublicMaterialShape,
   network: PEER_POD_NETWORK.schema(),
   staticIp: v.pipe(
-    v.string(),
+    str(),
     v.check((s) => !Token.isUnresolved(s), 'must be known at synth time: it goes into every workload initdata'),
     v.check((s) => parseIpv4(s) !== undefined, 'must be an IPv4 address such as "10.224.0.250"'),
   ),
   namespace: v.optional(literalString(isK8sName, 'must be a Kubernetes namespace name')),
   port: v.optional(int(1, 65535), 8080),
-  httpsSecretName: v.pipe(v.string(), v.minLength(1, 'must name the kubernetes.io/tls Secret of the KBS certificate')),
-  tokenSignerSecretName: v.pipe(v.string(), v.minLength(1, 'must name the Secret of the attestation token signer')),
+  httpsSecretName: v.pipe(str(), v.minLength(1, 'must name the kubernetes.io/tls Secret of the KBS certificate')),
+  tokenSignerSecretName: v.pipe(str(), v.minLength(1, 'must name the Secret of the attestation token signer')),
   replicas: v.optional(
     v.literal(
       1,
@@ -103,14 +103,16 @@ export const trusteePropsSchema = v.object({
     1,
   ),
   storage: v.optional(
-    v.object({
-      storageClassName: v.optional(v.pipe(v.string(), v.minLength(1)), 'managed-csi'),
-      sizeGiB: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 1),
+    obj({
+      storageClassName: v.optional(v.pipe(str(), nonEmpty()), 'managed-csi'),
+      sizeGiB: v.optional(intAtLeast(1, 'must be a whole number of GiB, at least 1'), 1),
     }),
     { storageClassName: 'managed-csi', sizeGiB: 1 },
   ),
   image: kbsImageSchema,
   keyVault: v.optional(KBS_KEY_VAULT_ACCESS.schema()),
-  configure: v.optional(v.custom<(c: KbsConfig) => KbsConfig>((f) => typeof f === 'function')),
-  allowInsecureConfigForDevelopment: v.optional(v.boolean(), false),
+  configure: v.optional(
+    v.custom<(c: KbsConfig) => KbsConfig>((f) => typeof f === 'function', 'must be a function that takes the KbsConfig and returns the edited one'),
+  ),
+  allowInsecureConfigForDevelopment: v.optional(bool(), false),
 });

@@ -2,7 +2,7 @@ import { isK8sName } from '../attestation/k8s-names';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import * as v from 'valibot';
 import { Construct, Lazy, TerraformStack } from '../internal/cdktf';
-import { ConstructValidationError, parseProps } from '../internal/validation';
+import { ConstructValidationError, obj, parseProps, str } from '../internal/validation';
 
 /** The namespace confidential workloads use when given none. */
 export const DEFAULT_WORKLOAD_NAMESPACE = 'confidential-ai';
@@ -15,6 +15,17 @@ export interface WorkloadNamespaceProps {
    */
   readonly name?: string;
 }
+
+/** The schema of WorkloadNamespaceProps. */
+export const workloadNamespaceSchema = obj({
+  name: v.optional(
+    v.pipe(
+      str(),
+      v.check((s) => isK8sName(s), 'must be a Kubernetes namespace name'),
+    ),
+    DEFAULT_WORKLOAD_NAMESPACE,
+  ),
+});
 
 /**
  * A namespace for confidential workloads, with the `restricted` pod security level enforced (`privileged` once a
@@ -44,20 +55,7 @@ export class WorkloadNamespace extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkloadNamespaceProps = {}) {
     super(scope, id);
-    const p = parseProps(
-      this,
-      'WorkloadNamespace',
-      v.object({
-        name: v.optional(
-          v.pipe(
-            v.string(),
-            v.check((s) => isK8sName(s), 'must be a Kubernetes namespace name'),
-          ),
-          DEFAULT_WORKLOAD_NAMESPACE,
-        ),
-      }),
-      props,
-    );
+    const p = parseProps(this, 'WorkloadNamespace', workloadNamespaceSchema, props);
     const twin = TerraformStack.of(this)
       .node.findAll()
       .find((c): c is WorkloadNamespace => c !== this && c instanceof WorkloadNamespace && c.namespaceName === p.name);

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as v from 'valibot';
-import { int, rawCheck, strictObject } from '../internal/validation';
+import { int, list, obj, rawCheck, strictObject } from '../internal/validation';
 import { isPemCertificate, secretRefusal } from '../attestation/pem';
 import { AttestationInputError } from '../attestation/errors';
 import { ImageFacts } from '../attestation/image-facts';
@@ -252,11 +252,14 @@ const serverTlsShape = {
   port: v.optional(int(1, 65535), 8443),
   statusPort: v.optional(int(1, 65535), 8444),
   clients: v.optional(
-    v.union([
-      v.literal('any'),
-      v.literal('workload-ca'),
-      v.pipe(v.array(k8sName), v.minLength(1, 'must name at least one workload; use "any" for none')),
-    ]),
+    v.union(
+      [
+        v.literal('any', 'must be "any"'),
+        v.literal('workload-ca', 'must be "workload-ca"'),
+        v.pipe(list(k8sName), v.minLength(1, 'must name at least one workload; use "any" for none')),
+      ],
+      'must be "any", "workload-ca" or a list of workload names',
+    ),
     'workload-ca',
   ),
   keySource: v.optional(resourceSourceSchema, ResourceSource.outOfBand()),
@@ -270,8 +273,8 @@ export const serverTlsSchema = strictObject(serverTlsShape);
 export const workloadTlsSchema = strictObject({
   ...serverTlsShape,
   upstreams: v.optional(
-    v.array(
-      v.object({
+    list(
+      obj({
         workload: v.custom<ITlsUpstream>((w) => CONFIDENTIAL_WORKLOAD.isImplementedBy(w), 'must be a ConfidentialWorkload'),
         localPort: int(1, 65535),
       }),

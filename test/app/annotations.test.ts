@@ -108,7 +108,7 @@ describe('configureAksProviders', () => {
 
   test.each([
     [{ name: 'a', resourceGroupName: 'rg' }, /configureAksProviders test: name: must be the AKS cluster name/],
-    [{ name: 'coco', resourceGroupName: 'rg', login: 'devicecode' }, /login: Invalid type: Expected \("azurecli" \| "workloadidentity"/],
+    [{ name: 'coco', resourceGroupName: 'rg', login: 'devicecode' }, /login: must be one of "azurecli", "workloadidentity", .* \(got "devicecode"\)/],
   ])('fails on %p', (options, message) => {
     expect(() => configureAksProviders(emptyStack() as TerraformStack, options as never)).toThrow(message);
   });

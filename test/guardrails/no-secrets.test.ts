@@ -143,9 +143,9 @@ describe('no error quotes a secret, wherever the value sits', () => {
     ['a key in an array item of a union', trusteeVm({ keyVaultAllowedIpRanges: ['203.0.113.7', KEY.text] }), 'keyVaultAllowedIpRanges.1: '],
     ['a key in a nested field', trusteeVm({ snpTcbFloor: { bootloader: KEY.text, tee: 0, snp: 24, microcode: 219 } }), 'snpTcbFloor.bootloader: '],
     [
-      "a token for a prop with valibot's own message",
+      'a token for a prop with a type check',
       () => void synth((stack) => configureAksProviders(stack, { name: 'aks', resourceGroupName: 'rg', login: JWT as never })),
-      'configureAksProviders test: login: Invalid type: Expected ("azurecli"',
+      'configureAksProviders test: login: must be one of "azurecli", "workloadidentity", "msi", "spn", "azd", "azurepipelines" (got <a bearer token',
     ],
     ['a token as a Key Vault secret name', () => ResourceSource.azureKeyVault(JWT), 'Key Vault secret name <a bearer token, not shown> must be'],
     [
