@@ -294,7 +294,7 @@ describe('bad input never crashes: every public construct either synthesizes or 
     const keys = Object.keys(c.base(new TerraformStack(Testing.app(), 'probe')));
     fc.assert(
       fc.property(fc.constantFrom(...keys), chaos, (key, value) => attempt(c, key, value)),
-      { numRuns: Number(process.env.FUZZ_RUNS ?? 20) },
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 12) },
     );
   });
 
@@ -324,7 +324,7 @@ describe('bad input never crashes: every public construct either synthesizes or 
         attempt(c, 'resources', [resource]);
         attempt(c, 'imagePull', { [pullKey]: resource });
       }),
-      { numRuns: Number(process.env.FUZZ_RUNS ?? 20) },
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 12) },
     );
   });
 
