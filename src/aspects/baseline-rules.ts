@@ -174,7 +174,7 @@ export const BASELINE_RULES = {
     rationale: 'Pod VMs pin the KBS certificate; plain HTTP lets the network impersonate the KBS.',
     fix:
       'Trustee: drop the configure edit that sets insecure_http (and ' +
-      'allowInsecureConfigForDevelopment); the default serves HTTPS from httpsSecretName',
+      'acceptKbsConfigFindingsInsecure); the default serves HTTPS from httpsSecretName',
   }),
   KBS_ADMIN_AUTH: rule({
     id: 'CAI-KBS-2',

@@ -10,7 +10,7 @@ export interface KbsEndpoint {
   readonly url: string;
   /**
    * PEM of the CA certificate (or self-signed certificate) that issued the KBS server certificate.
-   * Omitted only together with `insecureHttpForDevelopment`.
+   * Omitted only together with `plainHttpInsecure`.
    */
   readonly caCertPem?: string;
   /**
@@ -18,6 +18,8 @@ export interface KbsEndpoint {
    * the KBS: for local development only.
    * @default false
    */
+  readonly plainHttpInsecure?: boolean;
+  /** @deprecated use `plainHttpInsecure` (the same setting; this name goes in the next release). */
   readonly insecureHttpForDevelopment?: boolean;
 }
 
@@ -32,7 +34,10 @@ export interface ImageSecuritySettings {
 }
 
 /** Validates a KBS endpoint and returns it normalised (PEM ending with one newline). */
-export function validateKbsEndpoint(endpoint: KbsEndpoint, field: Field = 'kbs'): Required<Omit<KbsEndpoint, 'caCertPem'>> & { caCertPem?: string } {
+export function validateKbsEndpoint(
+  endpoint: KbsEndpoint,
+  field: Field = 'kbs',
+): Required<Omit<KbsEndpoint, 'caCertPem' | 'insecureHttpForDevelopment'>> & { caCertPem?: string } {
   check(typeof endpoint === 'object' && endpoint !== null, field, 'must be a KBS endpoint { url, caCertPem }');
   requireSynthTimeString(endpoint.url, subField(field, `.url`));
   let url: URL;
@@ -41,11 +46,11 @@ export function validateKbsEndpoint(endpoint: KbsEndpoint, field: Field = 'kbs')
   } catch {
     throw inputError(subField(field, `.url`), `must be an absolute URL such as "https://10.0.1.250:8080", got ${show(endpoint.url)}`);
   }
-  const insecure = endpoint.insecureHttpForDevelopment === true;
+  const insecure = endpoint.plainHttpInsecure === true || endpoint.insecureHttpForDevelopment === true;
   check(
     url.protocol === 'https:' || (insecure && url.protocol === 'http:'),
     subField(field, `.url`),
-    `must use https, got ${show(endpoint.url)}; plain http needs insecureHttpForDevelopment: true and is for development only`,
+    `must use https, got ${show(endpoint.url)}; plain http needs plainHttpInsecure: true and is for development only`,
   );
   check(
     (url.pathname === '/' || url.pathname === '') && url.search === '' && url.hash === '' && url.username === '' && url.password === '',
@@ -76,7 +81,7 @@ export function validateKbsEndpoint(endpoint: KbsEndpoint, field: Field = 'kbs')
     subField(field, `.caCertPem`),
     'is required with an https URL: the guest trusts no public CA for the KBS',
   );
-  return { url: endpoint.url, insecureHttpForDevelopment: insecure, ...(caCertPem ? { caCertPem } : {}) };
+  return { url: endpoint.url, plainHttpInsecure: insecure, ...(caCertPem ? { caCertPem } : {}) };
 }
 
 /** Renders the attestation agent configuration (aa.toml) that points the guest at the KBS. */

@@ -19,6 +19,8 @@ export interface ExternalKbsProps extends KbsAttestationProps {
    * Plain HTTP (development only): pod VMs then trust whatever answers at the address.
    * @default false
    */
+  readonly plainHttpInsecure?: boolean;
+  /** @deprecated use `plainHttpInsecure` (the same setting; this name goes in the next release). */
   readonly allowInsecureHttpForDevelopment?: boolean;
 }
 
@@ -27,6 +29,7 @@ export const schema = obj({
   ...kbsAttestationShape,
   url: literalString((s) => /^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(s), 'must be the KBS base URL, "https://<address>[:port]"'),
   caCertPem: kbsCaCertificate('the CA of the KBS', 'must be the PEM certificate of the CA of the KBS (one "-----BEGIN CERTIFICATE-----" block)'),
+  plainHttpInsecure: v.optional(bool(), false),
   allowInsecureHttpForDevelopment: v.optional(bool(), false),
 });
 
@@ -40,18 +43,21 @@ export class ExternalKbs extends KeyBrokerBase {
   constructor(scope: Construct, id: string, props: ExternalKbsProps) {
     super(scope, id, 'ExternalKbs', ['out-of-band']);
     const p = parseProps(this, 'ExternalKbs', schema, props);
+    if (props.allowInsecureHttpForDevelopment !== undefined)
+      Annotations.of(this).addWarning('allowInsecureHttpForDevelopment is deprecated: use plainHttpInsecure (the same setting)');
+    const plainHttp = p.plainHttpInsecure || p.allowInsecureHttpForDevelopment;
     if (p.url.startsWith('http://')) {
-      if (!p.allowInsecureHttpForDevelopment) {
+      if (!plainHttp) {
         throw new ConstructValidationError(
           this.node.path,
           'ExternalKbs',
           'url',
-          `${p.url} is plain HTTP: pod VMs could not tell the KBS from an impostor; use https, or allowInsecureHttpForDevelopment`,
+          `${p.url} is plain HTTP: pod VMs could not tell the KBS from an impostor; use https, or plainHttpInsecure (development only)`,
         );
       }
-      Annotations.of(this).addWarning(`allowInsecureHttpForDevelopment: ${p.url} is plain HTTP; development only`);
+      Annotations.of(this).addWarning(`plainHttpInsecure: ${p.url} is plain HTTP; development only`);
     }
-    this.initKeyBroker({ url: p.url.replace(/\/$/, ''), caCertPem: p.caCertPem, insecureHttpForDevelopment: p.allowInsecureHttpForDevelopment }, p);
+    this.initKeyBroker({ url: p.url.replace(/\/$/, ''), caCertPem: p.caCertPem, plainHttpInsecure: plainHttp }, p);
   }
 
   /** The files to review and apply (`apply.sh`), by relative path. Call it after every workload is created. */

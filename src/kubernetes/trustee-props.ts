@@ -68,7 +68,7 @@ export interface TrusteeProps extends KbsAttestationProps {
   readonly keyVault?: IKbsKeyVaultAccess;
   /**
    * Edits the generated kbs-config.toml (an escape hatch). The result must still pass the security checks
-   * unless `allowInsecureConfigForDevelopment` is set.
+   * unless `acceptKbsConfigFindingsInsecure` is set.
    * @default - the secure configuration as generated
    */
   readonly configure?: (config: KbsConfig) => KbsConfig;
@@ -77,6 +77,8 @@ export interface TrusteeProps extends KbsAttestationProps {
    * For development only.
    * @default false
    */
+  readonly acceptKbsConfigFindingsInsecure?: boolean;
+  /** @deprecated use `acceptKbsConfigFindingsInsecure` (the same setting; this name goes in the next release). */
   readonly allowInsecureConfigForDevelopment?: boolean;
 }
 
@@ -114,5 +116,6 @@ export const trusteePropsSchema = obj({
   configure: v.optional(
     v.custom<(c: KbsConfig) => KbsConfig>((f) => typeof f === 'function', 'must be a function that takes the KbsConfig and returns the edited one'),
   ),
+  acceptKbsConfigFindingsInsecure: v.optional(bool(), false),
   allowInsecureConfigForDevelopment: v.optional(bool(), false),
 });

@@ -46,6 +46,8 @@ export class Trustee extends KeyBrokerBase {
   constructor(scope: Construct, id: string, props: TrusteeProps) {
     super(scope, id, 'Trustee', ['out-of-band', 'kubernetes-secret', 'azure-key-vault']);
     const p = parseProps(this, 'Trustee', trusteePropsSchema, props);
+    if (props.allowInsecureConfigForDevelopment !== undefined)
+      Annotations.of(this).addWarning('allowInsecureConfigForDevelopment is deprecated: use acceptKbsConfigFindingsInsecure (the same setting)');
     this.checkStaticIp(p);
     const namespace = this.namespaceOf(p);
     this.namespace = namespace;
@@ -169,11 +171,11 @@ export class Trustee extends KeyBrokerBase {
     const checked = checkedKbsConfig(config, fieldOf(this, 'Trustee', 'configure.kbsConfig'));
     const findings = checked.findings;
     if (findings.length > 0) {
-      if (!p.allowInsecureConfigForDevelopment) {
+      if (!p.acceptKbsConfigFindingsInsecure && !p.allowInsecureConfigForDevelopment) {
         this.fail(
           'configure',
           `makes the KBS insecure: ${findings.map((f) => `${f.key} ${f.message}`).join('; ')}. ` +
-            `Fix it, or set allowInsecureConfigForDevelopment for a development KBS`,
+            `Fix it, or set acceptKbsConfigFindingsInsecure for a development KBS`,
         );
       }
       Annotations.of(this).addWarning(`insecure KBS configuration allowed for development: ${findings.map((f) => f.key).join(', ')}`);

@@ -298,7 +298,7 @@ describe('each rule fails a violating stack', () => {
   test('CAI-KBS-1, CAI-KBS-2, CAI-KBS-3, CAI-KBS-5 (an insecure KBS allowed for development)', () => {
     const s = stack();
     const parts = clusterPartsWith(s, {
-      allowInsecureConfigForDevelopment: true,
+      acceptKbsConfigFindingsInsecure: true,
       configure: (c) => ({
         ...c,
         http_server: { sockets: ['0.0.0.0:8080'], insecure_http: true },

@@ -11,13 +11,17 @@ describe('aa.toml', () => {
   });
 
   test('fails when the URL is plain http without the development opt-in', () => {
-    expect(() => renderAaToml({ url: 'http://10.0.0.1:8080', caCertPem: EXAMPLE_CA_PEM })).toThrow(
-      /kbs.url: must use https.*insecureHttpForDevelopment/,
+    expect(() => renderAaToml({ url: 'http://10.0.0.1:8080', caCertPem: EXAMPLE_CA_PEM })).toThrow(/kbs.url: must use https.*plainHttpInsecure/);
+  });
+
+  test('the earlier spelling insecureHttpForDevelopment is the same setting', () => {
+    expect(renderAaToml({ url: 'http://10.0.0.1:8080', insecureHttpForDevelopment: true })).toBe(
+      renderAaToml({ url: 'http://10.0.0.1:8080', plainHttpInsecure: true }),
     );
   });
 
-  test('allows plain http only with insecureHttpForDevelopment, and then writes no cert', () => {
-    const doc = parseToml(renderAaToml({ url: 'http://10.0.0.1:8080', insecureHttpForDevelopment: true })) as Record<
+  test('allows plain http only with plainHttpInsecure, and then writes no cert', () => {
+    const doc = parseToml(renderAaToml({ url: 'http://10.0.0.1:8080', plainHttpInsecure: true })) as Record<
       string,
       Record<string, Record<string, string>>
     >;

@@ -188,8 +188,21 @@ describe('ExternalKbs', () => {
       url: 'http://10.0.0.5:8080',
       caCertPem: PUBLIC_MATERIAL.kbsCa,
       ...ATTESTATION,
+      plainHttpInsecure: true,
+    });
+    expect(k.node.metadata.map((m) => m.data)).toContainEqual(expect.stringContaining('plainHttpInsecure: http'));
+  });
+
+  test('the earlier spelling allowInsecureHttpForDevelopment still works, with a deprecation warning', () => {
+    const k = new ExternalKbs(emptyStack(), 'Kbs', {
+      url: 'http://10.0.0.5:8080',
+      caCertPem: PUBLIC_MATERIAL.kbsCa,
+      ...ATTESTATION,
       allowInsecureHttpForDevelopment: true,
     });
-    expect(k.node.metadata.map((m) => m.data)).toContainEqual(expect.stringContaining('allowInsecureHttpForDevelopment'));
+    expect(k.node.metadata.map((m) => m.data)).toContainEqual(
+      'allowInsecureHttpForDevelopment is deprecated: use plainHttpInsecure (the same setting)',
+    );
+    expect(k.kbsEndpoint.url).toBe('http://10.0.0.5:8080');
   });
 });

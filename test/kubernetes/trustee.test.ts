@@ -117,10 +117,10 @@ describe('Trustee', () => {
 });
 
 describe('Trustee validation', () => {
-  function build(override: object | ((scope: Construct) => object) = {}): void {
+  function build(override: object | ((scope: Construct) => object) = {}): Trustee {
     const scope = emptyStack();
     const network = new PeerPodNetwork(scope, 'n', { resourceGroupName: 'rg', location: 'westeurope' });
-    new Trustee(scope, 't', { ...trusteeProps(network), ...(typeof override === 'function' ? override(scope) : override) });
+    return new Trustee(scope, 't', { ...trusteeProps(network), ...(typeof override === 'function' ? override(scope) : override) });
   }
 
   test.each([
@@ -164,7 +164,10 @@ describe('Trustee validation', () => {
   test('fails when an insecure option is used without the explicit development opt-in', () => {
     const insecureAdmin = { configure: (c: object) => ({ ...c, admin: { authorization_mode: 'InsecureAllowAll' } }) };
     expect(() => build(insecureAdmin)).toThrow(/configure: makes the KBS insecure: admin.authorization_mode InsecureAllowAll/);
-    expect(() => build({ ...insecureAdmin, allowInsecureConfigForDevelopment: true })).not.toThrow();
+    expect(() => build({ ...insecureAdmin, acceptKbsConfigFindingsInsecure: true })).not.toThrow();
+    // The earlier spelling still works for one release, with a deprecation warning.
+    const old = build({ ...insecureAdmin, allowInsecureConfigForDevelopment: true });
+    expect(old.node.metadata.map((m) => m.data)).toContainEqual(expect.stringMatching(/^allowInsecureConfigForDevelopment is deprecated/));
   });
 
   test('fails when the configuration edit adds a key Trustee would ignore', () => {
