@@ -2,9 +2,9 @@ import { DataAzurermKubernetesCluster } from '@cdktf/provider-azurerm/lib/data-a
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import * as v from 'valibot';
-import { resourceGroupName } from '../azure/azure-names';
+import { aksClusterName, resourceGroupName } from '../azure/azure-names';
 import { Fn, TerraformStack } from '../internal/cdktf';
-import { literalString, obj, oneOf, parseProps } from '../internal/validation';
+import { obj, oneOf, parseProps } from '../internal/validation';
 
 /** Entra ID's well-known server application id of AKS (the audience kubelogin requests tokens for). */
 export const AKS_ENTRA_SERVER_ID = '6dae42f8-4368-4678-94ff-3960e28e3630';
@@ -28,10 +28,7 @@ export interface AksProvidersOptions {
 
 /** The schema of AksProvidersOptions (internal: not in the main entry). */
 export const schema = obj({
-  name: literalString(
-    (s) => /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,61}[a-zA-Z0-9]$/.test(s),
-    'must be the AKS cluster name (2-63 letters, digits, "-" or "_")',
-  ),
+  name: aksClusterName,
   resourceGroupName: resourceGroupName(),
   login: v.optional(oneOf(['azurecli', 'workloadidentity', 'msi', 'spn', 'azd', 'azurepipelines']), 'azurecli'),
 });

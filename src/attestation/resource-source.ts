@@ -1,4 +1,5 @@
-import { show } from './errors';
+import { check, show } from './errors';
+import { KEY_VAULT_SECRET_NAME_RULE, isKeyVaultSecretName } from './key-vault-names';
 
 /** The kinds of resource sources. */
 export type ResourceSourceKind = 'out-of-band' | 'kubernetes-secret' | 'azure-key-vault';
@@ -28,12 +29,16 @@ export class ResourceSource {
    * the KBS pod starts. The secret never enters Terraform state.
    */
   public static azureKeyVault(secretName: string, version?: string): ResourceSource {
-    if (!/^[0-9a-zA-Z-]{1,127}$/.test(secretName)) {
-      throw new Error(`Key Vault secret name ${show(secretName)} must be 1-127 letters, digits and "-"`);
-    }
-    if (version !== undefined && !/^[0-9a-f]{32}$/.test(version)) {
-      throw new Error(`Key Vault secret version ${show(version)} must be the 32 hex characters of a version id`);
-    }
+    check(
+      typeof secretName === 'string' && isKeyVaultSecretName(secretName),
+      'azureKeyVault.secretName',
+      `${KEY_VAULT_SECRET_NAME_RULE}, got ${show(secretName)}`,
+    );
+    check(
+      version === undefined || (typeof version === 'string' && /^[0-9a-f]{32}$/.test(version)),
+      'azureKeyVault.version',
+      `must be the 32 lowercase hex characters of a secret version id (the last part of its URL), got ${show(version)}`,
+    );
     return new ResourceSource({ kind: 'azure-key-vault', secretName, ...(version ? { version } : {}) });
   }
 

@@ -22,7 +22,7 @@ import {
 import { isIpv4AddressOrCidr, overlaps, parseCidr, parseIpv4 } from './cidr';
 import { IPeerPodNetwork, PEER_POD_NETWORK } from './peer-pod-network';
 import { AksAuditLogs, aksAuditLogsSchema, exportControlPlaneLogs } from './aks-audit-logs';
-import { azureLocation, resourceGroupName } from './azure-names';
+import { aksClusterName, azureLocation, resourceGroupName } from './azure-names';
 
 /** The node label the cloud-api-adaptor DaemonSet selects worker nodes by. */
 export const WORKER_NODE_LABEL = { key: 'node.kubernetes.io/worker', value: '' } as const;
@@ -136,7 +136,7 @@ export const schema = v.pipe(
   obj({
     resourceGroupName: resourceGroupName(),
     location: azureLocation,
-    name: literalString((s) => /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,61}[a-zA-Z0-9]$/.test(s), 'must be 2-63 letters, digits, "-" or "_"'),
+    name: aksClusterName,
     network: PEER_POD_NETWORK.schema(),
     adminGroupObjectIds: v.pipe(
       list(v.pipe(str(), nonEmpty())),

@@ -4,10 +4,10 @@ import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import * as v from 'valibot';
 import { Annotations, Construct, IConstruct } from '../internal/cdktf';
-import { ConstructInterface, list, literalString, nonEmpty, obj, parseProps, str } from '../internal/validation';
+import { ConstructInterface, list, literalString, nonEmpty, obj, parseProps } from '../internal/validation';
 import { IConfidentialAksCluster, AKS_CLUSTER } from './confidential-aks-cluster';
 import { WORKLOAD_IDENTITY_AUDIENCE } from './confidential-vm-pool';
-import { azureLocation, resourceGroupName } from './azure-names';
+import { azureLocation, keyVaultName, keyVaultSecretName, resourceGroupName } from './azure-names';
 
 /** The in-cluster KBS's namespace (unless given) and service account: the identity's federated credential trusts them. */
 export const KBS_WORKLOAD_IDENTITY = { defaultNamespace: 'trustee', serviceAccountName: 'kbs' } as const;
@@ -60,10 +60,10 @@ export const schema = obj({
     (s) => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+$/i.test(s),
     'must be the ARM id of a Key Vault',
   ),
-  keyVaultName: literalString((s) => /^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/.test(s), 'must be a Key Vault name (3-24 letters, digits and "-")'),
+  keyVaultName: keyVaultName('the KBS reads its secrets from this vault'),
   location: azureLocation,
   resourceGroupName: resourceGroupName(),
-  secretNames: v.optional(v.pipe(list(v.pipe(str(), v.regex(/^[0-9a-zA-Z-]{1,127}$/, 'must be Key Vault secret names'))), nonEmpty())),
+  secretNames: v.optional(v.pipe(list(keyVaultSecretName), nonEmpty())),
   namespace: v.optional(literalString(isK8sName, 'must be a Kubernetes namespace name'), KBS_WORKLOAD_IDENTITY.defaultNamespace),
 });
 

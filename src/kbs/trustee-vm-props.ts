@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { azureLocation, resourceGroupName } from '../azure/azure-names';
+import { azureLocation, keyVaultName, resourceGroupName } from '../azure/azure-names';
 import { isIpv4AddressOrCidr, parseCidr, parseIpv4 } from '../azure/cidr';
 import { IPeerPodNetwork, PEER_POD_NETWORK } from '../azure/peer-pod-network';
 import { ConfidentialVmSize, vmSizeSchema } from '../azure/vm-sizes';
@@ -134,14 +134,7 @@ export const trusteeVmPropsSchema = obj({
   ),
   podVmNetwork: PEER_POD_NETWORK.schema(),
   adminSourceRanges: v.optional(list(ipv4Cidr('an admin source'))),
-  keyVaultName: v.pipe(
-    str(),
-    v.check((s) => !Token.isUnresolved(s), 'must be known at synth time: the VM reads its secrets from this vault'),
-    v.check(
-      (s) => /^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/.test(s) && !s.includes('--'),
-      'must be 3-24 letters, digits and single "-", starting with a letter',
-    ),
-  ),
+  keyVaultName: keyVaultName('the VM reads its secrets from this vault'),
   tenantId: v.pipe(str(), nonEmpty()),
   // A list from a Terraform variable is one token; a literal list is checked item by item.
   keyVaultAllowedIpRanges: v.union(

@@ -107,7 +107,7 @@ describe('configureAksProviders', () => {
   });
 
   test.each([
-    [{ name: 'a', resourceGroupName: 'rg' }, /configureAksProviders test: name: must be the AKS cluster name/],
+    [{ name: 'a', resourceGroupName: 'rg' }, /configureAksProviders test: name: must be an AKS cluster name/],
     [{ name: 'coco', resourceGroupName: 'rg', login: 'devicecode' }, /login: must be one of "azurecli", "workloadidentity", .* \(got "devicecode"\)/],
   ])('fails on %p', (options, message) => {
     expect(() => configureAksProviders(emptyStack() as TerraformStack, options as never)).toThrow(message);

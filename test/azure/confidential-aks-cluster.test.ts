@@ -121,7 +121,7 @@ describe('ConfidentialAksCluster', () => {
 
   test.each([
     [{ adminGroupObjectIds: [] }, /ConfidentialAksCluster test\/c: adminGroupObjectIds: must name at least one Entra ID admin group/],
-    [{ name: '-bad' }, /name: must be 2-63 letters/],
+    [{ name: '-bad' }, /name: must be an AKS cluster name: 2-63 letters/],
     [
       { privateCluster: true, apiServerAuthorizedIpRanges: ['1.2.3.0/24'] },
       /apiServerAuthorizedIpRanges: a private cluster has no public API server/,

@@ -138,7 +138,11 @@ describe('no error quotes a secret, wherever the value sits', () => {
   const trusteeVm = (override: object) => () => void synth((stack) => new TrusteeVm(stack, 'Kbs', { ...vmProps(networkOf(stack)), ...override }));
 
   test.each<[string, () => void, string]>([
-    ['a token for a prop with a message of its own', trusteeVm({ keyVaultName: JWT }), `TrusteeVm test/Kbs: keyVaultName: must be 3-24 letters`],
+    [
+      'a token for a prop with a message of its own',
+      trusteeVm({ keyVaultName: JWT }),
+      `TrusteeVm test/Kbs: keyVaultName: must be a Key Vault name: 3-24 letters`,
+    ],
     ['a token in an array item', trusteeVm({ adminSourceRanges: [JWT] }), 'TrusteeVm test/Kbs: adminSourceRanges.0: must be an IPv4 address or CIDR'],
     ['a key in an array item of a union', trusteeVm({ keyVaultAllowedIpRanges: ['203.0.113.7', KEY.text] }), 'keyVaultAllowedIpRanges.1: '],
     ['a key in a nested field', trusteeVm({ snpTcbFloor: { bootloader: KEY.text, tee: 0, snp: 24, microcode: 219 } }), 'snpTcbFloor.bootloader: '],
@@ -147,11 +151,15 @@ describe('no error quotes a secret, wherever the value sits', () => {
       () => void synth((stack) => configureAksProviders(stack, { name: 'aks', resourceGroupName: 'rg', login: JWT as never })),
       'configureAksProviders test: login: must be one of "azurecli", "workloadidentity", "msi", "spn", "azd", "azurepipelines" (got <a bearer token',
     ],
-    ['a token as a Key Vault secret name', () => ResourceSource.azureKeyVault(JWT), 'Key Vault secret name <a bearer token, not shown> must be'],
+    [
+      'a token as a Key Vault secret name',
+      () => ResourceSource.azureKeyVault(JWT),
+      'azureKeyVault.secretName: must be a Key Vault secret name: 1-127 letters, digits and "-", got <a bearer token, not shown>',
+    ],
     [
       'a key as a Key Vault secret name',
       () => ResourceSource.azureKeyVault(KEY.text),
-      'Key Vault secret name <a PEM private key (PRIVATE KEY), not shown> must be',
+      'azureKeyVault.secretName: must be a Key Vault secret name: 1-127 letters, digits and "-", got <a PEM private key (PRIVATE KEY), not shown>',
     ],
     ['a key as a VM size', () => ConfidentialVmSize.of(KEY.text), 'instance size <a PEM private key (PRIVATE KEY), not shown> is not'],
   ])('GIVEN %s WHEN refused THEN the error names the field and describes the value, never quoting it', (_name, run, names) => {

@@ -240,7 +240,7 @@ describe('TrusteeVm validation', () => {
     [{ size: ConfidentialVmSize.nonConfidentialInsecure('Standard_D2s_v5') }, /size: Standard_D2s_v5 is not a confidential size/],
     [{ image: 'ghcr.io/confidential-containers/key-broker-service:built-in-as-v0.21.0' }, /image: must pin the Trustee image by digest/],
     [{ adminSourceRanges: ['the VPN'] }, /adminSourceRanges.0: must be an IPv4 address or CIDR \(an admin source\)/],
-    [{ keyVaultName: 'kv' }, /keyVaultName: must be 3-24 letters/],
+    [{ keyVaultName: 'kv' }, /keyVaultName: must be a Key Vault name: 3-24 letters/],
     [{ adminSshPublicKey: 'password' }, /adminSshPublicKey: must be an OpenSSH public key/],
     [{ subnetCidr: '${TfToken[TOKEN.1]}' }, /subnetCidr: must be the literal IPv4 CIDR of the subnet/],
     [

@@ -112,6 +112,6 @@ describe('Key Vault resources', () => {
   });
 
   test.each([['bad name!'], ['']])('fails for the Key Vault secret name %p', (name) => {
-    expect(() => ResourceSource.azureKeyVault(name)).toThrow(/must be 1-127 letters, digits and "-"/);
+    expect(() => ResourceSource.azureKeyVault(name)).toThrow(/must be a Key Vault secret name: 1-127 letters, digits and "-"/);
   });
 });

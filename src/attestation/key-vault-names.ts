@@ -1,0 +1,18 @@
+// Azure Key Vault naming rules, one home each: the vault name (the Trustee VM's vault, a vault given to
+// KbsKeyVaultAccess) and the secret name (ResourceSource.azureKeyVault, KbsKeyVaultAccess secretNames).
+
+/** A Key Vault name: 3-24 letters, digits and single "-", starting with a letter, not ending with "-". */
+export function isKeyVaultName(name: string): boolean {
+  return /^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/.test(name) && !name.includes('--');
+}
+
+/** What a Key Vault name must be, for messages. */
+export const KEY_VAULT_NAME_RULE = 'must be a Key Vault name: 3-24 letters, digits and single "-", starting with a letter, not ending with "-"';
+
+/** A Key Vault secret name: 1-127 letters, digits and "-". */
+export function isKeyVaultSecretName(name: string): boolean {
+  return /^[0-9a-zA-Z-]{1,127}$/.test(name);
+}
+
+/** What a Key Vault secret name must be, for messages. */
+export const KEY_VAULT_SECRET_NAME_RULE = 'must be a Key Vault secret name: 1-127 letters, digits and "-"';
