@@ -100,7 +100,8 @@ export function firstIssue(issues: readonly v.BaseIssue<unknown>[]): { path: str
   if (issue.input === undefined && issue.kind === 'schema')
     return { path, message: issue.message.startsWith('must ') ? `is required; it ${issue.message}` : 'is required', showsValue: true };
   // The library's messages state the requirement and the fix, never the value: the caller adds it, through show().
-  return { path, message: withoutSecret(issue), showsValue: false };
+  // A check over a whole value (rawCheck) words its own report, naming what it found (an env var's bad name).
+  return { path, message: withoutSecret(issue), showsValue: issue.type === 'raw_check' };
 }
 
 /** A message that quotes the value it received (valibot's own), with the value described instead when it holds a secret. */

@@ -66,13 +66,17 @@ export const serverProbesSchema = v.optional(
 );
 
 export const replicasSchema = v.optional(int(0, 100), 1);
+/** An environment variable name (one rule for env keys and a resource's `env`). */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ENV_NAME_RULE = 'is not an environment variable name (letters, digits and "_", not starting with a digit)';
+
 // A record key is checked here, not by the record schema, so the message can say what an env name is.
 export const envSchema = v.pipe(
   stringMap(),
   rawCheck((env, report) => {
     for (const name of Object.keys(env)) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-        report([name], `${JSON.stringify(name)} is not an environment variable name (letters, digits and "_")`);
+      if (!ENV_NAME.test(name)) {
+        report([name], `${JSON.stringify(name)} ${ENV_NAME_RULE}`);
       }
     }
   }),
@@ -125,7 +129,12 @@ export const workloadSchema = v.pipe(
             v.instance(ResourcePath, 'must be a ResourcePath'),
             obj({
               resource: resourcePathSchema,
-              env: v.optional(v.pipe(str(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name (letters, digits and "_")'))),
+              env: v.optional(
+                v.pipe(
+                  str(),
+                  v.regex(ENV_NAME, `must be an environment variable name: ${ENV_NAME_RULE.replace('is not an environment variable name ', '')}`),
+                ),
+              ),
             }),
           ],
           'must be a KBS resource path ("<repository>/<type>/<tag>"), a ResourcePath or { resource, env }',

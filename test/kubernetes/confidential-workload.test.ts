@@ -456,7 +456,7 @@ describe('ConfidentialWorkload wiring checks', () => {
           { name: 'app', image: pinned('b'), runAsUser: 1000 },
         ],
       },
-      /containers.1.name: "app" is already the name of containers.0; containers and init containers of a pod need distinct names \(got "app"\)/,
+      /containers.1.name: "app" is already the name of containers.0; containers and init containers of a pod need distinct names$/,
     ],
     [
       { initContainers: [{ name: 'app', image: pinned('init'), runAsUser: 1000 }] },
@@ -699,7 +699,7 @@ describe('server workloads parse their shared props by the workload rules', () =
     [
       'an environment variable name with a dash',
       { env: { 'MY-VAR': 'x' } },
-      'KeyManager test/km: env.MY-VAR: "MY-VAR" is not an environment variable name (letters, digits and "_")',
+      'KeyManager test/km: env.MY-VAR: "MY-VAR" is not an environment variable name (letters, digits and "_", not starting with a digit)',
     ],
     ['too many replicas', { replicas: 1000 }, 'KeyManager test/km: replicas: '],
   ])('GIVEN a KeyManager WHEN given %s THEN it fails naming its own prop', (_what, override, message) => {
