@@ -6,7 +6,7 @@ import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Annotations, Aspects, IAspect, IConstruct, TerraformResource, TerraformStack, Tokenization } from '../internal/cdktf';
 import { ConfidentialWorkload } from '../kubernetes/confidential-workload';
 import { PEER_PODS_RUNTIME_CLASS } from '../kubernetes/peer-pods-runtime';
-import { Trustee } from '../kubernetes/trustee';
+import { Trustee } from '../kbs/trustee';
 import { TrusteeVm } from '../kbs/trustee-vm';
 import { BASELINE_RULES as R, BASELINE_RULE_LIST, BaselineRule } from './baseline-rules';
 import { subscriptionsSharedWithCluster } from './shared-subscription';

@@ -6,3 +6,5 @@ export { ExternalKbs } from './external-kbs';
 export type { ExternalKbsProps } from './external-kbs';
 export { TrusteeVm } from './trustee-vm';
 export type { TrusteeVmProps } from './trustee-vm-props';
+export { Trustee } from './trustee';
+export type { TrusteeProps } from './trustee-props';

@@ -1,8 +1,6 @@
 // Constructs over the kubernetes and helm providers. The main entry exports what the README's API section lists.
 export { PeerPodsRuntime } from './peer-pods-runtime';
 export type { CertManagerOptions, IPeerPodsRuntime, PeerPodsRuntimeAttributes, PeerPodsRuntimeProps } from './peer-pods-runtime';
-export type { TrusteeProps } from './trustee-props';
-export { Trustee } from './trustee';
 export { WorkloadNamespace } from './workload-namespace';
 export type { WorkloadNamespaceProps } from './workload-namespace';
 // The props types only: the schemas that parse them are internal.

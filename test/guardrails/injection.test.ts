@@ -12,7 +12,7 @@ import {
   renderResourcePolicy,
   secureKbsConfig,
 } from '../../src';
-import { renderTrusteeSeed } from '../../src/kubernetes/trustee-seed';
+import { renderTrusteeSeed } from '../../src/kbs/trustee-seed';
 import { EXAMPLE_CA_PEM, hex32, pinned, podPolicy, podSpec } from '../attestation/fixtures/values';
 
 // Strings that would add a key, a rule, a clause or a command if they were concatenated into the output.

@@ -15,7 +15,7 @@ import { workloadSchema } from '../../src/kubernetes/confidential-workload-schem
 import { schema as keyManagerSchema } from '../../src/kubernetes/key-manager';
 import { importSchema as runtimeImportSchema, schema as runtimeSchema } from '../../src/kubernetes/peer-pods-runtime';
 import { httpOptions, Probe, proxyOptions, tcpOptions } from '../../src/kubernetes/probe';
-import { trusteePropsSchema } from '../../src/kubernetes/trustee-props';
+import { trusteePropsSchema } from '../../src/kbs/trustee-props';
 import { workloadNamespaceSchema } from '../../src/kubernetes/workload-namespace';
 import { serverTlsSchema, workloadTlsSchema } from '../../src/kubernetes/workload-tls';
 import { synth } from '../helpers/synth';

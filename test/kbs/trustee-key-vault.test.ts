@@ -2,7 +2,7 @@ import { Testing, TerraformStack } from 'cdktf';
 import { KbsKeyVaultAccess, PeerPodNetwork, ResourceSource, Trustee, collectAnnotations } from '../../src';
 import { baseInfra } from '../azure/fixtures';
 import { emptyStack, resourceOf, resourcesOf, synth } from '../helpers/synth';
-import { trusteeProps } from './fixtures';
+import { trusteeProps } from '../kubernetes/fixtures';
 
 const VAULT_ID = '/subscriptions/s/resourceGroups/owner/providers/Microsoft.KeyVault/vaults/model-owner-kv';
 

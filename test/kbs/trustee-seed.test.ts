@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReferenceValues, ResourcePath } from '../../src';
-import { renderTrusteeSeed } from '../../src/kubernetes/trustee-seed';
+import { renderTrusteeSeed } from '../../src/kbs/trustee-seed';
 import { hex32 } from '../attestation/fixtures/values';
 
 describe('Trustee seed', () => {

@@ -15,7 +15,7 @@ import { Annotations, Construct, Lazy, Token } from '../internal/cdktf';
 import { ConstructValidationError, fieldOf, parseProps } from '../internal/validation';
 import { keyVaultSecretProviderClass } from './trustee-key-vault';
 import { TrusteeProps, trusteePropsSchema } from './trustee-props';
-import { KeyBrokerBase } from '../kbs/key-broker-base';
+import { KeyBrokerBase } from './key-broker-base';
 import { CONFIG_DIR, HTTPS_DIR, SIGNER_DIR, cachedSeed, renderKbsDeployment, renderKbsNetworkPolicy, renderKbsService } from './trustee-render';
 
 type ParsedTrusteeProps = v.InferOutput<typeof trusteePropsSchema>;

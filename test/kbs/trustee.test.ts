@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { Initdata, PeerPodNetwork, ResourcePath, ResourceSource, Trustee, parseKbsConfig, renderAaToml, renderCdhToml } from '../../src';
 import { pinned, podPolicy } from '../attestation/fixtures/values';
 import { emptyStack, resourceOf, synth } from '../helpers/synth';
-import { KBS_IMAGE, PUBLIC_MATERIAL, clusterParts, trusteeProps } from './fixtures';
+import { KBS_IMAGE, PUBLIC_MATERIAL, clusterParts, trusteeProps } from '../kubernetes/fixtures';
 import { TestWorkload } from '../helpers/workload-identity';
 import { describeWithEngine } from '../helpers/rego-engine';
 import { bindingTable, releasedTo } from '../helpers/trustee-claims';

@@ -6,7 +6,7 @@ import { IKbsKeyVaultAccess, KBS_KEY_VAULT_ACCESS } from '../azure/kbs-key-vault
 import { IPeerPodNetwork, PEER_POD_NETWORK } from '../azure/peer-pod-network';
 import { Token } from '../internal/cdktf';
 import { bool, int, intAtLeast, literalString, nonEmpty, obj, str } from '../internal/validation';
-import { KbsAttestationProps, kbsAttestationShape, kbsImageSchema, kbsPublicMaterialShape } from '../kbs/key-broker-base';
+import { KbsAttestationProps, kbsAttestationShape, kbsImageSchema, kbsPublicMaterialShape } from './key-broker-base';
 
 /** Props of Trustee. */
 export interface TrusteeProps extends KbsAttestationProps {
