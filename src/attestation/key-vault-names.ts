@@ -9,9 +9,12 @@ export function isKeyVaultName(name: string): boolean {
 /** What a Key Vault name must be, for messages. */
 export const KEY_VAULT_NAME_RULE = 'must be a Key Vault name: 3-24 letters, digits and single "-", starting with a letter, not ending with "-"';
 
+/** The longest Key Vault secret name. */
+export const KEY_VAULT_SECRET_NAME_LIMIT = 127;
+
 /** A Key Vault secret name: 1-127 letters, digits and "-". */
 export function isKeyVaultSecretName(name: string): boolean {
-  return /^[0-9a-zA-Z-]{1,127}$/.test(name);
+  return name.length <= KEY_VAULT_SECRET_NAME_LIMIT && /^[0-9a-zA-Z-]+$/.test(name);
 }
 
 /** What a Key Vault secret name must be, for messages. */

@@ -67,7 +67,7 @@ export const kbsPublicMaterialShape = {
     v.check(hasPemMarkers, 'must be the PEM text of the admin public key'),
     v.check((s) => s.includes('PUBLIC KEY'), 'must be a PEM public key ("-----BEGIN PUBLIC KEY-----"), never a private key'),
   ),
-  // A chain file may hold several certificates: any PEM text is taken, as long as no secret is in it.
+  // A chain file may hold several certificates: PEM text of either kind is taken, as long as no secret is in it.
   tokenSignerCaCertPem: v.pipe(
     str(),
     noSecret('the certificate', KBS_KEY_HOME),

@@ -1,3 +1,4 @@
+import { KEY_VAULT_SECRET_NAME_LIMIT } from '../attestation/key-vault-names';
 import { KbsState } from '../attestation/kbs-state';
 import { ResourcePath } from '../attestation/resource-path';
 
@@ -12,9 +13,6 @@ export const TRUSTEE_VM_SECRETS = {
   signerChain: 'kbs-token-signer-chain',
   state: 'kbs-state',
 } as const;
-
-/** The longest Key Vault secret name. */
-export const KEY_VAULT_SECRET_NAME_LIMIT = 127;
 
 /** The prefix of every resource secret name; the VM's own secrets (TRUSTEE_VM_SECRETS) start with `kbs-`. */
 const RESOURCE_SECRET_PREFIX = 'res-';
