@@ -2,7 +2,7 @@
 export { ConfidentialVmSize } from './vm-sizes';
 export type { ConfidentialTee } from './vm-sizes';
 export { PeerPodNetwork } from './peer-pod-network';
-export type { IPeerPodNetwork, PeerPodNetworkAttributes, PeerPodNetworkProps } from './peer-pod-network';
+export type { IPeerPodNetwork, IPeerPodNetworkWithSubnetCidr, PeerPodNetworkAttributes, PeerPodNetworkProps } from './peer-pod-network';
 export { AKS_LOG_CATEGORIES, DEFAULT_AKS_LOG_CATEGORIES } from './aks-audit-logs';
 export type { AksAuditLogs, AksLogCategory } from './aks-audit-logs';
 export { ConfidentialAksCluster } from './confidential-aks-cluster';

@@ -19,6 +19,15 @@ export const PEER_POD_PORTS = { agentProtocolForwarder: 15150, vxlan: 4789 } as 
 /** What the peer-pods constructs need of a network: a `PeerPodNetwork`, or `PeerPodNetwork.fromPeerPodNetworkAttributes`. */
 export interface IPeerPodNetwork extends IConstruct, PeerPodNetworkAttributes {}
 
+/**
+ * A peer-pod network whose pod-VM subnet CIDR is known at synth time: what a KBS takes, since it admits
+ * attestation only from that subnet. A `PeerPodNetwork` is one; an import is one when given `podVmSubnetCidr`.
+ */
+export interface IPeerPodNetworkWithSubnetCidr extends IPeerPodNetwork {
+  /** CIDR of the pod-VM subnet, a literal (the only source a KBS admits). */
+  readonly podVmSubnetCidr: string;
+}
+
 /** The mark of an `IPeerPodNetwork`: implementing constructs set it, and props that take one check it. */
 export const PEER_POD_NETWORK = new ConstructInterface<IPeerPodNetwork>(
   'IPeerPodNetwork',
@@ -137,7 +146,16 @@ export const schema = obj({
  * agent-protocol port (15150/tcp) and VXLAN (4789/udp) from the node subnet.
  */
 export class PeerPodNetwork extends Construct implements IPeerPodNetwork {
-  /** Imports an existing VNet and subnets (a company's own network) by their attributes. */
+  /**
+   * Imports an existing VNet and subnets (a company's own network) by their attributes. With `podVmSubnetCidr`
+   * the network can be given to a KBS (`IPeerPodNetworkWithSubnetCidr`).
+   */
+  public static fromPeerPodNetworkAttributes(
+    scope: Construct,
+    id: string,
+    attrs: PeerPodNetworkAttributes & { readonly podVmSubnetCidr: string },
+  ): IPeerPodNetworkWithSubnetCidr;
+  public static fromPeerPodNetworkAttributes(scope: Construct, id: string, attrs: PeerPodNetworkAttributes): IPeerPodNetwork;
   public static fromPeerPodNetworkAttributes(scope: Construct, id: string, attrs: PeerPodNetworkAttributes): IPeerPodNetwork {
     return new ImportedPeerPodNetwork(scope, id, attrs);
   }

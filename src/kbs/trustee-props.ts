@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { KbsConfig } from '../attestation/kbs-config';
 import { parseIpv4 } from '../azure/cidr';
 import { IKbsKeyVaultAccess, KBS_KEY_VAULT_ACCESS } from '../azure/kbs-key-vault-access';
-import { IPeerPodNetwork, PEER_POD_NETWORK } from '../azure/peer-pod-network';
+import { IPeerPodNetworkWithSubnetCidr, PEER_POD_NETWORK } from '../azure/peer-pod-network';
 import { Token } from '../internal/cdktf';
 import { bool, int, intAtLeast, literalString, nonEmpty, obj, str } from '../internal/validation';
 import { KbsAttestationProps, kbsAttestationShape, kbsImageSchema, kbsPublicMaterialShape } from './key-broker-base';
@@ -11,7 +11,7 @@ import { KbsAttestationProps, kbsAttestationShape, kbsImageSchema, kbsPublicMate
 /** Props of Trustee. */
 export interface TrusteeProps extends KbsAttestationProps {
   /** The network; the static IP must be a usable address of its node subnet. */
-  readonly network: IPeerPodNetwork;
+  readonly network: IPeerPodNetworkWithSubnetCidr;
   /**
    * Private IP of the internal load balancer in the node subnet. Known at synth time, it goes into every
    * workload's initdata as the KBS URL.

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { azureLocation, keyVaultName, resourceGroupName } from '../azure/azure-names';
 import { isIpv4AddressOrCidr, parseCidr, parseIpv4 } from '../azure/cidr';
-import { IPeerPodNetwork, PEER_POD_NETWORK } from '../azure/peer-pod-network';
+import { IPeerPodNetworkWithSubnetCidr, PEER_POD_NETWORK } from '../azure/peer-pod-network';
 import { ConfidentialVmSize, vmSizeSchema } from '../azure/vm-sizes';
 import { Token } from '../internal/cdktf';
 import { int, list, literalString, nonEmpty, noSecret, obj, str, stringMap } from '../internal/validation';
@@ -45,7 +45,7 @@ export interface TrusteeVmProps extends KbsAttestationProps {
    */
   readonly replicaIps?: string[];
   /** The cluster's network: only its pod-VM subnet is admitted to the KBS for attestation. */
-  readonly podVmNetwork: IPeerPodNetwork;
+  readonly podVmNetwork: IPeerPodNetworkWithSubnetCidr;
   /**
    * Ignored: the Trustee VM's admin API is off (`authorization_mode = "DenyAll"`), so no NSG rule admits admins.
    * @deprecated the VM takes its state and resources from its Key Vault; remove this prop (a warning says so).

@@ -3,13 +3,55 @@ import { ImageFacts } from '../attestation/image-facts';
 import { ResourcePath } from '../attestation/resource-path';
 import { Construct } from '../internal/cdktf';
 import { ConstructValidationError, fieldOf, instanceOf, int, obj, parseProps, str } from '../internal/validation';
-import { ConfidentialContainer, ImagePullSettings, ScratchVolume, WorkloadResource } from './confidential-workload-props';
+import { ConfidentialContainer, containerOfParsed, ImagePullSettings, ScratchVolume, WorkloadResource } from './confidential-workload-props';
 import { parseResourceSpec } from './confidential-workload-schema';
 import { k8sName } from './prop-schemas';
 import { ServerWorkloadOptions, serverWorkloadProps, serverWorkloadShape } from './server-workload';
 import { KeyManager } from './key-manager';
 import { ConfidentialWorkload } from './confidential-workload';
 import { ResourceSource } from '../attestation/resource-source';
+
+/**
+ * An encrypted model blob and the init container that decrypts it (`ModelSource.encryptedBlob`): its command line
+ * from `decryptImageFacts`, or written out in `decryptCommand` and `decryptRunAsUser`.
+ */
+export type EncryptedBlobProps = EncryptedBlobOptions & (DecryptFromImageFacts | DecryptWithCommand);
+
+/** Where an encrypted model blob is, and the image that decrypts it (`EncryptedBlobProps`). */
+export interface EncryptedBlobOptions {
+  /** Where the init container downloads the encrypted model from. */
+  readonly url: string;
+  /** The KBS resource that decrypts it, `kbs:///repo/type/tag`. */
+  readonly decryptionKey: string;
+  /** The init container's image, pinned by digest. */
+  readonly decryptImage: string;
+  /** Where the KBS gets the decryption key. @default ResourceSource.outOfBand() */
+  readonly source?: ResourceSource;
+  /** Where the model is written inside the pod VM (`MODEL_DIR`). @default '/models' */
+  readonly modelDir?: string;
+  /** Size limit of the scratch volume the model is written to, e.g. `40Gi`. @default - none */
+  readonly sizeLimit?: string;
+}
+
+/** The decrypting init container's command line from its image's verified facts. */
+export interface DecryptFromImageFacts {
+  /** The decrypt image's verified facts (`ImageFacts.fromDirectory`). */
+  readonly decryptImageFacts: ImageFacts;
+  /** Entrypoint override. @default - the image's */
+  readonly decryptCommand?: string[];
+  /** UID. @default - the image's numeric USER */
+  readonly decryptRunAsUser?: number;
+}
+
+/** The decrypting init container's command line and UID written out. */
+export interface DecryptWithCommand {
+  /** No image facts (see `DecryptFromImageFacts`). */
+  readonly decryptImageFacts?: undefined;
+  /** The entrypoint. */
+  readonly decryptCommand: string[];
+  /** UID (1 or more). */
+  readonly decryptRunAsUser: number;
+}
 
 /** Where the model comes from, and the KBS resource that decrypts it. */
 export class ModelSource {
@@ -26,17 +68,7 @@ export class ModelSource {
    * it with the key it reads from `MODEL_KEY_URL` (the CDH), into `MODEL_DIR` inside the pod VM. Its command
    * line comes from `decryptImageFacts` (verified against the digest) or `decryptCommand`.
    */
-  public static encryptedBlob(props: {
-    readonly url: string;
-    readonly decryptionKey: string;
-    readonly decryptImage: string;
-    readonly decryptImageFacts?: ImageFacts;
-    readonly decryptCommand?: string[];
-    readonly decryptRunAsUser?: number;
-    readonly source?: ResourceSource;
-    readonly modelDir?: string;
-    readonly sizeLimit?: string;
-  }): ModelSource {
+  public static encryptedBlob(props: EncryptedBlobProps): ModelSource {
     return new ModelSource({ kind: 'encrypted-blob', ...props, source: props.source ?? ResourceSource.outOfBand() });
   }
 
@@ -79,7 +111,7 @@ export class ModelSource {
       env: { MODEL_DIR: modelDir },
       scratchVolumes: [{ name: 'models', mountPath: modelDir, ...(spec.sizeLimit ? { sizeLimit: spec.sizeLimit } : {}) }],
       initContainers: [
-        {
+        containerOfParsed({
           name: 'fetch-model',
           image: spec.decryptImage,
           imageFacts: spec.decryptImageFacts,
@@ -87,7 +119,7 @@ export class ModelSource {
           runAsUser: spec.decryptRunAsUser,
           env: { MODEL_URL: spec.url, MODEL_DIR: modelDir },
           resources: { cpu: '500m', memory: '1Gi' },
-        },
+        }),
       ],
     };
   }
@@ -103,8 +135,11 @@ export interface ModelSourceConfig {
   readonly scratchVolumes: readonly ScratchVolume[];
 }
 
-/** Props of ConfidentialInference: the server workload's (ServerWorkloadOptions), and the model server's own. */
-export interface ConfidentialInferenceProps extends ServerWorkloadOptions {
+/** Props of ConfidentialInference: the server workload's (`ServerWorkloadOptions`), and the model server's own. */
+export type ConfidentialInferenceProps = ServerWorkloadOptions & ConfidentialInferenceOptions;
+
+/** The model server's own props (`ConfidentialInferenceProps`). */
+export interface ConfidentialInferenceOptions {
   /** Where the model comes from. */
   readonly model: ModelSource;
   /**

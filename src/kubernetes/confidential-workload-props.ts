@@ -9,22 +9,60 @@ import { Probe } from './probe';
 import { WorkloadTlsSettings } from './workload-tls';
 import { WorkloadNamespace } from './workload-namespace';
 
-/** A container of a confidential pod. */
-export interface ConfidentialContainer {
+/**
+ * A container of a confidential pod. The agent policy pins the exact command line, environment and UID it runs
+ * with, so they must be known at synth time: from the image's verified facts (`FromImageFacts`), or written out
+ * (`WithCommand`).
+ */
+export type ConfidentialContainer = ConfidentialContainerOptions & CommandLine;
+
+/** Where the agent policy learns a container's command line, environment and UID: one of the two. */
+export type CommandLine = FromImageFacts | WithCommand;
+
+/** The command line, ENV, WORKDIR and USER from the image's verified facts, unless overridden. */
+export interface FromImageFacts {
+  /**
+   * The image's entrypoint, command, ENV, WORKDIR and USER, verified against the image digest
+   * (`ImageFacts.fromDirectory(image, dir)`).
+   */
+  readonly imageFacts: ImageFacts;
+  /** Entrypoint override. @default - the image's ENTRYPOINT (and CMD when `args` is not set) */
+  readonly command?: string[];
+  /** Run as this UID. @default - the image's numeric USER, which must not be root */
+  readonly runAsUser?: number;
+}
+
+/**
+ * The command line and UID written out, without image facts: the image is then assumed to set no ENV (but PATH)
+ * or WORKDIR, and a warning says so.
+ */
+export interface WithCommand {
+  /** No image facts (see `FromImageFacts`). */
+  readonly imageFacts?: undefined;
+  /** The entrypoint (the image's is not known). */
+  readonly command: string[];
+  /** Run as this UID (1 or more: the pod runs as non-root). */
+  readonly runAsUser: number;
+}
+
+/**
+ * A container assembled from parsed props, where the choice of `CommandLine` was checked at run time rather than
+ * by the types: the pod rules decide at synth (`command` is required without facts, `runAsUser` without a
+ * numeric USER) and name the field.
+ */
+export function containerOfParsed(
+  container: ConfidentialContainerOptions & { readonly imageFacts?: ImageFacts; readonly command?: string[]; readonly runAsUser?: number },
+): ConfidentialContainer {
+  return container as ConfidentialContainer;
+}
+
+/** What every confidential container has, whichever way its command line is known. */
+export interface ConfidentialContainerOptions {
   /** Container name. */
   readonly name: string;
   /** Image, fully qualified and pinned by digest (`registry/repo@sha256:<64 hex>`): the agent policy admits only it. */
   readonly image: string;
-  /**
-   * The image's entrypoint, command, ENV, WORKDIR and USER, verified against the image digest
-   * (`ImageFacts.fromDirectory(image, dir)`). The agent policy pins the exact command line and environment
-   * the container runs with, so it needs them whenever `command` is not set.
-   * @default - unknown: `command` is required, and the image is assumed to set no ENV (but PATH) or WORKDIR
-   */
-  readonly imageFacts?: ImageFacts;
-  /** Entrypoint override. @default - the image's (from `imageFacts`) */
-  readonly command?: string[];
-  /** Arguments. @default - the image's (from `imageFacts`) */
+  /** Arguments. @default - the image's CMD (from `imageFacts`) when `command` is not set, else none */
   readonly args?: string[];
   /** Working directory. @default - the image's WORKDIR, else "/" */
   readonly workingDir?: string;
@@ -47,8 +85,6 @@ export interface ConfidentialContainer {
    * @default true
    */
   readonly readOnlyRootFilesystem?: boolean;
-  /** Run as this UID. @default - the image's numeric USER (from `imageFacts`), which must not be root */
-  readonly runAsUser?: number;
   /**
    * Run with this primary GID. With the image pulled inside the pod VM the node cannot read the image's
    * /etc/passwd, so without it the container runs with GID 0.
@@ -113,8 +149,49 @@ export interface ScratchVolume {
   readonly sizeLimit?: string;
 }
 
-/** Props of ConfidentialWorkload. */
-export interface ConfidentialWorkloadProps {
+/**
+ * Props of ConfidentialWorkload: its pods, and how its Service is reached (`WorkloadTransport`: a Service needs
+ * `tls`, or `plainHttpInsecure` for development).
+ */
+export type ConfidentialWorkloadProps = ConfidentialWorkloadOptions & WorkloadTransport;
+
+/** How a workload is reached: TLS ending in its pod VMs, plain HTTP for development, or no Service at all. */
+export type WorkloadTransport = WithTls<WorkloadTlsSettings> | PlainHttpInsecure | WithoutService;
+
+/** No Service, so nothing to secure on the way in (a workload that only calls out, or reads its KBS resources). */
+export interface WithoutService {
+  /** No Service. */
+  readonly service?: undefined;
+  /** No TLS. */
+  readonly tls?: undefined;
+  /** Nothing served. @default false */
+  readonly plainHttpInsecure?: false;
+}
+
+/** TLS that terminates inside the pod VM. */
+export interface WithTls<T> {
+  /**
+   * TLS that terminates inside the pod VM (a pinned ghostunnel proxy with the workload's key from the KBS), for the
+   * Service and for calls to other TLS workloads (`upstreams`).
+   */
+  readonly tls: T;
+  /** Not with `tls`. @default false */
+  readonly plainHttpInsecure?: false;
+}
+
+/** Plain HTTP on the cluster network, for development only. */
+export interface PlainHttpInsecure {
+  /** No TLS (see `WithTls`). */
+  readonly tls?: undefined;
+  /**
+   * Serve the Service in plain HTTP on the cluster network (development only): the cluster admin reads the traffic
+   * and can answer in the workload's place.
+   */
+  readonly plainHttpInsecure: true;
+}
+
+/** What every ConfidentialWorkload takes besides its transport (`ConfidentialWorkloadProps`). */
+export interface ConfidentialWorkloadOptions {
   /** The peer-pods runtime (its RuntimeClass and instance sizes). */
   readonly runtime: IPeerPodsRuntime;
   /** The KBS the workload attests to and gets its resources from. */
@@ -141,23 +218,11 @@ export interface ConfidentialWorkloadProps {
   /** Replicas (each its own pod VM, all with the same identity). @default 1 */
   readonly replicas?: number;
   /**
-   * A ClusterIP Service in front of the pods. With `tls` (required unless `plainHttpInsecure`) it exposes only the
-   * TLS port of the proxy, which forwards to `targetPort` (the application's port, default `port`) inside the pod VM.
+   * A ClusterIP Service in front of the pods; it needs `tls` or `plainHttpInsecure` (`WorkloadTransport`). With `tls`
+   * it exposes only the TLS port of the proxy, which forwards to `targetPort` (the application's port, default `port`) inside the pod VM.
    * @default - none
    */
   readonly service?: { readonly port: number; readonly targetPort?: number };
-  /**
-   * TLS that terminates inside the pod VM (a pinned ghostunnel proxy with the workload's key from the KBS), for the
-   * Service and for calls to other TLS workloads (`upstreams`).
-   * @default - none: a Service then needs `plainHttpInsecure`
-   */
-  readonly tls?: WorkloadTlsSettings;
-  /**
-   * Serve the Service in plain HTTP on the cluster network (development only): the cluster admin reads the traffic
-   * and can answer in the workload's place.
-   * @default false
-   */
-  readonly plainHttpInsecure?: boolean;
   /** Registry credentials and signature policy for pulls inside the TEE; declared on the KBS and bound to this workload. @default - none */
   readonly imagePull?: ImagePullSettings;
   /** Scratch volumes. @default - none */

@@ -168,6 +168,9 @@ export class ConfidentialWorkload extends Construct implements IConfidentialWork
 
   /** The TLS parts of the pod, its key declared on the KBS for this workload alone; a Service without TLS is development only. */
   private tlsParts(p: ParsedWorkloadProps): RenderedTls | undefined {
+    if (p.tls && p.plainHttpInsecure) {
+      this.fail('plainHttpInsecure', 'contradicts tls (the Service serves TLS only); remove plainHttpInsecure, or tls for development');
+    }
     if (p.service && !p.tls) {
       if (!p.plainHttpInsecure) {
         this.fail(

@@ -13,8 +13,11 @@ import { resourceSourceSchema } from './prop-schemas';
 /** The KBS resource that holds the model owner's private key, unless told otherwise. */
 export const DEFAULT_KEY_MANAGER_KEY = 'kbs:///enkrypt/key-manager/private-key';
 
-/** Props of KeyManager: the server workload's (ServerWorkloadOptions), and the key manager's own. */
-export interface KeyManagerProps extends ServerWorkloadOptions {
+/** Props of KeyManager: the server workload's (`ServerWorkloadOptions`), and the key manager's own. */
+export type KeyManagerProps = ServerWorkloadOptions & KeyManagerOptions;
+
+/** The key manager's own props (`KeyManagerProps`). */
+export interface KeyManagerOptions {
   /** Deployment and Service name. @default 'key-manager' */
   readonly name?: string;
   /** The KBS resource holding the model owner's private key. @default 'kbs:///enkrypt/key-manager/private-key' */

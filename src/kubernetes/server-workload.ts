@@ -1,11 +1,18 @@
 // What KeyManager and ConfidentialInference share: the props of a server workload, parsed by the workload's own
 // rules (so an error names the outer construct's prop), and the ConfidentialWorkload props they become.
 import * as v from 'valibot';
-import type { ImageFacts } from '../attestation/image-facts';
 import type { ResourcePath } from '../attestation/resource-path';
 import { ConfidentialVmSize, vmSizeSchema } from '../azure/vm-sizes';
 import type { IKeyBrokerService } from '../kbs/key-broker';
-import { ConfidentialContainer, ConfidentialWorkloadProps, KbsResourceSpec } from './confidential-workload-props';
+import {
+  CommandLine,
+  ConfidentialContainer,
+  ConfidentialWorkloadProps,
+  containerOfParsed,
+  KbsResourceSpec,
+  PlainHttpInsecure,
+  WithTls,
+} from './confidential-workload-props';
 import type { IPeerPodsRuntime } from './peer-pods-runtime';
 import type { WorkloadNamespace } from './workload-namespace';
 import { bool } from '../internal/validation';
@@ -22,26 +29,29 @@ import { Probe, ProbeOptions, ServerProbes, serverProbes } from './probe';
 import { namespaceSchema } from './prop-schemas';
 import { ServerTlsSettings, serverTlsSchema } from './workload-tls';
 
-/** The props every server workload (KeyManager, ConfidentialInference) takes, documented once. */
-export interface ServerWorkloadOptions {
+/**
+ * The props every server workload (KeyManager, ConfidentialInference) takes, documented once: the common options,
+ * where the server's command line comes from (`CommandLine`), and how clients reach it (`ServerTransport`).
+ */
+export type ServerWorkloadOptions = ServerWorkloadCommonOptions & CommandLine & ServerTransport;
+
+/**
+ * How clients reach a server workload: TLS ending in the pod VM (the workload's identity, who may connect
+ * (`clients`), and model users on a listener of their own (`users`); the server then listens on 127.0.0.1 and only
+ * the proxies' TLS ports are reachable from outside its pod VM), or plain HTTP on the cluster network for development.
+ */
+export type ServerTransport = WithTls<ServerTlsSettings> | PlainHttpInsecure;
+
+/** The options every server workload takes besides its command line and transport (`ServerWorkloadOptions`). */
+export interface ServerWorkloadCommonOptions {
   /** The peer-pods runtime. */
   readonly runtime: IPeerPodsRuntime;
   /** The KBS that holds the workload's keys. */
   readonly kbs: IKeyBrokerService;
   /** The server image, pinned by digest. */
   readonly image: string;
-  /**
-   * The image's verified facts (`ImageFacts.fromDirectory(image, dir)`): the agent policy pins the command
-   * line and environment from them.
-   * @default - none: `command` and `runAsUser` are required
-   */
-  readonly imageFacts?: ImageFacts;
-  /** Entrypoint override. @default - the image's */
-  readonly command?: string[];
   /** Arguments. @default - the image's */
   readonly args?: string[];
-  /** UID to run as. @default - the image's numeric USER */
-  readonly runAsUser?: number;
   /** Registry credentials the pod VM pulls the images with (a KBS resource). @default - anonymous pulls */
   readonly registryCredentials?: string | ResourcePath | KbsResourceSpec;
   /**
@@ -55,14 +65,6 @@ export interface ServerWorkloadOptions {
   readonly replicas?: number;
   /** Extra plain environment (no secrets). @default - none */
   readonly env?: Record<string, string>;
-  /**
-   * TLS ending in the pod VM (required unless `plainHttpInsecure`): the workload's identity, who may connect
-   * (`clients`), and model users on a listener of their own (`users`). The server then listens on 127.0.0.1 and
-   * only the proxies' TLS ports are reachable from outside its pod VM.
-   */
-  readonly tls?: ServerTlsSettings;
-  /** Serve plain HTTP on the cluster network (development only). @default false */
-  readonly plainHttpInsecure?: boolean;
   /**
    * Probes of the server (`Probe`); each one given replaces its default. With TLS they must reach a TLS port:
    * `Probe.throughTlsProxy({ ... })` (the proxy's status endpoint, which checks the server on 127.0.0.1).
@@ -128,7 +130,8 @@ export function serverWorkloadProps(
   const probe = (timing: Omit<ProbeOptions, 'port'>) => (tls ? Probe.throughTlsProxy(timing) : Probe.fromTcpSocket(timing));
   const d = server.defaultProbes;
   const defaults = { readiness: probe(d.readiness), liveness: probe(d.liveness), startup: probe(d.startup) };
-  return {
+  // The transport choice was parsed at run time; the workload's synth check decides it (`tls`, or plainHttpInsecure).
+  return <ConfidentialWorkloadProps>{
     runtime: p.runtime,
     kbs: p.kbs,
     name: p.name,
@@ -136,7 +139,7 @@ export function serverWorkloadProps(
     instanceSize: p.instanceSize,
     replicas: p.replicas,
     containers: [
-      {
+      containerOfParsed({
         name: server.name,
         image: p.image,
         imageFacts: p.imageFacts,
@@ -147,7 +150,7 @@ export function serverWorkloadProps(
         env: { ...(tls ? { HOST: '127.0.0.1' } : {}), ...server.env },
         ...(server.resources ? { resources: server.resources } : {}),
         ...serverProbes(defaults, p.probes),
-      },
+      }),
     ],
     service: { port: server.port },
     ...(p.tls ? { tls: p.tls } : {}),

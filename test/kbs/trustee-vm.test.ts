@@ -273,6 +273,7 @@ describe('TrusteeVm validation', () => {
     const scope = emptyStack();
     const { network } = baseInfra(scope);
     const podVmNetwork = PeerPodNetwork.fromPeerPodNetworkAttributes(scope, 'Existing', { vnetId: 'v', nodeSubnetId: 'n', podVmSubnetId: 'p' });
+    // @ts-expect-error an import without podVmSubnetCidr is no IPeerPodNetworkWithSubnetCidr: the types refuse it too
     expect(() => new TrusteeVm(scope, 'Kbs', { ...vmProps(network), podVmNetwork })).toThrow(
       /TrusteeVm test\/Kbs: podVmNetwork: must give podVmSubnetCidr/,
     );

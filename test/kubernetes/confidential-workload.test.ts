@@ -287,11 +287,15 @@ describe('ConfidentialWorkload wiring checks', () => {
       name: 'app',
       containers: [{ name: 'app', image: pinned('app'), command: ['/app/server'], runAsUser: 1000 }],
       ...override,
-    });
+    } as ConfidentialWorkloadProps); // overrides may pair tls and service wrongly on purpose: the checks at synth are tested
   }
 
   test('fails when an image is given by tag, naming the container', () => {
-    expect(() => workload(clusterParts(emptyStack()), { containers: [{ name: 'server', image: 'example.azurecr.io/app:1.0' }] })).toThrow(
+    expect(() =>
+      workload(clusterParts(emptyStack()), {
+        containers: [{ name: 'server', image: 'example.azurecr.io/app:1.0', command: ['/s'], runAsUser: 1000 }],
+      }),
+    ).toThrow(
       /ConfidentialWorkload test\/w\w+: containers.0.image: must be fully qualified and pinned by digest.*\(got "example.azurecr.io\/app:1.0"\)/,
     );
   });
@@ -452,14 +456,14 @@ describe('ConfidentialWorkload wiring checks', () => {
     [
       {
         containers: [
-          { name: 'app', image: pinned('a'), runAsUser: 1000 },
-          { name: 'app', image: pinned('b'), runAsUser: 1000 },
+          { name: 'app', image: pinned('a'), command: ['/a'], runAsUser: 1000 },
+          { name: 'app', image: pinned('b'), command: ['/b'], runAsUser: 1000 },
         ],
       },
       /containers.1.name: "app" is already the name of containers.0; containers and init containers of a pod need distinct names$/,
     ],
     [
-      { initContainers: [{ name: 'app', image: pinned('init'), runAsUser: 1000 }] },
+      { initContainers: [{ name: 'app', image: pinned('init'), command: ['/i'], runAsUser: 1000 }] },
       /containers.0.name: "app" is already the name of initContainers.0/,
     ],
     [
@@ -487,7 +491,7 @@ describe('ConfidentialWorkload wiring checks', () => {
       /scratchVolumes.1.mountPath: \/a is the mount path of two scratch volumes/,
     ],
     [
-      { containers: [{ name: 'app', image: pinned('a'), runAsUser: 1000, resources: { cpu: '1', memory: 'much' } }] },
+      { containers: [{ name: 'app', image: pinned('a'), command: ['/a'], runAsUser: 1000, resources: { cpu: '1', memory: 'much' } }] },
       /containers.0.resources.memory: must be a Kubernetes quantity such as "2Gi"/,
     ],
   ])('fails, naming the field, when Kubernetes would refuse the pod: %#', (override, message) => {
@@ -560,12 +564,16 @@ describe('ConfidentialWorkload wiring checks', () => {
       ),
     ],
     [
-      () => ({ initContainers: [{ name: 'init', image: pinned('i'), runAsUser: 1000, readinessProbe: Probe.fromTcpSocket({ port: 1 }) }] }),
+      () => ({
+        initContainers: [{ name: 'init', image: pinned('i'), command: ['/i'], runAsUser: 1000, readinessProbe: Probe.fromTcpSocket({ port: 1 }) }],
+      }),
       /initContainers.0.readinessProbe: init containers run to completion and take no probes/,
     ],
     [
       () => ({
-        containers: [{ name: 'app', image: pinned('a'), runAsUser: 1000, readinessProbe: { exec: { command: ['cat', '/ready'] } } as never }],
+        containers: [
+          { name: 'app', image: pinned('a'), command: ['/a'], runAsUser: 1000, readinessProbe: { exec: { command: ['cat', '/ready'] } } as never },
+        ],
       }),
       /containers.0.readinessProbe: must be Probe.fromHttpGet\(...\) or Probe.fromTcpSocket\(...\); exec probes are denied by the agent policy/,
     ],

@@ -1,6 +1,15 @@
 import { join } from 'node:path';
 import { Testing, TerraformStack } from 'cdktf';
-import { ConfidentialInference, ConfidentialWorkload, ConfidentialWorkloadProps, KeyManager, ModelSource, Probe, WorkloadTls } from '../../src';
+import {
+  ConfidentialInference,
+  ConfidentialWorkload,
+  ConfidentialWorkloadProps,
+  KeyManager,
+  WorkloadTlsSettings,
+  ModelSource,
+  Probe,
+  WorkloadTls,
+} from '../../src';
 import { pinned } from '../attestation/fixtures/values';
 import { emptyStack } from '../helpers/synth';
 import { PROXY_IMAGE, WORKLOAD_TLS, clusterParts, tlsOf } from './fixtures';
@@ -31,7 +40,7 @@ function plain(parts: Parts): ConfidentialWorkload {
 }
 
 /** A workload named "caller" with no Service, calling upstreams with `tls`. */
-function caller(parts: Parts, tls: ConfidentialWorkloadProps['tls']): ConfidentialWorkload {
+function caller(parts: Parts, tls: WorkloadTlsSettings): ConfidentialWorkload {
   return new ConfidentialWorkload(parts.trustee.node.scope!, 'caller', {
     runtime: parts.runtime,
     kbs: parts.trustee,
@@ -68,6 +77,23 @@ describe('WorkloadTls', () => {
 });
 
 describe('ConfidentialWorkload TLS wiring', () => {
+  test('tls and plainHttpInsecure together are a contradiction, refused by the types and at synth', () => {
+    const parts = clusterParts(emptyStack());
+    expect(
+      () =>
+        // @ts-expect-error plainHttpInsecure is false or absent with tls (WithTls)
+        new ConfidentialWorkload(parts.trustee.node.scope!, 'w', {
+          runtime: parts.runtime,
+          kbs: parts.trustee,
+          name: 'app',
+          containers: [{ name: 'app', image: pinned('app'), command: ['/a'], runAsUser: 1000, ports: [8080] }],
+          service: { port: 8080 },
+          tls: { identity: WORKLOAD_TLS.identity('app') },
+          plainHttpInsecure: true,
+        }),
+    ).toThrow(/ConfidentialWorkload test\/w: plainHttpInsecure: contradicts tls \(the Service serves TLS only\); remove plainHttpInsecure/);
+  });
+
   test('a Service without TLS is refused unless plain HTTP is asked for, loudly', () => {
     const parts = clusterParts(emptyStack());
     const plain = {
@@ -77,6 +103,7 @@ describe('ConfidentialWorkload TLS wiring', () => {
       containers: [{ name: 'app', image: pinned('app'), command: ['/a'], runAsUser: 1000, ports: [8080] }],
       service: { port: 8080 },
     };
+    // @ts-expect-error a Service without tls or plainHttpInsecure: the types refuse it too (WorkloadTransport)
     expect(() => new ConfidentialWorkload(parts.trustee.node.scope!, 'w', plain)).toThrow(
       /ConfidentialWorkload test\/w: tls: is required with a Service: without it, traffic to the workload crosses the cluster network in clear text/,
     );
@@ -87,6 +114,7 @@ describe('ConfidentialWorkload TLS wiring', () => {
     );
     expect(
       () =>
+        // @ts-expect-error a server without tls or plainHttpInsecure: the types refuse it too (ServerTransport)
         new KeyManager(parts.trustee.node.scope!, 'km', {
           runtime: parts.runtime,
           kbs: parts.trustee,
@@ -145,7 +173,7 @@ describe('ConfidentialWorkload TLS wiring', () => {
     );
   });
 
-  test.each<[string, (parts: Parts) => ConfidentialWorkloadProps['tls'], RegExp]>([
+  test.each<[string, (parts: Parts) => WorkloadTlsSettings, RegExp]>([
     [
       'an upstream that admits other workloads only',
       (parts) => ({
@@ -198,7 +226,7 @@ describe('ConfidentialWorkload TLS wiring', () => {
           service: { port: 8080 },
           tls: { identity: WORKLOAD_TLS.identity('app') },
           ...override,
-        }),
+        } as ConfidentialWorkloadProps),
     ).toThrow(message);
   });
 

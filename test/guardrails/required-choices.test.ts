@@ -1,0 +1,83 @@
+// A choice the synth requires is required by the types too: each `@ts-expect-error` below fails the type check
+// (npm test runs it) if the props type ever accepts the shape again, and each test shows that a caller without
+// types (JavaScript, or a cast) still gets the synth error that names the field.
+import { ConfidentialContainer, ConfidentialWorkload, KeyManager, ModelSource, PeerPodNetwork, Trustee } from '../../src';
+import { pinned } from '../attestation/fixtures/values';
+import { emptyStack } from '../helpers/synth';
+import { clusterParts, trusteeProps } from '../kubernetes/fixtures';
+
+describe('required choices are in the types', () => {
+  test('a container without image facts needs its command line and UID written out (CommandLine)', () => {
+    const parts = clusterParts(emptyStack());
+    // @ts-expect-error neither imageFacts nor command + runAsUser
+    const bare: ConfidentialContainer = { name: 'app', image: pinned('app') };
+    // @ts-expect-error command without runAsUser, and no imageFacts
+    const noUid: ConfidentialContainer = { name: 'app', image: pinned('app'), command: ['/app'] };
+    const scope = parts.trustee.node.scope!;
+    const at = (id: string, c: ConfidentialContainer) => () =>
+      new ConfidentialWorkload(scope, id, { runtime: parts.runtime, kbs: parts.trustee, name: id, containers: [c] });
+    expect(at('bare', bare)).toThrow(
+      /ConfidentialWorkload test\/bare: containers\[0\]\.command: is required when the image's entrypoint is not known/,
+    );
+    expect(at('nouid', noUid)).toThrow(/ConfidentialWorkload test\/nouid: containers\[0\]\.runAsUser: is required: the image's user is not known/);
+  });
+
+  test('a server workload needs tls or plainHttpInsecure (ServerTransport)', () => {
+    const parts = clusterParts(emptyStack());
+    expect(
+      () =>
+        // @ts-expect-error no transport
+        new KeyManager(parts.trustee.node.scope!, 'km', {
+          runtime: parts.runtime,
+          kbs: parts.trustee,
+          image: pinned('km'),
+          command: ['/k'],
+          runAsUser: 1,
+        }),
+    ).toThrow(/ConfidentialWorkload test\/km\/Workload: tls: is required with a Service/);
+  });
+
+  test('a model decrypted by an init container needs its image facts or its command line (EncryptedBlobProps)', () => {
+    const parts = clusterParts(emptyStack());
+    // @ts-expect-error neither decryptImageFacts nor decryptCommand + decryptRunAsUser
+    const model = ModelSource.encryptedBlob({
+      url: 'https://models.example/m.enc',
+      decryptionKey: 'kbs:///enkrypt/model/key',
+      decryptImage: pinned('dec'),
+    });
+    const scope = parts.trustee.node.scope!;
+    expect(() =>
+      model.bind().initContainers.map(
+        (c) =>
+          new ConfidentialWorkload(scope, 'fetch', {
+            runtime: parts.runtime,
+            kbs: parts.trustee,
+            name: 'fetch',
+            containers: [c],
+          }),
+      ),
+    ).toThrow(/ConfidentialWorkload test\/fetch: containers\[0\]\.command: is required when the image's entrypoint is not known/);
+  });
+
+  test('a KBS needs a network whose pod-VM subnet CIDR is known (IPeerPodNetworkWithSubnetCidr)', () => {
+    const scope = emptyStack();
+    const network = PeerPodNetwork.fromPeerPodNetworkAttributes(scope, 'net', {
+      vnetId: 'v',
+      nodeSubnetId: 'n',
+      podVmSubnetId: 'p',
+      nodeSubnetCidr: '10.224.0.0/16',
+    });
+    // @ts-expect-error an import without podVmSubnetCidr
+    expect(() => new Trustee(scope, 't', trusteeProps(network))).toThrow(
+      /Trustee test\/t: network: must give podVmSubnetCidr \(known at synth time\)/,
+    );
+    const known = PeerPodNetwork.fromPeerPodNetworkAttributes(scope, 'known', {
+      vnetId: 'v',
+      nodeSubnetId: 'n',
+      podVmSubnetId: 'p',
+      nodeSubnetCidr: '10.224.0.0/16',
+      podVmSubnetCidr: '10.225.0.0/16',
+    });
+    expect(new Trustee(scope, 'ok', trusteeProps(known)).node.path).toBe('test/ok');
+  });
+});
