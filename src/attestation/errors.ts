@@ -51,8 +51,22 @@ export interface InputOwner {
  */
 export type Field = string | { readonly owner: InputOwner; readonly field: string };
 
+/**
+ * A path inside props, written the one way every message writes fields: JavaScript property access, as the user
+ * wrote the props (`containers[0].env.PORT`, `tls.upstreams[1].workload`, `env["1X"]`). Array indices are numbers.
+ */
+export function formatPath(keys: ReadonlyArray<string | number>): string {
+  return pathSuffix(keys).replace(/^\./, '');
+}
+
+/** The same path as a suffix to append to a field (`subField`): `.env.PORT`, `[0].name`. */
+export function pathSuffix(keys: ReadonlyArray<string | number>): string {
+  return keys.map((k) => (typeof k === 'number' ? `[${k}]` : /^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`)).join('');
+}
+
 /** The field `rest` inside `field`: `.url`, `[0]`, ` key` (appended as is) or a bare name (joined with a dot). */
 export function subField(field: Field, rest: string): Field {
+  if (rest === '') return field;
   const base = typeof field === 'string' ? field : field.field;
   const joined = base === '' ? rest.replace(/^\./, '') : /^[.[ ]/.test(rest) ? `${base}${rest}` : `${base}.${rest}`;
   return typeof field === 'string' ? joined : { owner: field.owner, field: joined };

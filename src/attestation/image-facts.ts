@@ -2,7 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { firstIssue, type Schema } from './schema';
-import { Field, check, inputError, show, subField } from './errors';
+import { Field, check, inputError, pathSuffix, show, subField } from './errors';
 import { hexDigest } from './encoding';
 import { imageDigest, requirePinnedImage } from './image-reference';
 
@@ -216,7 +216,7 @@ function parseJson<T>(text: string, field: Field, schema: Schema<T>): T {
   const result = v.safeParse(schema, value);
   if (!result.success) {
     const { path, message } = firstIssue(result.issues);
-    throw inputError(subField(field, path.map((p) => `.${p}`).join('')), message);
+    throw inputError(subField(field, pathSuffix(path)), message);
   }
   return result.output;
 }

@@ -87,7 +87,7 @@ export const LEGACY_KBS_KEYS: ReadonlyArray<{ readonly path: string; readonly re
   { path: 'plugins.*.backends.*.tls_mode', replacement: 'TLS follows the endpoint scheme: use an https:// endpoint with ca_cert_path' },
 ];
 
-/** The legacy entry matching a concrete key path (`plugins.0.type`), if any. */
+/** The legacy entry matching a concrete key path (`["plugins", 0, "type"]`), if any. */
 export function legacyKey(keyPath: readonly (string | number)[]): { readonly path: string; readonly replacement: string } | undefined {
   return LEGACY_KBS_KEYS.find((entry) => {
     const parts = entry.path.split('.');

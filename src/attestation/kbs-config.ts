@@ -1,7 +1,7 @@
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 
 import * as v from 'valibot';
-import { Field, inputError, subField } from './errors';
+import { Field, formatPath, inputError, subField } from './errors';
 import { firstIssue } from './schema';
 import { legacyKey } from './kbs-config-legacy';
 import { KbsConfig, canonicalStorageType, kbsConfigSchema } from './kbs-config-schema';
@@ -40,7 +40,7 @@ function legacyProblems(node: unknown, at: Array<string | number>): KbsConfigPro
   return Object.entries(node).flatMap(([key, value]) => {
     const here = [...at, key];
     const legacy = legacyKey(here);
-    return legacy ? [{ key: here.join('.'), message: `is not read by Trustee v0.21.0; ${legacy.replacement}` }] : legacyProblems(value, here);
+    return legacy ? [{ key: formatPath(here), message: `is not read by Trustee v0.21.0; ${legacy.replacement}` }] : legacyProblems(value, here);
   });
 }
 
@@ -85,7 +85,7 @@ function formatIssues(issues: readonly v.BaseIssue<unknown>[]): KbsConfigProblem
     .filter((issue) => !(issue.kind === 'schema' && issue.expected === 'never'))
     .map((issue) => {
       const { path, message } = firstIssue([issue]);
-      return { key: path.join('.'), message };
+      return { key: formatPath(path), message };
     });
 }
 
@@ -117,7 +117,7 @@ function unknownKeyProblems(schema: AnySchema, node: unknown, at: Array<string |
   const unknown = Object.keys(node).filter((key) => !Object.hasOwn(entries, key) && !legacyKey([...at, key]));
   for (const [key, value] of Object.entries(node))
     if (Object.hasOwn(entries, key)) out.push(...unknownKeyProblems(entries[key], value, [...at, key]));
-  if (unknown.length > 0) out.unshift({ key: at.join('.'), message: `has keys Trustee v0.21.0 does not read: ${unknown.join(', ')}` });
+  if (unknown.length > 0) out.unshift({ key: formatPath(at), message: `has keys Trustee v0.21.0 does not read: ${unknown.join(', ')}` });
   return out;
 }
 
@@ -144,7 +144,7 @@ function startUpProblems(c: KbsConfig): KbsConfigProblem[] {
   }
   (token.trusted_jwk_sets ?? []).forEach((uri, i) => {
     if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(uri) && !/^(https|file):\/\//.test(uri))
-      add(`attestation_token.trusted_jwk_sets.${i}`, `has an unsupported scheme: use https://, file:// or a local path, got "${uri}"`);
+      add(`attestation_token.trusted_jwk_sets[${i}]`, `has an unsupported scheme: use https://, file:// or a local path, got "${uri}"`);
   });
 
   if (c.admin.authorization_mode === 'AuthenticatedAuthorization') {
@@ -156,10 +156,10 @@ function startUpProblems(c: KbsConfig): KbsConfigProblem[] {
       );
     providers.forEach((p, i) => {
       if (p.public_key_uri === undefined && p.jwk_set_uri === undefined)
-        add(`admin.authentication.bearer_jwt.identity_providers.${i}`, 'must set public_key_uri and/or jwk_set_uri');
+        add(`admin.authentication.bearer_jwt.identity_providers[${i}]`, 'must set public_key_uri and/or jwk_set_uri');
       if (p.public_key_uri !== undefined && /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(p.public_key_uri) && !/^(https|file):\/\//.test(p.public_key_uri)) {
         add(
-          `admin.authentication.bearer_jwt.identity_providers.${i}.public_key_uri`,
+          `admin.authentication.bearer_jwt.identity_providers[${i}].public_key_uri`,
           'has an unsupported scheme: use https://, file:// or a local path',
         );
       }
@@ -168,7 +168,7 @@ function startUpProblems(c: KbsConfig): KbsConfigProblem[] {
       const r = a.allowed_endpoints ?? '';
       if (!r.startsWith('^/kbs') || !r.endsWith('$'))
         add(
-          `admin.authorization.regex_acl.acls.${i}.allowed_endpoints`,
+          `admin.authorization.regex_acl.acls[${i}].allowed_endpoints`,
           `must start with "^/kbs" and end with "$" (Trustee refuses unanchored regexes), got "${r}"`,
         );
     });
@@ -189,10 +189,10 @@ function startUpProblems(c: KbsConfig): KbsConfigProblem[] {
   (c.plugins ?? []).forEach((p, i) => {
     if (p.name !== 'external' && p.name !== 'ExternalPlugin') return;
     if (p.backends.length === 0)
-      add(`plugins.${i}.backends`, 'must list at least one backend: the KBS refuses to start an external plugin without one');
+      add(`plugins[${i}].backends`, 'must list at least one backend: the KBS refuses to start an external plugin without one');
     const names = p.backends.map((b) => b.name);
     const twice = names.find((n, j) => names.indexOf(n) !== j);
-    if (twice !== undefined) add(`plugins.${i}.backends`, `names the backend "${twice}" twice: the KBS refuses duplicate backend names`);
+    if (twice !== undefined) add(`plugins[${i}].backends`, `names the backend "${twice}" twice: the KBS refuses duplicate backend names`);
   });
   return out;
 }

@@ -237,7 +237,7 @@ export class KbsState {
         );
       for (const r of w.resources) {
         if (!this.resources.has(r.path))
-          problems.push(`${w.name} needs ${r.uri}, which no one declared; declare it on the Trustee (declareResource) with its source`);
+          problems.push(`${w.name} needs ${r.uri}, which no one declared; declare it on the KBS with its source (kbs.declareResource)`);
       }
       for (const tee of w.evidenceTypes) {
         if (!measured.has(tee))

@@ -1,5 +1,5 @@
 import { isK8sName } from './k8s-names';
-import { Field, check, inputError, show, subField } from './errors';
+import { Field, check, inputError, pathSuffix, show, subField } from './errors';
 import { ImageFacts, howToSave } from './image-facts';
 import { imageDigest, imageNameForms, requirePinnedImage } from './image-reference';
 import { requireSynthTimeString } from './tokens';
@@ -134,7 +134,7 @@ export function containerProcess(container: PodContainer, field: Field = 'contai
     else env.push(entry);
   };
   for (const entry of facts?.env ?? []) add(entry);
-  container.env.forEach(({ name, value }, i) => add(`${name}=${literal(value, subField(field, `.env.${name || i}`))}`));
+  container.env.forEach(({ name, value }, i) => add(`${name}=${literal(value, subField(field, name ? pathSuffix(['env', name]) : `.env[${i}]`))}`));
 
   const workingDir = container.workingDir ?? (facts?.workingDir || '/');
   const base = { args, cwd: workingDir, env: [path, ...(hostname ? [hostname] : []), ...env], hostnameFromRuntime: hostname === undefined };

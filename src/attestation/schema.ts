@@ -82,19 +82,19 @@ function editDistance(a: string, b: string): number {
 }
 
 /**
- * The first issue of a failed parse: its dotted path (empty for the root), its message, and whether the message
+ * The first issue of a failed parse: its path keys (empty for the root; `formatPath` writes them), its message, and whether the message
  * stands without the value (only "is required": there is none to show). A missing value reads "is required", with the
  * requirement when the schema states one ("must ..."); a union none of whose options took the value reports the
  * first option that got into the value (its problem is more precise than the union's list of choices).
  */
-export function firstIssue(issues: readonly v.BaseIssue<unknown>[]): { path: string[]; message: string; showsValue: boolean } {
+export function firstIssue(issues: readonly v.BaseIssue<unknown>[]): { path: Array<string | number>; message: string; showsValue: boolean } {
   let issue = issues[0];
-  const path = (issue.path ?? []).map((p) => String(p.key));
+  const path = (issue.path ?? []).map(pathKey);
   // A union's option issues carry paths relative to the union's value.
   for (;;) {
     const deepest = issue.type === 'union' ? (issue.issues ?? []).find((i) => (i.path?.length ?? 0) > 0) : undefined;
     if (!deepest) break;
-    path.push(...(deepest.path ?? []).map((p) => String(p.key)));
+    path.push(...(deepest.path ?? []).map(pathKey));
     issue = deepest;
   }
   if (issue.input === undefined && issue.kind === 'schema')
@@ -102,6 +102,11 @@ export function firstIssue(issues: readonly v.BaseIssue<unknown>[]): { path: str
   // The library's messages state the requirement and the fix, never the value: the caller adds it, through show().
   // A check over a whole value (rawCheck) words its own report, naming what it found (an env var's bad name).
   return { path, message: withoutSecret(issue), showsValue: issue.type === 'raw_check' };
+}
+
+/** A key of an issue's path: an array index stays a number (`formatPath` writes it `[i]`). */
+function pathKey(item: v.IssuePathItem): string | number {
+  return typeof item.key === 'number' ? item.key : String(item.key);
 }
 
 /** A message that quotes the value it received (valibot's own), with the value described instead when it holds a secret. */

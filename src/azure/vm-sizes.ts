@@ -1,4 +1,4 @@
-import { show } from '../attestation/errors';
+import { AttestationInputError, show } from '../attestation/errors';
 import { instanceOf } from '../attestation/schema';
 import { AzureTee } from '../attestation/reference-values';
 
@@ -71,8 +71,9 @@ export class ConfidentialVmSize {
   public static of(name: string): ConfidentialVmSize {
     const size = ConfidentialVmSize.tryParse(name);
     if (!size) {
-      throw new Error(
-        `instance size ${show(name)} is not a confidential VM size; use one of the families ${CONFIDENTIAL_FAMILIES.join(', ')} ` +
+      throw new AttestationInputError(
+        'ConfidentialVmSize.of',
+        `${show(name)} is not a confidential VM size; use one of the families ${CONFIDENTIAL_FAMILIES.join(', ')} ` +
           '(e.g. Standard_DC2as_v5 for SNP, Standard_DC2es_v6 for TDX) or Standard_NCC40ads_H100_v5',
       );
     }

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { ConstructValidationError, Field, show } from '../attestation/errors';
+import { ConstructValidationError, Field, formatPath, show } from '../attestation/errors';
 import { firstIssue, type Schema, str, unknownKeyMessage } from '../attestation/schema';
 
 export { ConstructValidationError };
@@ -51,7 +51,7 @@ export function parseProps<T>(scope: IConstruct, type: string, schema: Schema<T>
   const result = v.safeParse(schema, props);
   if (result.success) return result.output;
   const { path, message, showsValue } = firstIssue(result.issues);
-  const field = path.length > 0 ? path.join('.') : 'props';
+  const field = path.length > 0 ? formatPath(path) : 'props';
   const value = showsValue ? undefined : valueAt(props, path);
   // A string is shown as `show` does (shortened; a private key or token is described, never quoted).
   const shown = value === undefined ? '' : ` (got ${typeof value === 'string' ? show(value) : JSON.stringify(value)})`;

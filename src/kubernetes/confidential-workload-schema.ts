@@ -195,7 +195,7 @@ export const workloadSchema = v.pipe(
         const first = seen.get(c.name);
         if (first)
           report([list, i, 'name'], `"${c.name}" is already the name of ${first}; containers and init containers of a pod need distinct names`);
-        else seen.set(c.name, `${list}.${i}`);
+        else seen.set(c.name, `${list}[${i}]`);
       });
     }
     const volumes = new Set<string>();

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { firstIssue, int, oneOf, strictObject, type Schema } from '../internal/validation';
-import { AttestationInputError, Field, inputError, show, subField } from '../attestation/errors';
+import { AttestationInputError, Field, formatPath, inputError, show, subField } from '../attestation/errors';
 
 /** Timing of a probe (Kubernetes defaults where omitted). */
 export interface ProbeOptions {
@@ -161,5 +161,5 @@ function parse<T>(schema: Schema<T>, options: unknown): T {
   const value = path.reduce<unknown>((o, k) => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined), options);
   const shown =
     showsValue || value === undefined || typeof value === 'object' ? '' : ` (got ${typeof value === 'string' ? show(value) : JSON.stringify(value)})`;
-  throw new AttestationInputError(['probe', ...path].join('.'), `${message}${shown}`);
+  throw new AttestationInputError(formatPath(['probe', ...path]), `${message}${shown}`);
 }

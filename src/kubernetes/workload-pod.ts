@@ -93,16 +93,34 @@ export function probeList(c: ParsedContainer): Array<[ProbeKey, Probe]> {
   return all.filter((e): e is [ProbeKey, Probe] => e[1] !== undefined);
 }
 
+/**
+ * Where a container is in the props, as the user wrote them (`containers[1]`, `initContainers[0]`); `tls` for the
+ * containers the TLS settings add (the proxies and the ingress filter).
+ */
+export function containerField(p: ParsedWorkloadProps, name: string): string {
+  const init = p.initContainers.findIndex((c) => c.name === name);
+  if (init >= 0) return `initContainers[${init}]`;
+  const i = p.containers.findIndex((c) => c.name === name);
+  return i >= 0 ? `containers[${i}]` : 'tls';
+}
+
+/** The field of a container's probe (`containers[0].livenessProbe`), or `tls` for a container the TLS settings add. */
+export function probeField(p: ParsedWorkloadProps, name: string, key: ProbeKey): string {
+  const container = containerField(p, name);
+  return container === 'tls' ? container : `${container}.${key}`;
+}
+
 /** What the workload's pod VMs expose, checked by the pure core's rules (only TLS listeners when it serves TLS). */
 export function exposureOf(scope: Construct, p: ParsedWorkloadProps, pod: PodSpec, tls: RenderedTls | undefined): WorkloadExposure {
   const at = (field: string) => fieldOf(scope, 'ConfidentialWorkload', field);
   const parsed = new Map<string, ParsedContainer>([...p.initContainers, ...p.containers].map((c) => [c.name, c]));
   const containers = [...pod.initContainers.map((c) => ({ c, init: true })), ...pod.containers.map((c) => ({ c, init: false }))].map(
     ({ c, init }) => {
-      const process = containerProcess(c, at(`${init ? 'initContainers' : 'containers'}.${c.name}`));
+      const field = at(containerField(p, c.name));
+      const process = containerProcess(c, field);
       return {
         name: c.name,
-        field: at(`${init ? 'initContainers' : 'containers'}.${c.name}`),
+        field,
         init,
         rendered: tls?.proxyNames.has(c.name) ?? false,
         ports: tls?.proxyNames.has(c.name) ? (tls.sidecars.find((s) => s.name === c.name)?.ports ?? []) : (parsed.get(c.name)?.ports ?? []),
@@ -114,7 +132,7 @@ export function exposureOf(scope: Construct, p: ParsedWorkloadProps, pod: PodSpe
   const target = { ...(tls?.statusPort !== undefined ? { tlsStatusPort: tls.statusPort } : {}) };
   const probes = [...p.containers, ...(tls?.sidecars ?? [])].flatMap((c) =>
     probeList(c).map(([key, probe]) => {
-      const field = at(`containers.${c.name}.${key}`);
+      const field = at(probeField(p, c.name, key));
       return { container: c.name, field, ...probe.target({ ports: c.ports ?? [], ...target }, field) };
     }),
   );

@@ -7,7 +7,7 @@ import { Construct, ITerraformDependable } from '../internal/cdktf';
 import { fieldOf } from '../internal/validation';
 import { ParsedWorkloadProps } from './confidential-workload-schema';
 import { RenderedProbe } from './probe';
-import { ParsedContainer, PodContainers, ProbeKey, RenderedTls, podVolumes, probeList } from './workload-pod';
+import { ParsedContainer, PodContainers, ProbeKey, RenderedTls, podVolumes, probeField, probeList } from './workload-pod';
 
 /** The labels of the workload's pods, and the selector of its Deployment and Service. */
 function labelsOf(p: ParsedWorkloadProps) {
@@ -15,16 +15,22 @@ function labelsOf(p: ParsedWorkloadProps) {
 }
 
 /** The container's probes, rendered. */
-function probesOf(scope: Construct, c: ParsedContainer, tlsStatusPort: number | undefined): Partial<Record<ProbeKey, RenderedProbe>> {
+function probesOf(
+  scope: Construct,
+  p: ParsedWorkloadProps,
+  c: ParsedContainer,
+  tlsStatusPort: number | undefined,
+): Partial<Record<ProbeKey, RenderedProbe>> {
   const target = { ports: c.ports ?? [], ...(tlsStatusPort !== undefined ? { tlsStatusPort } : {}) };
   return Object.fromEntries(
-    probeList(c).map(([key, probe]) => [key, probe.render(target, fieldOf(scope, 'ConfidentialWorkload', `containers.${c.name}.${key}`))]),
+    probeList(c).map(([key, probe]) => [key, probe.render(target, fieldOf(scope, 'ConfidentialWorkload', probeField(p, c.name, key)))]),
   );
 }
 
 /** A container of the Deployment: the modelled pod's env and mounts, locked down as its agent policy expects. */
 function renderContainer(
   scope: Construct,
+  p: ParsedWorkloadProps,
   c: ParsedContainer,
   pod: PodContainer,
   init: boolean,
@@ -52,7 +58,7 @@ function renderContainer(
       seccompProfile: { type: 'RuntimeDefault' },
     },
     volumeMount: pod.volumeMounts.map((v) => ({ name: v.volume, mountPath: v.mountPath })),
-    ...(init ? {} : probesOf(scope, c, tls?.statusPort)),
+    ...(init ? {} : probesOf(scope, p, c, tls?.statusPort)),
   };
 }
 
@@ -70,8 +76,8 @@ export interface DeploymentInput {
 /** The Deployment `Resource` of the workload: the modelled pod, with its initdata, on the peer-pods runtime. */
 export function renderDeployment(scope: Construct, { p, namespace, pod, containers, initdata, tls, namespaceDeps }: DeploymentInput): DeploymentV1 {
   const labels = labelsOf(p);
-  const initContainer = containers.initContainers.map((c, i) => renderContainer(scope, c, pod.initContainers[i], true, tls));
-  const container = containers.containers.map((c, i) => renderContainer(scope, c, pod.containers[i], false, tls));
+  const initContainer = containers.initContainers.map((c, i) => renderContainer(scope, p, c, pod.initContainers[i], true, tls));
+  const container = containers.containers.map((c, i) => renderContainer(scope, p, c, pod.containers[i], false, tls));
   return new DeploymentV1(scope, 'Resource', {
     metadata: { name: p.name, namespace, labels },
     spec: {

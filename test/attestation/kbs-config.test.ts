@@ -199,7 +199,7 @@ describe('kbs-config.toml', () => {
     [
       'the legacy resource plugin keys',
       `${HEAD}[[plugins]]\nname = "resource"\ntype = "LocalFs"\ndir_path = "/x"\n`,
-      /plugins.0.type: is not read .*storage_backend_type = "kvstorage"[\s\S]*plugins.0.dir_path: is not read/,
+      /plugins\[0\].type: is not read .*storage_backend_type = "kvstorage"[\s\S]*plugins\[0\].dir_path: is not read/,
     ],
     [
       'the legacy TPM verifier keys',
@@ -226,7 +226,7 @@ describe('kbs-config.toml', () => {
       'an identity provider without a key',
       '[http_server]\ninsecure_http = true\n[admin]\nauthorization_mode = "AuthenticatedAuthorization"\n[admin.authentication.bearer_jwt]\n' +
         'identity_providers = [{ issuer = "x" }]\n[admin.authorization.regex_acl]\n[attestation_token]\ninsecure_header_jwk = true\n',
-      /identity_providers.0: must set public_key_uri and\/or jwk_set_uri/,
+      /identity_providers\[0\]: must set public_key_uri and\/or jwk_set_uri/,
     ],
     [
       'an unanchored ACL',
@@ -238,12 +238,12 @@ describe('kbs-config.toml', () => {
     [
       'a host name as socket',
       `${HEAD.replace('insecure_http = true', 'insecure_http = true\nsockets = ["localhost:8080"]')}`,
-      /http_server.sockets.0: must be "ip:port"/,
+      /http_server.sockets\[0\]: must be "ip:port"/,
     ],
     [
       'an address out of range',
       `${HEAD.replace('insecure_http = true', 'insecure_http = true\nsockets = ["999.1.1.1:8080"]')}`,
-      /http_server.sockets.0: must be "ip:port"/,
+      /http_server.sockets\[0\]: must be "ip:port"/,
     ],
     [
       'no sockets',
@@ -284,23 +284,23 @@ describe('kbs-config.toml', () => {
     [
       'a resource plugin without storage_backend_type',
       `${HEAD}[[plugins]]\nname = "resource"\n`,
-      /plugins.0.storage_backend_type: is required; it must be one of kvstorage/,
+      /plugins\[0\].storage_backend_type: is required; it must be one of kvstorage/,
     ],
-    ['an unknown plugin', `${HEAD}[[plugins]]\nname = "secrets"\n`, /plugins.0.name: must be one of sample, Sample, resource/],
+    ['an unknown plugin', `${HEAD}[[plugins]]\nname = "secrets"\n`, /plugins\[0\].name: must be one of sample, Sample, resource/],
     [
       'Vault without a token',
       `${HEAD}[[plugins]]\nname = "resource"\nstorage_backend_type = "vault"\nvault_url = "https://v"\n`,
-      /plugins.0.token: is required/,
+      /plugins\[0\].token: is required/,
     ],
     [
       'an external https backend without a CA',
       `${HEAD}[[plugins]]\nname = "external"\nbackends = [{ name = "a", endpoint = "https://a" }]\n`,
-      /plugins.0.backends.0.ca_cert_path: an https:\/\/ endpoint needs ca_cert_path/,
+      /plugins\[0\].backends\[0\].ca_cert_path: an https:\/\/ endpoint needs ca_cert_path/,
     ],
     [
       'duplicate external backends',
       `${HEAD}[[plugins]]\nname = "external"\nbackends = [{ name = "a", endpoint = "http://a" }, { name = "a", endpoint = "http://b" }]\n`,
-      /plugins.0.backends: names the backend "a" twice/,
+      /plugins\[0\].backends: names the backend "a" twice/,
     ],
     [
       'an attestation service without type',
@@ -329,7 +329,7 @@ describe('kbs-config.toml', () => {
       '[admin]\ntype = "DenyAll"\n[attestation_token]\ninsecure_key = true\n[as_config]\n';
     const problems = kbsConfigProblems(parseToml(text));
     expect(problems.map((p) => p.key)).toEqual(
-      expect.arrayContaining(['admin.type', 'attestation_token.insecure_key', 'as_config', 'http_server.sockets.0']),
+      expect.arrayContaining(['admin.type', 'attestation_token.insecure_key', 'as_config', 'http_server.sockets[0]']),
     );
     expect(() => parseKbsConfig(text)).toThrow(/kbs-config.toml: has \d+ problems:\n  - /);
   });

@@ -120,7 +120,7 @@ describe('ConfidentialVmPool', () => {
   });
 
   test('fails when sizes are plain strings', () => {
-    expect(() => pool(emptyStack(), { instanceSizes: ['Standard_DC2as_v5' as never] })).toThrow(/instanceSizes.0: must be a ConfidentialVmSize/);
+    expect(() => pool(emptyStack(), { instanceSizes: ['Standard_DC2as_v5' as never] })).toThrow(/instanceSizes\[0\]: must be a ConfidentialVmSize/);
   });
 
   test('fails when confidential and non-confidential sizes are mixed', () => {

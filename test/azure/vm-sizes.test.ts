@@ -17,7 +17,9 @@ describe('ConfidentialVmSize', () => {
   test.each(['Standard_D4s_v5', 'Standard_DC2s_v3', 'Standard_DC3as_v5', 'standard_dc2as_v5', 'Standard_DC2as_v4', ''])(
     'fails for %p, listing the confidential families',
     (name) => {
-      expect(() => ConfidentialVmSize.of(name)).toThrow(/is not a confidential VM size; use one of the families DCasv5, .*ECedsv6/);
+      expect(() => ConfidentialVmSize.of(name)).toThrow(
+        /^ConfidentialVmSize.of: ".*" is not a confidential VM size; use one of the families DCasv5, .*ECedsv6/,
+      );
     },
   );
 

@@ -143,8 +143,12 @@ describe('no error quotes a secret, wherever the value sits', () => {
       trusteeVm({ keyVaultName: JWT }),
       `TrusteeVm test/Kbs: keyVaultName: must be a Key Vault name: 3-24 letters`,
     ],
-    ['a token in an array item', trusteeVm({ adminSourceRanges: [JWT] }), 'TrusteeVm test/Kbs: adminSourceRanges.0: must be an IPv4 address or CIDR'],
-    ['a key in an array item of a union', trusteeVm({ keyVaultAllowedIpRanges: ['203.0.113.7', KEY.text] }), 'keyVaultAllowedIpRanges.1: '],
+    [
+      'a token in an array item',
+      trusteeVm({ adminSourceRanges: [JWT] }),
+      'TrusteeVm test/Kbs: adminSourceRanges[0]: must be an IPv4 address or CIDR',
+    ],
+    ['a key in an array item of a union', trusteeVm({ keyVaultAllowedIpRanges: ['203.0.113.7', KEY.text] }), 'keyVaultAllowedIpRanges[1]: '],
     ['a key in a nested field', trusteeVm({ snpTcbFloor: { bootloader: KEY.text, tee: 0, snp: 24, microcode: 219 } }), 'snpTcbFloor.bootloader: '],
     [
       'a token for a prop with a type check',
@@ -161,7 +165,7 @@ describe('no error quotes a secret, wherever the value sits', () => {
       () => ResourceSource.azureKeyVault(KEY.text),
       'azureKeyVault.secretName: must be a Key Vault secret name: 1-127 letters, digits and "-", got <a PEM private key (PRIVATE KEY), not shown>',
     ],
-    ['a key as a VM size', () => ConfidentialVmSize.of(KEY.text), 'instance size <a PEM private key (PRIVATE KEY), not shown> is not'],
+    ['a key as a VM size', () => ConfidentialVmSize.of(KEY.text), 'ConfidentialVmSize.of: <a PEM private key (PRIVATE KEY), not shown> is not'],
   ])('GIVEN %s WHEN refused THEN the error names the field and describes the value, never quoting it', (_name, run, names) => {
     const message = errorOf(run);
     expect(message).toContain(names);

@@ -132,7 +132,7 @@ describe('the errors those messages make', () => {
     const clients = workloadTlsSchema.entries.clients;
     const result = v.safeParse(v.object({ clients }), { clients: ['ok', 5] });
     expect(result.success ? undefined : firstIssue(result.issues)).toEqual({
-      path: ['clients', '1'],
+      path: ['clients', 1],
       message: 'must be a string',
       showsValue: false,
     });

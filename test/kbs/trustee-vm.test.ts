@@ -239,13 +239,13 @@ describe('TrusteeVm validation', () => {
     [{ subnetCidr: '10.230.0.0/26', staticIp: '10.230.0.10' }, /subnetCidr: 10.230.0.0\/26 overlaps the cluster's VNet 10.224.0.0\/12/],
     [{ size: ConfidentialVmSize.nonConfidentialInsecure('Standard_D2s_v5') }, /size: Standard_D2s_v5 is not a confidential size/],
     [{ image: 'ghcr.io/confidential-containers/key-broker-service:built-in-as-v0.21.0' }, /image: must pin the Trustee image by digest/],
-    [{ adminSourceRanges: ['the VPN'] }, /adminSourceRanges.0: must be an IPv4 address or CIDR \(an admin source\)/],
+    [{ adminSourceRanges: ['the VPN'] }, /adminSourceRanges\[0\]: must be an IPv4 address or CIDR \(an admin source\)/],
     [{ keyVaultName: 'kv' }, /keyVaultName: must be a Key Vault name: 3-24 letters/],
     [{ adminSshPublicKey: 'password' }, /adminSshPublicKey: must be an OpenSSH public key/],
     [{ subnetCidr: '${TfToken[TOKEN.1]}' }, /subnetCidr: must be the literal IPv4 CIDR of the subnet/],
     [
       { keyVaultAllowedIpRanges: ['my laptop'] },
-      /keyVaultAllowedIpRanges.0: must be an IPv4 address or CIDR \(a public address Terraform and key uploads come from\)/,
+      /keyVaultAllowedIpRanges\[0\]: must be an IPv4 address or CIDR \(a public address Terraform and key uploads come from\)/,
     ],
   ])('fails on %p', (override, message) => {
     expect(() => build(override)).toThrow(message);

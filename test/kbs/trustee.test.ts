@@ -255,7 +255,7 @@ describe('Trustee validation', () => {
     t.grantResources(new TestWorkload(stack, 'km', 'a'.repeat(64), ['az-snp-vtpm']), ResourcePath.parse('enkrypt/key-manager/private-key'));
     expect(t.state.problems()).toEqual([
       expect.stringMatching(
-        /^x\/km \(test\/km\) needs kbs:\/\/\/enkrypt\/key-manager\/private-key, which no one declared; declare it on the Trustee/,
+        /^x\/km \(test\/km\) needs kbs:\/\/\/enkrypt\/key-manager\/private-key, which no one declared; declare it on the KBS with its source/,
       ),
       expect.stringMatching(/^x\/km \(test\/km\) runs on az-snp-vtpm pod VMs, but no trusted image has az-snp-vtpm measurements/),
     ]);

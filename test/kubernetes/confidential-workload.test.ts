@@ -296,7 +296,7 @@ describe('ConfidentialWorkload wiring checks', () => {
         containers: [{ name: 'server', image: 'example.azurecr.io/app:1.0', command: ['/s'], runAsUser: 1000 }],
       }),
     ).toThrow(
-      /ConfidentialWorkload test\/w\w+: containers.0.image: must be fully qualified and pinned by digest.*\(got "example.azurecr.io\/app:1.0"\)/,
+      /ConfidentialWorkload test\/w\w+: containers\[0\].image: must be fully qualified and pinned by digest.*\(got "example.azurecr.io\/app:1.0"\)/,
     );
   });
 
@@ -460,18 +460,18 @@ describe('ConfidentialWorkload wiring checks', () => {
           { name: 'app', image: pinned('b'), command: ['/b'], runAsUser: 1000 },
         ],
       },
-      /containers.1.name: "app" is already the name of containers.0; containers and init containers of a pod need distinct names$/,
+      /containers\[1\].name: "app" is already the name of containers\[0\]; containers and init containers of a pod need distinct names$/,
     ],
     [
       { initContainers: [{ name: 'app', image: pinned('init'), command: ['/i'], runAsUser: 1000 }] },
-      /containers.0.name: "app" is already the name of initContainers.0/,
+      /containers\[0\].name: "app" is already the name of initContainers\[0\]/,
     ],
     [
       { scratchVolumes: [{ name: 'cache', mountPath: '/cache', sizeLimit: 'lots' }] },
-      /scratchVolumes.0.sizeLimit: must be a Kubernetes quantity such as "1Gi" \(got "lots"\)/,
+      /scratchVolumes\[0\].sizeLimit: must be a Kubernetes quantity such as "1Gi" \(got "lots"\)/,
     ],
-    [{ scratchVolumes: [{ name: 'tmp', mountPath: '/scratch' }] }, /scratchVolumes.0.name: must not be "tmp"/],
-    [{ scratchVolumes: [{ name: 'cache', mountPath: '/tmp/' }] }, /scratchVolumes.0.mountPath: must not be \/tmp/],
+    [{ scratchVolumes: [{ name: 'tmp', mountPath: '/scratch' }] }, /scratchVolumes\[0\].name: must not be "tmp"/],
+    [{ scratchVolumes: [{ name: 'cache', mountPath: '/tmp/' }] }, /scratchVolumes\[0\].mountPath: must not be \/tmp/],
     [
       {
         scratchVolumes: [
@@ -479,7 +479,7 @@ describe('ConfidentialWorkload wiring checks', () => {
           { name: 'a', mountPath: '/b' },
         ],
       },
-      /scratchVolumes.1.name: "a" names two scratch volumes/,
+      /scratchVolumes\[1\].name: "a" names two scratch volumes/,
     ],
     [
       {
@@ -488,11 +488,11 @@ describe('ConfidentialWorkload wiring checks', () => {
           { name: 'b', mountPath: '/a' },
         ],
       },
-      /scratchVolumes.1.mountPath: \/a is the mount path of two scratch volumes/,
+      /scratchVolumes\[1\].mountPath: \/a is the mount path of two scratch volumes/,
     ],
     [
       { containers: [{ name: 'app', image: pinned('a'), command: ['/a'], runAsUser: 1000, resources: { cpu: '1', memory: 'much' } }] },
-      /containers.0.resources.memory: must be a Kubernetes quantity such as "2Gi"/,
+      /containers\[0\].resources.memory: must be a Kubernetes quantity such as "2Gi"/,
     ],
   ])('fails, naming the field, when Kubernetes would refuse the pod: %#', (override, message) => {
     expect(() => workload(clusterParts(emptyStack()), override)).toThrow(message);
@@ -559,7 +559,7 @@ describe('ConfidentialWorkload wiring checks', () => {
     [
       () => ({ containers: [{ name: 'app', image: pinned('a'), command: ['/a'], runAsUser: 1000, livenessProbe: Probe.fromTcpSocket() }] }),
       new RegExp(
-        'ConfidentialWorkload test/w\\w+: containers.app.livenessProbe.port: the container ' +
+        'ConfidentialWorkload test/w\\w+: containers\\[0\\].livenessProbe.port: the container ' +
           'exposes no port for the TCP probe; set ports on the container or port on the probe',
       ),
     ],
@@ -567,7 +567,7 @@ describe('ConfidentialWorkload wiring checks', () => {
       () => ({
         initContainers: [{ name: 'init', image: pinned('i'), command: ['/i'], runAsUser: 1000, readinessProbe: Probe.fromTcpSocket({ port: 1 }) }],
       }),
-      /initContainers.0.readinessProbe: init containers run to completion and take no probes/,
+      /initContainers\[0\].readinessProbe: init containers run to completion and take no probes/,
     ],
     [
       () => ({
@@ -575,7 +575,7 @@ describe('ConfidentialWorkload wiring checks', () => {
           { name: 'app', image: pinned('a'), command: ['/a'], runAsUser: 1000, readinessProbe: { exec: { command: ['cat', '/ready'] } } as never },
         ],
       }),
-      /containers.0.readinessProbe: must be Probe.fromHttpGet\(...\) or Probe.fromTcpSocket\(...\); exec probes are denied by the agent policy/,
+      /containers\[0\].readinessProbe: must be Probe.fromHttpGet\(...\) or Probe.fromTcpSocket\(...\); exec probes are denied by the agent policy/,
     ],
   ])('fails on a probe Kubernetes or the agent policy would refuse: %#', (override, message) => {
     expect(() => workload(clusterParts(emptyStack()), override())).toThrow(message);
@@ -707,7 +707,7 @@ describe('server workloads parse their shared props by the workload rules', () =
     [
       'an environment variable name with a dash',
       { env: { 'MY-VAR': 'x' } },
-      'KeyManager test/km: env.MY-VAR: "MY-VAR" is not an environment variable name (letters, digits and "_", not starting with a digit)',
+      'KeyManager test/km: env["MY-VAR"]: "MY-VAR" is not an environment variable name (letters, digits and "_", not starting with a digit)',
     ],
     ['too many replicas', { replicas: 1000 }, 'KeyManager test/km: replicas: '],
   ])('GIVEN a KeyManager WHEN given %s THEN it fails naming its own prop', (_what, override, message) => {

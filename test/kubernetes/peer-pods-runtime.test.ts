@@ -107,7 +107,7 @@ describe('PeerPodsRuntime', () => {
     [{ namespace: 'Not A Name' }, /PeerPodsRuntime test\/rt: namespace: must be the runtime namespace/],
     [{ instanceSizes: [] }, /instanceSizes: must give the sizes the pool offers/],
     [{ defaultInstanceSize: ConfidentialVmSize.STANDARD_DC4AS_V5 }, /defaultInstanceSize: "Standard_DC4as_v5" is not one of instanceSizes/],
-    [{ evidenceTypes: ['sgx'] }, /evidenceTypes.0: /],
+    [{ evidenceTypes: ['sgx'] }, /evidenceTypes\[0\]: /],
     [{ image: { imageId: 'x', measurements: [] } }, /image: must be a PodVmImage or PodVmImage.fromImageAttributes\(...\)/],
   ])('fromRuntimeAttributes fails on %p', (override, message) => {
     const attrs = {

@@ -382,7 +382,7 @@ describe('no side door into a TLS workload', () => {
           service: { port: 8080 },
           plainHttpInsecure: true,
         }),
-    ).toThrow(/containers\.app\.readinessProbe: probes through the TLS proxy, but this workload serves no TLS/);
+    ).toThrow(/containers\[0\]\.readinessProbe: probes through the TLS proxy, but this workload serves no TLS/);
     expect(() => Probe.throughTlsProxy({ port: 1 } as never)).toThrow(/probe\.port: is the proxy status port; it cannot be set here/);
   });
 });
