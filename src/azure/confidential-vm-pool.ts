@@ -12,6 +12,7 @@ import { IPeerPodNetwork, PEER_POD_NETWORK } from './peer-pod-network';
 import { IPodVmImage, POD_VM_IMAGE } from './pod-vm-image';
 import { ConfidentialVmSize, vmSizeSchema } from './vm-sizes';
 import { azureLocation, resourceGroupName } from './azure-names';
+import { warnOfRegionOffers } from './region-offer-warnings';
 import { grantPoolRoles } from './vm-pool-roles';
 
 /** The namespace the peer-pods Helm release is installed in upstream. */
@@ -199,6 +200,7 @@ export class ConfidentialVmPool extends Construct implements IConfidentialVmPool
   /**
    * The default size, whether the pool is confidential and the evidence its pod VMs produce: the sizes are all
    * confidential or none (a development pool, with a warning), and the image is measured for each confidential one.
+   * A size in a region the table of region offers does not list for its family is a warning.
    */
   private checkSizes(p: ParsedPoolProps) {
     const fail = (field: string, message: string): never => {
@@ -230,6 +232,8 @@ export class ConfidentialVmPool extends Construct implements IConfidentialVmPool
         );
       }
     }
+    // The default size is one of instanceSizes (checked above), so this covers it too.
+    warnOfRegionOffers(this, 'ConfidentialVmPool', 'instanceSizes', p.instanceSizes, p.location);
     if (disableCvm) {
       Annotations.of(this).addWarning(
         'ConfidentialVmPool uses non-confidential instance sizes (DISABLECVM=true): pod VMs have no TEE and cannot attest. For development only.',

@@ -45,6 +45,12 @@ export const CONFIDENTIAL_FAMILIES: readonly string[] = Object.keys(FAMILIES);
 // Standard_<DC|EC><vCPUs><a|e><d?>s_v<5|6>
 const SIZE = /^Standard_(DC|EC)(\d+)(a|e)(d?)s_v([56])$/;
 
+/** The family of a name SIZE matched: `Standard_DC4as_v5` is a `DCasv5`. */
+const familyName = (m: RegExpExecArray): string => `${m[1]}${m[3]}${m[4]}sv${m[5]}`;
+
+/** The family of the confidential GPU size (Azure's name for the NCCadsH100v5 series). */
+const GPU_FAMILY = 'NCCadsH100v5';
+
 /**
  * A confidential VM size: validated against the catalogue of Azure confidential families, with its TEE.
  * Non-confidential sizes exist only through `nonConfidentialInsecure`, for development.
@@ -93,7 +99,7 @@ export class ConfidentialVmSize {
     if (name === ConfidentialVmSize.STANDARD_NCC40ADS_H100_V5?.name) return ConfidentialVmSize.STANDARD_NCC40ADS_H100_V5;
     const m = SIZE.exec(name);
     if (!m) return undefined;
-    const family = FAMILIES[`${m[1]}${m[3]}${m[4]}sv${m[5]}`];
+    const family = FAMILIES[familyName(m)];
     const vcpus = Number(m[2]);
     if (!family || !family.vcpus.includes(vcpus)) return undefined;
     return new ConfidentialVmSize(name, family.tee, vcpus, vcpus * family.gibPerVcpu, true);
@@ -111,6 +117,16 @@ export class ConfidentialVmSize {
     /** False only for `nonConfidentialInsecure`. */
     public readonly isConfidential: boolean,
   ) {}
+
+  /**
+   * The Azure size family, e.g. `DCasv5` for `Standard_DC4as_v5` and `NCCadsH100v5` for the GPU size, or undefined for a
+   * non-confidential development size.
+   */
+  public get family(): string | undefined {
+    if (!this.isConfidential) return undefined;
+    if (this.name === ConfidentialVmSize.STANDARD_NCC40ADS_H100_V5.name) return GPU_FAMILY;
+    return familyName(SIZE.exec(this.name)!);
+  }
 
   /** The attestation evidence type pod VMs of this size produce, if confidential. */
   public get evidenceType(): AzureTee | undefined {

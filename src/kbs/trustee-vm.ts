@@ -9,6 +9,7 @@ import { checkedKbsConfig, secureKbsConfig } from '../attestation/kbs-defaults';
 import { AzureTee } from '../attestation/reference-values';
 import { ResourcePath } from '../attestation/resource-path';
 import { isUsableAzureAddress, overlaps, parseCidr } from '../azure/cidr';
+import { warnOfRegionOffers } from '../azure/region-offer-warnings';
 import { Annotations, Construct, Token } from '../internal/cdktf';
 import { ConstructValidationError, fieldOf, parseProps } from '../internal/validation';
 import { KeyBrokerBase } from './key-broker-base';
@@ -129,7 +130,10 @@ export class TrusteeVm extends KeyBrokerBase {
     throw new ConstructValidationError(this.node.path, 'TrusteeVm', field, message);
   }
 
-  /** Where the replicas sit, checked: the subnet and its addresses, the pod-VM subnet, no overlap with the cluster, a TEE. */
+  /**
+   * Where the replicas sit, checked: the subnet and its addresses, the pod-VM subnet, no overlap with the cluster, a TEE
+   * (and a warning when the table of region offers does not list the size's family in the location).
+   */
   private checkPlacement(p: ParsedTrusteeVmProps): { replicas: TrusteeVmReplica[]; podVmCidr: string } {
     const subnet = parseCidr(p.subnetCidr)!;
     if (!isUsableAzureAddress(subnet, p.staticIp))
@@ -149,6 +153,7 @@ export class TrusteeVm extends KeyBrokerBase {
     }
     if (!p.size.isConfidential || p.size.evidenceType === undefined)
       this.fail('size', `${p.size.name} is not a confidential size: the KBS would run where the cloud operator reads its memory`);
+    warnOfRegionOffers(this, 'TrusteeVm', 'size', [p.size], p.location);
     return { replicas: placed, podVmCidr: podVmCidr! };
   }
 

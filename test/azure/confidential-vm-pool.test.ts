@@ -1,5 +1,5 @@
-import { Testing, TerraformStack } from 'cdktf';
-import { ConfidentialVmPool, ConfidentialVmPoolProps, ConfidentialVmSize } from '../../src';
+import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
+import { ConfidentialVmPool, ConfidentialVmPoolProps, ConfidentialVmSize, collectAnnotations } from '../../src';
 import { emptyStack, resourceOf, resourcesOf, synth } from '../helpers/synth';
 import { BOTH_TEES, baseInfra } from './fixtures';
 
@@ -11,6 +11,12 @@ function pool(
   const infra = baseInfra(stack, measurements);
   return new ConfidentialVmPool(stack, 'pool', { location: 'westeurope', podVmResourceGroupName: 'coco-podvms', ...infra, ...override });
 }
+
+/** The warnings a construct attached to itself. */
+const warningsOf = (construct: ConfidentialVmPool): string[] =>
+  collectAnnotations(construct)
+    .filter((a) => a.level === 'warning' && a.path === construct.node.path)
+    .map((a) => a.message);
 
 describe('ConfidentialVmPool', () => {
   let created: ConfidentialVmPool | undefined;
@@ -137,7 +143,100 @@ describe('ConfidentialVmPool', () => {
     expect(dev.node.metadata.map((m) => m.data)).toContainEqual(expect.stringContaining('DISABLECVM=true'));
   });
 
+  test('GIVEN a non-confidential development pool in a region no confidential family is known in THEN only DISABLECVM is warned', () => {
+    const stack = new TerraformStack(Testing.app(), 'dev');
+    const dev = pool(stack, { location: 'brazilsouth', instanceSizes: [ConfidentialVmSize.nonConfidentialInsecure('Standard_D2s_v5')] });
+    expect(warningsOf(dev)).toEqual([expect.stringContaining('DISABLECVM=true')]);
+  });
+
   test('fails when a pod VM tag contains a separator', () => {
     expect(() => pool(emptyStack(), { podVmTags: { 'a=b': 'c' } })).toThrow(/podVmTags/);
+  });
+});
+
+describe('ConfidentialVmPool sizes in regions not known to offer them', () => {
+  const CONTEXT_KEY = 'confidential-ai:regionOffers';
+  const DC4AS = ConfidentialVmSize.STANDARD_DC4AS_V5;
+  const DC4ADS = ConfidentialVmSize.of('Standard_DC4ads_v5');
+  const inApp = (context: Record<string, unknown>, override: Partial<ConfidentialVmPoolProps>) =>
+    pool(new TerraformStack(Testing.app({ context }), 'test'), override);
+
+  test('GIVEN the reference sizes in westeurope THEN nothing is warned', () => {
+    const p = inApp({}, { instanceSizes: [ConfidentialVmSize.STANDARD_DC2AS_V5, ConfidentialVmSize.STANDARD_DC2ES_V6] });
+    expect(warningsOf(p)).toEqual([]);
+  });
+
+  test.each(['brazilsouth', 'southafricawest'])(
+    'GIVEN Standard_DC4as_v5 in %s THEN the pool warns, naming the field, size, family and fix',
+    (loc) => {
+      const p = inApp({}, { location: loc, instanceSizes: [DC4AS] });
+      expect(collectAnnotations(p)).toEqual([
+        {
+          level: 'warning',
+          path: 'test/pool',
+          message: expect.stringMatching(
+            new RegExp(
+              `^instanceSizes: Standard_DC4as_v5 \\(family DCasv5\\): location ${loc} is not in the library's table of regions ` +
+                'known to offer DCasv5 \\(as of 2025-07-15: ',
+            ),
+          ),
+        },
+      ]);
+      const [warning] = warningsOf(p);
+      expect(warning).toContain(`\`az vm list-skus --location ${loc} --size Standard_DC4as_v5 --all --output table\``);
+      expect(warning).toContain(`"${CONTEXT_KEY}"`);
+      expect(warning).toContain(`e.g. { "DCasv5": ["${loc}"] }`);
+    },
+  );
+
+  test('GIVEN several sizes THEN each not known in the region is warned once (the default size among them)', () => {
+    const p = inApp({}, { location: 'brazilsouth', instanceSizes: [DC4AS, DC4ADS, DC4AS], defaultInstanceSize: DC4ADS });
+    expect(warningsOf(p).map((w) => w.slice(0, w.indexOf(':', 'instanceSizes: '.length)))).toEqual([
+      'instanceSizes: Standard_DC4as_v5 (family DCasv5)',
+      'instanceSizes: Standard_DC4ads_v5 (family DCadsv5)',
+    ]);
+  });
+
+  test('GIVEN a location known only at apply (a Terraform variable) THEN nothing is warned', () => {
+    const stack = new TerraformStack(Testing.app(), 'test');
+    const location = new TerraformVariable(stack, 'location', { type: 'string' }).stringValue;
+    expect(warningsOf(pool(stack, { location, instanceSizes: [DC4AS] }))).toEqual([]);
+  });
+
+  test('GIVEN the context confirms DCasv5 in brazilsouth THEN exactly that family in that region is silenced', () => {
+    const context = { [CONTEXT_KEY]: { DCasv5: ['brazilsouth'] } };
+    expect(warningsOf(inApp(context, { location: 'brazilsouth', instanceSizes: [DC4AS, DC4ADS] }))).toEqual([
+      expect.stringMatching(/^instanceSizes: Standard_DC4ads_v5 \(family DCadsv5\): location brazilsouth /),
+    ]);
+    expect(warningsOf(inApp(context, { location: 'southafricawest', instanceSizes: [DC4AS] }))).toEqual([
+      expect.stringMatching(/^instanceSizes: Standard_DC4as_v5 \(family DCasv5\): location southafricawest /),
+    ]);
+  });
+
+  test('GIVEN the context set with app.node.setContext THEN it is read as well', () => {
+    const app = Testing.app();
+    app.node.setContext(CONTEXT_KEY, { DCasv5: ['brazilsouth'] });
+    expect(warningsOf(pool(new TerraformStack(app, 'test'), { location: 'brazilsouth', instanceSizes: [DC4AS] }))).toEqual([]);
+  });
+
+  test.each([
+    ['a string', 'brazilsouth', 'context["confidential-ai:regionOffers"]: must be an object of confidential VM families', '(got "brazilsouth")'],
+    [
+      'a family with a string',
+      { DCasv5: 'brazilsouth' },
+      'context["confidential-ai:regionOffers"].DCasv5: must be a list of region names',
+      '(got "brazilsouth")',
+    ],
+    [
+      'an unknown family',
+      { DCasv7: ['brazilsouth'] },
+      'context["confidential-ai:regionOffers"]: "DCasv7" is not a confidential VM family',
+      'use one of',
+    ],
+  ])('GIVEN %s as the context value THEN the pool fails naming its path, the key, the value and the fix', (_, value, what, got) => {
+    const build = () => inApp({ [CONTEXT_KEY]: value }, { instanceSizes: [DC4AS] });
+    expect(build).toThrow(`ConfidentialVmPool test/pool: ${what}`);
+    expect(build).toThrow(got);
+    expect(build).toThrow(/fix it in cdktf\.json "context" or app\.node\.setContext$/);
   });
 });

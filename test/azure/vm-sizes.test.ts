@@ -28,4 +28,22 @@ describe('ConfidentialVmSize', () => {
     expect(size).toMatchObject({ name: 'Standard_D2s_v5', isConfidential: false, tee: undefined });
     expect(ConfidentialVmSize.isConfidential('Standard_D2s_v5')).toBe(false);
   });
+
+  describe('family', () => {
+    test.each([
+      ['Standard_DC2as_v5', 'DCasv5'],
+      ['Standard_EC16ads_v5', 'ECadsv5'],
+      ['Standard_DC4as_v6', 'DCasv6'],
+      ['Standard_DC2es_v6', 'DCesv6'],
+      ['Standard_EC8eds_v5', 'ECedsv5'],
+      ['Standard_NCC40ads_H100_v5', 'NCCadsH100v5'],
+    ])('%s is a %s', (name, family) => {
+      expect(ConfidentialVmSize.of(name).family).toBe(family);
+    });
+
+    test('a non-confidential size has none, even named like a confidential one', () => {
+      expect(ConfidentialVmSize.nonConfidentialInsecure('Standard_D2s_v5').family).toBeUndefined();
+      expect(ConfidentialVmSize.nonConfidentialInsecure('Standard_DC2as_v5').family).toBeUndefined();
+    });
+  });
 });

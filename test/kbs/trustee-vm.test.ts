@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { Testing, TerraformStack } from 'cdktf';
+import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   ConfidentialVmPool,
@@ -307,5 +307,59 @@ describe('TrusteeVm validation', () => {
         'read; use ResourceSource.outOfBand() or ResourceSource.azureKeyVault(...)',
       'kbs:///a/b/state comes from Key Vault secret kbs-state, a name the Trustee VM keeps for itself; store the resource under another name',
     ]);
+  });
+});
+
+describe('TrusteeVm size in a region not known to offer it', () => {
+  const CONTEXT_KEY = 'confidential-ai:regionOffers';
+  function build(override: Partial<TrusteeVmProps>, context: Record<string, unknown> = {}): TrusteeVm {
+    const stack = new TerraformStack(Testing.app({ context }), 'test');
+    const { network } = baseInfra(stack);
+    return new TrusteeVm(stack, 'Kbs', { ...vmProps(network), ...override });
+  }
+  const warningsOf = (kbs: TrusteeVm): string[] =>
+    collectAnnotations(kbs)
+      .filter((a) => a.level === 'warning' && a.path === kbs.node.path)
+      .map((a) => a.message);
+
+  test('GIVEN the default size (Standard_DC2as_v5) or Standard_DC2es_v6 in westeurope THEN nothing is warned', () => {
+    expect(warningsOf(build({}))).toEqual([]);
+    expect(warningsOf(build({ size: ConfidentialVmSize.STANDARD_DC2ES_V6 }))).toEqual([]);
+  });
+
+  test('GIVEN Standard_DC4as_v5 in brazilsouth THEN the VM warns, naming the field, size, family, date, check and context key', () => {
+    const [warning, ...rest] = warningsOf(build({ location: 'brazilsouth', size: ConfidentialVmSize.STANDARD_DC4AS_V5 }));
+    expect(rest).toEqual([]);
+    expect(warning).toMatch(/^size: Standard_DC4as_v5 \(family DCasv5\): location brazilsouth is not in the library's table of regions known /);
+    expect(warning).toContain(
+      'known to offer DCasv5 (as of 2025-07-15: eastus, eastus2, germanywestcentral, northeurope, southeastasia, westeurope, westus)',
+    );
+    expect(warning).toContain('`az vm list-skus --location brazilsouth --size Standard_DC4as_v5 --all --output table`');
+    expect(warning).toContain(`"${CONTEXT_KEY}"`);
+  });
+
+  test('GIVEN a TDX size in a region known only for SNP THEN it is judged by its own family', () => {
+    expect(warningsOf(build({ location: 'southeastasia', size: ConfidentialVmSize.STANDARD_DC2ES_V6 }))).toEqual([
+      expect.stringMatching(
+        /^size: Standard_DC2es_v6 \(family DCesv6\): location southeastasia .*\(as of 2026-02-26: eastus, westeurope, westus, westus3\)/,
+      ),
+    ]);
+    expect(warningsOf(build({ location: 'southeastasia' }))).toEqual([]);
+  });
+
+  test('GIVEN a location known only at apply THEN nothing is warned', () => {
+    const stack = new TerraformStack(Testing.app(), 'test');
+    const { network } = baseInfra(stack);
+    const location = new TerraformVariable(stack, 'location', { type: 'string' }).stringValue;
+    expect(warningsOf(new TrusteeVm(stack, 'Kbs', { ...vmProps(network), location, size: ConfidentialVmSize.STANDARD_DC4AS_V5 }))).toEqual([]);
+  });
+
+  test('GIVEN the context confirms the family in the region THEN the warning is silenced; a wrong context value fails', () => {
+    expect(warningsOf(build({ location: 'brazilsouth' }, { [CONTEXT_KEY]: { DCasv5: ['brazilsouth'] } }))).toEqual([]);
+    expect(warningsOf(build({ location: 'brazilsouth' }, { [CONTEXT_KEY]: { DCadsv5: ['brazilsouth'] } }))).toHaveLength(1);
+    expect(() => build({}, { [CONTEXT_KEY]: ['brazilsouth'] })).toThrow(
+      'TrusteeVm test/Kbs: context["confidential-ai:regionOffers"]: must be an object of confidential VM families to the regions you confirmed ' +
+        'offer them, e.g. { "DCasv5": ["brazilsouth"] } (got ["brazilsouth"]); fix it in cdktf.json "context" or app.node.setContext',
+    );
   });
 });
