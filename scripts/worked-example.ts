@@ -1,6 +1,6 @@
 // Renders docs/worked-example.md from the attestation core: one image, one workload, and everything the
 // trust chain derives from them. `npm run docs` rewrites the file; a test fails when it is stale.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   AgentPolicy,
@@ -18,12 +18,8 @@ import {
 export const EXAMPLE = {
   kbs: {
     url: 'https://10.224.0.250:8080',
-    caCertPem: [
-      '-----BEGIN CERTIFICATE-----',
-      'MIIBdzCCAR2gAwIBAgIUE1lNL0SL4q+E0ZrnMoSK6RkLwLYwCgYIKoZIzj0EAwIw',
-      'ETEPMA0GA1UEAwwGa2JzLWNhMB4XDTI2MDEwMTAwMDAwMFoXDTM2MDEwMTAwMDAw',
-      '-----END CERTIFICATE-----',
-    ].join('\n'),
+    // The reference example's KBS CA (public material, committed for examples and tests).
+    caCertPem: readFileSync(join(__dirname, '..', 'examples', 'reference', 'pki', 'example', 'kbs-ca.pem'), 'utf8'),
   },
   image: `confidentialai.azurecr.io/enkrypt/key-manager@sha256:${'4f'.repeat(32)}`,
   command: ['/usr/local/bin/key-manager', '--listen', ':8080'],

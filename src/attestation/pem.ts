@@ -1,17 +1,56 @@
 // The checks of PEM public material (certificates, public keys) that props and files take: what they accept,
 // and the one rule that refuses a secret in them before anything else looks at the value.
+import { X509Certificate, createPublicKey } from 'node:crypto';
 import { secretKind } from './secrets';
 
-const PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\r?\n?$/;
+// One PEM block: a label, base64 lines, the same label closing it (RFC 7468).
+const BLOCK = /^-----BEGIN ([A-Z0-9 ]+)-----\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n?-----END \1-----$/;
+const BLOCKS = /-----BEGIN [A-Z0-9 ]+-----[\s\S]*?-----END [A-Z0-9 ]+-----/g;
 
-/** True when `text` is exactly one PEM certificate (surrounding whitespace aside). */
-export function isPemCertificate(text: unknown): text is string {
-  return typeof text === 'string' && PEM_CERTIFICATE.test(text.trim() + '\n');
+/** The PEM blocks of `text` (label and text of each), or undefined when it holds anything else but whitespace between them. */
+function pemBlocks(text: unknown): Array<{ label: string; pem: string }> | undefined {
+  if (typeof text !== 'string') return undefined;
+  const found = text.match(BLOCKS) ?? [];
+  if (found.length === 0 || text.replace(BLOCKS, '').trim() !== '') return undefined;
+  const blocks = found.map((pem) => ({ pem, label: BLOCK.exec(pem)?.[1] }));
+  return blocks.every((b) => b.label !== undefined) ? blocks.map((b) => ({ label: b.label!, pem: `${b.pem}\n` })) : undefined;
 }
 
-/** True when `text` holds PEM text: a BEGIN and an END marker (the looser check of values that may hold several blocks). */
-export function hasPemMarkers(text: string): boolean {
-  return text.includes('-----BEGIN ') && text.includes('-----END ');
+/** True when `pem` is a certificate Node's X.509 parser reads (DER inside, not just the markers). */
+function parsesAsCertificate(pem: string): boolean {
+  try {
+    new X509Certificate(pem);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The certificate rules, at one strength for every prop and file that takes one: each block is a CERTIFICATE that
+ * parses as X.509 (not merely the markers), and nothing but whitespace lies around the blocks. `isPemCertificate`
+ * takes exactly one; `isPemCertificateChain` one or more (a chain file).
+ */
+export function isPemCertificate(text: unknown): text is string {
+  const blocks = pemBlocks(text);
+  return blocks?.length === 1 && blocks[0].label === 'CERTIFICATE' && parsesAsCertificate(blocks[0].pem);
+}
+
+/** True when `text` is one or more PEM certificates, each parsing as X.509 (a CA chain file). */
+export function isPemCertificateChain(text: unknown): text is string {
+  const blocks = pemBlocks(text);
+  return blocks !== undefined && blocks.every((b) => b.label === 'CERTIFICATE' && parsesAsCertificate(b.pem));
+}
+
+/** True when `text` is exactly one PEM public key (SPKI `PUBLIC KEY`, or PKCS#1 `RSA PUBLIC KEY`) that parses as one. */
+export function isPemPublicKey(text: unknown): text is string {
+  const blocks = pemBlocks(text);
+  if (blocks?.length !== 1 || !['PUBLIC KEY', 'RSA PUBLIC KEY'].includes(blocks[0].label)) return false;
+  try {
+    return createPublicKey(blocks[0].pem).type === 'public';
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { KbsEndpoint, validateKbsEndpoint } from '../attestation/guest-config';
 import { KbsState, KbsStateOptions } from '../attestation/kbs-state';
 import { isPinnedImage } from '../attestation/image-reference';
-import { hasPemMarkers, isPemCertificate } from '../attestation/pem';
+import { isPemCertificate, isPemCertificateChain, isPemPublicKey } from '../attestation/pem';
 import { SnpTcbFloor } from '../attestation/reference-values';
 import { ResourcePath } from '../attestation/resource-path';
 import { ResourceSource, ResourceSourceKind } from '../attestation/resource-source';
@@ -64,14 +64,13 @@ export const kbsPublicMaterialShape = {
   adminPublicKeyPem: v.pipe(
     str(),
     noSecret('the public key (openssl pkey -pubout)', 'the admin private key stays with the model owner'),
-    v.check(hasPemMarkers, 'must be the PEM text of the admin public key'),
-    v.check((s) => s.includes('PUBLIC KEY'), 'must be a PEM public key ("-----BEGIN PUBLIC KEY-----"), never a private key'),
+    v.check((s: string) => isPemPublicKey(s), 'must be one PEM public key ("-----BEGIN PUBLIC KEY-----", from openssl pkey -pubout)'),
   ),
-  // A chain file may hold several certificates: PEM text of either kind is taken, as long as no secret is in it.
+  // A chain file may hold several certificates.
   tokenSignerCaCertPem: v.pipe(
     str(),
     noSecret('the certificate', KBS_KEY_HOME),
-    v.check(hasPemMarkers, 'must be the PEM text of the token signer CA certificate'),
+    v.check((s: string) => isPemCertificateChain(s), 'must be PEM certificates ("-----BEGIN CERTIFICATE-----"): the token signer CA, or its chain'),
   ),
 };
 

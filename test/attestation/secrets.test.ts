@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AttestationInputError, ConstructValidationError, show } from '../../src/attestation/errors';
-import { hasPemMarkers, isPemCertificate, secretRefusal } from '../../src/attestation/pem';
+import { isPemCertificate, isPemCertificateChain, isPemPublicKey, secretRefusal } from '../../src/attestation/pem';
 import { holdsPrivateKey, looksLikeBearerToken, privateKeyKind, redactSecrets, secretKind } from '../../src/attestation/secrets';
 import { adminJwt, bodyLines, privateKeyVariants } from '../helpers/private-keys';
 
@@ -124,8 +124,34 @@ describe('the PEM checks of public material', () => {
     expect(isPemCertificate(`${CERTIFICATE}${key}`)).toBe(false);
     expect(isPemCertificate(ADMIN_PUBLIC_KEY)).toBe(false);
     expect(isPemCertificate(`${CERTIFICATE}${CERTIFICATE}`)).toBe(false);
-    expect(hasPemMarkers(`${CERTIFICATE}${CERTIFICATE}`)).toBe(true);
-    expect(hasPemMarkers('BEGIN CERTIFICATE')).toBe(false);
+  });
+
+  test('GIVEN the markers around bytes that are no certificate THEN no check takes them: one strength, X.509 parsed', () => {
+    const body = (pem: string) => pem.split('\n').slice(1, -2).join('\n');
+    const markersOnly = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const truncated = CERTIFICATE.replace(body(CERTIFICATE), body(CERTIFICATE).slice(0, 200));
+    for (const fake of [markersOnly, truncated, '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n']) {
+      expect(isPemCertificate(fake)).toBe(false);
+      expect(isPemCertificateChain(fake)).toBe(false);
+    }
+    expect(isPemCertificate(`${CERTIFICATE}trailing text`)).toBe(false);
+    expect(isPemCertificate(CERTIFICATE.replace('END CERTIFICATE', 'END PUBLIC KEY'))).toBe(false);
+  });
+
+  test('GIVEN a chain THEN isPemCertificateChain takes every certificate, and nothing else among them', () => {
+    expect(isPemCertificateChain(CERTIFICATE)).toBe(true);
+    expect(isPemCertificateChain(`${CERTIFICATE}\n${CERTIFICATE}`)).toBe(true);
+    expect(isPemCertificateChain(`${CERTIFICATE}${ADMIN_PUBLIC_KEY}`)).toBe(false);
+    expect(isPemCertificateChain(`${CERTIFICATE}${KEYS[0].text}`)).toBe(false);
+    expect(isPemCertificateChain('BEGIN CERTIFICATE')).toBe(false);
+  });
+
+  test('GIVEN a public key THEN isPemPublicKey; a certificate, two keys, a private key or markers only THEN not', () => {
+    expect(isPemPublicKey(ADMIN_PUBLIC_KEY)).toBe(true);
+    expect(isPemPublicKey(CERTIFICATE)).toBe(false);
+    expect(isPemPublicKey(`${ADMIN_PUBLIC_KEY}${ADMIN_PUBLIC_KEY}`)).toBe(false);
+    expect(isPemPublicKey('-----BEGIN PUBLIC KEY-----\nMCow\n-----END PUBLIC KEY-----\n')).toBe(false);
+    for (const key of KEYS) expect(isPemPublicKey(key.text)).toBe(false);
   });
 
   test('GIVEN a secret WHEN refused THEN the message names its kind and where keys belong, never its text', () => {

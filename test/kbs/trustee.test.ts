@@ -150,7 +150,7 @@ describe('Trustee validation', () => {
       { adminPublicKeyPem: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----' },
       /adminPublicKeyPem: holds a PEM private key \(PRIVATE KEY\); pass the public key \(openssl pkey -pubout\), never the key/,
     ],
-    [{ adminPublicKeyPem: PUBLIC_MATERIAL.kbsCa }, /adminPublicKeyPem: must be a PEM public key/],
+    [{ adminPublicKeyPem: PUBLIC_MATERIAL.kbsCa }, /adminPublicKeyPem: must be one PEM public key/],
     [{ referenceValuesExpire: '2027-12-31' }, /Trustee test\/t: referenceValuesExpire: must be a UTC time/],
     [
       { referenceValuesExpire: '2025-01-01T00:00:00Z' },
