@@ -3,6 +3,7 @@
 export { AttestationInputError, ConstructValidationError } from './errors';
 export type { Field, InputOwner } from './errors';
 export { ResourcePath } from './resource-path';
+export type { ResourcePathLike } from './resource-path';
 export { ResourceSource } from './resource-source';
 export type { ResourceSourceKind } from './resource-source';
 export { renderAaToml, renderCdhToml } from './guest-config';

@@ -2,7 +2,7 @@ import { renderAttestationPolicy } from './attestation-policy';
 import { Field, InputOwner, inputError } from './errors';
 import { requireHex } from './encoding';
 import { AzureTee, NormalizedMeasurementSet, ReferenceValues, SnpTcbFloor, normalizeSnpTcbFloor, requireExpiration } from './reference-values';
-import { ResourcePath } from './resource-path';
+import { ResourcePath, ResourcePathLike } from './resource-path';
 import { renderResourcePolicy } from './resource-policy';
 import { ResourceSource } from './resource-source';
 import type { WorkloadExposure } from './workload-exposure';
@@ -103,7 +103,7 @@ export class KbsState {
    * `exclusiveTo` names the one workload (its name) that may be granted it, such as the key manager's private
    * key: granting it to any other workload is a wiring problem.
    */
-  public declareResource(resource: string | ResourcePath, source: ResourceSource, exclusiveTo?: string): ResourcePath {
+  public declareResource(resource: ResourcePathLike, source: ResourceSource, exclusiveTo?: string): ResourcePath {
     const path = typeof resource === 'string' ? ResourcePath.parse(resource, this.field('resource')) : resource;
     const existing = this.resources.get(path.path);
     if (existing && !existing.source.equals(source)) {

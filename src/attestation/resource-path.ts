@@ -4,6 +4,9 @@ import { requireSynthTimeString } from './tokens';
 // Trustee's ResourceDesc regex (kbs/src/plugins/implementations/resource/backend.rs, v0.21.0), per segment.
 const SEGMENT = /^[a-zA-Z0-9_-][a-zA-Z0-9_.-]*$/;
 
+/** A KBS resource wherever one is taken: its `kbs:///repo/type/tag` text, or a parsed `ResourcePath`. */
+export type ResourcePathLike = string | ResourcePath;
+
 /**
  * A KBS resource address `<repository>/<type>/<tag>`, as in `kbs:///default/key/model`.
  * Validated exactly as Trustee validates it, so a path that is accepted here is one the KBS serves.

@@ -4,7 +4,7 @@ import { KbsState, KbsStateOptions } from '../attestation/kbs-state';
 import { isPinnedImage } from '../attestation/image-reference';
 import { isPemCertificate, isPemCertificateChain, isPemPublicKey } from '../attestation/pem';
 import { SnpTcbFloor } from '../attestation/reference-values';
-import { ResourcePath } from '../attestation/resource-path';
+import { ResourcePath, ResourcePathLike } from '../attestation/resource-path';
 import { ResourceSource, ResourceSourceKind } from '../attestation/resource-source';
 import { KbsAuditTrail, renderTrustReport } from '../attestation/trust-report';
 import { IPodVmImage } from '../azure/pod-vm-image';
@@ -142,7 +142,7 @@ export abstract class KeyBrokerBase extends Construct implements IKeyBrokerServi
   }
 
   /** Declares a KBS resource and where its bytes come from (`kbs:///repo/type/tag`). */
-  public declareResource(resource: string | ResourcePath, source: ResourceSource, options: DeclareResourceOptions = {}): ResourcePath {
+  public declareResource(resource: ResourcePathLike, source: ResourceSource, options: DeclareResourceOptions = {}): ResourcePath {
     const owner = options.exclusiveTo ? kbsName(options.exclusiveTo) : undefined;
     return this.state.declareResource(resource, source, owner);
   }
@@ -151,7 +151,7 @@ export abstract class KeyBrokerBase extends Construct implements IKeyBrokerServi
    * Admits `workload` (its PCR 8 becomes a reference value) and releases `resources` to it, and to no
    * workload they are not granted to. A ConfidentialWorkload grants itself what its props name.
    */
-  public grantResources(workload: IConfidentialWorkload, ...resources: ReadonlyArray<string | ResourcePath>): void {
+  public grantResources(workload: IConfidentialWorkload, ...resources: ReadonlyArray<ResourcePathLike>): void {
     if (!CONFIDENTIAL_WORKLOAD.isImplementedBy(workload)) {
       throw new ConstructValidationError(
         this.node.path,
@@ -189,7 +189,7 @@ export abstract class KeyBrokerBase extends Construct implements IKeyBrokerServi
    * Terraform): here kbs-client of Trustee v0.21.0 with an admin JWT signed by the admin key. `TrusteeVm`, whose
    * admin API is off, returns the `az keyvault secret set` command of its Key Vault instead.
    */
-  public setResourceCommand(resource: string | ResourcePath, resourceFile = '<file>'): string {
+  public setResourceCommand(resource: ResourcePathLike, resourceFile = '<file>'): string {
     const path = resource instanceof ResourcePath ? resource : this.state.resourcePath(resource);
     return (
       `kbs-client --url ${this.kbsEndpoint.url} --cert-file kbs-ca.pem config --admin-token-file ` +

@@ -2,7 +2,7 @@ import type { AgentPolicy } from '../attestation/agent-policy';
 import { KbsEndpoint } from '../attestation/guest-config';
 import { AzureTee } from '../attestation/reference-values';
 import type { WorkloadExposure } from '../attestation/workload-exposure';
-import { ResourcePath } from '../attestation/resource-path';
+import { ResourcePath, ResourcePathLike } from '../attestation/resource-path';
 import { ResourceSource } from '../attestation/resource-source';
 import type { IPodVmImage } from '../azure/pod-vm-image';
 import { IConstruct } from '../internal/cdktf';
@@ -49,14 +49,14 @@ export interface IKeyBrokerService extends IConstruct {
   /** Where pod VMs reach the KBS, and the CA they pin (goes into initdata). */
   readonly kbsEndpoint: KbsEndpoint;
   /** Declares a resource and where its bytes come from (idempotent for the same source). */
-  declareResource(resource: string | ResourcePath, source: ResourceSource, options?: DeclareResourceOptions): ResourcePath;
+  declareResource(resource: ResourcePathLike, source: ResourceSource, options?: DeclareResourceOptions): ResourcePath;
   /**
    * Admits `workload` (its PCR 8 becomes a reference value) and releases `resources` to it, and to no
    * workload they are not granted to. Call it again to grant more; each resource must be declared.
    */
-  grantResources(workload: IConfidentialWorkload, ...resources: ReadonlyArray<string | ResourcePath>): void;
+  grantResources(workload: IConfidentialWorkload, ...resources: ReadonlyArray<ResourcePathLike>): void;
   /** The out-of-band command that writes a declared resource (admin API, or the Key Vault of a `TrusteeVm`). */
-  setResourceCommand(resource: string | ResourcePath, resourceFile?: string): string;
+  setResourceCommand(resource: ResourcePathLike, resourceFile?: string): string;
 }
 
 /** The mark of an `IKeyBrokerService`: implementing constructs set it, and props that take one check it. */

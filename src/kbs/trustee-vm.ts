@@ -7,7 +7,7 @@ import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-
 import { KbsConfig } from '../attestation/kbs-config';
 import { checkedKbsConfig, secureKbsConfig } from '../attestation/kbs-defaults';
 import { AzureTee } from '../attestation/reference-values';
-import { ResourcePath } from '../attestation/resource-path';
+import { ResourcePath, ResourcePathLike } from '../attestation/resource-path';
 import { isUsableAzureAddress, overlaps, parseCidr } from '../azure/cidr';
 import { warnOfRegionOffers } from '../azure/region-offer-warnings';
 import { Annotations, Construct, Token } from '../internal/cdktf';
@@ -197,7 +197,7 @@ export class TrusteeVm extends KeyBrokerBase {
    * minute; setting it again is a new version (rotation), deleting the secret revokes the resource. An `azureKeyVault`
    * resource gets the same command with its own secret name. The secret never enters Terraform.
    */
-  public setResourceCommand(resource: string | ResourcePath, resourceFile = '<file>'): string {
+  public setResourceCommand(resource: ResourcePathLike, resourceFile = '<file>'): string {
     const field = fieldOf(this, 'TrusteeVm', 'setResourceCommand.resource');
     const path = typeof resource === 'string' ? ResourcePath.parse(resource, field) : resource;
     const declared = this.state.declaredResources.find((r) => r.path.equals(path));

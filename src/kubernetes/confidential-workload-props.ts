@@ -1,6 +1,6 @@
 import { AgentPolicy } from '../attestation/agent-policy';
 import { ImageFacts } from '../attestation/image-facts';
-import { ResourcePath } from '../attestation/resource-path';
+import type { ResourcePathLike } from '../attestation/resource-path';
 import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { ResourceSource } from '../attestation/resource-source';
 import { IPeerPodsRuntime } from './peer-pods-runtime';
@@ -106,7 +106,7 @@ export interface ConfidentialContainerOptions {
 /** A KBS resource, and where its bytes come from. */
 export interface KbsResourceSpec {
   /** The resource, `kbs:///repo/type/tag`. */
-  readonly resource: string | ResourcePath;
+  readonly resource: ResourcePathLike;
   /** Where the KBS gets it. @default ResourceSource.outOfBand() */
   readonly source?: ResourceSource;
 }
@@ -121,17 +121,17 @@ export interface ImagePullSettings {
    * for pulling from private registries inside the TEE; the node's credentials never reach the pod VM.
    * @default - anonymous pulls
    */
-  readonly registryCredentials?: string | ResourcePath | KbsResourceSpec;
+  readonly registryCredentials?: ResourcePathLike | KbsResourceSpec;
   /** A containers-policy.json every pull must satisfy (signature enforcement). @default - no signature policy */
-  readonly signaturePolicy?: string | ResourcePath | KbsResourceSpec;
+  readonly signaturePolicy?: ResourcePathLike | KbsResourceSpec;
   /** The sigstore configuration that policy needs for simple signing. @default - none */
-  readonly sigstoreConfig?: string | ResourcePath | KbsResourceSpec;
+  readonly sigstoreConfig?: ResourcePathLike | KbsResourceSpec;
 }
 
 /** A KBS resource the workload reads through the CDH, and the env var that carries its URL. */
 export interface WorkloadResource {
   /** The resource, `kbs:///repo/type/tag`. */
-  readonly resource: string | ResourcePath;
+  readonly resource: ResourcePathLike;
   /**
    * Environment variable that receives `http://127.0.0.1:8006/cdh/resource/<repo>/<type>/<tag>`.
    * @default 'KBS_RESOURCE_<REPO>_<TYPE>_<TAG>'
@@ -209,7 +209,7 @@ export interface ConfidentialWorkloadOptions {
   /** Init containers, pinned likewise. @default - none */
   readonly initContainers?: ConfidentialContainer[];
   /** KBS resources the pod needs; the resource policy releases them to this workload only. @default - none */
-  readonly resources?: Array<string | ResourcePath | WorkloadResource>;
+  readonly resources?: Array<ResourcePathLike | WorkloadResource>;
   /**
    * Pod VM size: one of the runtime's sizes. Its TEE decides the evidence type.
    * @default - the runtime's default size

@@ -4,7 +4,7 @@ import { bool, instanceOf, int, list, obj, rawCheck, str, strictObject, stringMa
 import { AgentPolicy } from '../attestation/agent-policy';
 import { ImageFacts } from '../attestation/image-facts';
 import { Field } from '../attestation/errors';
-import { ResourcePath } from '../attestation/resource-path';
+import { ResourcePath, ResourcePathLike } from '../attestation/resource-path';
 import { vmSizeSchema } from '../azure/vm-sizes';
 import { ResourceSource } from '../attestation/resource-source';
 import { Probe } from './probe';
@@ -50,7 +50,7 @@ export const kbsResourceSpecSchema = v.union(
 
 /** A KBS resource prop with its path parsed: a bad path fails naming `field` (the prop of the construct given it). */
 export function parseResourceSpec(
-  spec: string | ResourcePath | KbsResourceSpec,
+  spec: ResourcePathLike | KbsResourceSpec,
   field: Field,
 ): { readonly resource: ResourcePath; readonly source?: ResourceSource } {
   const { resource, source } = typeof spec === 'string' || spec instanceof ResourcePath ? { resource: spec, source: undefined } : spec;

@@ -1,7 +1,8 @@
 // What KeyManager and ConfidentialInference share: the props of a server workload, parsed by the workload's own
 // rules (so an error names the outer construct's prop), and the ConfidentialWorkload props they become.
 import * as v from 'valibot';
-import type { ResourcePath } from '../attestation/resource-path';
+
+import type { ResourcePathLike } from '../attestation/resource-path';
 import { ConfidentialVmSize, vmSizeSchema } from '../azure/vm-sizes';
 import type { IKeyBrokerService } from '../kbs/key-broker';
 import {
@@ -53,7 +54,7 @@ export interface ServerWorkloadCommonOptions {
   /** Arguments. @default - the image's */
   readonly args?: string[];
   /** Registry credentials the pod VM pulls the images with (a KBS resource). @default - anonymous pulls */
-  readonly registryCredentials?: string | ResourcePath | KbsResourceSpec;
+  readonly registryCredentials?: ResourcePathLike | KbsResourceSpec;
   /**
    * Namespace: a WorkloadNamespace, or the name of one that already exists.
    * @default - the stack's `confidential-ai` WorkloadNamespace, created if missing
