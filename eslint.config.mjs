@@ -1,4 +1,5 @@
 import tseslint from 'typescript-eslint';
+import local from './scripts/eslint-local-rules.cjs';
 
 // Deep imports only: the provider packages' root barrels load every resource class (seconds and hundreds of
 // MB per process). Import `@cdktf/provider-azurerm/lib/<resource>` instead.
@@ -27,6 +28,12 @@ export default tseslint.config(
       // Prettier (printWidth 150) does not break string, template or regex literals: split those by hand.
       'max-len': ['error', { code: 150, ignoreUrls: true }],
     },
+  },
+  {
+    // A cycle makes module load order decide what a module sees: src/ has none (scripts/import-cycles.cjs).
+    files: ['src/**/*.ts'],
+    plugins: { local },
+    rules: { 'local/no-import-cycle': 'error' },
   },
   {
     // The pure attestation core never depends on cdktf, constructs or providers.

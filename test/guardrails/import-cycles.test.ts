@@ -1,7 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import { ESLint, Linter } from 'eslint';
+import tseslint from 'typescript-eslint';
 import { findCycles, importGraph, importSpecifiers, showCycle, tsFilesUnder } from '../helpers/import-cycles';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const local = require('../../scripts/eslint-local-rules.cjs') as ESLint.Plugin;
 
 const ROOT = join(__dirname, '..', '..');
 const SRC = join(ROOT, 'src');
@@ -79,6 +84,29 @@ describe('importGraph', () => {
     write('things/thing.ts', "import { MARK } from '../internal/marks';\nimport * as v from 'valibot';\nexport interface IThing {}\n");
     const cycles = findCycles(importGraph(tsFilesUnder(dir)));
     expect(cycles.map((cycle) => showCycle(cycle, dir))).toEqual(['internal/marks.ts → things/index.ts → things/thing.ts → internal/marks.ts']);
+  });
+
+  test('GIVEN a cycle THEN the lint rule local/no-import-cycle (npm run lint) reports it on each module of it, and nothing else', () => {
+    write('src/a.ts', "import type { B } from './b';\nexport interface A { b?: B }\n");
+    write('src/b.ts', "import type { A } from './a';\nexport interface B { a?: A }\n");
+    write('src/c.ts', "import type { A } from './a';\nexport type C = A;\n");
+    const src = join(dir, 'src');
+    const config = [
+      {
+        files: ['**/*.ts'],
+        languageOptions: { parser: tseslint.parser },
+        plugins: { local },
+        rules: { 'local/no-import-cycle': ['error', { dir: src }] },
+      },
+    ] as Linter.Config[];
+    const linter = new Linter({ configType: 'flat', cwd: dir });
+    const results = tsFilesUnder(src).map((filePath) => ({ filePath, messages: linter.verify(readFileSync(filePath, 'utf8'), config, filePath) }));
+    const messages = results.map((r) => [relative(dir, r.filePath), r.messages.map((m) => m.message)]);
+    expect(messages).toEqual([
+      ['src/a.ts', [expect.stringMatching(/^this module is on an import cycle: src\/a\.ts → src\/b\.ts → src\/a\.ts\. Move what both sides need/)]],
+      ['src/b.ts', [expect.stringMatching(/^this module is on an import cycle: src\/a\.ts → src\/b\.ts → src\/a\.ts/)]],
+      ['src/c.ts', []],
+    ]);
   });
 
   test('GIVEN a relative import of a file that does not exist THEN it says which', () => {

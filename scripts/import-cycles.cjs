@@ -1,0 +1,76 @@
+// The import graph of a TypeScript source tree and the cycles in it: the `local/no-import-cycle` lint rule
+// (eslint.config.mjs) and its tests (test/guardrails/import-cycles.test.ts) share this one implementation.
+const { existsSync, readFileSync, readdirSync, statSync } = require('node:fs');
+const { dirname, join, relative, resolve } = require('node:path');
+const ts = require('typescript');
+
+/** Every `.ts` file under `dir` (declaration files excluded), sorted so reports are stable. */
+function tsFilesUnder(dir) {
+  const files = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) files.push(...tsFilesUnder(path));
+    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) files.push(path);
+  }
+  return files;
+}
+
+/**
+ * The module specifiers `source` imports or re-exports: `import`, `import type`, `export ... from`,
+ * `import x = require(...)` and `import(...)` (in code or in a type).
+ */
+function importSpecifiers(source) {
+  return ts.preProcessFile(source, true, true).importedFiles.map((f) => f.fileName);
+}
+
+/** The file a relative specifier names (`./x` → x.ts or x/index.ts), or undefined for a package import. */
+function resolveRelative(fromFile, specifier) {
+  if (!specifier.startsWith('.')) return undefined;
+  const base = resolve(dirname(fromFile), specifier.replace(/\.js$/, ''));
+  const found = [`${base}.ts`, join(base, 'index.ts')].find((candidate) => existsSync(candidate));
+  if (found === undefined) throw new Error(`${fromFile}: cannot resolve '${specifier}'`);
+  return found;
+}
+
+/** The import graph of `files` (absolute paths), keyed and valued by absolute path (relative imports only). */
+function importGraph(files) {
+  return new Map(
+    files.map((file) => {
+      const targets = importSpecifiers(readFileSync(file, 'utf8'))
+        .map((specifier) => resolveRelative(file, specifier))
+        .filter((target) => target !== undefined);
+      return [file, [...new Set(targets)]];
+    }),
+  );
+}
+
+/**
+ * Every cycle a depth-first search meets, each as the path from a module back to itself (`a → b → a`).
+ * A module found on the current path closes a cycle; each back edge is reported once.
+ */
+function findCycles(graph) {
+  const cycles = [];
+  const done = new Set();
+  const path = [];
+  const onPath = new Set();
+  const visit = (node) => {
+    path.push(node);
+    onPath.add(node);
+    for (const next of graph.get(node) ?? []) {
+      if (onPath.has(next)) cycles.push([...path.slice(path.indexOf(next)), next]);
+      else if (!done.has(next)) visit(next);
+    }
+    path.pop();
+    onPath.delete(node);
+    done.add(node);
+  };
+  for (const node of [...graph.keys()].sort()) if (!done.has(node)) visit(node);
+  return cycles;
+}
+
+/** A cycle as `src/a.ts → src/b.ts → src/a.ts`, paths relative to `root`. */
+function showCycle(cycle, root) {
+  return cycle.map((file) => relative(root, file)).join(' → ');
+}
+
+module.exports = { findCycles, importGraph, importSpecifiers, resolveRelative, showCycle, tsFilesUnder };
