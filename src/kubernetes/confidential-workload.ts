@@ -99,8 +99,6 @@ export class ConfidentialWorkload extends Construct implements IConfidentialWork
     this.initdata = new Initdata({ aaToml: renderAaToml(kbs), cdhToml: renderCdhToml({ kbs, image: imagePull }), agentPolicy: policy.rego });
     this.pcr8 = this.initdata.azureVtpmPcr8;
 
-    p.kbs.grantResources(this, ...this.kbsResources.map((r) => r.path), ...Object.values(imagePull), ...(tls ? [tls.keyResource] : []));
-
     if (tls?.filterName !== undefined) this.admitIngressFilter(namespace);
     const namespaceDeps = typeof namespace === 'string' ? [] : [namespace.resource];
     this.resource = renderDeployment(this, { p, namespace: this.namespace, pod: this.pod, containers, initdata: this.initdata, tls, namespaceDeps });
@@ -109,6 +107,8 @@ export class ConfidentialWorkload extends Construct implements IConfidentialWork
       this.service = service;
       this.serviceUrl = url;
     }
+    // Last: the KBS reads the finished workload (its PCR 8, evidence types, pod-VM image and name) when it grants.
+    p.kbs.grantResources(this, ...this.kbsResources.map((r) => r.path), ...Object.values(imagePull), ...(tls ? [tls.keyResource] : []));
   }
 
   private fail(field: string, message: string): never {
