@@ -5,7 +5,6 @@ import { ESLint, Linter } from 'eslint';
 import tseslint from 'typescript-eslint';
 import { findCycles, importGraph, importSpecifiers, showCycle, tsFilesUnder } from '../helpers/import-cycles';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const local = require('../../scripts/eslint-local-rules.cjs') as ESLint.Plugin;
 
 const ROOT = join(__dirname, '..', '..');

@@ -1,10 +1,10 @@
 // A choice the synth requires is required by the types too: each `@ts-expect-error` below fails the type check
 // (npm test runs it) if the props type ever accepts the shape again, and each test shows that a caller without
 // types (JavaScript, or a cast) still gets the synth error that names the field.
-import { ConfidentialContainer, ConfidentialWorkload, KeyManager, ModelSource, PeerPodNetwork, Trustee } from '../../src';
+import { ConfidentialContainer, ConfidentialWorkload, ConfidentialWorkloadProps, ModelSource, PeerPodNetwork, Trustee } from '../../src';
 import { pinned } from '../attestation/fixtures/values';
 import { emptyStack } from '../helpers/synth';
-import { clusterParts, trusteeProps } from '../kubernetes/fixtures';
+import { WORKLOAD_TLS, clusterParts, trusteeProps } from '../kubernetes/fixtures';
 
 describe('required choices are in the types', () => {
   test('a container without image facts needs its command line and UID written out (CommandLine)', () => {
@@ -22,19 +22,21 @@ describe('required choices are in the types', () => {
     expect(at('nouid', noUid)).toThrow(/ConfidentialWorkload test\/nouid: containers\[0\]\.runAsUser: is required: the image's user is not known/);
   });
 
-  test('a server workload needs tls or plainHttpInsecure (ServerTransport)', () => {
+  test('a workload with a Service takes tls or plainHttpInsecure, never both (WorkloadTransport)', () => {
     const parts = clusterParts(emptyStack());
-    expect(
-      () =>
-        // @ts-expect-error no transport
-        new KeyManager(parts.trustee.node.scope!, 'km', {
-          runtime: parts.runtime,
-          kbs: parts.trustee,
-          image: pinned('km'),
-          command: ['/k'],
-          runAsUser: 1,
-        }),
-    ).toThrow(/ConfidentialWorkload test\/km\/Workload: tls: is required with a Service/);
+    const common = {
+      runtime: parts.runtime,
+      kbs: parts.trustee,
+      name: 'app',
+      containers: [{ name: 'app', image: pinned('app'), command: ['/a'], runAsUser: 1000, ports: [8080] }],
+      service: { port: 8080 },
+    };
+    // @ts-expect-error tls with plainHttpInsecure: true (WithTls has plainHttpInsecure false or absent)
+    const both: ConfidentialWorkloadProps = { ...common, tls: { identity: WORKLOAD_TLS.identity('app') }, plainHttpInsecure: true };
+    expect(() => new ConfidentialWorkload(parts.trustee.node.scope!, 'both', both)).toThrow(
+      /ConfidentialWorkload test\/both: plainHttpInsecure: contradicts tls/,
+    );
+    // A server workload without either (ServerTransport) is refused the same way: workload-tls.test.ts.
   });
 
   test('a model decrypted by an init container needs its image facts or its command line (EncryptedBlobProps)', () => {

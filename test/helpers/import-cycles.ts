@@ -1,6 +1,5 @@
 // The typed face of scripts/import-cycles.cjs, the one implementation the `local/no-import-cycle` lint rule and
 // the tests share.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const impl = require('../../scripts/import-cycles.cjs') as ImportCycles;
 
 /** Module → the modules it imports (relative imports only, type-only ones included). */

@@ -77,23 +77,6 @@ describe('WorkloadTls', () => {
 });
 
 describe('ConfidentialWorkload TLS wiring', () => {
-  test('tls and plainHttpInsecure together are a contradiction, refused by the types and at synth', () => {
-    const parts = clusterParts(emptyStack());
-    expect(
-      () =>
-        // @ts-expect-error plainHttpInsecure is false or absent with tls (WithTls)
-        new ConfidentialWorkload(parts.trustee.node.scope!, 'w', {
-          runtime: parts.runtime,
-          kbs: parts.trustee,
-          name: 'app',
-          containers: [{ name: 'app', image: pinned('app'), command: ['/a'], runAsUser: 1000, ports: [8080] }],
-          service: { port: 8080 },
-          tls: { identity: WORKLOAD_TLS.identity('app') },
-          plainHttpInsecure: true,
-        }),
-    ).toThrow(/ConfidentialWorkload test\/w: plainHttpInsecure: contradicts tls \(the Service serves TLS only\); remove plainHttpInsecure/);
-  });
-
   test('a Service without TLS is refused unless plain HTTP is asked for, loudly', () => {
     const parts = clusterParts(emptyStack());
     const plain = {
@@ -214,6 +197,7 @@ describe('ConfidentialWorkload TLS wiring', () => {
     ],
     [{ tls: { identity: WORKLOAD_TLS.identity('app'), port: 8080 } }, /tls\.port: 8080 is also the application's port/],
     [{ tls: { identity: WORKLOAD_TLS.identity('app'), clients: [] } }, /tls\.clients: must name at least one workload; use "any" for none/],
+    [{ plainHttpInsecure: true }, /plainHttpInsecure: contradicts tls \(the Service serves TLS only\); remove plainHttpInsecure/],
   ])('a TLS server fails on %p', (override, message) => {
     const parts = clusterParts(emptyStack());
     expect(
