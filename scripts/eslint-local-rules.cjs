@@ -1,7 +1,7 @@
 // Lint rules of this project (eslint.config.mjs registers them as the `local` plugin).
 const { statSync } = require('node:fs');
 const { dirname, join, sep } = require('node:path');
-const { findCycles, importGraph, showCycle, tsFilesUnder } = require('./import-cycles.cjs');
+const { cyclesThrough, importGraph, showCycle, tsFilesUnder } = require('./import-cycles.cjs');
 
 const ROOT = dirname(__dirname);
 
@@ -10,7 +10,7 @@ const cache = new Map();
 function cyclesUnder(dir) {
   const files = tsFilesUnder(dir);
   const key = files.map((file) => `${file}:${statSync(file).mtimeMs}`).join('\n');
-  if (cache.get(dir)?.key !== key) cache.set(dir, { key, cycles: findCycles(importGraph(files)) });
+  if (cache.get(dir)?.key !== key) cache.set(dir, { key, cycles: cyclesThrough(importGraph(files)) });
   return cache.get(dir).cycles;
 }
 
@@ -35,8 +35,8 @@ const noImportCycle = {
     if (!file.startsWith(dir + sep)) return {};
     return {
       Program(node) {
-        for (const cycle of cyclesUnder(dir).filter((c) => c.includes(file)))
-          context.report({ node, messageId: 'cycle', data: { cycle: showCycle(cycle, dirname(dir)) } });
+        const cycle = cyclesUnder(dir).get(file);
+        if (cycle) context.report({ node, messageId: 'cycle', data: { cycle: showCycle(cycle, dirname(dir)) } });
       },
     };
   },

@@ -1,6 +1,6 @@
 import { isK8sName } from './k8s-names';
 import { ALWAYS_ALLOWED_REQUESTS, POD_POLICY_RULES, RULE_DECIDED_REQUESTS } from './agent-policy-rules';
-import { Field, check, show, subField } from './errors';
+import { Field, check, formatPath, show, subField } from './errors';
 import { imageNameForms } from './image-reference';
 import { INGRESS_FILTER_CAPABILITIES, PodContainer, PodSpec, containerProcess, deploymentPodNamePattern, escapeRegex } from './pod-spec';
 
@@ -78,6 +78,12 @@ export interface PodPolicyOptions {
    * @default - the pod's own fields
    */
   readonly field?: Field;
+  /**
+   * Where each container is in that description, by container name (`initContainers[0]`, `tls`), when the pod has
+   * containers its author did not write in that order (a construct adds proxies and init containers of its own).
+   * @default - the container's place in the pod (`initContainers[i]`, `containers[i]`)
+   */
+  readonly containerFields?: Readonly<Record<string, string>>;
 }
 
 /** What an agent policy admits, as data, for reports and tests. */
@@ -112,8 +118,8 @@ export class AgentPolicy {
     check(isK8sName(pod.namespace), at('namespace'), `must be a Kubernetes namespace name, got ${show(pod.namespace)}`);
     const name = deploymentPodNamePattern(pod.name, at('name'));
     const all: Array<{ container: PodContainer; field: Field }> = [
-      ...pod.initContainers.map((container, i) => ({ container, field: at(`initContainers[${i}]`) })),
-      ...pod.containers.map((container, i) => ({ container, field: at(`containers[${i}]`) })),
+      ...pod.initContainers.map((container, i) => ({ container, field: at(options.containerFields?.[container.name] ?? `initContainers[${i}]`) })),
+      ...pod.containers.map((container, i) => ({ container, field: at(options.containerFields?.[container.name] ?? `containers[${i}]`) })),
     ];
     check(pod.containers.length > 0, at('containers'), 'must have at least one container');
     const names = all.map((c) => c.container.name);
@@ -130,7 +136,7 @@ export class AgentPolicy {
     for (const [key, value] of Object.entries(pod.annotations).sort(([a], [b]) => (a < b ? -1 : 1))) {
       check(
         key.startsWith('io.katacontainers.'),
-        at(`annotations.${key}`),
+        at(formatPath(['annotations', key])),
         'only io.katacontainers.* pod annotations reach the containers; others are not expected here',
       );
       annotations[key] = `^${escapeRegex(value)}$`;

@@ -1,7 +1,7 @@
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 
 import * as v from 'valibot';
-import { Field, formatPath, inputError, subField } from './errors';
+import { Field, formatPath, inputError, pathSuffix, subField } from './errors';
 import { firstIssue } from './schema';
 import { legacyKey } from './kbs-config-legacy';
 import { KbsConfig, canonicalStorageType, kbsConfigSchema } from './kbs-config-schema';
@@ -216,8 +216,8 @@ function storageTypesInUse(c: KbsConfig): Array<{ key: string; type: ReturnType<
 
 function deepCheckTokens(value: unknown, field: Field): void {
   if (typeof value === 'string') requireSynthTimeString(value, field);
-  else if (Array.isArray(value)) value.forEach((v, i) => deepCheckTokens(v, subField(field, `[${i}]`)));
+  else if (Array.isArray(value)) value.forEach((v, i) => deepCheckTokens(v, subField(field, pathSuffix([i]))));
   else if (typeof value === 'object' && value !== null) {
-    for (const [k, v] of Object.entries(value)) deepCheckTokens(v, subField(field, `.${k}`));
+    for (const [k, v] of Object.entries(value)) deepCheckTokens(v, subField(field, pathSuffix([k])));
   }
 }

@@ -42,12 +42,19 @@ export function isPemCertificateChain(text: unknown): text is string {
   return blocks !== undefined && blocks.every((b) => b.label === 'CERTIFICATE' && parsesAsCertificate(b.pem));
 }
 
-/** True when `text` is exactly one PEM public key (SPKI `PUBLIC KEY`, or PKCS#1 `RSA PUBLIC KEY`) that parses as one. */
+/** The key types a JWT signature can be checked with: RSA (RS and PS algorithms), EC (ES) and Ed25519 (EdDSA). */
+const SIGNING_KEY_TYPES: ReadonlyArray<string | undefined> = ['rsa', 'rsa-pss', 'ec', 'ed25519'];
+
+/**
+ * True when `text` is exactly one PEM public key (SPKI `PUBLIC KEY`, or PKCS#1 `RSA PUBLIC KEY`) that parses as an
+ * RSA, EC or Ed25519 key (one a JWT can be signed with; X25519, DSA and Ed448 are refused).
+ */
 export function isPemPublicKey(text: unknown): text is string {
   const blocks = pemBlocks(text);
   if (blocks?.length !== 1 || !['PUBLIC KEY', 'RSA PUBLIC KEY'].includes(blocks[0].label)) return false;
   try {
-    return createPublicKey(blocks[0].pem).type === 'public';
+    const key = createPublicKey(blocks[0].pem);
+    return key.type === 'public' && SIGNING_KEY_TYPES.includes(key.asymmetricKeyType);
   } catch {
     return false;
   }

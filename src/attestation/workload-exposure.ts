@@ -32,7 +32,7 @@ export interface RenderedListener {
 export interface ExposureContainer {
   /** Container name. */
   readonly name: string;
-  /** Where its props are, for errors (e.g. `containers.app`). */
+  /** Where its props are, for errors (e.g. `containers[0]`, or `tls` for a container the TLS settings add). */
   readonly field: Field;
   /** True for init containers (they run to completion before the others start). */
   readonly init: boolean;
@@ -50,7 +50,7 @@ export interface ExposureContainer {
 export interface ExposureProbe {
   /** The container it belongs to. */
   readonly container: string;
-  /** Where it is, for errors (e.g. `containers.app.readinessProbe`). */
+  /** Where it is, for errors (e.g. `containers[0].readinessProbe`). */
   readonly field: Field;
   /** The port it connects to. */
   readonly port: number;

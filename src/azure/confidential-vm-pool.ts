@@ -233,7 +233,12 @@ export class ConfidentialVmPool extends Construct implements IConfidentialVmPool
       }
     }
     // The default size is one of instanceSizes (checked above), so this covers it too.
-    warnOfRegionOffers(this, 'ConfidentialVmPool', 'instanceSizes', p.instanceSizes, p.location);
+    warnOfRegionOffers(
+      this,
+      'ConfidentialVmPool',
+      p.instanceSizes.map((size, i) => [`instanceSizes[${i}]`, size] as const),
+      p.location,
+    );
     if (disableCvm) {
       Annotations.of(this).addWarning(
         'ConfidentialVmPool uses non-confidential instance sizes (DISABLECVM=true): pod VMs have no TEE and cannot attest. For development only.',

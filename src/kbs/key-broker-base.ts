@@ -50,7 +50,10 @@ export const kbsAttestationShape = {
 const KBS_KEY_HOME = 'private keys stay in Key Vault or a Kubernetes Secret, never in the plan';
 
 /** A PEM certificate prop of a KBS placement: exactly one certificate, never a private key. */
-export function kbsCaCertificate(what: string, message = `must be one PEM certificate ("-----BEGIN CERTIFICATE-----"): ${what}`) {
+export function kbsCaCertificate(
+  what: string,
+  message = `must be one PEM certificate ("-----BEGIN CERTIFICATE-----") with no text around it: ${what}`,
+) {
   return v.pipe(
     str(),
     noSecret('the certificate', KBS_KEY_HOME),
@@ -64,13 +67,19 @@ export const kbsPublicMaterialShape = {
   adminPublicKeyPem: v.pipe(
     str(),
     noSecret('the public key (openssl pkey -pubout)', 'the admin private key stays with the model owner'),
-    v.check((s: string) => isPemPublicKey(s), 'must be one PEM public key ("-----BEGIN PUBLIC KEY-----", from openssl pkey -pubout)'),
+    v.check(
+      (s: string) => isPemPublicKey(s),
+      'must be one PEM public key ("-----BEGIN PUBLIC KEY-----", from openssl pkey -pubout) of an EC, RSA or Ed25519 key, with no text around it',
+    ),
   ),
   // A chain file may hold several certificates.
   tokenSignerCaCertPem: v.pipe(
     str(),
     noSecret('the certificate', KBS_KEY_HOME),
-    v.check((s: string) => isPemCertificateChain(s), 'must be PEM certificates ("-----BEGIN CERTIFICATE-----"): the token signer CA, or its chain'),
+    v.check(
+      (s: string) => isPemCertificateChain(s),
+      'must be PEM certificates ("-----BEGIN CERTIFICATE-----") with no text around them: the token signer CA, or its chain',
+    ),
   ),
 };
 

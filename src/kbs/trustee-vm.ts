@@ -153,7 +153,7 @@ export class TrusteeVm extends KeyBrokerBase {
     }
     if (!p.size.isConfidential || p.size.evidenceType === undefined)
       this.fail('size', `${p.size.name} is not a confidential size: the KBS would run where the cloud operator reads its memory`);
-    warnOfRegionOffers(this, 'TrusteeVm', 'size', [p.size], p.location);
+    warnOfRegionOffers(this, 'TrusteeVm', [['size', p.size]], p.location);
     return { replicas: placed, podVmCidr: podVmCidr! };
   }
 

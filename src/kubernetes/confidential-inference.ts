@@ -231,6 +231,8 @@ export class ConfidentialInference extends Construct {
       this,
       'Workload',
       serverWorkloadProps(
+        this,
+        'ConfidentialInference',
         p,
         { name: 'server', port: p.port, env, defaultProbes: INFERENCE_PROBES, resources: p.containerResources },
         {

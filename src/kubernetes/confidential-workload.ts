@@ -18,7 +18,7 @@ import { IConfidentialWorkload, IKeyBrokerService, CONFIDENTIAL_WORKLOAD } from 
 import { AzureTee } from '../attestation/reference-values';
 import { IPodVmImage } from '../azure/pod-vm-image';
 import { WorkloadNamespace } from './workload-namespace';
-import { PodContainers, RenderedTls, exposureOf, modelPod, podContainers } from './workload-pod';
+import { PodContainers, RenderedTls, containerFields, exposureOf, modelPod, podContainers } from './workload-pod';
 import { renderDeployment, renderService } from './workload-render';
 
 /** The pod annotation that picks the pod VM size. */
@@ -91,6 +91,7 @@ export class ConfidentialWorkload extends Construct implements IConfidentialWork
         allowLogStreaming: p.allowLogStreaming,
         workload: this.workloadName,
         field: fieldOf(this, 'ConfidentialWorkload', ''),
+        containerFields: containerFields(p, this.pod),
       });
     this.agentPolicy = policy;
     this.exposure = exposureOf(this, p, this.pod, tls);

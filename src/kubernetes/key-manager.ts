@@ -68,6 +68,8 @@ export class KeyManager extends Construct {
       this,
       'Workload',
       serverWorkloadProps(
+        this,
+        'KeyManager',
         p,
         { name: 'key-manager', port: p.port, env: { PORT: String(p.port), ...p.env }, defaultProbes: KEY_MANAGER_PROBES },
         {

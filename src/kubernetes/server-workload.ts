@@ -8,6 +8,7 @@ import type { IKeyBrokerService } from '../kbs/key-broker';
 import {
   CommandLine,
   ConfidentialContainer,
+  ConfidentialWorkloadOptions,
   ConfidentialWorkloadProps,
   containerOfParsed,
   KbsResourceSpec,
@@ -16,7 +17,8 @@ import {
 } from './confidential-workload-props';
 import type { IPeerPodsRuntime } from './peer-pods-runtime';
 import type { WorkloadNamespace } from './workload-namespace';
-import { bool } from '../internal/validation';
+import { IConstruct } from '../internal/cdktf';
+import { ConstructValidationError, bool } from '../internal/validation';
 import {
   containerSchema,
   envSchema,
@@ -28,7 +30,7 @@ import {
 } from './confidential-workload-schema';
 import { Probe, ProbeOptions, ServerProbes, serverProbes } from './probe';
 import { namespaceSchema } from './prop-schemas';
-import { ServerTlsSettings, serverTlsSchema } from './workload-tls';
+import { ServerTlsSettings, WorkloadTlsSettings, serverTlsSchema } from './workload-tls';
 
 /**
  * The props every server workload (KeyManager, ConfidentialInference) takes, documented once: the common options,
@@ -120,19 +122,34 @@ export interface ServerContainer {
  * The ConfidentialWorkload props of a server: the one server container, behind the Service on its port, with
  * the construct's TLS; `more` adds what the construct has of its own (resources, init containers, image pulls,
  * TLS with upstreams). With TLS the server listens on 127.0.0.1 (`HOST`), declares no port (only the proxy's TLS
- * ports are reachable from outside the pod VM) and is probed through its proxy.
+ * ports are reachable from outside the pod VM) and is probed through its proxy. The transport (`tls`, or
+ * `plainHttpInsecure`, never both) is checked here, so its error names the construct the user gave it to.
  */
 export function serverWorkloadProps(
+  scope: IConstruct,
+  type: string,
   p: ParsedServerWorkload & { readonly name: string },
   server: ServerContainer,
-  more: Pick<ConfidentialWorkloadProps, 'initContainers' | 'resources' | 'scratchVolumes' | 'imagePull' | 'tls'>,
+  more: Pick<ConfidentialWorkloadOptions, 'initContainers' | 'resources' | 'scratchVolumes' | 'imagePull'> & { readonly tls?: WorkloadTlsSettings },
 ): ConfidentialWorkloadProps {
-  const tls = p.tls !== undefined || more.tls !== undefined;
+  const fail = (field: string, message: string): never => {
+    throw new ConstructValidationError(scope.node.path, type, field, message);
+  };
+  const { tls: moreTls, ...rest } = more;
+  const tls = moreTls ?? p.tls;
+  if (tls && p.plainHttpInsecure)
+    fail('plainHttpInsecure', 'contradicts tls (the server serves TLS only); remove plainHttpInsecure, or tls for development');
+  if (!tls && !p.plainHttpInsecure) {
+    fail(
+      'tls',
+      `is required: without it, traffic to the ${type} crosses the cluster network in clear text. Pass tls: { ` +
+        `identity: workloadTls.identity('${p.name}') } (cai-create-workload-certs issues it), or plainHttpInsecure for development`,
+    );
+  }
   const probe = (timing: Omit<ProbeOptions, 'port'>) => (tls ? Probe.throughTlsProxy(timing) : Probe.fromTcpSocket(timing));
   const d = server.defaultProbes;
   const defaults = { readiness: probe(d.readiness), liveness: probe(d.liveness), startup: probe(d.startup) };
-  // The transport choice was parsed at run time; the workload's synth check decides it (`tls`, or plainHttpInsecure).
-  return <ConfidentialWorkloadProps>{
+  const options: ConfidentialWorkloadOptions = {
     runtime: p.runtime,
     kbs: p.kbs,
     name: p.name,
@@ -154,8 +171,7 @@ export function serverWorkloadProps(
       }),
     ],
     service: { port: server.port },
-    ...(p.tls ? { tls: p.tls } : {}),
-    plainHttpInsecure: p.plainHttpInsecure,
-    ...more,
+    ...rest,
   };
+  return { ...options, ...(tls ? { tls } : { plainHttpInsecure: true }) };
 }

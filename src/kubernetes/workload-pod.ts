@@ -104,6 +104,11 @@ export function containerField(p: ParsedWorkloadProps, name: string): string {
   return i >= 0 ? `containers[${i}]` : 'tls';
 }
 
+/** Where each container of the pod is in the props (`containerField`), by name: what the agent policy's errors name. */
+export function containerFields(p: ParsedWorkloadProps, pod: PodSpec): Record<string, string> {
+  return Object.fromEntries([...pod.initContainers, ...pod.containers].map((c) => [c.name, containerField(p, c.name)]));
+}
+
 /** The field of a container's probe (`containers[0].livenessProbe`), or `tls` for a container the TLS settings add. */
 export function probeField(p: ParsedWorkloadProps, name: string, key: ProbeKey): string {
   const container = containerField(p, name);

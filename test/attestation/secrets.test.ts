@@ -152,6 +152,15 @@ describe('the PEM checks of public material', () => {
     expect(isPemPublicKey(`${ADMIN_PUBLIC_KEY}${ADMIN_PUBLIC_KEY}`)).toBe(false);
     expect(isPemPublicKey('-----BEGIN PUBLIC KEY-----\nMCow\n-----END PUBLIC KEY-----\n')).toBe(false);
     for (const key of KEYS) expect(isPemPublicKey(key.text)).toBe(false);
+    // Keys no JWT is signed with: key agreement (X25519) and the rarer signature schemes.
+    for (const type of ['x25519', 'ed448'] as const) {
+      expect(isPemPublicKey(generateKeyPairSync(type as 'x25519').publicKey.export({ type: 'spki', format: 'pem' }))).toBe(false);
+    }
+    for (const type of ['ed25519', 'ec', 'rsa'] as const) {
+      const options = type === 'ec' ? { namedCurve: 'P-256' } : type === 'rsa' ? { modulusLength: 2048 } : {};
+      const pair = generateKeyPairSync(type as 'ec', options as { namedCurve: string });
+      expect(isPemPublicKey(pair.publicKey.export({ type: 'spki', format: 'pem' }))).toBe(true);
+    }
   });
 
   test('GIVEN a secret WHEN refused THEN the message names its kind and where keys belong, never its text', () => {

@@ -176,7 +176,7 @@ describe('ConfidentialVmPool sizes in regions not known to offer them', () => {
           path: 'test/pool',
           message: expect.stringMatching(
             new RegExp(
-              `^instanceSizes: Standard_DC4as_v5 \\(family DCasv5\\): location ${loc} is not in the library's table of regions ` +
+              `^instanceSizes\\[0\\]: Standard_DC4as_v5 \\(family DCasv5\\): location ${loc} is not in the library's table of regions ` +
                 'known to offer DCasv5 \\(as of 2025-07-15: ',
             ),
           ),
@@ -191,9 +191,9 @@ describe('ConfidentialVmPool sizes in regions not known to offer them', () => {
 
   test('GIVEN several sizes THEN each not known in the region is warned once (the default size among them)', () => {
     const p = inApp({}, { location: 'brazilsouth', instanceSizes: [DC4AS, DC4ADS, DC4AS], defaultInstanceSize: DC4ADS });
-    expect(warningsOf(p).map((w) => w.slice(0, w.indexOf(':', 'instanceSizes: '.length)))).toEqual([
-      'instanceSizes: Standard_DC4as_v5 (family DCasv5)',
-      'instanceSizes: Standard_DC4ads_v5 (family DCadsv5)',
+    expect(warningsOf(p).map((w) => w.slice(0, w.indexOf(':', 'instanceSizes[0]: '.length)))).toEqual([
+      'instanceSizes[0]: Standard_DC4as_v5 (family DCasv5)',
+      'instanceSizes[1]: Standard_DC4ads_v5 (family DCadsv5)',
     ]);
   });
 
@@ -206,10 +206,10 @@ describe('ConfidentialVmPool sizes in regions not known to offer them', () => {
   test('GIVEN the context confirms DCasv5 in brazilsouth THEN exactly that family in that region is silenced', () => {
     const context = { [CONTEXT_KEY]: { DCasv5: ['brazilsouth'] } };
     expect(warningsOf(inApp(context, { location: 'brazilsouth', instanceSizes: [DC4AS, DC4ADS] }))).toEqual([
-      expect.stringMatching(/^instanceSizes: Standard_DC4ads_v5 \(family DCadsv5\): location brazilsouth /),
+      expect.stringMatching(/^instanceSizes\[1\]: Standard_DC4ads_v5 \(family DCadsv5\): location brazilsouth /),
     ]);
     expect(warningsOf(inApp(context, { location: 'southafricawest', instanceSizes: [DC4AS] }))).toEqual([
-      expect.stringMatching(/^instanceSizes: Standard_DC4as_v5 \(family DCasv5\): location southafricawest /),
+      expect.stringMatching(/^instanceSizes\[0\]: Standard_DC4as_v5 \(family DCasv5\): location southafricawest /),
     ]);
   });
 

@@ -1,7 +1,17 @@
 // A choice the synth requires is required by the types too: each `@ts-expect-error` below fails the type check
 // (npm test runs it) if the props type ever accepts the shape again, and each test shows that a caller without
 // types (JavaScript, or a cast) still gets the synth error that names the field.
-import { ConfidentialContainer, ConfidentialWorkload, ConfidentialWorkloadProps, ModelSource, PeerPodNetwork, Trustee } from '../../src';
+import {
+  ConfidentialContainer,
+  ConfidentialWorkload,
+  ConfidentialWorkloadOptions,
+  ConfidentialWorkloadProps,
+  KeyManager,
+  ModelSource,
+  PeerPodNetwork,
+  Trustee,
+  WorkloadTransport,
+} from '../../src';
 import { pinned } from '../attestation/fixtures/values';
 import { emptyStack } from '../helpers/synth';
 import { WORKLOAD_TLS, clusterParts, trusteeProps } from '../kubernetes/fixtures';
@@ -36,7 +46,35 @@ describe('required choices are in the types', () => {
     expect(() => new ConfidentialWorkload(parts.trustee.node.scope!, 'both', both)).toThrow(
       /ConfidentialWorkload test\/both: plainHttpInsecure: contradicts tls/,
     );
-    // A server workload without either (ServerTransport) is refused the same way: workload-tls.test.ts.
+    // A server workload without either (ServerTransport) is refused naming itself: workload-tls.test.ts.
+    const server = { runtime: parts.runtime, kbs: parts.trustee, image: pinned('km'), command: ['/k'], runAsUser: 1000 };
+    expect(
+      () =>
+        // @ts-expect-error tls with plainHttpInsecure: true (ServerTransport)
+        new KeyManager(parts.trustee.node.scope!, 'km', {
+          ...server,
+          tls: { identity: WORKLOAD_TLS.identity('key-manager') },
+          plainHttpInsecure: true,
+        }),
+    ).toThrow(/^KeyManager test\/km: plainHttpInsecure: contradicts tls \(the server serves TLS only\)/);
+  });
+
+  test('the patterns the README shows for wrapping props and choosing a transport compile and synth', () => {
+    const parts = clusterParts(emptyStack());
+    const scope = parts.trustee.node.scope!;
+    // A wrapper that names the workload itself: omit from the options part, keep the choice.
+    const named = (id: string, props: Omit<ConfidentialWorkloadOptions, 'name'> & WorkloadTransport) =>
+      new ConfidentialWorkload(scope, id, { ...props, name: id });
+    for (const dev of [false, true]) {
+      const workload = named(dev ? 'dev' : 'app', {
+        runtime: parts.runtime,
+        kbs: parts.trustee,
+        containers: [{ name: 'app', image: pinned('app'), command: ['/a'], runAsUser: 1000, ...(dev ? { ports: [8080] } : {}) }],
+        service: { port: 8080 },
+        ...(dev ? { plainHttpInsecure: true as const } : { tls: { identity: WORKLOAD_TLS.identity('app') } }),
+      });
+      expect(workload.serviceUrl).toMatch(dev ? /^http:\/\/dev\.confidential-ai\.svc\.cluster\.local:8080$/ : /^https:\/\/app\.confidential-ai\.svc/);
+    }
   });
 
   test('a model decrypted by an init container needs its image facts or its command line (EncryptedBlobProps)', () => {

@@ -105,9 +105,7 @@ describe('ConfidentialWorkload TLS wiring', () => {
           command: ['/k'],
           runAsUser: 1000,
         }),
-    ).toThrow(
-      /ConfidentialWorkload test\/km\/Workload: tls: is required with a Service: .* Pass tls: \{ identity: workloadTls.identity\('key-manager'\) \}/,
-    );
+    ).toThrow(/^KeyManager test\/km: tls: is required: .* Pass tls: \{ identity: workloadTls.identity\('key-manager'\) \}/);
   });
 
   test(
@@ -198,6 +196,15 @@ describe('ConfidentialWorkload TLS wiring', () => {
     [{ tls: { identity: WORKLOAD_TLS.identity('app'), port: 8080 } }, /tls\.port: 8080 is also the application's port/],
     [{ tls: { identity: WORKLOAD_TLS.identity('app'), clients: [] } }, /tls\.clients: must name at least one workload; use "any" for none/],
     [{ plainHttpInsecure: true }, /plainHttpInsecure: contradicts tls \(the Service serves TLS only\); remove plainHttpInsecure/],
+    // The TLS settings put init containers of their own first: the user's are still named by their place in the props.
+    [
+      { initContainers: [{ name: 'init', image: pinned('init'), runAsUser: 1000 } as never] },
+      /ConfidentialWorkload test\/app: initContainers\[0\]\.command: is required/,
+    ],
+    [
+      { initContainers: [{ name: 'init', image: pinned('init'), command: ['/i', '$(HOME)'], runAsUser: 1000 }] },
+      /ConfidentialWorkload test\/app: initContainers\[0\]\.command\[1\]: contains "\$\("/,
+    ],
   ])('a TLS server fails on %p', (override, message) => {
     const parts = clusterParts(emptyStack());
     expect(
