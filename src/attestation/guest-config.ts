@@ -67,7 +67,8 @@ export function validateKbsEndpoint(
     check(
       isPemCertificate(pem),
       subField(field, `.caCertPem`),
-      'must be one PEM certificate ("-----BEGIN CERTIFICATE-----" ... "-----END CERTIFICATE-----") with no text around it; read it from the file that holds the KBS CA',
+      'must be one PEM certificate ("-----BEGIN CERTIFICATE-----" ... "-----END CERTIFICATE-----") with no text around it; ' +
+        'read it from the file that holds the KBS CA',
     );
     caCertPem = pem;
   }

@@ -65,7 +65,9 @@ const TLS_KEY_HOME = "a workload's key is a KBS resource, pushed with setResourc
 function certificate(pem: string, field: string): X509Certificate {
   const secret = secretRefusal(pem, 'the certificate', TLS_KEY_HOME);
   if (secret !== undefined) throw new AttestationInputError(field, secret);
-  if (!isPemCertificate(pem)) throw new AttestationInputError(field, 'must be one PEM certificate ("-----BEGIN CERTIFICATE-----") with no text around it');
+  if (!isPemCertificate(pem)) {
+    throw new AttestationInputError(field, 'must be one PEM certificate ("-----BEGIN CERTIFICATE-----") with no text around it');
+  }
   try {
     return new X509Certificate(pem);
   } catch (e) {
