@@ -8,7 +8,6 @@ import { VirtualMachineExtension } from '@cdktf/provider-azurerm/lib/virtual-mac
 import { VirtualMachineRunCommand } from '@cdktf/provider-azurerm/lib/virtual-machine-run-command';
 import { VirtualMachineScaleSetExtensionA as VirtualMachineScaleSetExtension } from '@cdktf/provider-azurerm/lib/virtual-machine-scale-set-extension';
 import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
-import { IConstruct } from 'constructs';
 import { ByoClusterStack } from '../../examples/byo-cluster/byo-cluster-stack';
 import { buildReferenceApp } from '../../examples/reference/app';
 import {
@@ -32,22 +31,7 @@ import { baseInfra } from '../azure/fixtures';
 import { pinned } from '../attestation/fixtures/values';
 import { KBS_IMAGE, PUBLIC_MATERIAL, clusterParts, tlsOf, trusteeProps } from '../kubernetes/fixtures';
 import { vmProps } from '../kbs/fixtures';
-
-/** Runs the baseline over a tree and returns `ruleId construct-path` for each error and warning. */
-function findings(root: IConstruct): { errors: string[]; warnings: string[]; infos: string[] } {
-  const baseline = new SecurityBaseline();
-  for (const c of root.node.findAll()) baseline.visit(c);
-  const out = { errors: [] as string[], warnings: [] as string[], infos: [] as string[] };
-  for (const c of root.node.findAll()) {
-    for (const m of c.node.metadata) {
-      const text = `${String(m.data).split(' ')[0]} ${c.node.path}`;
-      if (m.type === '@cdktf/error') out.errors.push(text);
-      if (m.type === '@cdktf/warn' && String(m.data).startsWith('CAI-')) out.warnings.push(text);
-      if (m.type === '@cdktf/info') out.infos.push(String(m.data));
-    }
-  }
-  return out;
-}
+import { findings } from '../helpers/baseline';
 
 function stack(): TerraformStack {
   return new TerraformStack(Testing.app(), 's');
@@ -382,28 +366,24 @@ describe('each rule fails a violating stack', () => {
         subscriptionId: subscription === 'variable' ? new TerraformVariable(s, 'subscription', { type: 'string' }).stringValue : subscription,
       });
     /** A cluster stack and the owner's stack with a TrusteeVm, each provider given its subscription. */
-    const twoStacks = (cluster: Subscription, owner: Subscription) => {
+    /** A cluster stack and a model owner's stack with the KBS VM, each with its provider's subscription. */
+    const appWithKbs = (cluster: Subscription, owner: Subscription) => {
       const app = Testing.app();
       const clusterStack = new TerraformStack(app, 'cluster');
       provider(clusterStack, cluster);
       const { network } = baseInfra(clusterStack);
       const ownerStack = new TerraformStack(app, 'owner');
       provider(ownerStack, owner);
-      new TrusteeVm(ownerStack, 'Kbs', vmProps(network));
-      return findings(app).warnings.filter((w) => w.startsWith('CAI-KBS-9'));
+      return { app, kbs: new TrusteeVm(ownerStack, 'Kbs', vmProps(network)) };
     };
+    const twoStacks = (cluster: Subscription, owner: Subscription) =>
+      findings(appWithKbs(cluster, owner).app).warnings.filter((w) => w.startsWith('CAI-KBS-9'));
 
     test('GIVEN the same literal subscription in both stacks WHEN the baseline runs THEN it warns on the KBS VM with the fix', () => {
       expect(twoStacks(SUB, SUB)).toEqual(['CAI-KBS-9 owner/Kbs']);
       // Subscription ids are GUIDs, compared as Azure does.
       expect(twoStacks(SUB, ` ${SUB.toUpperCase()}`)).toEqual(['CAI-KBS-9 owner/Kbs']);
-      const app = Testing.app();
-      const clusterStack = new TerraformStack(app, 'cluster');
-      provider(clusterStack, SUB);
-      const { network } = baseInfra(clusterStack);
-      const ownerStack = new TerraformStack(app, 'owner');
-      provider(ownerStack, SUB);
-      const kbs = new TrusteeVm(ownerStack, 'Kbs', vmProps(network));
+      const { kbs } = appWithKbs(SUB, SUB);
       new SecurityBaseline().visit(kbs);
       expect(kbs.node.metadata.map((m) => [m.type, String(m.data)])).toContainEqual([
         '@cdktf/warn',
@@ -448,13 +428,7 @@ describe('each rule fails a violating stack', () => {
     });
 
     test('a suppression with a reason turns the warning into a note', () => {
-      const app = Testing.app();
-      const clusterStack = new TerraformStack(app, 'cluster');
-      provider(clusterStack, SUB);
-      const { network } = baseInfra(clusterStack);
-      const ownerStack = new TerraformStack(app, 'owner');
-      provider(ownerStack, SUB);
-      const kbs = new TrusteeVm(ownerStack, 'Kbs', vmProps(network));
+      const { app, kbs } = appWithKbs(SUB, SUB);
       SecurityBaseline.suppress(kbs, 'CAI-KBS-9', 'test tenant: one subscription, no model owner keys');
       const f = findings(app);
       expect(f.warnings.filter((w) => w.startsWith('CAI-KBS-9'))).toEqual([]);

@@ -14,7 +14,7 @@ import {
 } from '../../src';
 import { pinned } from '../attestation/fixtures/values';
 import { emptyStack } from '../helpers/synth';
-import { WORKLOAD_TLS, clusterParts, trusteeProps } from '../kubernetes/fixtures';
+import { WORKLOAD_TLS, clusterParts, keyManagerBase, trusteeProps } from '../kubernetes/fixtures';
 
 describe('required choices are in the types', () => {
   test('a container without image facts needs its command line and UID written out (CommandLine)', () => {
@@ -47,12 +47,11 @@ describe('required choices are in the types', () => {
       /ConfidentialWorkload test\/both: plainHttpInsecure: contradicts tls/,
     );
     // A server workload without either (ServerTransport) is refused naming itself: workload-tls.test.ts.
-    const server = { runtime: parts.runtime, kbs: parts.trustee, image: pinned('km'), command: ['/k'], runAsUser: 1000 };
     expect(
       () =>
         // @ts-expect-error tls with plainHttpInsecure: true (ServerTransport)
         new KeyManager(parts.trustee.node.scope!, 'km', {
-          ...server,
+          ...keyManagerBase(parts),
           tls: { identity: WORKLOAD_TLS.identity('key-manager') },
           plainHttpInsecure: true,
         }),

@@ -1,22 +1,25 @@
 import { Testing, TerraformStack } from 'cdktf';
-import { KbsKeyVaultAccess, PeerPodNetwork, ResourceSource, Trustee, collectAnnotations } from '../../src';
+import { KbsKeyVaultAccess, KbsKeyVaultAccessProps, PeerPodNetwork, ResourceSource, Trustee, collectAnnotations } from '../../src';
 import { baseInfra } from '../azure/fixtures';
 import { emptyStack, resourceOf, resourcesOf, synth } from '../helpers/synth';
 import { trusteeProps } from '../kubernetes/fixtures';
 
 const VAULT_ID = '/subscriptions/s/resourceGroups/owner/providers/Microsoft.KeyVault/vaults/model-owner-kv';
 
+/** The test vault's access props, for `cluster`. */
+const vaultProps = (cluster: KbsKeyVaultAccessProps['cluster'], more: Partial<KbsKeyVaultAccessProps> = {}): KbsKeyVaultAccessProps => ({
+  cluster,
+  keyVaultId: VAULT_ID,
+  keyVaultName: 'model-owner-kv',
+  location: 'westeurope',
+  resourceGroupName: 'rg',
+  ...more,
+});
+
 describe('Key Vault resources', () => {
   const json = synth((stack) => {
     const { network, cluster } = baseInfra(stack);
-    const keyVault = new KbsKeyVaultAccess(stack, 'kv', {
-      cluster,
-      keyVaultId: VAULT_ID,
-      keyVaultName: 'model-owner-kv',
-      location: 'westeurope',
-      resourceGroupName: 'rg',
-      secretNames: ['model-key'],
-    });
+    const keyVault = new KbsKeyVaultAccess(stack, 'kv', vaultProps(cluster, { secretNames: ['model-key'] }));
     const trustee = new Trustee(stack, 'trustee', { ...trusteeProps(network), keyVault });
     trustee.declareResource('kbs:///enkrypt/model/key', ResourceSource.azureKeyVault('model-key'));
   });
@@ -65,13 +68,7 @@ describe('Key Vault resources', () => {
   test('it is development only: it warns that the cluster admin can read the vault through the service account it trusts', () => {
     const scope = emptyStack();
     const { cluster } = baseInfra(scope);
-    const keyVault = new KbsKeyVaultAccess(scope, 'kv', {
-      cluster,
-      keyVaultId: VAULT_ID,
-      keyVaultName: 'model-owner-kv',
-      location: 'westeurope',
-      resourceGroupName: 'rg',
-    });
+    const keyVault = new KbsKeyVaultAccess(scope, 'kv', vaultProps(cluster));
     expect(collectAnnotations(keyVault)).toEqual([
       {
         level: 'warning',
@@ -95,14 +92,7 @@ describe('Key Vault resources', () => {
   test('runs Trustee in the namespace and service account the identity trusts, and refuses another namespace', () => {
     const scope = emptyStack();
     const { network, cluster } = baseInfra(scope);
-    const keyVault = new KbsKeyVaultAccess(scope, 'kv', {
-      cluster,
-      keyVaultId: VAULT_ID,
-      keyVaultName: 'model-owner-kv',
-      location: 'westeurope',
-      resourceGroupName: 'rg',
-      namespace: 'kbs-system',
-    });
+    const keyVault = new KbsKeyVaultAccess(scope, 'kv', vaultProps(cluster, { namespace: 'kbs-system' }));
     const trustee = new Trustee(scope, 't', { ...trusteeProps(network), keyVault });
     expect(trustee.namespace).toBe('kbs-system');
     expect(() => new Trustee(scope, 't2', { ...trusteeProps(network), keyVault, namespace: 'trustee' })).toThrow(

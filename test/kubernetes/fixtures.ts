@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Construct } from 'constructs';
 import { ConfidentialVmPool, ConfidentialVmSize, PeerPodsRuntime, Trustee, TrusteeProps, WorkloadTls } from '../../src';
 import { baseInfra } from '../azure/fixtures';
+import { pinned } from '../attestation/fixtures/values';
 
 const read = (name: string): string => readFileSync(join(__dirname, '..', 'fixtures', name), 'utf8');
 
@@ -55,4 +56,9 @@ export function clusterParts(scope: Construct) {
   const trustee = new Trustee(scope, 'trustee', trusteeProps(infra.network));
   trustee.trustImage(infra.image);
   return { ...infra, pool, runtime, trustee };
+}
+
+/** A key manager's props without its transport (`tls`, or `plainHttpInsecure`), on the parts of `clusterParts`. */
+export function keyManagerBase(parts: { runtime: PeerPodsRuntime; trustee: Trustee }) {
+  return { runtime: parts.runtime, kbs: parts.trustee, image: pinned('km'), command: ['/k'], runAsUser: 1000 };
 }

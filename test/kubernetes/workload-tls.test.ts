@@ -12,7 +12,7 @@ import {
 } from '../../src';
 import { pinned } from '../attestation/fixtures/values';
 import { emptyStack } from '../helpers/synth';
-import { PROXY_IMAGE, WORKLOAD_TLS, clusterParts, tlsOf } from './fixtures';
+import { PROXY_IMAGE, WORKLOAD_TLS, clusterParts, keyManagerBase, tlsOf } from './fixtures';
 
 const OTHER_CA = WorkloadTls.fromDirectory(join(__dirname, '..', 'fixtures', 'workload-tls', 'other-ca'), { proxyImage: PROXY_IMAGE });
 
@@ -98,13 +98,7 @@ describe('ConfidentialWorkload TLS wiring', () => {
     expect(
       () =>
         // @ts-expect-error a server without tls or plainHttpInsecure: the types refuse it too (ServerTransport)
-        new KeyManager(parts.trustee.node.scope!, 'km', {
-          runtime: parts.runtime,
-          kbs: parts.trustee,
-          image: pinned('km'),
-          command: ['/k'],
-          runAsUser: 1000,
-        }),
+        new KeyManager(parts.trustee.node.scope!, 'km', keyManagerBase(parts)),
     ).toThrow(/^KeyManager test\/km: tls: is required: .* Pass tls: \{ identity: workloadTls.identity\('key-manager'\) \}/);
   });
 
@@ -113,14 +107,7 @@ describe('ConfidentialWorkload TLS wiring', () => {
       'a TLS identity calls it THEN synth fails naming the missing client key',
     () => {
       const parts = clusterParts(emptyStack());
-      const km = new KeyManager(parts.trustee.node.scope!, 'km', {
-        runtime: parts.runtime,
-        kbs: parts.trustee,
-        image: pinned('km'),
-        command: ['/k'],
-        runAsUser: 1000,
-        ...tlsOf('key-manager'),
-      });
+      const km = new KeyManager(parts.trustee.node.scope!, 'km', { ...keyManagerBase(parts), ...tlsOf('key-manager') });
       expect(
         () =>
           new ConfidentialInference(parts.trustee.node.scope!, 'inf', {
@@ -346,14 +333,7 @@ describe('no side door into a TLS workload', () => {
 
   test('GIVEN a key manager that admits the whole workload CA THEN synth warns: name its callers and give users their own CA', () => {
     const parts = clusterParts(emptyStack());
-    const km = new KeyManager(parts.trustee.node.scope!, 'km', {
-      runtime: parts.runtime,
-      kbs: parts.trustee,
-      image: pinned('km'),
-      command: ['/k'],
-      runAsUser: 1000,
-      ...tlsOf('key-manager'),
-    });
+    const km = new KeyManager(parts.trustee.node.scope!, 'km', { ...keyManagerBase(parts), ...tlsOf('key-manager') });
     expect(km.node.metadata.map((m) => m.data)).toContainEqual(
       expect.stringMatching(/^tls\.clients is "workload-ca": every certificate of the workload CA/),
     );
