@@ -40,8 +40,9 @@ if ! [[ "$KBS_IP" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]]; then
   exit 2
 fi
 # The name goes into printed commands: accept Key Vault names only.
-if [ -n "$VAULT_NAME" ] && ! [[ "$VAULT_NAME" =~ ^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$ ]]; then
-  echo "VAULT_NAME must be a Key Vault name (the TrusteeVm keyVaultName: 3-24 letters, digits and \"-\"), not \"$VAULT_NAME\"" >&2
+# The same rule as isKeyVaultName (src/attestation/key-vault-names.ts).
+if [ -n "$VAULT_NAME" ] && { ! [[ "$VAULT_NAME" =~ ^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$ ]] || [[ "$VAULT_NAME" == *--* ]]; }; then
+  echo "VAULT_NAME must be a Key Vault name (the TrusteeVm keyVaultName: 3-24 letters, digits and single \"-\"), not \"$VAULT_NAME\"" >&2
   exit 2
 fi
 if [ -e "$dir" ]; then
@@ -75,7 +76,8 @@ openssl genpkey -algorithm ed25519 -out admin.key
 openssl pkey -in admin.key -pubout -out admin-public.pem
 chmod 644 ./*.pem
 
-# The Key Vault secret names the Trustee VM reads (TRUSTEE_VM_SECRETS in src/kbs/trustee-vm-boot.ts; a test keeps them equal).
+# The Key Vault secret names the Trustee VM reads (TRUSTEE_VM_SECRETS in src/kbs/trustee-vm-secrets.ts; a test keeps them equal); --output none keeps
+# the CLI from echoing each secret, value included, back into the terminal.
 if [ "$in_cluster" = false ]; then
   vault=${VAULT_NAME:-<key-vault-name>}
   cat <<MSG
@@ -83,10 +85,10 @@ Key material written to $out.
 Upload the KBS private keys and certificates into the model owner's Key Vault (the TrusteeVm's keyVaultName),
 from an address its firewall admits; the Trustee VM reads them at boot with its managed identity:
 
-  az keyvault secret set --vault-name $vault --name kbs-https-key --file "$out/kbs-https.key"
-  az keyvault secret set --vault-name $vault --name kbs-https-cert --file "$out/kbs-https.crt"
-  az keyvault secret set --vault-name $vault --name kbs-token-signer-key --file "$out/token-signer.key"
-  az keyvault secret set --vault-name $vault --name kbs-token-signer-chain --file "$out/token-signer-chain.pem"
+  az keyvault secret set --vault-name $vault --name kbs-https-key --file "$out/kbs-https.key" --output none
+  az keyvault secret set --vault-name $vault --name kbs-https-cert --file "$out/kbs-https.crt" --output none
+  az keyvault secret set --vault-name $vault --name kbs-token-signer-key --file "$out/token-signer.key" --output none
+  az keyvault secret set --vault-name $vault --name kbs-token-signer-chain --file "$out/token-signer-chain.pem" --output none
 MSG
   if [ -z "$VAULT_NAME" ]; then echo "(<key-vault-name> is a placeholder: run with VAULT_NAME=<the TrusteeVm keyVaultName> to print it.)"; fi
   cat <<MSG

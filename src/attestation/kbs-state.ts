@@ -147,11 +147,10 @@ export class KbsState {
     return this.changes;
   }
 
-  /** A declared resource path, parsed. */
-  public resourcePath(resource: string): ResourcePath {
-    const path = ResourcePath.parse(resource, this.field('resource'));
-    if (!this.resources.has(path.path))
-      throw inputError(this.field('resource'), `${path.uri} is not declared; declare it with declareResource first`);
+  /** A declared resource path, parsed (errors at `field`, by default this state's `resource`). */
+  public resourcePath(resource: ResourcePathLike, field: Field = this.field('resource')): ResourcePath {
+    const path = typeof resource === 'string' ? ResourcePath.parse(resource, field) : resource;
+    if (!this.resources.has(path.path)) throw inputError(field, `${path.uri} is not declared; declare it with declareResource first`);
     return path;
   }
 

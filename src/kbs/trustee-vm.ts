@@ -7,7 +7,8 @@ import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-
 import { KbsConfig } from '../attestation/kbs-config';
 import { checkedKbsConfig, secureKbsConfig } from '../attestation/kbs-defaults';
 import { AzureTee } from '../attestation/reference-values';
-import { ResourcePath, ResourcePathLike } from '../attestation/resource-path';
+import type { ResourcePathLike } from '../attestation/resource-path';
+import { KEY_VAULT_SECRET_VALUE_LIMIT, keyVaultUploadCommand } from '../attestation/key-vault-names';
 import { isUsableAzureAddress, overlaps, parseCidr } from '../azure/cidr';
 import { warnOfRegionOffers } from '../azure/region-offer-warnings';
 import { Annotations, Construct, Token } from '../internal/cdktf';
@@ -18,11 +19,8 @@ import { TRUSTEE_VM_PATHS, encodeTrusteeVmState, renderTrusteeVmCloudConfig, tru
 import { KBS_AUDIT_CONTAINER, TrusteeVmAudit, createTrusteeVmAudit, defaultAuditAccountName } from './trustee-vm-audit';
 import { TrusteeVmReplica, createTrusteeVmNetwork, trusteeVmReplicas } from './trustee-vm-network';
 import { TrusteeVmProps, trusteeVmPropsSchema } from './trustee-vm-props';
-import { TRUSTEE_VM_SECRETS, resourceSecretName, trusteeVmSecretProblems } from './trustee-vm-secrets';
+import { TRUSTEE_VM_SECRETS, trusteeVmResourceSecrets, trusteeVmSecretProblems } from './trustee-vm-secrets';
 import { ParsedTrusteeVmProps, createTrusteeVmVault, createTrusteeVms } from './trustee-vm-resources';
-
-/** The largest value of a Key Vault secret, in bytes. */
-const KEY_VAULT_SECRET_LIMIT = 25 * 1024;
 
 /**
  * Trustee on an Azure confidential VM in the model owner's resource group and subnet, out of the cluster
@@ -180,8 +178,7 @@ export class TrusteeVm extends KeyBrokerBase {
    * allowed address.
    */
   public uploadKeyMaterialCommands(dir = '.secrets'): string[] {
-    const vault = this.keyVault.name;
-    const set = (name: string, file: string) => `az keyvault secret set --vault-name ${vault} --name ${name} --file ${dir}/${file}`;
+    const set = (name: string, file: string) => keyVaultUploadCommand(this.vaultName, name, `${dir}/${file}`);
     return [
       set(TRUSTEE_VM_SECRETS.httpsKey, 'kbs-https.key'),
       set(TRUSTEE_VM_SECRETS.httpsCert, 'kbs-https.crt'),
@@ -198,23 +195,22 @@ export class TrusteeVm extends KeyBrokerBase {
    * resource gets the same command with its own secret name. The secret never enters Terraform.
    */
   public setResourceCommand(resource: ResourcePathLike, resourceFile = '<file>'): string {
-    const field = fieldOf(this, 'TrusteeVm', 'setResourceCommand.resource');
-    const path = typeof resource === 'string' ? ResourcePath.parse(resource, field) : resource;
-    const declared = this.state.declaredResources.find((r) => r.path.equals(path));
     const fail = (message: string): never => {
       throw new ConstructValidationError(this.node.path, 'TrusteeVm', 'setResourceCommand.resource', message);
     };
-    if (!declared) return fail(`${path.uri} is not declared; declare it with declareResource first`);
-    const kv = declared.source.keyVaultSecretRef;
-    if (kv?.version) {
+    const path = this.state.resourcePath(resource, fieldOf(this, 'TrusteeVm', 'setResourceCommand.resource'));
+    const read = trusteeVmResourceSecrets(this.state).find((r) => r.resource.equals(path));
+    if (read?.version) {
       fail(
-        `${path.uri} is pinned to version ${kv.version} of Key Vault secret ${kv.secretName}, so a version set now would never ` +
+        `${path.uri} is pinned to version ${read.version} of Key Vault secret ${read.secretName}, so a version set now would never ` +
           'be read; drop the version from ResourceSource.azureKeyVault to rotate it by setting a new one',
       );
     }
-    const secret = kv ? kv.secretName : declared.source.kind === 'out-of-band' ? resourceSecretName(path) : undefined;
-    if (secret === undefined) return fail(`${path.uri} comes from ${declared.source.describe()}, which a TrusteeVm cannot read`);
-    return `az keyvault secret set --vault-name ${this.vaultName} --name ${secret} --file ${resourceFile} --encoding base64`;
+    if (read === undefined) {
+      const source = this.state.declaredResources.find((r) => r.path.equals(path))!.source;
+      return fail(`${path.uri} comes from ${source.describe()}, which a TrusteeVm cannot read`);
+    }
+    return keyVaultUploadCommand(this.vaultName, read.secretName, resourceFile, { base64: true });
   }
 
   protected auditTrail(): KbsAuditTrail {
@@ -238,10 +234,10 @@ export class TrusteeVm extends KeyBrokerBase {
     const problems = trusteeVmSecretProblems(this.state);
     // Key Vault holds at most 25 KB per secret value.
     const size = this.encodedState().length;
-    if (size > KEY_VAULT_SECRET_LIMIT) {
+    if (size > KEY_VAULT_SECRET_VALUE_LIMIT) {
       problems.push(
         `the KBS state is ${size} bytes once compressed, more than a Key Vault ` +
-          `secret holds (${KEY_VAULT_SECRET_LIMIT}); split the workloads over two KBSs`,
+          `secret holds (${KEY_VAULT_SECRET_VALUE_LIMIT}); split the workloads over two KBSs`,
       );
     }
     const measured = new Set(this.state.referenceValues().tees);

@@ -22,7 +22,7 @@ describe('cai-create-key-material and cai-mint-admin-token (shipped as package b
   });
   /** `[secret name, file]` of each `az keyvault secret set` command a text prints, in order. */
   const uploads = (text: string, vault: string) =>
-    [...text.matchAll(/^\s*az keyvault secret set --vault-name (\S+) --name (\S+) --file "?([^"\s]+)"?$/gm)].map((m) => {
+    [...text.matchAll(/^\s*az keyvault secret set --vault-name (\S+) --name (\S+) --file "?([^"\s]+)"? --output none$/gm)].map((m) => {
       expect(m[1]).toBe(vault);
       return [m[2], m[3]];
     });

@@ -195,7 +195,7 @@ describe('reference app', () => {
     test("outputs the commands that set the keys out of band into the KBS VM's Key Vault (its admin API is off)", () => {
       const outputs = (cluster as { output: Record<string, { value: string }> }).output;
       const set = (secret: string, file: string) =>
-        `az keyvault secret set --vault-name cai-trust-kbs-example --name ${secret} --file ${file} --encoding base64`;
+        `az keyvault secret set --vault-name cai-trust-kbs-example --name ${secret} --file ${file} --encoding base64 --output none`;
       expect(outputs.set_model_owner_key.value).toBe(set('res-enkrypt--key-hmanager--private-hkey', 'model-owner-private-key.pem'));
       expect(outputs.set_model_decryption_key.value).toBe(set('res-enkrypt--model--decryption-hkey', 'model-decryption-key.bin'));
       expect(outputs.set_registry_credentials.value).toBe(set('res-enkrypt--registry--credentials', 'registry-auth.json'));

@@ -319,7 +319,7 @@ describe('rotation: a new Key Vault secret version reaches the KBS, no VM is rep
     const json = JSON.parse(Testing.synth(kbs.node.scope as TerraformStack)) as { resource: Record<string, Record<string, unknown>> };
     expect(Object.values(json.resource.azurerm_key_vault_secret ?? {}).map((s) => (s as { name: string }).name)).toEqual(['kbs-state']);
     expect(kbs.uploadKeyMaterialCommands()).toEqual([
-      expect.stringMatching(/^az keyvault secret set --vault-name .* --name kbs-https-key --file \.secrets\/kbs-https\.key$/),
+      expect.stringMatching(/^az keyvault secret set --vault-name .* --name kbs-https-key --file \.secrets\/kbs-https\.key --output none$/),
       expect.stringContaining('--name kbs-https-cert'),
       expect.stringContaining('--name kbs-token-signer-key'),
       expect.stringContaining('--name kbs-token-signer-chain'),

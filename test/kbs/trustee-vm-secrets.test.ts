@@ -84,10 +84,10 @@ describe('TrusteeVm resources through Key Vault', () => {
     vm.declareResource('enkrypt/model/decryption-key', ResourceSource.outOfBand());
     vm.declareResource('enkrypt/registry/credentials', ResourceSource.azureKeyVault('registry-auth'));
     expect(vm.setResourceCommand('kbs:///enkrypt/model/decryption-key', 'model.key')).toBe(
-      'az keyvault secret set --vault-name owner-kbs-kv --name res-enkrypt--model--decryption-hkey --file model.key --encoding base64',
+      'az keyvault secret set --vault-name owner-kbs-kv --name res-enkrypt--model--decryption-hkey --file model.key --encoding base64 --output none',
     );
     expect(vm.setResourceCommand(ResourcePath.parse('enkrypt/registry/credentials'))).toBe(
-      'az keyvault secret set --vault-name owner-kbs-kv --name registry-auth --file <file> --encoding base64',
+      'az keyvault secret set --vault-name owner-kbs-kv --name registry-auth --file <file> --encoding base64 --output none',
     );
   });
 

@@ -108,10 +108,10 @@ describe('TrusteeVm', () => {
       principal_id: expect.stringContaining('Kbs_Identity'),
     });
     expect(kbs!.uploadKeyMaterialCommands('.secrets').map((c) => c.replace(/--vault-name \S+/, '--vault-name V'))).toEqual([
-      'az keyvault secret set --vault-name V --name kbs-https-key --file .secrets/kbs-https.key',
-      'az keyvault secret set --vault-name V --name kbs-https-cert --file .secrets/kbs-https.crt',
-      'az keyvault secret set --vault-name V --name kbs-token-signer-key --file .secrets/token-signer.key',
-      'az keyvault secret set --vault-name V --name kbs-token-signer-chain --file .secrets/token-signer-chain.pem',
+      'az keyvault secret set --vault-name V --name kbs-https-key --file .secrets/kbs-https.key --output none',
+      'az keyvault secret set --vault-name V --name kbs-https-cert --file .secrets/kbs-https.crt --output none',
+      'az keyvault secret set --vault-name V --name kbs-token-signer-key --file .secrets/token-signer.key --output none',
+      'az keyvault secret set --vault-name V --name kbs-token-signer-chain --file .secrets/token-signer-chain.pem --output none',
     ]);
   });
 
