@@ -84,6 +84,18 @@ export function check(condition: boolean, field: Field, message: string): assert
 }
 
 /**
+ * A value of any kind inside a message: a string as `show` writes it, anything else as JSON (shortened), a value
+ * holding a secret described, not shown.
+ */
+export function showValue(value: unknown): string {
+  if (typeof value === 'string') return show(value);
+  const secret = secretKind(value);
+  if (secret !== undefined) return secretPlaceholder(secret);
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/**
  * Shows a user value inside an error message, shortened and quoted, never as raw multi-line text; a value that
  * holds a secret (a private key, a bearer token, also nested in an object or array) is described, not shown.
  */

@@ -2,6 +2,7 @@
 import * as v from 'valibot';
 import { secretRefusal } from './pem';
 import { secretKind, secretPlaceholder } from './secrets';
+import { showValue } from './errors';
 
 /** A schema that parses unknown input into a `T`. */
 export type Schema<T> = v.GenericSchema<unknown, T>;
@@ -102,6 +103,18 @@ export function firstIssue(issues: readonly v.BaseIssue<unknown>[]): { path: Arr
   // The library's messages state the requirement and the fix, never the value: the caller adds it, through show().
   // A check over a whole value (rawCheck) words its own report, naming what it found (an env var's bad name).
   return { path, message: withoutSecret(issue), showsValue: issue.type === 'raw_check' };
+}
+
+/**
+ * The first issue of a failed parse of `input`: its path and its message, ending with the scalar value found there
+ * (` (got 70000)`, through `showValue`) unless the message names it already or there is none.
+ */
+export function issueReport(issues: readonly v.BaseIssue<unknown>[], input: unknown): { path: Array<string | number>; message: string } {
+  const { path, message, showsValue } = firstIssue(issues);
+  let value: unknown = input;
+  for (const key of path) value = typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  const shown = showsValue || value === undefined || typeof value === 'object' ? '' : ` (got ${showValue(value)})`;
+  return { path, message: `${message}${shown}` };
 }
 
 /** A key of an issue's path: an array index stays a number (`formatPath` writes it `[i]`). */

@@ -2,74 +2,7 @@ import * as v from 'valibot';
 import { KEY_VAULT_NAME_RULE, KEY_VAULT_SECRET_NAME_RULE, isKeyVaultName, isKeyVaultSecretName } from '../attestation/key-vault-names';
 import { Token } from '../internal/cdktf';
 import { isToken, literalString, str } from '../internal/validation';
-
-// Azure public-cloud regions (`az account list-locations --query "[].name"`), as of azurerm 4.55.
-const REGIONS = [
-  'australiacentral',
-  'australiacentral2',
-  'australiaeast',
-  'australiasoutheast',
-  'austriaeast',
-  'belgiumcentral',
-  'brazilsouth',
-  'brazilsoutheast',
-  'canadacentral',
-  'canadaeast',
-  'centralindia',
-  'centralus',
-  'chilecentral',
-  'denmarkeast',
-  'eastasia',
-  'eastus',
-  'eastus2',
-  'francecentral',
-  'francesouth',
-  'germanynorth',
-  'germanywestcentral',
-  'indonesiacentral',
-  'israelcentral',
-  'italynorth',
-  'japaneast',
-  'japanwest',
-  'jioindiacentral',
-  'jioindiawest',
-  'koreacentral',
-  'koreasouth',
-  'malaysiawest',
-  'mexicocentral',
-  'newzealandnorth',
-  'northcentralus',
-  'northeurope',
-  'norwayeast',
-  'norwaywest',
-  'polandcentral',
-  'qatarcentral',
-  'southafricanorth',
-  'southafricawest',
-  'southcentralus',
-  'southeastasia',
-  'southindia',
-  'spaincentral',
-  'swedencentral',
-  'swedensouth',
-  'switzerlandnorth',
-  'switzerlandwest',
-  'uaecentral',
-  'uaenorth',
-  'uksouth',
-  'ukwest',
-  'westcentralus',
-  'westeurope',
-  'westindia',
-  'westus',
-  'westus2',
-  'westus3',
-];
-
-/** The region name Azure expects for `text` ("West Europe" and "west-europe" are written "westeurope"). */
-function normalizeRegion(text: string): string {
-  return text.toLowerCase().replace(/[\s_-]/g, '');
-}
+import { REGIONS, normalizeRegion } from './regions';
 
 /**
  * An Azure region prop: a region name as the API spells it (`westeurope`). Display names and dashed forms are

@@ -1,7 +1,8 @@
 // Which Azure regions are known to offer each confidential VM family: a dated table, for a synth-time warning (pure, no cdktf).
 // A size a region does not offer is otherwise found only by `terraform apply`, minutes in. No source below says its
 // list is complete, so the table names regions KNOWN to offer a family; the live answer is `az vm list-skus`.
-import { show } from '../attestation/errors';
+import { show, showValue } from '../attestation/errors';
+import { REGIONS, normalizeRegion } from './regions';
 import { CONFIDENTIAL_FAMILIES, ConfidentialVmSize } from './vm-sizes';
 
 /** The regions known to offer one confidential VM family. */
@@ -118,11 +119,6 @@ export const REGION_OFFER_FAMILIES: readonly string[] = [...CONFIDENTIAL_FAMILIE
 /** Regions a user confirmed offer a family, beyond the table: family name to region names. */
 export type ConfirmedRegions = Readonly<Record<string, readonly string[]>>;
 
-/** A location as ARM compares it: "West Europe" is `westeurope`. */
-function regionKey(location: string): string {
-  return location.toLowerCase().replace(/\s+/g, '');
-}
-
 /**
  * The warning for a VM of `size` in `location`, or undefined when the table (or `confirmed`) lists the region for the
  * size's family, or the size is not confidential. `location` must be a literal: the caller skips Terraform tokens.
@@ -132,8 +128,8 @@ export function regionOfferWarning(size: string | ConfidentialVmSize, location: 
   const family = parsed?.family;
   const offer = family === undefined ? undefined : REGION_OFFERS[family];
   if (parsed === undefined || family === undefined || offer === undefined) return undefined;
-  const region = regionKey(location);
-  if ([...offer.regions, ...(confirmed[family] ?? [])].some((r) => regionKey(r) === region)) return undefined;
+  const region = normalizeRegion(location);
+  if ([...offer.regions, ...(confirmed[family] ?? [])].some((r) => normalizeRegion(r) === region)) return undefined;
   return (
     `${parsed.name} (family ${family}): location ${location} is not in the library's table of regions known to offer ${family} ` +
     `(as of ${offer.asOf}: ${[...offer.regions].sort().join(', ')}); if the region does not offer the size, only \`terraform apply\` ` +
@@ -143,9 +139,6 @@ export function regionOfferWarning(size: string | ConfidentialVmSize, location: 
     `{ "${family}": ["${region}"] }`
   );
 }
-
-/** A value in a message, as parseProps shows one: a string through `show`, anything else as JSON. */
-const shown = (value: unknown): string => (typeof value === 'string' ? show(value) : (JSON.stringify(value) ?? String(value)));
 
 /** The regions users confirmed, from the context value, or the problem with it (what it must be, the value, the fix). */
 export function parseConfirmedRegions(
@@ -159,7 +152,7 @@ export function parseConfirmedRegions(
       field: key,
       problem:
         'must be an object of confidential VM families to the regions you confirmed offer them, e.g. { "DCasv5": ["brazilsouth"] } ' +
-        `(got ${shown(value)}); ${where}`,
+        `(got ${showValue(value)}); ${where}`,
     };
   }
   const confirmed: Record<string, readonly string[]> = {};
@@ -170,7 +163,14 @@ export function parseConfirmedRegions(
     if (!Array.isArray(regions) || !regions.every((r) => typeof r === 'string' && r.trim() !== '')) {
       return {
         field: `${key}.${family}`,
-        problem: `must be a list of region names, e.g. ["brazilsouth"] (got ${shown(regions)}); ${where}`,
+        problem: `must be a list of region names, e.g. ["brazilsouth"] (got ${showValue(regions)}); ${where}`,
+      };
+    }
+    const unknown = (regions as string[]).find((r) => !REGIONS.includes(normalizeRegion(r)));
+    if (unknown !== undefined) {
+      return {
+        field: `${key}.${family}`,
+        problem: `${show(unknown)} is not an Azure region name such as "brazilsouth" (see \`az account list-locations --query "[].name"\`); ${where}`,
       };
     }
     confirmed[family] = regions as string[];

@@ -1,12 +1,13 @@
 import * as v from 'valibot';
-import { ConstructValidationError, Field, formatPath, show } from '../attestation/errors';
-import { firstIssue, type Schema, str, unknownKeyMessage } from '../attestation/schema';
+import { ConstructValidationError, Field, formatPath } from '../attestation/errors';
+import { issueReport, type Schema, str, unknownKeyMessage } from '../attestation/schema';
 
 export { ConstructValidationError };
 export {
   bool,
   fieldCheck,
   firstIssue,
+  issueReport,
   instanceOf,
   int,
   intAtLeast,
@@ -50,12 +51,8 @@ export function parseProps<T>(scope: IConstruct, type: string, schema: Schema<T>
   }
   const result = v.safeParse(schema, props);
   if (result.success) return result.output;
-  const { path, message, showsValue } = firstIssue(result.issues);
-  const field = path.length > 0 ? formatPath(path) : 'props';
-  const value = showsValue ? undefined : valueAt(props, path);
-  // A string is shown as `show` does (shortened; a private key or token is described, never quoted).
-  const shown = value === undefined ? '' : ` (got ${typeof value === 'string' ? show(value) : JSON.stringify(value)})`;
-  throw new ConstructValidationError(scope.node.path, type, field, `${message}${shown}`);
+  const { path, message } = issueReport(result.issues, props);
+  throw new ConstructValidationError(scope.node.path, type, path.length > 0 ? formatPath(path) : 'props', message);
 }
 
 /** The keys of an object schema (also at the head of a pipe), or undefined for any other schema. */
@@ -72,15 +69,6 @@ function topLevelKeys(schema: unknown): string[] | undefined {
  */
 export function fieldOf(scope: IConstruct, type: string, field: string): Field {
   return { owner: { path: scope.node.path, type }, field };
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let node: unknown = root;
-  for (const key of path) {
-    if (typeof node !== 'object' || node === null) return undefined;
-    node = (node as Record<PropertyKey, unknown>)[key];
-  }
-  return typeof node === 'object' ? undefined : node;
 }
 
 /**

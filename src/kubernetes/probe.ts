@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { firstIssue, int, oneOf, strictObject, type Schema } from '../internal/validation';
+import { int, issueReport, oneOf, strictObject, type Schema } from '../internal/validation';
 import { AttestationInputError, Field, formatPath, inputError, show, subField } from '../attestation/errors';
 
 /** Timing of a probe (Kubernetes defaults where omitted). */
@@ -157,9 +157,6 @@ export function serverProbes(
 function parse<T>(schema: Schema<T>, options: unknown): T {
   const r = v.safeParse(schema, options);
   if (r.success) return r.output;
-  const { path, message, showsValue } = firstIssue(r.issues);
-  const value = path.reduce<unknown>((o, k) => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined), options);
-  const shown =
-    showsValue || value === undefined || typeof value === 'object' ? '' : ` (got ${typeof value === 'string' ? show(value) : JSON.stringify(value)})`;
-  throw new AttestationInputError(formatPath(['probe', ...path]), `${message}${shown}`);
+  const { path, message } = issueReport(r.issues, options);
+  throw new AttestationInputError(formatPath(['probe', ...path]), message);
 }

@@ -7,6 +7,10 @@ import {
   regionOfferWarning,
 } from '../../src/azure/region-offers';
 import { CONFIDENTIAL_FAMILIES } from '../../src/azure/vm-sizes';
+import { REGIONS } from '../../src/azure/regions';
+import { privateKeyVariants } from '../helpers/private-keys';
+
+const KEY = privateKeyVariants()[0];
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -30,6 +34,7 @@ describe('the table of regions known to offer each confidential family', () => {
     const { regions } = REGION_OFFERS[family];
     expect(new Set(regions).size).toBe(regions.length);
     for (const region of regions) expect(region).toMatch(/^[a-z]+[0-9]?$/);
+    expect(regions.filter((r) => !REGIONS.includes(r))).toEqual([]);
   });
 
   test('rows as researched: the dates, and a region of each source', () => {
@@ -125,6 +130,8 @@ describe('parseConfirmedRegions', () => {
       'must be a list of region names, e.g. ["brazilsouth"] (got ["brazilsouth",3])',
     ],
     ['an unknown family', { DCsav5: ['brazilsouth'] }, key, '"DCsav5" is not a confidential VM family; use one of DCasv5, '],
+    ['an unknown region', { DCasv5: ['brasilsouth'] }, `${key}.DCasv5`, '"brasilsouth" is not an Azure region name such as "brazilsouth"'],
+    ['a private key among the regions', { DCasv5: ['westeurope', KEY.text, 5] }, `${key}.DCasv5`, `(got <${KEY.described}, not shown>)`],
   ])('GIVEN %s THEN it names the field, the value and the fix', (_, value, field, message) => {
     const parsed = parseConfirmedRegions(value);
     expect(parsed).toEqual({ field, problem: expect.stringContaining(message) });
