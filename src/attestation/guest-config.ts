@@ -1,5 +1,5 @@
 import { stringify as stringifyToml } from 'smol-toml';
-import { isPemCertificate, secretRefusal } from './pem';
+import { certificateProblem } from './pem';
 import { Field, check, inputError, show, subField } from './errors';
 import { ResourcePath } from './resource-path';
 import { requireSynthTimeString } from './tokens';
@@ -61,16 +61,9 @@ export function validateKbsEndpoint(
   let caCertPem: string | undefined;
   if (endpoint.caCertPem !== undefined) {
     requireSynthTimeString(endpoint.caCertPem, subField(field, `.caCertPem`));
-    const secret = secretRefusal(endpoint.caCertPem, 'the CA certificate', 'the KBS keeps its private key, never the plan or initdata');
-    check(secret === undefined, subField(field, `.caCertPem`), secret ?? '');
-    const pem = endpoint.caCertPem.trim() + '\n';
-    check(
-      isPemCertificate(pem),
-      subField(field, `.caCertPem`),
-      'must be one PEM certificate ("-----BEGIN CERTIFICATE-----" ... "-----END CERTIFICATE-----") with no text around it; ' +
-        'read it from the file that holds the KBS CA',
-    );
-    caCertPem = pem;
+    const problem = certificateProblem(endpoint.caCertPem, 'the KBS keeps its private key, never the plan or initdata', 'the KBS CA');
+    check(problem === undefined, subField(field, `.caCertPem`), problem ?? '');
+    caCertPem = endpoint.caCertPem.trim() + '\n';
   }
   check(
     caCertPem !== undefined || insecure,

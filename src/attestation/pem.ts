@@ -60,6 +60,21 @@ export function isPemPublicKey(text: unknown): text is string {
   }
 }
 
+/** What a certificate prop or file must be, in every message that refuses one. */
+export const ONE_PEM_CERTIFICATE =
+  'must be one PEM certificate ("-----BEGIN CERTIFICATE-----" ... "-----END CERTIFICATE-----") with no text around it';
+
+/**
+ * Why `value` is not one certificate, or undefined: a secret in its place (named by kind, with where such keys
+ * belong, `keyHome`), else anything but exactly one PEM certificate (`what` says which one is meant).
+ */
+export function certificateProblem(value: unknown, keyHome: string, what?: string): string | undefined {
+  const secret = secretRefusal(value, 'the certificate', keyHome);
+  if (secret !== undefined) return secret;
+  if (isPemCertificate(value)) return undefined;
+  return what === undefined ? ONE_PEM_CERTIFICATE : `${ONE_PEM_CERTIFICATE}: ${what}`;
+}
+
 /**
  * Why `value`, given where public material (`expected`: "the certificate", "the public key") belongs, must be
  * refused, or undefined: it holds a private key or a bearer token. The message names the kind of secret and

@@ -28,7 +28,7 @@ export interface ExternalKbsProps extends KbsAttestationProps {
 export const schema = obj({
   ...kbsAttestationShape,
   url: literalString((s) => /^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(s), 'must be the KBS base URL, "https://<address>[:port]"'),
-  caCertPem: kbsCaCertificate('the CA of the KBS', 'must be the PEM certificate of the CA of the KBS (one "-----BEGIN CERTIFICATE-----" block)'),
+  caCertPem: kbsCaCertificate('the CA of the KBS'),
   plainHttpInsecure: v.optional(bool(), false),
   allowInsecureHttpForDevelopment: v.optional(bool(), false),
 });

@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { KbsEndpoint, validateKbsEndpoint } from '../attestation/guest-config';
 import { KbsState, KbsStateOptions } from '../attestation/kbs-state';
 import { isPinnedImage } from '../attestation/image-reference';
-import { isPemCertificate, isPemCertificateChain, isPemPublicKey } from '../attestation/pem';
+import { ONE_PEM_CERTIFICATE, isPemCertificate, isPemCertificateChain, isPemPublicKey } from '../attestation/pem';
 import { SnpTcbFloor } from '../attestation/reference-values';
 import { ResourcePath, ResourcePathLike } from '../attestation/resource-path';
 import { ResourceSource, ResourceSourceKind } from '../attestation/resource-source';
@@ -50,14 +50,11 @@ export const kbsAttestationShape = {
 const KBS_KEY_HOME = 'private keys stay in Key Vault or a Kubernetes Secret, never in the plan';
 
 /** A PEM certificate prop of a KBS placement: exactly one certificate, never a private key. */
-export function kbsCaCertificate(
-  what: string,
-  message = `must be one PEM certificate ("-----BEGIN CERTIFICATE-----") with no text around it: ${what}`,
-) {
+export function kbsCaCertificate(what: string) {
   return v.pipe(
     str(),
     noSecret('the certificate', KBS_KEY_HOME),
-    v.check((s: string) => isPemCertificate(s), message),
+    v.check((s: string) => isPemCertificate(s), `${ONE_PEM_CERTIFICATE}: ${what}`),
   );
 }
 

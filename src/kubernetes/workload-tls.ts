@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as v from 'valibot';
 import { int, list, obj, rawCheck, strictObject } from '../internal/validation';
-import { isPemCertificate, secretRefusal } from '../attestation/pem';
+import { certificateProblem, secretRefusal } from '../attestation/pem';
 import { AttestationInputError } from '../attestation/errors';
 import { ImageFacts } from '../attestation/image-facts';
 import { requirePinnedImage } from '../attestation/image-reference';
@@ -63,16 +63,9 @@ export interface WorkloadTlsIdentity {
 const TLS_KEY_HOME = "a workload's key is a KBS resource, pushed with setResourceCommand(identity.keyResource), never in the plan";
 
 function certificate(pem: string, field: string): X509Certificate {
-  const secret = secretRefusal(pem, 'the certificate', TLS_KEY_HOME);
-  if (secret !== undefined) throw new AttestationInputError(field, secret);
-  if (!isPemCertificate(pem)) {
-    throw new AttestationInputError(field, 'must be one PEM certificate ("-----BEGIN CERTIFICATE-----") with no text around it');
-  }
-  try {
-    return new X509Certificate(pem);
-  } catch (e) {
-    throw new AttestationInputError(field, `is not a readable X.509 certificate (${(e as Error).message})`);
-  }
+  const problem = certificateProblem(pem, TLS_KEY_HOME);
+  if (problem !== undefined) throw new AttestationInputError(field, problem);
+  return new X509Certificate(pem);
 }
 
 /**

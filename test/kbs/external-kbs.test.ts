@@ -175,7 +175,7 @@ describe('ExternalKbs', () => {
   test.each([
     [{ url: 'http://10.0.0.5:8080' }, /ExternalKbs test\/Kbs: url: http:\/\/10.0.0.5:8080 is plain HTTP/],
     [{ url: 'kbs.example' }, /url: must be the KBS base URL/],
-    [{ caCertPem: 'not a pem' }, /caCertPem: must be the PEM certificate of the CA of the KBS/],
+    [{ caCertPem: 'not a pem' }, /caCertPem: must be one PEM certificate .* with no text around it: the CA of the KBS/],
     [{ referenceValuesExpire: '2020-01-01T00:00:00Z' }, /referenceValuesExpire: is 2020-01-01T00:00:00Z, before Trustee v0.21.0 was even released/],
   ])('fails on %p', (override, message) => {
     expect(
