@@ -1,6 +1,7 @@
 // The TLS parts of a confidential workload's pod: the key-fetching init container and the ghostunnel proxies,
 // all containers of the pod, so its agent policy admits exactly their images and command lines.
 import { ingressFilterContainer } from '../attestation/ingress-filter';
+import type { PodContainer } from '../attestation/pod-spec';
 import { RenderedListener } from '../attestation/workload-exposure';
 import { ParsedWorkloadProps } from './confidential-workload-schema';
 
@@ -8,7 +9,8 @@ import { ParsedWorkloadProps } from './confidential-workload-schema';
 export const TLS_VOLUME = { name: 'tls', mountPath: '/tls', sizeLimit: '1Mi' };
 /** The UID the proxies run as (the distroless nonroot user; any non-root UID works with the Alpine image). */
 const PROXY_UID = 65532;
-type Container = ParsedWorkloadProps['containers'][number];
+/** A container of the pod as the props describe one, with the role the pod model gives it (`PodContainer.role`). */
+export type Container = ParsedWorkloadProps['containers'][number] & { readonly role?: PodContainer['role'] };
 
 /**
  * The TLS parts of a pod: an init container that writes the key (fetched from the CDH, so released only to an
@@ -165,6 +167,7 @@ export function renderTls(namespace: string, p: ParsedWorkloadProps, fail: (fiel
             resources: { cpu: '10m', memory: '32Mi' },
             readOnlyRootFilesystem: true,
             runAsUser: 0,
+            role: c.role,
           };
         })();
   return {

@@ -8,7 +8,7 @@ import { Construct } from '../internal/cdktf';
 import { fieldOf } from '../internal/validation';
 import { ParsedWorkloadProps } from './confidential-workload-schema';
 import { Probe } from './probe';
-import { TLS_VOLUME, renderTls } from './tls-proxies';
+import { Container, TLS_VOLUME, renderTls } from './tls-proxies';
 
 /** The pod annotation that picks the pod VM size. */
 export const MACHINE_TYPE_ANNOTATION = 'io.katacontainers.config.hypervisor.machine_type';
@@ -20,8 +20,8 @@ export type ProbeKey = 'readinessProbe' | 'livenessProbe' | 'startupProbe';
 
 /** The pod's containers: the TLS init containers run first, the TLS proxies beside the application's. */
 export interface PodContainers {
-  readonly initContainers: ParsedContainer[];
-  readonly containers: ParsedContainer[];
+  readonly initContainers: Container[];
+  readonly containers: Container[];
 }
 
 /** The scratch volume every container but the ingress filter sees at /tmp. */
@@ -52,9 +52,8 @@ export function modelPod({ namespace, p, size, tls, kbsResources, containers }: 
   const resourceEnv = kbsResources.map((r) => ({ name: r.env, value: r.path.cdhUrl }));
   const scratch = [...p.scratchVolumes, TMP_VOLUME];
   // The ingress filter mounts nothing; the proxies see the TLS volume and /tmp; the applications never see the key.
-  const filter = tls?.filterName;
-  const mountsOf = (name: string) => (name === filter ? [] : tls?.proxyNames.has(name) ? [TLS_VOLUME, TMP_VOLUME] : scratch);
-  const toPod = (c: ParsedContainer): PodContainer => ({
+  const mountsOf = (c: Container) => (c.role === 'ingress-filter' ? [] : tls?.proxyNames.has(c.name) ? [TLS_VOLUME, TMP_VOLUME] : scratch);
+  const toPod = (c: Container): PodContainer => ({
     name: c.name,
     image: c.image,
     ...(c.imageFacts ? { imageFacts: c.imageFacts } : {}),
@@ -67,11 +66,11 @@ export function modelPod({ namespace, p, size, tls, kbsResources, containers }: 
         .sort(([a], [b]) => (a < b ? -1 : 1))
         .map(([name, value]) => ({ name, value })),
     ],
-    volumeMounts: mountsOf(c.name).map((v) => ({ volume: v.name, mountPath: v.mountPath })),
+    volumeMounts: mountsOf(c).map((v) => ({ volume: v.name, mountPath: v.mountPath })),
     readOnlyRootFilesystem: c.readOnlyRootFilesystem,
     ...(c.runAsUser !== undefined ? { runAsUser: c.runAsUser } : {}),
     ...(c.runAsGroup !== undefined ? { runAsGroup: c.runAsGroup } : {}),
-    ...(c.name === filter ? { role: 'ingress-filter' as const } : {}),
+    ...(c.role ? { role: c.role } : {}),
   });
   return {
     namespace,

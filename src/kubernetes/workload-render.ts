@@ -2,7 +2,7 @@
 import { DeploymentV1, DeploymentV1SpecTemplateSpecContainer } from '@cdktf/provider-kubernetes/lib/deployment-v1';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { INITDATA_ANNOTATION, Initdata } from '../attestation/initdata';
-import { PodContainer, PodSpec } from '../attestation/pod-spec';
+import { INGRESS_FILTER_CAPABILITIES, PodContainer, PodSpec } from '../attestation/pod-spec';
 import { Construct, ITerraformDependable } from '../internal/cdktf';
 import { fieldOf } from '../internal/validation';
 import { ParsedWorkloadProps } from './confidential-workload-schema';
@@ -36,7 +36,7 @@ function renderContainer(
   init: boolean,
   tls: RenderedTls | undefined,
 ): DeploymentV1SpecTemplateSpecContainer {
-  const filter = tls?.filterName;
+  const filter = pod.role === 'ingress-filter';
   return {
     name: c.name,
     image: c.image,
@@ -51,10 +51,10 @@ function renderContainer(
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: c.readOnlyRootFilesystem,
       // Only the ingress filter runs as root, with NET_ADMIN alone, which its agent policy pins.
-      runAsNonRoot: c.name !== filter,
+      runAsNonRoot: !filter,
       ...(c.runAsUser !== undefined ? { runAsUser: String(c.runAsUser) } : {}),
       ...(c.runAsGroup !== undefined ? { runAsGroup: String(c.runAsGroup) } : {}),
-      capabilities: { drop: ['ALL'], ...(c.name === filter ? { add: ['NET_ADMIN'] } : {}) },
+      capabilities: { drop: ['ALL'], ...(filter ? { add: INGRESS_FILTER_CAPABILITIES.map((cap) => cap.replace(/^CAP_/, '')) } : {}) },
       seccompProfile: { type: 'RuntimeDefault' },
     },
     volumeMount: pod.volumeMounts.map((v) => ({ name: v.volume, mountPath: v.mountPath })),
