@@ -69,10 +69,11 @@ CreateContainerRequest := {"allowed": true, "ops": ops} if {
 	ops := container_ops(c)
 }
 
-# The ingress filter is created once; its id is recorded.
+# The ingress filter may be created again until one has started (the kubelet retries a failed pull or create under a
+# new container id); the id of the last one created is recorded, and its start opens the pod.
 container_ops(c) := [state_add("filter_id", input.container_id)] if {
 	c.ingress_filter == true
-	not data.pstate.filter_id
+	not data.pstate.filter_started
 }
 
 container_ops(c) := [] if {
@@ -102,8 +103,9 @@ StartContainerRequest := {"allowed": true, "ops": [state_add("filter_started", t
 	not data.pstate.filter_started
 }
 
-# No signal reaches the ingress filter: the host cannot stop it before it has closed the ports. (The runtime's own
-# SIGKILL after the filter exits is sent on a path that ignores a refusal.)
+# No signal reaches the ingress filter through the agent. This does not make it unstoppable: RemoveContainerRequest,
+# which teardown needs, stays allowed, so a racing host can still end it between its start and its ruleset loading
+# (docs/security.md, what remains). (The runtime's own SIGKILL after the filter exits ignores a refusal.)
 SignalProcessRequest if {
 	not is_filter(input.container_id)
 }

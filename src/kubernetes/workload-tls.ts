@@ -27,8 +27,9 @@ export interface WorkloadTlsProps {
    * The image of the pod's ingress filter, pinned by digest: a POSIX `sh` and `nft` on its PATH, e.g. Kubernetes'
    * `registry.k8s.io/build-image/distroless-iptables`. Every TLS server workload then starts with an init container
    * (root, NET_ADMIN alone) that closes every inbound port of its pod VM but the TLS listeners, and its agent
-   * policy admits no other container until the filter has started: the application's plaintext port stays closed
-   * even if the application binds every interface.
+   * policy admits no other container until the filter has started: the application's plaintext port is closed
+   * even if the application binds every interface, unless a host that races ends the filter before its ruleset is
+   * loaded (docs/security.md): keep the applications on 127.0.0.1 too.
    * @default - no filter (a warning): only the applications' own loopback binding keeps their ports closed
    */
   readonly ingressFilterImage?: string;

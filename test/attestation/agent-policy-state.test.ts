@@ -81,12 +81,26 @@ describeWithEngine('the agent policy state, evaluated as the kata agent 4.0.0 ke
 
     const running: PolicyState = { sandbox_id: sandboxId(filtered), filter_id: filterId, filter_started: true };
 
-    test('the filter is created once and started once: a second filter (another id) is refused', () => {
-      // The same filter under a new container id (as the kubelet would after a failure), consistent throughout.
-      const second = JSON.parse(JSON.stringify(create(filtered, INGRESS_FILTER_NAME)).split(filterId).join(idFor('second filter'))) as Json;
+    // The same filter under a new container id (as the kubelet would after a failure), consistent throughout.
+    const secondId = idFor('second filter');
+    const second = JSON.parse(JSON.stringify(create(filtered, INGRESS_FILTER_NAME)).split(filterId).join(secondId)) as Json;
+
+    test('once a filter has started, no filter is created again and the filter is not started again', () => {
       expect(agentAllows(filteredPolicy, 'CreateContainerRequest', second, { sandbox_id: sandboxId(filtered) })).toBe(true);
       expect(agentAllows(filteredPolicy, 'CreateContainerRequest', second, running)).toBe(false);
       expect(agentAllows(filteredPolicy, 'StartContainerRequest', { container_id: filterId }, running)).toBe(false);
+    });
+
+    test('GIVEN a filter created but not started (its pull failed) WHEN the kubelet creates it again THEN the new one is the filter', () => {
+      const first = agentDecide(filteredPolicy, 'CreateContainerRequest', create(filtered, INGRESS_FILTER_NAME), afterPause());
+      const again = agentDecide(filteredPolicy, 'CreateContainerRequest', second, first.pstate);
+      expect(again).toEqual({ allowed: true, pstate: { ...afterPause(), filter_id: secondId } });
+      // Starting the first does not open the pod; starting the one recorded does.
+      const stale = agentDecide(filteredPolicy, 'StartContainerRequest', { container_id: filterId }, again.pstate);
+      expect(stale.pstate).toEqual(again.pstate);
+      expect(agentAllows(filteredPolicy, 'CreateContainerRequest', create(filtered, 'server'), stale.pstate)).toBe(false);
+      const started = agentDecide(filteredPolicy, 'StartContainerRequest', { container_id: secondId }, again.pstate);
+      expect(agentAllows(filteredPolicy, 'CreateContainerRequest', create(filtered, 'server'), started.pstate)).toBe(true);
     });
 
     test.each([9, 15, 19])('no signal %i reaches the filter; other containers may be signalled', (signal) => {
