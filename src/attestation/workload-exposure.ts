@@ -70,7 +70,10 @@ export interface ExposureInput {
   readonly probes: readonly ExposureProbe[];
   /** The Service's target port, if the workload has a Service. */
   readonly service?: { readonly targetPort: number; readonly field: Field };
-  /** True when an ingress filter in the pod VM admits inbound connections to the TLS listeners only. */
+  /**
+   * True when an ingress filter in the pod VM admits inbound connections to the TLS listeners only, and the agent
+   * policy makes it run first (the generated one; a custom or insecure policy does not).
+   */
   readonly ingressFilter: boolean;
 }
 
@@ -105,7 +108,11 @@ const LOOPBACK = [
   /(?:^|[\s=,])::1(?=$|[\s,:])/,
 ];
 
-/** The first arg or env value of `container` that names a wildcard address, and the first that names loopback. */
+/**
+ * The first arg or env value of `container` that names a wildcard address, and the first that names loopback. Evidence,
+ * not proof: synth cannot tell a bind address from an address the container calls (`KEY_MANAGER_URL`), so a loopback
+ * address is reported as named, and only a wildcard one is refused.
+ */
 export function listenEvidence(container: Pick<ExposureContainer, 'args' | 'env'>): { wildcard?: string; loopback?: string } {
   const values = [...container.args, ...container.env.map((e) => e.slice(e.indexOf('=') + 1))];
   const labelled = [...container.args, ...container.env];
@@ -204,9 +211,8 @@ export function describeExposure(exposure: WorkloadExposure): string {
   const ports = exposure.ports.map(
     (p) => `${p.port}/tcp ${p.protocol === 'tls' ? 'TLS' : '**clear text**'} (${p.container || 'Service'}: ${p.purpose})`,
   );
-  const apps = exposure.applications.map(
-    (a) => `${a.container} listens on ${a.listens === 'loopback' ? '127.0.0.1' : 'an address synth cannot see'}`,
-  );
+  const where = { loopback: 'names 127.0.0.1 in its args or env, no wildcard address', other: 'listens on an address synth cannot see' };
+  const apps = exposure.applications.map((a) => `${a.container} ${a.listens === 'loopback' ? where.loopback : where.other}`);
   const filter = exposure.filtered ? 'ingress filter admits only these' : 'no ingress filter';
   return [...ports, filter, ...apps].join('<br>');
 }

@@ -147,6 +147,7 @@ export function exposureOf(scope: Construct, p: ParsedWorkloadProps, pod: PodSpe
     containers,
     probes,
     ...(service ? { service } : {}),
-    ingressFilter: tls?.filterName !== undefined,
+    // The filter closes the ports only if the agent policy makes it run first: the generated policy does.
+    ingressFilter: tls?.filterName !== undefined && p.agentPolicy === undefined,
   });
 }

@@ -44,7 +44,7 @@ describe('what a TLS workload exposes', () => {
     expect(exposure.warnings).toEqual([]);
     expect(describeExposure(exposure)).toBe(
       '8443/tcp TLS (tls-server: TLS to the application on 127.0.0.1:8080)<br>8444/tcp TLS (tls-server: proxy status)' +
-        '<br>no ingress filter<br>app listens on 127.0.0.1',
+        '<br>no ingress filter<br>app names 127.0.0.1 in its args or env, no wildcard address',
     );
   });
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Testing, TerraformStack } from 'cdktf';
 import {
+  AgentPolicy,
   ConfidentialInference,
   ConfidentialWorkload,
   ConfidentialWorkloadProps,
@@ -295,6 +296,20 @@ describe('no side door into a TLS workload', () => {
       expect.stringMatching(/namespace "confidential-ai" must admit the ingress filter's NET_ADMIN/),
     );
     expect(w.exposure.filtered).toBe(true);
+  });
+
+  test('with an agent policy of its own, the filter is not reported as closing the ports: nothing makes it run first', () => {
+    const parts = clusterParts(emptyStack());
+    const w = new ConfidentialWorkload(parts.trustee.node.scope!, 'w', {
+      runtime: parts.runtime,
+      kbs: parts.trustee,
+      name: 'app',
+      containers: [{ name: 'app', image: pinned('app'), command: ['/a', '--listen', '127.0.0.1:8080'], runAsUser: 1000 }],
+      service: { port: 8080 },
+      tls: { identity: withFilter.identity('app') },
+      agentPolicy: AgentPolicy.allowAllExceptExecInsecure(),
+    });
+    expect(w.exposure.filtered).toBe(false);
   });
 
   test('users connect on a listener of their own that trusts the users CA only; the Service exposes it too', () => {
