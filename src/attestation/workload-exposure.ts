@@ -69,7 +69,7 @@ export interface ExposureInput {
   /** Every probe. */
   readonly probes: readonly ExposureProbe[];
   /** The Service's target port, if the workload has a Service. */
-  readonly service?: { readonly targetPort: number; readonly field: Field };
+  readonly service?: { readonly targetPorts: readonly number[]; readonly field: Field };
   /**
    * True when an ingress filter in the pod VM admits inbound connections to the TLS listeners only, and the agent
    * policy makes it run first (the generated one; a custom or insecure policy does not).
@@ -179,8 +179,9 @@ export function workloadExposure(input: ExposureInput): WorkloadExposure {
           `is a plain HTTP GET on the TLS port ${probe.port}; use Probe.throughTlsProxy(), or an HTTPS GET or TCP probe of a TLS port`,
         );
     }
-    if (input.service && !tlsPorts.has(input.service.targetPort))
-      throw inputError(input.service.field, `targets port ${input.service.targetPort}, which is not a TLS listener of this workload (${describe()})`);
+    for (const target of input.service?.targetPorts ?? [])
+      if (!tlsPorts.has(target))
+        throw inputError(input.service!.field, `targets port ${target}, which is not a TLS listener of this workload (${describe()})`);
   }
 
   const ports: ExposedPort[] = external.map((l) => ({
@@ -194,8 +195,9 @@ export function workloadExposure(input: ExposureInput): WorkloadExposure {
     for (const c of input.containers)
       for (const port of c.ports)
         if (!ports.some((p) => p.port === port)) ports.push({ port, container: c.name, protocol: 'plain', purpose: 'application (clear text)' });
-    if (input.service && !ports.some((p) => p.port === input.service!.targetPort))
-      ports.push({ port: input.service.targetPort, container: '', protocol: 'plain', purpose: 'Service target (clear text)' });
+    for (const target of input.service?.targetPorts ?? [])
+      if (!ports.some((p) => p.port === target))
+        ports.push({ port: target, container: '', protocol: 'plain', purpose: 'Service target (clear text)' });
   }
   return {
     ports: ports.sort((a, b) => a.port - b.port),

@@ -81,6 +81,17 @@ export function modelPod({ namespace, p, size, tls, kbsResources, containers }: 
   };
 }
 
+/**
+ * The ports of the workload's Service (which has one): with TLS the proxy's, for the workload and for the users, each
+ * targeting itself; without, the application's port. The Service renders them and the exposure rules check them.
+ */
+export function servicePorts(p: ParsedWorkloadProps, tls: RenderedTls | undefined): Array<{ name: string; port: number; targetPort: number }> {
+  const service = p.service!;
+  if (!tls) return [{ name: 'http', port: service.port, targetPort: service.targetPort ?? service.port }];
+  const users = tls.usersPort !== undefined ? [{ name: 'https-users', port: tls.usersPort, targetPort: tls.usersPort }] : [];
+  return [{ name: 'https', port: tls.endpoint.port, targetPort: tls.endpoint.port }, ...users];
+}
+
 /** The container's probes: those given, and by default a TCP readiness probe of its first port. */
 export function probeList(c: ParsedContainer): Array<[ProbeKey, Probe]> {
   const readiness = c.readinessProbe ?? ((c.ports ?? []).length > 0 ? Probe.fromTcpSocket() : undefined);
@@ -140,7 +151,7 @@ export function exposureOf(scope: Construct, p: ParsedWorkloadProps, pod: PodSpe
       return { container: c.name, field, ...probe.target({ ports: c.ports ?? [], ...target }, field) };
     }),
   );
-  const service = p.service ? { targetPort: tls ? tls.endpoint.port : (p.service.targetPort ?? p.service.port), field: at('service') } : undefined;
+  const service = p.service ? { targetPorts: servicePorts(p, tls).map((s) => s.targetPort), field: at('service') } : undefined;
   return workloadExposure({
     tls: tls !== undefined && p.service !== undefined,
     listeners: tls?.listeners ?? [],

@@ -7,7 +7,7 @@ import { Construct, ITerraformDependable } from '../internal/cdktf';
 import { fieldOf } from '../internal/validation';
 import { ParsedWorkloadProps } from './confidential-workload-schema';
 import { RenderedProbe } from './probe';
-import { ParsedContainer, PodContainers, ProbeKey, RenderedTls, podVolumes, probeField, probeList } from './workload-pod';
+import { ParsedContainer, PodContainers, ProbeKey, RenderedTls, podVolumes, probeField, probeList, servicePorts } from './workload-pod';
 
 /** The labels of the workload's pods, and the selector of its Deployment and Service. */
 function labelsOf(p: ParsedWorkloadProps) {
@@ -115,21 +115,16 @@ export function renderService(
   namespaceDeps: ITerraformDependable[],
 ): { service: ServiceV1; url: string } {
   const labels = labelsOf(p);
-  const port = tls ? tls.endpoint.port : p.service!.port;
+  const ports = servicePorts(p, tls);
   const service = new ServiceV1(scope, 'Service', {
     metadata: { name: p.name, namespace, labels },
     spec: {
       type: 'ClusterIP',
       selector: labels,
       // With TLS only the proxy's port is exposed; the application's port stays inside the pod VM.
-      port: tls
-        ? [
-            { name: 'https', port, targetPort: String(port) },
-            ...(tls.usersPort !== undefined ? [{ name: 'https-users', port: tls.usersPort, targetPort: String(tls.usersPort) }] : []),
-          ]
-        : [{ name: 'http', port, targetPort: String(p.service!.targetPort ?? port) }],
+      port: ports.map((s) => ({ name: s.name, port: s.port, targetPort: String(s.targetPort) })),
     },
     dependsOn: namespaceDeps,
   });
-  return { service, url: `${tls ? 'https' : 'http'}://${p.name}.${namespace}.svc.cluster.local:${port}` };
+  return { service, url: `${tls ? 'https' : 'http'}://${p.name}.${namespace}.svc.cluster.local:${ports[0].port}` };
 }

@@ -28,7 +28,7 @@ const tlsInput = (over: Partial<ExposureInput> = {}): ExposureInput => ({
   ],
   containers: [app(), proxy],
   probes: [{ container: 'app', field: 'containers.app.readinessProbe', port: 8444, scheme: 'HTTPS' }],
-  service: { targetPort: 8443, field: 'service' },
+  service: { targetPorts: [8443], field: 'service' },
   ingressFilter: false,
   ...over,
 });
@@ -76,7 +76,7 @@ describe('what a TLS workload exposes', () => {
     ],
     [
       'a Service on the plaintext port',
-      { service: { targetPort: 8080, field: 'service' } },
+      { service: { targetPorts: [8080], field: 'service' } },
       /service: targets port 8080, which is not a TLS listener/,
     ],
     [
@@ -124,7 +124,7 @@ describe('what a workload without TLS exposes (development only)', () => {
       listeners: [],
       containers: [app({ ports: [8080], args: ['/app', '--host', '0.0.0.0'] })],
       probes: [{ container: 'app', field: 'p', port: 8080, scheme: 'TCP' }],
-      service: { targetPort: 8081, field: 'service' },
+      service: { targetPorts: [8081], field: 'service' },
       ingressFilter: false,
     });
     expect(exposure.ports.map((p) => [p.port, p.protocol])).toEqual([
