@@ -46,33 +46,9 @@ function importGraph(files) {
 }
 
 /**
- * Every cycle a depth-first search meets, each as the path from a module back to itself (`a → b → a`).
- * A module found on the current path closes a cycle; each back edge is reported once.
- */
-function findCycles(graph) {
-  const cycles = [];
-  const done = new Set();
-  const path = [];
-  const onPath = new Set();
-  const visit = (node) => {
-    path.push(node);
-    onPath.add(node);
-    for (const next of graph.get(node) ?? []) {
-      if (onPath.has(next)) cycles.push([...path.slice(path.indexOf(next)), next]);
-      else if (!done.has(next)) visit(next);
-    }
-    path.pop();
-    onPath.delete(node);
-    done.add(node);
-  };
-  for (const node of [...graph.keys()].sort()) if (!done.has(node)) visit(node);
-  return cycles;
-}
-
-/**
  * Every module on a cycle, with the shortest cycle through it (`a → … → a`): the modules of each strongly connected
- * component with more than one module, or that import themselves. Unlike `findCycles`, which reports each back edge
- * once, this names every module on a cycle, so a lint run over one file reports it too.
+ * component with more than one module, or that import themselves: every module on a cycle is named, so a lint run
+ * over one file reports it too.
  */
 function cyclesThrough(graph) {
   const index = new Map();
@@ -140,4 +116,4 @@ function showCycle(cycle, root) {
   return cycle.map((file) => relative(root, file)).join(' → ');
 }
 
-module.exports = { cyclesThrough, findCycles, importGraph, importSpecifiers, resolveRelative, showCycle, tsFilesUnder };
+module.exports = { cyclesThrough, importGraph, importSpecifiers, resolveRelative, showCycle, tsFilesUnder };

@@ -1,12 +1,6 @@
 import { RegisteredWorkload, KbsState } from './kbs-state';
 import { describeExposure } from './workload-exposure';
 
-/**
- * A human-readable account of what a KBS will release to whom: the image measurements pod VMs are held to,
- * each workload's PCR 8 and evidence type, and for each resource its source and the workloads it is
- * released to. Everything in it is derived from the same registry as the policies, so it cannot disagree
- * with them.
- */
 /** Where a KBS's record of releases and refusals goes (for the trust report). */
 export interface KbsAuditTrail {
   /** The store. */
@@ -15,6 +9,12 @@ export interface KbsAuditTrail {
   readonly releases: string;
 }
 
+/**
+ * A human-readable account of what a KBS will release to whom: the image measurements pod VMs are held to,
+ * each workload's PCR 8 and evidence type, and for each resource its source and the workloads it is
+ * released to. Everything in it is derived from the same registry as the policies, so it cannot disagree
+ * with them.
+ */
 export function renderTrustReport(state: KbsState, kbsUrl: string, audit?: KbsAuditTrail): string {
   const rv = state.referenceValues();
   const lines = [

@@ -83,6 +83,9 @@ export interface TrusteeProps extends KbsAttestationProps {
 }
 
 /** The schema of TrusteeProps. */
+/** TrusteeProps as parsed (defaults filled in). */
+export type ParsedTrusteeProps = v.InferOutput<typeof trusteePropsSchema>;
+
 export const trusteePropsSchema = obj({
   ...kbsAttestationShape,
   ...kbsPublicMaterialShape,

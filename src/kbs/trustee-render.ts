@@ -12,12 +12,11 @@ import { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v
 import { PersistentVolumeClaimV1 } from '@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
-import * as v from 'valibot';
 import { KbsState } from '../attestation/kbs-state';
 import { Construct, Lazy } from '../internal/cdktf';
 import { lazyList } from '../internal/lazy';
 import { KEY_VAULT_DIR, keyVaultAlias } from './trustee-key-vault';
-import { trusteePropsSchema } from './trustee-props';
+import type { ParsedTrusteeProps } from './trustee-props';
 import { SEED_MOUNT, TrusteeSeed, renderTrusteeSeed } from './trustee-seed';
 
 export const CONFIG_DIR = '/etc/kbs/config';
@@ -25,7 +24,6 @@ export const HTTPS_DIR = '/etc/kbs/https';
 export const SIGNER_DIR = '/etc/kbs/signer';
 const RESOURCES_DIR = '/kbs-resources';
 
-type ParsedTrusteeProps = v.InferOutput<typeof trusteePropsSchema>;
 type Labels = Record<string, string>;
 
 /**

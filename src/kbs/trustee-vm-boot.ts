@@ -12,7 +12,7 @@ import { TRUSTEE_VM_SECRETS, trusteeVmResourceSecrets } from './trustee-vm-secre
  * claims of each attestation, PCR 8 included, only at `debug` (lib.rs:259), hence `attestation_service=debug`.
  * Nothing at those levels logs a key or a resource.
  */
-export const KBS_LOG_FILTER = 'info,attestation_service=debug';
+const KBS_LOG_FILTER = 'info,attestation_service=debug';
 
 /** Where the Trustee VM keeps things. */
 export const TRUSTEE_VM_PATHS = {
@@ -227,7 +227,7 @@ fi
 `;
 
 /** Ubuntu's Azure Linux agent (the `walinuxagent` package), which runs extensions and run commands. */
-export const AZURE_LINUX_AGENT_UNIT = 'walinuxagent.service';
+const AZURE_LINUX_AGENT_UNIT = 'walinuxagent.service';
 
 /** What the VM's custom data is rendered from. Nothing in it is secret, and none of it changes with the KBS state. */
 export interface TrusteeVmBootInput {

@@ -107,6 +107,9 @@ const OS_IMAGE_VERSION_FIX =
 const ipv4Cidr = (what: string) => literalString(isIpv4AddressOrCidr, `must be an IPv4 address or CIDR (${what})`);
 
 /** The schema TrusteeVm parses its props with. */
+/** TrusteeVmProps as parsed (defaults filled in). */
+export type ParsedTrusteeVmProps = v.InferOutput<typeof trusteeVmPropsSchema>;
+
 export const trusteeVmPropsSchema = obj({
   ...kbsAttestationShape,
   resourceGroupName: resourceGroupName(),

@@ -7,13 +7,10 @@ import { LinuxVirtualMachine } from '@cdktf/provider-azurerm/lib/linux-virtual-m
 import { NetworkInterface } from '@cdktf/provider-azurerm/lib/network-interface';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
-import * as v from 'valibot';
 import { Construct, Lazy } from '../internal/cdktf';
 import { TrusteeVmReplica } from './trustee-vm-network';
-import { trusteeVmPropsSchema } from './trustee-vm-props';
+import type { ParsedTrusteeVmProps } from './trustee-vm-props';
 import { TRUSTEE_VM_SECRETS } from './trustee-vm-secrets';
-
-export type ParsedTrusteeVmProps = v.InferOutput<typeof trusteeVmPropsSchema>;
 
 /** The resource group, location and tags every resource of a TrusteeVm shares. */
 export interface TrusteeVmCommon {

@@ -18,9 +18,9 @@ import { KbsAuditTrail } from '../attestation/trust-report';
 import { TRUSTEE_VM_PATHS, encodeTrusteeVmState, renderTrusteeVmCloudConfig, trusteeVmStateDocument } from './trustee-vm-boot';
 import { KBS_AUDIT_CONTAINER, TrusteeVmAudit, createTrusteeVmAudit, defaultAuditAccountName } from './trustee-vm-audit';
 import { TrusteeVmReplica, createTrusteeVmNetwork, trusteeVmReplicas } from './trustee-vm-network';
-import { TrusteeVmProps, trusteeVmPropsSchema } from './trustee-vm-props';
+import { ParsedTrusteeVmProps, TrusteeVmProps, trusteeVmPropsSchema } from './trustee-vm-props';
 import { TRUSTEE_VM_SECRETS, trusteeVmResourceSecrets, trusteeVmSecretProblems } from './trustee-vm-secrets';
-import { ParsedTrusteeVmProps, createTrusteeVmVault, createTrusteeVms } from './trustee-vm-resources';
+import { createTrusteeVmVault, createTrusteeVms } from './trustee-vm-resources';
 
 /**
  * Trustee on an Azure confidential VM in the model owner's resource group and subnet, out of the cluster

@@ -6,7 +6,6 @@ import { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v
 import { PersistentVolumeClaimV1 } from '@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
-import * as v from 'valibot';
 import { KbsConfig } from '../attestation/kbs-config';
 import { DEFAULT_KBS_STORAGE_DIR, checkedKbsConfig, secureKbsConfig } from '../attestation/kbs-defaults';
 import { isUsableAzureAddress, parseCidr } from '../azure/cidr';
@@ -14,11 +13,9 @@ import { KBS_WORKLOAD_IDENTITY } from '../azure/kbs-key-vault-access';
 import { Annotations, Construct, Lazy, Token } from '../internal/cdktf';
 import { ConstructValidationError, fieldOf, parseProps } from '../internal/validation';
 import { keyVaultSecretProviderClass } from './trustee-key-vault';
-import { TrusteeProps, trusteePropsSchema } from './trustee-props';
+import { ParsedTrusteeProps, TrusteeProps, trusteePropsSchema } from './trustee-props';
 import { KeyBrokerBase } from './key-broker-base';
 import { CONFIG_DIR, HTTPS_DIR, SIGNER_DIR, cachedSeed, renderKbsDeployment, renderKbsNetworkPolicy, renderKbsService } from './trustee-render';
-
-type ParsedTrusteeProps = v.InferOutput<typeof trusteePropsSchema>;
 
 /**
  * Trustee (KBS with the built-in attestation service and RVPS) in the cluster, secure by default: HTTPS with

@@ -10,7 +10,6 @@ interface ImportCycles {
   importSpecifiers(source: string): string[];
   resolveRelative(fromFile: string, specifier: string): string | undefined;
   importGraph(files: readonly string[]): ImportGraph;
-  findCycles(graph: ImportGraph): string[][];
   cyclesThrough(graph: ImportGraph): ReadonlyMap<string, string[]>;
   showCycle(cycle: readonly string[], root: string): string;
 }
@@ -23,8 +22,6 @@ export const importSpecifiers = impl.importSpecifiers;
 export const resolveRelative = impl.resolveRelative;
 /** The import graph of `files` (absolute paths), keyed and valued by absolute path. */
 export const importGraph = impl.importGraph;
-/** Every cycle a depth-first search meets, each as the path from a module back to itself (`a → b → a`). */
-export const findCycles = impl.findCycles;
 /** Every module on a cycle, with the shortest cycle through it (what the lint rule reports on each module). */
 export const cyclesThrough = impl.cyclesThrough;
 /** A cycle as `src/a.ts → src/b.ts → src/a.ts`, paths relative to `root`. */

@@ -2,7 +2,8 @@ import { ImageConfig, K8sPod, containerId, copyFiles, createContainer, createPau
 import { PolicyState, agentDecide } from './rego-engine';
 
 /** The name of the library's ingress filter container. */
-export const INGRESS_FILTER = 'ingress-filter';
+export { INGRESS_FILTER_NAME as INGRESS_FILTER } from '../../src/attestation/ingress-filter';
+import { INGRESS_FILTER_NAME as INGRESS_FILTER } from '../../src/attestation/ingress-filter';
 
 /** One request of a pod's start, and whether the agent's policy allowed it. */
 export interface Step {
