@@ -109,6 +109,8 @@ export class SecurityBaseline implements IAspect {
     const extensions = scaleSet ? c.extension_operations_enabled : c.allow_extension_operations;
     const channels = [
       ...(extensions !== false ? ['extension operations are allowed'] : []),
+      // The VM agent (default on) is what runs extensions and run commands inside the VM.
+      ...(c.provision_vm_agent !== false ? ['the VM agent is provisioned'] : []),
       ...(asList(c.extension).length > 0 ? ['the scale set has extensions'] : []),
       ...(c.boot_diagnostics !== undefined ? ['boot diagnostics are on (serial console)'] : []),
     ];

@@ -166,6 +166,7 @@ describe('each rule fails a violating stack', () => {
     ['CAI-CVM-6', { allowExtensionOperations: true }],
     ['CAI-CVM-6', { allowExtensionOperations: undefined }],
     ['CAI-CVM-6', { bootDiagnostics: {} }],
+    ['CAI-CVM-6', { provisionVmAgent: true }],
   ])('%s (confidential VM with %p)', (ruleId, override) => {
     const s = stack();
     confidentialVm(s, override);
@@ -182,7 +183,7 @@ describe('each rule fails a violating stack', () => {
     );
   });
 
-  test('CAI-CVM-6 (a scale set that allows extension operations or carries extensions)', () => {
+  test('CAI-CVM-6 (a scale set that allows extension operations, provisions the VM agent or carries extensions)', () => {
     const scaleSet = (s: TerraformStack, id: string, extra: Record<string, unknown>) =>
       new LinuxVirtualMachineScaleSet(s, id, {
         name: id,
@@ -197,13 +198,14 @@ describe('each rule fails a violating stack', () => {
         ...extra,
       });
     const s = stack();
-    scaleSet(s, 'closed', { extensionOperationsEnabled: false });
+    scaleSet(s, 'closed', { extensionOperationsEnabled: false, provisionVmAgent: false });
+    scaleSet(s, 'agent', { extensionOperationsEnabled: false });
     scaleSet(s, 'open', {});
     scaleSet(s, 'extended', {
       extensionOperationsEnabled: false,
       extension: [{ name: 'x', publisher: 'Microsoft.CPlat.Core', type: 'RunCommandLinux', typeHandlerVersion: '1.0' }],
     });
-    expect(findings(s).errors.sort()).toEqual(['CAI-CVM-6 s/extended', 'CAI-CVM-6 s/open']);
+    expect(findings(s).errors.sort()).toEqual(['CAI-CVM-6 s/agent', 'CAI-CVM-6 s/extended', 'CAI-CVM-6 s/open']);
   });
 
   test('CAI-CVM-6 (any VM extension or run command resource in the stack)', () => {
