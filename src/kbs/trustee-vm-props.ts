@@ -15,7 +15,8 @@ export interface TrusteeVmProps extends KbsAttestationProps {
   readonly location: string;
   /**
    * A subnet the model owner controls (its own VNet, peered with the cluster's), with outbound internet access
-   * (the image, packages, AMD KDS and Intel PCS certificates) and the `Microsoft.KeyVault` service endpoint.
+   * (the image, packages, AMD KDS and Intel PCS certificates) and the `Microsoft.KeyVault` and `Microsoft.Storage`
+   * service endpoints (its Key Vault and its audit storage account admit this subnet only).
    */
   readonly subnetId: string;
   /** CIDR of that subnet (known at synth time: the static address is checked against it). */
