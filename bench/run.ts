@@ -191,7 +191,7 @@ function main(): void {
     referenceOverFloor: { limit: 1.5, met: ratios.referenceOverFloor <= 1.5 },
     referenceOverSameResources: { limit: 1.15, met: ratios.referenceOverSameResources <= 1.15 },
     hundredOverOneWorkload: { limit: 3, met: ratios.hundredOverOneWorkload <= 3 },
-    npmTestSeconds: { limit: 120, met: npmTest === undefined ? null : npmTest / 1000 <= 120 },
+    npmTestSeconds: { limit: 60, met: npmTest === undefined ? null : npmTest / 1000 <= 60 },
   };
   const report = {
     machine: {
