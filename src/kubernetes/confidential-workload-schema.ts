@@ -209,3 +209,24 @@ export const workloadSchema = v.pipe(
     });
   }),
 );
+
+/**
+ * The problem with how a workload with a Service is reached, or undefined: `tls` and `plainHttpInsecure` together,
+ * or neither. `what` names what the Service serves in the message ("the workload", "the KeyManager").
+ */
+export function transportProblem(
+  choice: { readonly tls?: unknown; readonly plainHttpInsecure?: boolean },
+  name: string,
+  what: string,
+): { field: string; message: string } | undefined {
+  if (choice.tls && choice.plainHttpInsecure)
+    return { field: 'plainHttpInsecure', message: 'contradicts tls (its Service serves TLS only); remove plainHttpInsecure, or tls for development' };
+  if (!choice.tls && !choice.plainHttpInsecure)
+    return {
+      field: 'tls',
+      message:
+        `is required with a Service: without it, traffic to ${what} crosses the cluster network in clear text. Pass tls: { ` +
+        `identity: workloadTls.identity('${name}') } (cai-create-workload-certs issues it), or plainHttpInsecure for development`,
+    };
+  return undefined;
+}

@@ -10,7 +10,7 @@ import { ConfidentialVmSize } from '../azure/vm-sizes';
 import { Annotations, Construct, TerraformStack } from '../internal/cdktf';
 import { ConstructValidationError, fieldOf, parseProps } from '../internal/validation';
 import { ConfidentialWorkloadProps, ImagePullSettings } from './confidential-workload-props';
-import { ParsedWorkloadProps, parseResourceSpec, workloadSchema } from './confidential-workload-schema';
+import { ParsedWorkloadProps, parseResourceSpec, transportProblem, workloadSchema } from './confidential-workload-schema';
 import { ITlsUpstream } from './workload-tls';
 import { renderTls } from './tls-proxies';
 import { ResourceSource } from '../attestation/resource-source';
@@ -169,17 +169,9 @@ export class ConfidentialWorkload extends Construct implements IConfidentialWork
 
   /** The TLS parts of the pod, its key declared on the KBS for this workload alone; a Service without TLS is development only. */
   private tlsParts(p: ParsedWorkloadProps): RenderedTls | undefined {
-    if (p.tls && p.plainHttpInsecure) {
-      this.fail('plainHttpInsecure', 'contradicts tls (the Service serves TLS only); remove plainHttpInsecure, or tls for development');
-    }
+    const problem = p.service || p.tls ? transportProblem(p, p.name, 'the workload') : undefined;
+    if (problem) this.fail(problem.field, problem.message);
     if (p.service && !p.tls) {
-      if (!p.plainHttpInsecure) {
-        this.fail(
-          'tls',
-          `is required with a Service: without it, traffic to the workload crosses the cluster network in clear text. Pass tls: { ` +
-            `identity: workloadTls.identity('${p.name}') } (cai-create-workload-certs issues it), or plainHttpInsecure for development`,
-        );
-      }
       Annotations.of(this).addWarning(
         'plainHttpInsecure: the Service serves plain HTTP on the cluster network; the ' +
           'cluster admin reads its traffic and can answer in its place; development only',

@@ -27,6 +27,7 @@ import {
   replicasSchema,
   runtimeSchema,
   serverProbesSchema,
+  transportProblem,
 } from './confidential-workload-schema';
 import { Probe, ProbeOptions, ServerProbes, serverProbes } from './probe';
 import { namespaceSchema } from './prop-schemas';
@@ -137,15 +138,8 @@ export function serverWorkloadProps(
   };
   const { tls: moreTls, ...rest } = more;
   const tls = moreTls ?? p.tls;
-  if (tls && p.plainHttpInsecure)
-    fail('plainHttpInsecure', 'contradicts tls (the server serves TLS only); remove plainHttpInsecure, or tls for development');
-  if (!tls && !p.plainHttpInsecure) {
-    fail(
-      'tls',
-      `is required: without it, traffic to the ${type} crosses the cluster network in clear text. Pass tls: { ` +
-        `identity: workloadTls.identity('${p.name}') } (cai-create-workload-certs issues it), or plainHttpInsecure for development`,
-    );
-  }
+  const problem = transportProblem({ tls, plainHttpInsecure: p.plainHttpInsecure }, p.name, `the ${type}`);
+  if (problem) fail(problem.field, problem.message);
   const probe = (timing: Omit<ProbeOptions, 'port'>) => (tls ? Probe.throughTlsProxy(timing) : Probe.fromTcpSocket(timing));
   const d = server.defaultProbes;
   const defaults = { readiness: probe(d.readiness), liveness: probe(d.liveness), startup: probe(d.startup) };

@@ -55,7 +55,7 @@ describe('required choices are in the types', () => {
           tls: { identity: WORKLOAD_TLS.identity('key-manager') },
           plainHttpInsecure: true,
         }),
-    ).toThrow(/^KeyManager test\/km: plainHttpInsecure: contradicts tls \(the server serves TLS only\)/);
+    ).toThrow(/^KeyManager test\/km: plainHttpInsecure: contradicts tls \(its Service serves TLS only\)/);
   });
 
   test('the patterns the README shows for wrapping props and choosing a transport compile and synth', () => {

@@ -100,7 +100,7 @@ describe('ConfidentialWorkload TLS wiring', () => {
       () =>
         // @ts-expect-error a server without tls or plainHttpInsecure: the types refuse it too (ServerTransport)
         new KeyManager(parts.trustee.node.scope!, 'km', keyManagerBase(parts)),
-    ).toThrow(/^KeyManager test\/km: tls: is required: .* Pass tls: \{ identity: workloadTls.identity\('key-manager'\) \}/);
+    ).toThrow(/^KeyManager test\/km: tls: is required with a Service: .* Pass tls: \{ identity: workloadTls.identity\('key-manager'\) \}/);
   });
 
   test(
@@ -183,7 +183,7 @@ describe('ConfidentialWorkload TLS wiring', () => {
     ],
     [{ tls: { identity: WORKLOAD_TLS.identity('app'), port: 8080 } }, /tls\.port: 8080 is also the application's port/],
     [{ tls: { identity: WORKLOAD_TLS.identity('app'), clients: [] } }, /tls\.clients: must name at least one workload; use "any" for none/],
-    [{ plainHttpInsecure: true }, /plainHttpInsecure: contradicts tls \(the Service serves TLS only\); remove plainHttpInsecure/],
+    [{ plainHttpInsecure: true }, /plainHttpInsecure: contradicts tls \(its Service serves TLS only\); remove plainHttpInsecure/],
     // The TLS settings put init containers of their own first: the user's are still named by their place in the props.
     [
       { initContainers: [{ name: 'init', image: pinned('init'), runAsUser: 1000 } as never] },
