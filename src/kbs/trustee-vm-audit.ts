@@ -3,6 +3,7 @@ import { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account';
 import { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container';
 import { StorageContainerImmutabilityPolicy } from '@cdktf/provider-azurerm/lib/storage-container-immutability-policy';
 import { Construct } from '../internal/cdktf';
+import type { TrusteeVmCommon } from './trustee-vm-props';
 
 /** The container the KBS journal goes into. */
 export const KBS_AUDIT_CONTAINER = 'kbs-audit';
@@ -13,10 +14,7 @@ export function defaultAuditAccountName(keyVaultName: string): string {
 }
 
 /** What the audit store of a TrusteeVm is built from. */
-export interface TrusteeVmAuditInput {
-  readonly resourceGroupName: string;
-  readonly location: string;
-  readonly tags: Record<string, string>;
+export interface TrusteeVmAuditInput extends TrusteeVmCommon {
   readonly accountName: string;
   readonly subnetId: string;
   readonly ownerIpRanges: string[];

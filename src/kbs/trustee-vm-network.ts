@@ -9,6 +9,7 @@ import { NetworkSecurityGroup } from '@cdktf/provider-azurerm/lib/network-securi
 import { NetworkSecurityRule } from '@cdktf/provider-azurerm/lib/network-security-rule';
 import { Ipv4Block, isUsableAzureAddress, parseIpv4 } from '../azure/cidr';
 import { Construct } from '../internal/cdktf';
+import type { TrusteeVmCommon } from './trustee-vm-props';
 
 /** One KBS replica: where it sits and the construct ids and names of its VM and NIC. */
 export interface TrusteeVmReplica {
@@ -79,11 +80,8 @@ export function trusteeVmReplicas(
 }
 
 /** What the network of a TrusteeVm is built from. */
-export interface TrusteeVmNetworkInput {
+export interface TrusteeVmNetworkInput extends TrusteeVmCommon {
   readonly name: string;
-  readonly resourceGroupName: string;
-  readonly location: string;
-  readonly tags: Record<string, string>;
   readonly subnetId: string;
   readonly staticIp: string;
   readonly port: number;

@@ -108,6 +108,13 @@ const OS_IMAGE_VERSION_FIX =
 const ipv4Cidr = (what: string) => literalString(isIpv4AddressOrCidr, `must be an IPv4 address or CIDR (${what})`);
 
 /** The schema TrusteeVm parses its props with. */
+/** The resource group, location and tags every resource of a TrusteeVm shares. */
+export interface TrusteeVmCommon {
+  readonly resourceGroupName: string;
+  readonly location: string;
+  readonly tags: ParsedTrusteeVmProps['tags'];
+}
+
 /** TrusteeVmProps as parsed (defaults filled in). */
 export type ParsedTrusteeVmProps = v.InferOutput<typeof trusteeVmPropsSchema>;
 

@@ -9,15 +9,8 @@ import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { Construct, Lazy } from '../internal/cdktf';
 import { TrusteeVmReplica } from './trustee-vm-network';
-import type { ParsedTrusteeVmProps } from './trustee-vm-props';
+import type { ParsedTrusteeVmProps, TrusteeVmCommon } from './trustee-vm-props';
 import { TRUSTEE_VM_SECRETS } from './trustee-vm-secrets';
-
-/** The resource group, location and tags every resource of a TrusteeVm shares. */
-export interface TrusteeVmCommon {
-  readonly resourceGroupName: string;
-  readonly location: string;
-  readonly tags: ParsedTrusteeVmProps['tags'];
-}
 
 /** The Key Vault of a TrusteeVm, the deployer it trusts to write it, and the `kbs-state` secret. */
 export interface TrusteeVmVault {
