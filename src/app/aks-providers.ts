@@ -4,7 +4,7 @@ import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import * as v from 'valibot';
 import { aksClusterName, resourceGroupName } from '../azure/azure-names';
 import { Fn, TerraformStack } from '../internal/cdktf';
-import { obj, oneOf, parseProps } from '../internal/validation';
+import { strictObject, oneOf, parseProps } from '../internal/validation';
 
 /** Entra ID's well-known server application id of AKS (the audience kubelogin requests tokens for). */
 export const AKS_ENTRA_SERVER_ID = '6dae42f8-4368-4678-94ff-3960e28e3630';
@@ -27,7 +27,7 @@ export interface AksProvidersOptions {
 }
 
 /** The schema of AksProvidersOptions (internal: not in the main entry). */
-export const schema = obj({
+export const schema = strictObject({
   name: aksClusterName,
   resourceGroupName: resourceGroupName(),
   login: v.optional(oneOf(['azurecli', 'workloadidentity', 'msi', 'spn', 'azd', 'azurepipelines']), 'azurecli'),

@@ -37,8 +37,12 @@ export function list<const T extends v.GenericSchema>(item: T, message = 'must b
   return v.array(item, message);
 }
 
-/** An object with `entries` (keys it does not know are dropped; `strictObject` refuses them). */
-export function obj<const E extends v.ObjectEntries>(entries: E, message = 'must be an object') {
+/**
+ * The attributes an import takes (`fromXxxAttributes`): an object whose other keys are left alone, since the value may
+ * be another construct that carries more than the attributes; `parseProps` still refuses an unknown key of a plain
+ * object.
+ */
+export function attributesObject<const E extends v.ObjectEntries>(entries: E, message = 'must be an object') {
   return v.object(entries, message);
 }
 
@@ -56,9 +60,9 @@ export function oneOf<const T extends readonly string[]>(options: T, message = `
  * A strict object: a key the schema does not know is refused (a typo must not become a silently ignored
  * setting), with a message that says so and names the nearest known key.
  */
-export function strictObject<const E extends v.ObjectEntries>(entries: E) {
+export function strictObject<const E extends v.ObjectEntries>(entries: E, message = 'must be an object') {
   const known = Object.keys(entries);
-  return v.strictObject(entries, (issue) => (issue.expected === 'never' ? unknownKeyMessage(String(issue.input), known) : 'must be an object'));
+  return v.strictObject(entries, (issue) => (issue.expected === 'never' ? unknownKeyMessage(String(issue.input), known) : message));
 }
 
 /** `is not a known key; did you mean "replicas"?`, or the known keys when none is near. */

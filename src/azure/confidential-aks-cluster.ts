@@ -13,11 +13,12 @@ import {
   list,
   literalString,
   nonEmpty,
-  obj,
+  strictObject,
   parseProps,
   rawCheck,
   str,
   stringMap,
+  attributesObject,
 } from '../internal/validation';
 import { isIpv4AddressOrCidr, overlaps, parseCidr, parseIpv4 } from './cidr';
 import { IPeerPodNetwork, PEER_POD_NETWORK } from './peer-pod-network';
@@ -133,7 +134,7 @@ const aksCidr = literalString((s) => parseCidr(s) !== undefined, 'must be an IPv
 
 /** The schema of ConfidentialAksClusterProps (internal: not in the main entry). */
 export const schema = v.pipe(
-  obj({
+  strictObject({
     resourceGroupName: resourceGroupName(),
     location: azureLocation,
     name: aksClusterName,
@@ -320,7 +321,7 @@ export class ConfidentialAksCluster extends Construct implements IConfidentialAk
 }
 
 /** The schema of ConfidentialAksClusterAttributes (internal: not in the main entry). */
-export const importSchema = obj({
+export const importSchema = attributesObject({
   clusterId: v.pipe(str(), v.minLength(1, 'must be the ARM id of the cluster (az aks show --query id)')),
   clusterName: v.pipe(str(), v.minLength(1, 'must be the cluster name')),
   clusterResourceGroupName: v.pipe(str(), v.minLength(1, 'must be the resource group of the cluster')),

@@ -6,7 +6,17 @@ import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-
 import * as v from 'valibot';
 import { AzureTee } from '../attestation/reference-values';
 import { Annotations, Construct, IConstruct } from '../internal/cdktf';
-import { bool, ConstructInterface, ConstructValidationError, int, list, literalString, obj, parseProps, stringMap } from '../internal/validation';
+import {
+  bool,
+  ConstructInterface,
+  ConstructValidationError,
+  int,
+  list,
+  literalString,
+  strictObject,
+  parseProps,
+  stringMap,
+} from '../internal/validation';
 import { IConfidentialAksCluster, AKS_CLUSTER } from './confidential-aks-cluster';
 import { IPeerPodNetwork, PEER_POD_NETWORK } from './peer-pod-network';
 import { IPodVmImage, POD_VM_IMAGE } from './pod-vm-image';
@@ -104,7 +114,7 @@ const tagText = literalString(
 const vmSize = vmSizeSchema;
 
 /** The schema of ConfidentialVmPoolProps (internal: not in the main entry). */
-export const schema = obj({
+export const schema = strictObject({
   location: azureLocation,
   podVmResourceGroupName: resourceGroupName(),
   createPodVmResourceGroup: v.optional(bool(), true),

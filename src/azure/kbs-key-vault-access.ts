@@ -4,7 +4,7 @@ import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import * as v from 'valibot';
 import { Annotations, Construct, IConstruct } from '../internal/cdktf';
-import { ConstructInterface, list, literalString, nonEmpty, obj, parseProps } from '../internal/validation';
+import { ConstructInterface, list, literalString, nonEmpty, strictObject, parseProps } from '../internal/validation';
 import { IConfidentialAksCluster, AKS_CLUSTER } from './confidential-aks-cluster';
 import { WORKLOAD_IDENTITY_AUDIENCE } from './confidential-vm-pool';
 import { azureLocation, keyVaultName, keyVaultSecretName, resourceGroupName } from './azure-names';
@@ -54,7 +54,7 @@ export interface KbsKeyVaultAccessProps {
 }
 
 /** The schema of KbsKeyVaultAccessProps (internal: not in the main entry). */
-export const schema = obj({
+export const schema = strictObject({
   cluster: AKS_CLUSTER.schema(),
   keyVaultId: literalString(
     (s) => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+$/i.test(s),

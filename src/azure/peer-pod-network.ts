@@ -9,7 +9,18 @@ import { SubnetNetworkSecurityGroupAssociation } from '@cdktf/provider-azurerm/l
 import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
 import * as v from 'valibot';
 import { Construct, IConstruct } from '../internal/cdktf';
-import { ConstructInterface, ConstructValidationError, int, isToken, literalString, obj, parseProps, str, stringMap } from '../internal/validation';
+import {
+  ConstructInterface,
+  ConstructValidationError,
+  int,
+  isToken,
+  literalString,
+  strictObject,
+  parseProps,
+  str,
+  stringMap,
+  attributesObject,
+} from '../internal/validation';
 import { Ipv4Block, contains, overlaps, parseCidr } from './cidr';
 import { azureLocation, resourceGroupName } from './azure-names';
 
@@ -91,7 +102,7 @@ const cidr = (what: string) =>
   literalString((s) => parseCidr(s) !== undefined, `must be an IPv4 CIDR with zero host bits, e.g. "10.224.0.0/16" (${what})`);
 
 /** The schema of PeerPodNetworkAttributes (internal: not in the main entry). */
-export const importSchema = obj({
+export const importSchema = attributesObject({
   vnetId: v.pipe(str(), v.minLength(1, 'must be the ARM id of the VNet (az network vnet show --query id)')),
   nodeSubnetId: v.pipe(str(), v.minLength(1, 'must be the ARM id of the AKS node subnet (az network vnet subnet show --query id)')),
   podVmSubnetId: v.pipe(str(), v.minLength(1, 'must be the ARM id of the pod-VM subnet (az network vnet subnet show --query id)')),
@@ -126,7 +137,7 @@ class ImportedPeerPodNetwork extends Construct implements IPeerPodNetwork {
 }
 
 /** The schema of PeerPodNetworkProps (internal: not in the main entry). */
-export const schema = obj({
+export const schema = strictObject({
   resourceGroupName: resourceGroupName(),
   location: azureLocation,
   namePrefix: v.optional(

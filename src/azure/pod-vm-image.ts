@@ -14,10 +14,11 @@ import {
   list,
   literalString,
   nonEmpty,
-  obj,
+  strictObject,
   parseProps,
   str,
   stringMap,
+  attributesObject,
 } from '../internal/validation';
 import { azureLocation, resourceGroupName } from './azure-names';
 
@@ -84,7 +85,7 @@ const measurementsSchema = v.pipe(
 );
 
 /** The schema of PodVmImageProps (internal: not in the main entry). */
-export const schema = obj({
+export const schema = strictObject({
   resourceGroupName: resourceGroupName(),
   location: azureLocation,
   galleryName: literalString((s) => /^[A-Za-z0-9][A-Za-z0-9_.]{0,78}[A-Za-z0-9]$/.test(s), 'must be 2-80 letters, digits, "_" or "." (no "-")'),
@@ -96,7 +97,7 @@ export const schema = obj({
   vhdBlobUri: literalString((s) => /^https:\/\/[a-z0-9]+\.blob\.core\.windows\.net\/.+\.vhd$/.test(s), 'must be the https URI of a .vhd page blob'),
   storageAccountId: v.pipe(str(), nonEmpty()),
   targetRegions: v.optional(list(azureLocation)),
-  identifier: v.optional(obj({ publisher: v.pipe(str(), nonEmpty()), offer: v.pipe(str(), nonEmpty()), sku: v.pipe(str(), nonEmpty()) }), {
+  identifier: v.optional(strictObject({ publisher: v.pipe(str(), nonEmpty()), offer: v.pipe(str(), nonEmpty()), sku: v.pipe(str(), nonEmpty()) }), {
     publisher: 'confidential-containers',
     offer: 'peerpods-podvm',
     sku: 'azure-cvm',
@@ -202,7 +203,7 @@ function imageMeasurements(scope: Construct, sets: readonly MeasurementSet[]): N
 }
 
 /** The schema of PodVmImageAttributes (internal: not in the main entry). */
-export const importSchema = obj({
+export const importSchema = attributesObject({
   imageId: literalString(
     (s) =>
       /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/galleries\/[^/]+\/images\/[^/]+\/versions\/[^/]+$/i.test(s) ||

@@ -4,6 +4,7 @@ import { issueReport, type Schema, str, unknownKeyMessage } from '../attestation
 
 export { ConstructValidationError };
 export {
+  attributesObject,
   bool,
   fieldCheck,
   firstIssue,
@@ -14,11 +15,10 @@ export {
   list,
   noSecret,
   nonEmpty,
-  obj,
+  strictObject,
   oneOf,
   rawCheck,
   str,
-  strictObject,
   stringMap,
 } from '../attestation/schema';
 export type { Schema } from '../attestation/schema';
@@ -42,9 +42,10 @@ export function literalString(check: (s: string) => boolean, message: string) {
  * the offending value and the schema's message (which carries the fix).
  */
 export function parseProps<T>(scope: IConstruct, type: string, schema: Schema<T>, props: unknown): T {
-  // Every construct's props are strict: a typo (`replica: 2`) must not become a silently ignored setting.
+  // Every construct's props are strict: a typo (`replica: 2`) must not become a silently ignored setting. The
+  // schemas are strict objects; this check serves the attributes of imports (`attributesObject`), and refuses an
+  // unknown key of a plain object only: an attributes object may be another construct that carries more.
   const known = topLevelKeys(schema);
-  // Plain objects only: an attributes object may be another construct that carries more than the attributes.
   if (known && typeof props === 'object' && props !== null && Object.getPrototypeOf(props) === Object.prototype) {
     const unknown = Object.keys(props).find((k) => !known.includes(k) && (props as Record<string, unknown>)[k] !== undefined);
     if (unknown !== undefined) throw new ConstructValidationError(scope.node.path, type, unknown, unknownKeyMessage(unknown, known));

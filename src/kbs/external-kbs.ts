@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import * as v from 'valibot';
 import { KbsBundleFiles, renderKbsBundle } from '../attestation/kbs-bundle';
 import { Annotations, Construct } from '../internal/cdktf';
-import { bool, ConstructValidationError, literalString, obj, parseProps } from '../internal/validation';
+import { bool, ConstructValidationError, literalString, strictObject, parseProps } from '../internal/validation';
 import { KbsAttestationProps, KeyBrokerBase, kbsAttestationShape, kbsCaCertificate } from './key-broker-base';
 
 /** Props of ExternalKbs. */
@@ -25,7 +25,7 @@ export interface ExternalKbsProps extends KbsAttestationProps {
 }
 
 /** The schema of ExternalKbsProps (internal: not in the main entry). */
-export const schema = obj({
+export const schema = strictObject({
   ...kbsAttestationShape,
   url: literalString((s) => /^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(s), 'must be the KBS base URL, "https://<address>[:port]"'),
   caCertPem: kbsCaCertificate('the CA of the KBS'),

@@ -5,7 +5,7 @@ import { parseIpv4 } from '../azure/cidr';
 import { IKbsKeyVaultAccess, KBS_KEY_VAULT_ACCESS } from '../azure/kbs-key-vault-access';
 import { IPeerPodNetworkWithSubnetCidr, PEER_POD_NETWORK } from '../azure/peer-pod-network';
 import { Token } from '../internal/cdktf';
-import { bool, int, intAtLeast, literalString, nonEmpty, obj, str } from '../internal/validation';
+import { bool, int, intAtLeast, literalString, nonEmpty, strictObject, str } from '../internal/validation';
 import { KbsAttestationProps, kbsAttestationShape, kbsImageSchema, kbsPublicMaterialShape } from './key-broker-base';
 
 /** Props of Trustee. */
@@ -86,7 +86,7 @@ export interface TrusteeProps extends KbsAttestationProps {
 /** TrusteeProps as parsed (defaults filled in). */
 export type ParsedTrusteeProps = v.InferOutput<typeof trusteePropsSchema>;
 
-export const trusteePropsSchema = obj({
+export const trusteePropsSchema = strictObject({
   ...kbsAttestationShape,
   ...kbsPublicMaterialShape,
   network: PEER_POD_NETWORK.schema(),
@@ -108,7 +108,7 @@ export const trusteePropsSchema = obj({
     1,
   ),
   storage: v.optional(
-    obj({
+    strictObject({
       storageClassName: v.optional(v.pipe(str(), nonEmpty()), 'managed-csi'),
       sizeGiB: v.optional(intAtLeast(1, 'must be a whole number of GiB, at least 1'), 1),
     }),

@@ -4,7 +4,7 @@ import { isIpv4AddressOrCidr, parseCidr, parseIpv4 } from '../azure/cidr';
 import { IPeerPodNetworkWithSubnetCidr, PEER_POD_NETWORK } from '../azure/peer-pod-network';
 import { ConfidentialVmSize, vmSizeSchema } from '../azure/vm-sizes';
 import { Token } from '../internal/cdktf';
-import { int, list, literalString, nonEmpty, noSecret, obj, str, stringMap } from '../internal/validation';
+import { int, list, literalString, nonEmpty, noSecret, strictObject, str, stringMap } from '../internal/validation';
 import { KbsAttestationProps, kbsAttestationShape, kbsImageSchema, kbsPublicMaterialShape } from './key-broker-base';
 
 /** Props of TrusteeVm. */
@@ -118,7 +118,7 @@ export interface TrusteeVmCommon {
 /** TrusteeVmProps as parsed (defaults filled in). */
 export type ParsedTrusteeVmProps = v.InferOutput<typeof trusteeVmPropsSchema>;
 
-export const trusteeVmPropsSchema = obj({
+export const trusteeVmPropsSchema = strictObject({
   ...kbsAttestationShape,
   resourceGroupName: resourceGroupName(),
   location: azureLocation,

@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { ImageFacts } from '../attestation/image-facts';
 import { ResourcePath } from '../attestation/resource-path';
 import { Construct } from '../internal/cdktf';
-import { ConstructValidationError, fieldOf, instanceOf, int, obj, parseProps, str } from '../internal/validation';
+import { ConstructValidationError, fieldOf, instanceOf, int, strictObject, parseProps, str } from '../internal/validation';
 import { ConfidentialContainer, containerOfParsed, ImagePullSettings, ScratchVolume, WorkloadResource } from './confidential-workload-props';
 import { parseResourceSpec } from './confidential-workload-schema';
 import { k8sName } from './prop-schemas';
@@ -174,14 +174,14 @@ const INFERENCE_PROBES = {
 };
 
 /** The schema of ConfidentialInferenceProps (internal: not in the main entry). */
-export const schema = obj({
+export const schema = strictObject({
   ...serverWorkloadShape,
   model: instanceOf(ModelSource, 'must be ModelSource.encryptedImage(...) or ModelSource.encryptedBlob(...)'),
   name: v.optional(k8sName, 'inference'),
   signedImagePolicy: v.optional(str()),
   sigstoreConfig: v.optional(str()),
   port: v.optional(int(1, 65535), 8000),
-  containerResources: v.optional(obj({ cpu: str(), memory: str() }), { cpu: '1', memory: '4Gi' }),
+  containerResources: v.optional(strictObject({ cpu: str(), memory: str() }), { cpu: '1', memory: '4Gi' }),
   keyManager: v.optional(instanceOf(KeyManager, 'must be a KeyManager')),
 });
 

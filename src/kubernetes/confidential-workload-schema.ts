@@ -1,6 +1,6 @@
 // The valibot schemas that parse ConfidentialWorkloadProps (confidential-workload-props.ts): internal, not exported.
 import * as v from 'valibot';
-import { bool, instanceOf, int, list, obj, rawCheck, str, strictObject, stringMap } from '../internal/validation';
+import { bool, instanceOf, int, list, strictObject, rawCheck, str, stringMap } from '../internal/validation';
 import { AgentPolicy } from '../attestation/agent-policy';
 import { ImageFacts } from '../attestation/image-facts';
 import { Field } from '../attestation/errors';
@@ -40,7 +40,7 @@ export const kbsResourceSpecSchema = v.union(
   [
     str(),
     v.instance(ResourcePath, 'must be a ResourcePath'),
-    obj({
+    strictObject({
       resource: resourcePathSchema,
       source: v.optional(resourceSourceSchema),
     }),
@@ -82,7 +82,7 @@ export const envSchema = v.pipe(
   }),
 );
 
-export const containerSchema = obj({
+export const containerSchema = strictObject({
   name: k8sName,
   image: pinnedImageSchema,
   imageFacts: v.optional(imageFactsSchema),
@@ -92,7 +92,7 @@ export const containerSchema = obj({
   env: v.optional(envSchema),
   ports: v.optional(list(int(1, 65535))),
   resources: v.optional(
-    obj({ cpu: v.pipe(str(), v.regex(/^\d+(\.\d+)?m?$/, 'must be a CPU quantity such as "500m"')), memory: byteQuantity('2Gi') }),
+    strictObject({ cpu: v.pipe(str(), v.regex(/^\d+(\.\d+)?m?$/, 'must be a CPU quantity such as "500m"')), memory: byteQuantity('2Gi') }),
     { cpu: '250m', memory: '512Mi' },
   ),
   readOnlyRootFilesystem: v.optional(bool(), true),
@@ -114,7 +114,7 @@ export const kbsSchema = KEY_BROKER.schema();
 
 /** The schema of ConfidentialWorkloadProps. */
 export const workloadSchema = v.pipe(
-  obj({
+  strictObject({
     runtime: runtimeSchema,
     kbs: kbsSchema,
     name: k8sName,
@@ -127,7 +127,7 @@ export const workloadSchema = v.pipe(
           [
             str(),
             v.instance(ResourcePath, 'must be a ResourcePath'),
-            obj({
+            strictObject({
               resource: resourcePathSchema,
               env: v.optional(
                 v.pipe(
@@ -145,7 +145,7 @@ export const workloadSchema = v.pipe(
     instanceSize: v.optional(vmSizeSchema),
     replicas: replicasSchema,
     service: v.optional(
-      obj({
+      strictObject({
         port: int(1, 65535),
         targetPort: v.optional(int(1, 65535)),
       }),
@@ -159,7 +159,7 @@ export const workloadSchema = v.pipe(
     ),
     scratchVolumes: v.optional(
       list(
-        obj({
+        strictObject({
           name: v.pipe(
             k8sName,
             v.check((n) => n !== 'tmp', 'must not be "tmp": every workload already has a "tmp" volume on /tmp'),

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { ResourcePath } from '../attestation/resource-path';
 import { Annotations, Construct } from '../internal/cdktf';
-import { fieldOf, int, obj, parseProps, str } from '../internal/validation';
+import { fieldOf, int, strictObject, parseProps, str } from '../internal/validation';
 import { ConfidentialWorkload } from './confidential-workload';
 import { parseResourceSpec } from './confidential-workload-schema';
 import { k8sName } from './prop-schemas';
@@ -36,7 +36,7 @@ const KEY_MANAGER_PROBES = {
 };
 
 /** The schema of KeyManagerProps (internal: not in the main entry). */
-export const schema = obj({
+export const schema = strictObject({
   ...serverWorkloadShape,
   name: v.optional(k8sName, 'key-manager'),
   privateKey: v.optional(str(), DEFAULT_KEY_MANAGER_KEY),

@@ -14,11 +14,12 @@ import {
   intAtLeast,
   list,
   nonEmpty,
-  obj,
+  strictObject,
   oneOf,
   parseProps,
   rawCheck,
   str,
+  attributesObject,
 } from '../internal/validation';
 import { VERSIONS } from '../versions';
 import { isK8sName } from '../attestation/k8s-names';
@@ -102,10 +103,10 @@ export interface PeerPodsRuntimeProps {
 }
 
 /** The schema of PeerPodsRuntimeProps (internal: not in the main entry). */
-export const schema = obj({
+export const schema = strictObject({
   pool: VM_POOL.schema(),
   certManager: v.optional(
-    obj({
+    strictObject({
       install: v.optional(bool(), true),
       version: v.optional(
         v.pipe(str(), v.regex(/^v\d+\.\d+\.\d+$/, 'must pin an exact release such as "v1.19.1"')),
@@ -116,7 +117,7 @@ export const schema = obj({
   ),
   timeoutSeconds: v.optional(intAtLeast(300, 'must leave kata-deploy at least 300 s to reconfigure containerd (a whole number of seconds)'), 900),
   adaptorImage: v.optional(
-    obj({
+    strictObject({
       name: v.pipe(str(), nonEmpty()),
       tag: v.pipe(
         str(),
@@ -266,7 +267,7 @@ function peerpodsChartValues(adaptorImage: { name: string; tag: string }, pool: 
 const size = vmSizeSchema;
 /** The schema of PeerPodsRuntimeAttributes (internal: not in the main entry). */
 export const importSchema = v.pipe(
-  obj({
+  attributesObject({
     runtimeClassName: v.optional(
       v.pipe(
         str(),

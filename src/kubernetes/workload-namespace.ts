@@ -2,7 +2,7 @@ import { isK8sName } from '../attestation/k8s-names';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import * as v from 'valibot';
 import { Construct, Lazy, TerraformStack } from '../internal/cdktf';
-import { ConstructValidationError, obj, parseProps, str } from '../internal/validation';
+import { ConstructValidationError, strictObject, parseProps, str } from '../internal/validation';
 
 /** The namespace confidential workloads use when given none. */
 export const DEFAULT_WORKLOAD_NAMESPACE = 'confidential-ai';
@@ -17,7 +17,7 @@ export interface WorkloadNamespaceProps {
 }
 
 /** The schema of WorkloadNamespaceProps. */
-export const workloadNamespaceSchema = obj({
+export const workloadNamespaceSchema = strictObject({
   name: v.optional(
     v.pipe(
       str(),

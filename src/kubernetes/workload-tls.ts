@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as v from 'valibot';
-import { int, list, obj, rawCheck, strictObject } from '../internal/validation';
+import { int, list, strictObject, rawCheck } from '../internal/validation';
 import { certificateProblem, secretRefusal } from '../attestation/pem';
 import { AttestationInputError } from '../attestation/errors';
 import { ImageFacts } from '../attestation/image-facts';
@@ -270,7 +270,7 @@ export const workloadTlsSchema = strictObject({
   ...serverTlsShape,
   upstreams: v.optional(
     list(
-      obj({
+      strictObject({
         workload: v.custom<ITlsUpstream>((w) => CONFIDENTIAL_WORKLOAD.isImplementedBy(w), 'must be a ConfidentialWorkload'),
         localPort: int(1, 65535),
       }),

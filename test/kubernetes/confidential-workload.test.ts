@@ -494,6 +494,19 @@ describe('ConfidentialWorkload wiring checks', () => {
       { containers: [{ name: 'app', image: pinned('a'), command: ['/a'], runAsUser: 1000, resources: { cpu: '1', memory: 'much' } }] },
       /containers\[0\].resources.memory: must be a Kubernetes quantity such as "2Gi"/,
     ],
+    // Nested props are strict too: a misspelt key is an error naming it, never a setting silently dropped.
+    [
+      { containers: [{ name: 'app', image: pinned('a'), command: ['/a'], runAsUser: 1000, readOnlyRootFilesytem: false } as never] },
+      /containers\[0\]\.readOnlyRootFilesytem: is not a known key; did you mean "readOnlyRootFilesystem"\?/,
+    ],
+    [
+      {
+        containers: [
+          { name: 'app', image: pinned('a'), command: ['/a'], runAsUser: 1000, resources: { cpu: '1', memory: '1Gi', gpu: '1' } } as never,
+        ],
+      },
+      /containers\[0\]\.resources\.gpu: is not a known key/,
+    ],
   ])('fails, naming the field, when Kubernetes would refuse the pod: %#', (override, message) => {
     expect(() => workload(clusterParts(emptyStack()), override)).toThrow(message);
   });
