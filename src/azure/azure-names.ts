@@ -1,6 +1,5 @@
 import * as v from 'valibot';
 import { KEY_VAULT_NAME_RULE, KEY_VAULT_SECRET_NAME_RULE, isKeyVaultName, isKeyVaultSecretName } from '../attestation/key-vault-names';
-import { Token } from '../internal/cdktf';
 import { isToken, literalString, str } from '../internal/validation';
 import { REGIONS, normalizeRegion } from './regions';
 
@@ -30,7 +29,7 @@ export const resourceGroupName = (message = 'must be 1-90 letters, digits, "_", 
 export const keyVaultName = (why: string) =>
   v.pipe(
     str(),
-    v.check((s) => !Token.isUnresolved(s), `must be known at synth time: ${why}`),
+    v.check((s) => !isToken(s), `must be known at synth time: ${why}`),
     v.check((s) => isKeyVaultName(s), KEY_VAULT_NAME_RULE),
   );
 
