@@ -272,37 +272,21 @@ export function renderTrusteeVmCloudConfig(input: TrusteeVmBootInput): string {
     'WantedBy=multi-user.target',
     '',
   ].join('\n');
-  const syncUnit = [
-    '[Unit]',
-    'Description=Sync the KBS with its Key Vault',
-    'After=network-online.target docker.service',
-    'Wants=network-online.target',
-    '',
-    '[Service]',
-    'Type=oneshot',
-    `ExecStart=${p.sync}`,
-    '',
-  ].join('\n');
-  const timer = [
-    '[Unit]',
-    'Description=Sync the KBS with its Key Vault every minute',
-    '',
-    '[Timer]',
-    'OnBootSec=30s',
-    'OnUnitActiveSec=60s',
-    '',
-    '[Install]',
-    'WantedBy=timers.target',
-    '',
-  ].join('\n');
+  const sync = everyMinute({
+    description: 'Sync the KBS with its Key Vault',
+    after: 'network-online.target docker.service',
+    exec: p.sync,
+    bootSec: 30,
+    timerDescription: 'Sync the KBS with its Key Vault every minute',
+  });
   const auditEnv = [`AUDIT_ACCOUNT=${input.audit.account}`, `AUDIT_CONTAINER=${input.audit.container}`, `AUDIT_CURSOR=${KBS_AUDIT_CURSOR}`, ''];
-  const shipUnit = [
-    '[Unit]',
-    "Description=Append the KBS's journal to the audit container",
-    'After=network-online.target',
-    'Wants=network-online.target',
-  ];
-  const shipTimer = ['[Unit]', "Description=Ship the KBS's journal every minute", '', '[Timer]', 'OnBootSec=60s', 'OnUnitActiveSec=60s'];
+  const ship = everyMinute({
+    description: "Append the KBS's journal to the audit container",
+    after: 'network-online.target',
+    exec: p.auditShip,
+    bootSec: 60,
+    timerDescription: "Ship the KBS's journal every minute",
+  });
   const config = {
     // The VM has no agent provisioned (provision_vm_agent = false) and takes no extensions; the image still ships the
     // Azure Linux agent, so it is masked before anything else runs, on every boot: nothing may act on the control
@@ -316,12 +300,12 @@ export function renderTrusteeVmCloudConfig(input: TrusteeVmBootInput): string {
       file(`${p.config}/sync.env`, env, '0600'),
       file(p.sync, KBS_SYNC_SCRIPT, '0755'),
       file('/etc/systemd/system/kbs.service', kbsUnit),
-      file('/etc/systemd/system/kbs-sync.service', syncUnit),
-      file('/etc/systemd/system/kbs-sync.timer', timer),
+      file('/etc/systemd/system/kbs-sync.service', sync.service),
+      file('/etc/systemd/system/kbs-sync.timer', sync.timer),
       file(`${p.config}/audit.env`, auditEnv.join('\n'), '0600'),
       file(p.auditShip, KBS_AUDIT_SHIP_SCRIPT, '0755'),
-      file('/etc/systemd/system/kbs-audit-ship.service', [...shipUnit, '', '[Service]', 'Type=oneshot', `ExecStart=${p.auditShip}`, ''].join('\n')),
-      file('/etc/systemd/system/kbs-audit-ship.timer', [...shipTimer, '', '[Install]', 'WantedBy=timers.target', ''].join('\n')),
+      file('/etc/systemd/system/kbs-audit-ship.service', ship.service),
+      file('/etc/systemd/system/kbs-audit-ship.timer', ship.timer),
     ],
     runcmd: [
       ['mkdir', '-p', p.storage, p.secrets],
@@ -332,4 +316,33 @@ export function renderTrusteeVmCloudConfig(input: TrusteeVmBootInput): string {
     ],
   };
   return `#cloud-config\n${JSON.stringify(config, null, 2)}\n`;
+}
+
+/** A oneshot service and the timer that runs it every minute, first `bootSec` seconds after boot. */
+function everyMinute(o: { description: string; after: string; exec: string; bootSec: number; timerDescription: string }) {
+  return {
+    service: [
+      '[Unit]',
+      `Description=${o.description}`,
+      `After=${o.after}`,
+      'Wants=network-online.target',
+      '',
+      '[Service]',
+      'Type=oneshot',
+      `ExecStart=${o.exec}`,
+      '',
+    ].join('\n'),
+    timer: [
+      '[Unit]',
+      `Description=${o.timerDescription}`,
+      '',
+      '[Timer]',
+      `OnBootSec=${o.bootSec}s`,
+      'OnUnitActiveSec=60s',
+      '',
+      '[Install]',
+      'WantedBy=timers.target',
+      '',
+    ].join('\n'),
+  };
 }
