@@ -53,17 +53,22 @@ ca() { # directory subject
       -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
   fi
 }
+# Issues <directory>/<name>.crt and .key from the CA in <directory>: CN = name, an EC P-256 key, the extensions
+# given (one per line) besides a leaf's key usage and constraints.
+issue() { # directory name extensions
+  openssl ecparam -name prime256v1 -genkey -noout -out "$1/$2.key"
+  openssl req -new -key "$1/$2.key" -subj "/CN=$2" -out "$1/$2.csr" 2>/dev/null
+  printf '%s\nkeyUsage=critical,digitalSignature\nbasicConstraints=CA:FALSE\n' "$3" > "$1/$2.ext"
+  openssl x509 -req -in "$1/$2.csr" -CA "$1/ca.pem" -CAkey "$1/ca.key" -CAcreateserial -days 825 -sha256 \
+    -extfile "$1/$2.ext" -out "$1/$2.crt" 2>/dev/null
+  rm -f "$1/$2.csr" "$1/$2.ext" "$1/ca.srl"
+}
 ca . "/CN=confidential-ai workload CA"
 for spec in "$@"; do
   [[ "$spec" == user:* ]] || continue
   name=${spec#user:}
   ca users "/CN=confidential-ai model users CA"
-  openssl ecparam -name prime256v1 -genkey -noout -out "users/$name.key"
-  openssl req -new -key "users/$name.key" -subj "/CN=$name" -out "users/$name.csr" 2>/dev/null
-  printf 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\nbasicConstraints=CA:FALSE\n' > "users/$name.ext"
-  openssl x509 -req -in "users/$name.csr" -CA users/ca.pem -CAkey users/ca.key -CAcreateserial -days 825 -sha256 \
-    -extfile "users/$name.ext" -out "users/$name.crt" 2>/dev/null
-  rm -f "users/$name.csr" "users/$name.ext" users/ca.srl
+  issue users "$name" 'extendedKeyUsage=clientAuth'
   chmod 644 users/ca.pem "users/$name.crt"
   echo "$PWD/users/$name.crt and $name.key: the model user's client certificate (give both to the user, and only to them)"
 done
@@ -72,11 +77,7 @@ for spec in "$@"; do
   name=${spec%%=*}
   dns=${spec#*=}
   san=$(printf 'DNS:%s,' ${dns//,/ })
-  openssl ecparam -name prime256v1 -genkey -noout -out "$name.key"
-  openssl req -new -key "$name.key" -subj "/CN=$name" -out "$name.csr" 2>/dev/null
-  printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=critical,digitalSignature\nbasicConstraints=CA:FALSE\n' "${san%,}" > "$name.ext"
-  openssl x509 -req -in "$name.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 825 -sha256 -extfile "$name.ext" -out "$name.crt" 2>/dev/null
-  rm -f "$name.csr" "$name.ext" ca.srl
+  issue . "$name" "subjectAltName=${san%,}"$'\n''extendedKeyUsage=serverAuth,clientAuth'
   echo "$PWD/$name.crt and $name.key (push the key to the KBS with the command the workload prints; keep it offline)"
 done
 chmod 644 ./*.pem
